@@ -1,0 +1,88 @@
+/** One tape drive of the library, as the product addresses it. */
+export interface DriveConfig {
+  /** Data Transfer Element number in `mtx status` (0-based). */
+  readonly element: number;
+  /** Device name LTFS opens (`ltfs -o devname=…`, `mkltfs -d …`): /dev/sgN, a drive serial, or a path. */
+  readonly device: string;
+  /** Where this drive's tape is mounted. */
+  readonly mountPoint: string;
+  /** Serial number as `tapeinfo` reports it, when known (the original's `drive_serial`). */
+  readonly serial: string | null;
+}
+
+/** External tools the product runs; each value is a command name (looked up on PATH) or a path. */
+export interface ToolPaths {
+  readonly mtx: string;
+  readonly tapeinfo: string;
+  readonly mkltfs: string;
+  readonly ltfs: string;
+  readonly ltfsck: string;
+  readonly exportfs: string;
+  readonly fuser: string;
+  readonly umount: string;
+}
+
+export const TOOL_NAMES = [
+  "mtx",
+  "tapeinfo",
+  "mkltfs",
+  "ltfs",
+  "ltfsck",
+  "exportfs",
+  "fuser",
+  "umount",
+] as const satisfies readonly (keyof ToolPaths)[];
+
+/** The whole configuration, typed and validated; every value has been defaulted. */
+export interface PytarchiveConfig {
+  /** The file the configuration was read from, or null when only defaults and environment were used. */
+  readonly source: string | null;
+  readonly general: {
+    /** Usable capacity of one tape in KiB (17138671616 KiB is an LTO-9 tape). */
+    readonly tapeMaxSizeKiB: number;
+    /** Folder names, relative to the folder being archived, that are never copied. */
+    readonly excludeFolders: readonly string[];
+    /** Absolute paths whose subfolders `inventory` reports on. */
+    readonly sourceFolders: readonly string[];
+    /** Where `prepare` writes tar archives of folders with too many files. */
+    readonly scratchPath: string;
+  };
+  readonly device: {
+    /** The changer device (`mtx -f`), e.g. /dev/sch0. */
+    readonly library: string;
+    readonly drives: readonly DriveConfig[];
+  };
+  readonly export: {
+    /** Network allowed to mount an explored tape, e.g. 192.168.0.0/16. */
+    readonly to: string;
+    /** exportfs options, e.g. ro,fsid=1. */
+    readonly settings: string;
+  };
+  readonly ltfs: {
+    /** Extra `-o` options for every `ltfs` mount, e.g. ["sync_type=unmount", "capture_index"]. */
+    readonly mountOptions: readonly string[];
+    /** Extra arguments for `mkltfs`, e.g. ["-e", "file"] or ["--no-compression"]. */
+    readonly mkltfsOptions: readonly string[];
+    /** Extra arguments for `ltfsck`, e.g. ["-e", "file"]. */
+    readonly ltfsckOptions: readonly string[];
+  };
+  readonly tools: ToolPaths;
+  readonly nats: {
+    /** NATS server URL; null means: start an embedded nats-server in the state folder. */
+    readonly url: string | null;
+    /** Credentials file (user and password, root-only) for this client, or null. */
+    readonly credentialsFile: string | null;
+    /** Library id carried in every subject, so one NATS cluster can serve several libraries. */
+    readonly libraryId: string;
+  };
+  readonly database: {
+    /** PostgreSQL URL; null means: embedded PGlite in `<stateDir>/catalog`. */
+    readonly url: string | null;
+  };
+  readonly paths: {
+    /** The mount table the product reads mount state from. */
+    readonly mountTable: string;
+    /** Folder for the embedded database, the embedded NATS server's store and other state. */
+    readonly stateDir: string;
+  };
+}

@@ -1,0 +1,1 @@
+export { PytarchiveError } from "./pytarchive-error.ts";

@@ -1,0 +1,20 @@
+/**
+ * The one error type shown to users. `code` is stable (scripts and tests match on it),
+ * `message` says what went wrong, `hint` says what to do about it.
+ */
+export class PytarchiveError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "PytarchiveError";
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  /** Message and hint as one text for a terminal or a mail. */
+  describe(): string {
+    return this.hint ? `${this.message}\n${this.hint}` : this.message;
+  }
+}
