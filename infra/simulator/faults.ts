@@ -8,13 +8,31 @@ import { simulatorLayout } from "./layout.ts";
  */
 export type Fault =
   /** mtx load/unload/transfer fails with this Request Sense (e.g. 53/03: medium removal prevented). */
-  | { kind: "sense"; tool: "mtx"; operation: "load" | "unload" | "transfer" | "status"; senseKey: string; asc: number; ascq: number; times: number | null }
+  | {
+      kind: "sense";
+      tool: "mtx";
+      operation: "load" | "unload" | "transfer" | "status";
+      senseKey: string;
+      asc: number;
+      ascq: number;
+      times: number | null;
+    }
   /** The drive reports not ready (tapeinfo, mkltfs, ltfs). */
-  | { kind: "not-ready"; tool: "tapeinfo" | "mkltfs" | "ltfs"; driveIndex: number | null; times: number | null }
+  | {
+      kind: "not-ready";
+      tool: "tapeinfo" | "mkltfs" | "ltfs";
+      driveIndex: number | null;
+      times: number | null;
+    }
   /** `ltfs` cannot mount the tape (a generic device error). */
   | { kind: "mount-failure"; tool: "ltfs"; driveIndex: number | null; times: number | null }
   /** The changer device is held by another process (EBUSY on open). */
-  | { kind: "device-busy"; tool: "mtx"; operation: "load" | "unload" | "transfer" | "status"; times: number | null };
+  | {
+      kind: "device-busy";
+      tool: "mtx";
+      operation: "load" | "unload" | "transfer" | "status";
+      times: number | null;
+    };
 
 export interface FaultQuery {
   readonly tool: Fault["tool"];
@@ -44,7 +62,11 @@ export function clearFaults(stateDir: string): void {
 
 function matches(fault: Fault, query: FaultQuery): boolean {
   if (fault.tool !== query.tool) return false;
-  if ("operation" in fault && query.operation !== undefined && fault.operation !== query.operation) {
+  if (
+    "operation" in fault &&
+    query.operation !== undefined &&
+    fault.operation !== query.operation
+  ) {
     return false;
   }
   if ("driveIndex" in fault && fault.driveIndex !== null && query.driveIndex !== undefined) {

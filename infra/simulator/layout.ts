@@ -13,6 +13,8 @@ import path from "node:path";
  *   <state>/exports             the NFS export table kept by the simulated exportfs
  *   <state>/bin/                the executables (mtx, tapeinfo, mkltfs, ltfs, ltfsck, exportfs, fuser)
  *   <state>/lock                held while a command changes library.json
+ *   <state>/run/drive<n>.json   while drive n's tape is mounted: { pid, mountPoint, barcode, readOnly }
+ *                               of the simulated ltfs process; removed when that process exits
  */
 export interface SimulatorLayout {
   readonly stateDir: string;
@@ -24,6 +26,9 @@ export interface SimulatorLayout {
   readonly exportsFile: string;
   readonly binDir: string;
   readonly lockFile: string;
+  readonly runDir: string;
+  /** Mount record of drive n while its tape is mounted (see above). */
+  mountRecord(driveIndex: number): string;
   driveDevice(driveIndex: number): string;
   tapeDir(barcode: string): string;
 }
@@ -40,6 +45,8 @@ export function simulatorLayout(stateDir: string): SimulatorLayout {
     exportsFile: path.join(root, "exports"),
     binDir: path.join(root, "bin"),
     lockFile: path.join(root, "lock"),
+    runDir: path.join(root, "run"),
+    mountRecord: (driveIndex) => path.join(root, "run", `drive${driveIndex}.json`),
     driveDevice: (driveIndex) => path.join(root, "drives", String(driveIndex)),
     tapeDir: (barcode) => path.join(root, "tapes", barcode),
   };
