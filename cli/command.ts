@@ -1,0 +1,41 @@
+/** Where a command writes: the terminal in production, a buffer in tests. */
+export interface CliIo {
+  /** Writes to standard output; the text carries its own line ends. */
+  stdout(text: string): void;
+  /** Writes to standard error; the text carries its own line ends. */
+  stderr(text: string): void;
+  /** The directory relative paths are read from. */
+  readonly cwd: string;
+}
+
+/**
+ * One verb of `pytarchive`. Adding a verb means one file `cli/commands/<verb>.ts` exporting a
+ * `CliCommand`, and one line in `cli/commands/index.ts`. `--help` is handled for every verb by
+ * `main` (it prints `usage`), so `run` never sees it.
+ */
+export interface CliCommand {
+  /** The verb as typed: `library`. */
+  readonly name: string;
+  /** One line for the list of commands. */
+  readonly summary: string;
+  /** The full help text: usage line, what it does, options. */
+  readonly usage: string;
+  /**
+   * Runs the verb with the arguments after it; resolves to the exit code (0 ok, 1 failed, 2 bad
+   * usage). Throwing a PytarchiveError prints `error: <message>` and its hint, exit 1
+   * (`CliUsageError`: exit 2).
+   */
+  run(argv: readonly string[], io: CliIo): Promise<number>;
+}
+
+export const processIo: CliIo = {
+  stdout: (text) => {
+    process.stdout.write(text);
+  },
+  stderr: (text) => {
+    process.stderr.write(text);
+  },
+  get cwd() {
+    return process.cwd();
+  },
+};
