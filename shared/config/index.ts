@@ -1,0 +1,14 @@
+export { DEFAULTS } from "./build-config.ts";
+export { DEFAULT_DRIVE_DEVICE, DEFAULT_MOUNT_POINT } from "./drives.ts";
+export type { IniDocument, IniEntry, IniSection } from "./ini.ts";
+export { DEFAULT_SECTION, parseIni } from "./ini.ts";
+export type { IniValue } from "./interpolation.ts";
+export { lookupIniValue } from "./interpolation.ts";
+export type { LoadConfigOptions } from "./load-config.ts";
+export { loadConfig } from "./load-config.ts";
+export { defaultConfig, parseConfig } from "./parse-config.ts";
+export { redactCredentials } from "./redact.ts";
+export type { SettingDescription } from "./settings.ts";
+export { CONFIG_ENV, DEFAULT_CONFIG_PATH, SETTINGS } from "./settings.ts";
+export type { DriveConfig, PytarchiveConfig, ToolPaths } from "./types.ts";
+export { TOOL_NAMES } from "./types.ts";

@@ -1,0 +1,218 @@
+import { TOOL_NAMES } from "./types.ts";
+
+/** Where the configuration is read from unless PYTARCHIVE_CONFIG or `loadConfig({ path })` say otherwise. */
+export const DEFAULT_CONFIG_PATH = "/etc/pytarchive/pytarchive.conf";
+
+/** Environment variables the configuration reads; each wins over the file. */
+export const CONFIG_ENV = {
+  config: "PYTARCHIVE_CONFIG",
+  stateDir: "PYTARCHIVE_STATE_DIR",
+  natsUrl: "PYTARCHIVE_NATS_URL",
+  natsCredentials: "PYTARCHIVE_NATS_CREDENTIALS",
+  libraryId: "PYTARCHIVE_LIBRARY_ID",
+  databaseUrl: "PYTARCHIVE_DATABASE_URL",
+  toolsPath: "PYTARCHIVE_TOOLS_PATH",
+  mountTable: "PYTARCHIVE_MOUNT_TABLE",
+  library: "PYTARCHIVE_LIBRARY",
+} as const;
+
+/** The section name pattern for one drive of several: `[Drive 0]`, `[Drive 1]`, … */
+export const DRIVE_SECTION = /^Drive (\d+)$/;
+/** How the drive sections are written in docs and messages. */
+export const DRIVE_SECTION_LABEL = "Drive <n>";
+
+/** One documented setting: docs/configuration.md has a table row for each (a test checks). */
+export interface SettingDescription {
+  /** Section name; "Drive <n>" stands for every `[Drive 0]`, `[Drive 1]`, … */
+  readonly section: string;
+  readonly key: string;
+  /** The default, as the docs state it. */
+  readonly defaultValue: string;
+  /** Environment variable that overrides the file, or null. */
+  readonly env: string | null;
+  readonly meaning: string;
+}
+
+const toolSettings: SettingDescription[] = TOOL_NAMES.map((tool) => ({
+  section: "Tools",
+  key: tool,
+  defaultValue: `\`${tool}\` (from [Tools] path, else PATH)`,
+  env: null,
+  meaning: `Command name or absolute path of \`${tool}\`.`,
+}));
+
+/** Every key the configuration knows, section by section. Anything else is refused. */
+export const SETTINGS: readonly SettingDescription[] = [
+  {
+    section: "General",
+    key: "tape_max_size",
+    defaultValue: "`17138671616`",
+    env: null,
+    meaning: "Usable capacity of one tape in KiB (17138671616 KiB is an LTO-9 tape).",
+  },
+  {
+    section: "General",
+    key: "exclude_folders",
+    defaultValue: "(none)",
+    env: null,
+    meaning: "Comma-separated folder names, relative to the archived folder, never copied.",
+  },
+  {
+    section: "General",
+    key: "source_folders",
+    defaultValue: "(none)",
+    env: null,
+    meaning: "Comma-separated absolute paths whose subfolders `inventory` reports on.",
+  },
+  {
+    section: "General",
+    key: "scratch_path",
+    defaultValue: "`<state_dir>/scratch`",
+    env: null,
+    meaning: "Absolute path where `prepare` writes tar archives of folders with many files.",
+  },
+  {
+    section: "Device",
+    key: "library",
+    defaultValue: "`/dev/sch0`",
+    env: CONFIG_ENV.library,
+    meaning: "The changer device given to `mtx -f` (not the tape drive).",
+  },
+  {
+    section: "Device",
+    key: "drive_serial",
+    defaultValue: "(none: drive 0 is `/dev/sg0`)",
+    env: null,
+    meaning: "Single-drive form: serial of drive 0, also used as its LTFS device name.",
+  },
+  {
+    section: "Device",
+    key: "mount_point",
+    defaultValue: "`/ltfs`",
+    env: null,
+    meaning: "Single-drive form: absolute path where drive 0's tape is mounted.",
+  },
+  {
+    section: DRIVE_SECTION_LABEL,
+    key: "element",
+    defaultValue: "`<n>`",
+    env: null,
+    meaning: "Data Transfer Element number of the drive in `mtx status` (0-based).",
+  },
+  {
+    section: DRIVE_SECTION_LABEL,
+    key: "device",
+    defaultValue: "the `serial` (one of the two is required)",
+    env: null,
+    meaning: "LTFS device name (`ltfs -o devname=`, `mkltfs -d`): /dev/sgN, a serial or a path.",
+  },
+  {
+    section: DRIVE_SECTION_LABEL,
+    key: "mount_point",
+    defaultValue: "`/ltfs<n>`",
+    env: null,
+    meaning: "Absolute path where this drive's tape is mounted.",
+  },
+  {
+    section: DRIVE_SECTION_LABEL,
+    key: "serial",
+    defaultValue: "(none)",
+    env: null,
+    meaning: "Drive serial number as `tapeinfo` reports it.",
+  },
+  {
+    section: "Export",
+    key: "to",
+    defaultValue: "`127.0.0.1`",
+    env: null,
+    meaning: "Who may mount an explored tape: a host, network (CIDR) or exportfs wildcard.",
+  },
+  {
+    section: "Export",
+    key: "settings",
+    defaultValue: "`ro,fsid=1,no_subtree_check`",
+    env: null,
+    meaning: "`exportfs -o` options, comma-separated, no spaces; must not contain `rw`.",
+  },
+  {
+    section: "LTFS",
+    key: "mount_options",
+    defaultValue: "(none)",
+    env: null,
+    meaning: "Comma-separated; each becomes `-o X` on every `ltfs` mount.",
+  },
+  {
+    section: "LTFS",
+    key: "mkltfs_options",
+    defaultValue: "(none)",
+    env: null,
+    meaning: "Whitespace-separated extra arguments for `mkltfs`, e.g. `-e file`.",
+  },
+  {
+    section: "LTFS",
+    key: "ltfsck_options",
+    defaultValue: "(none)",
+    env: null,
+    meaning: "Whitespace-separated extra arguments for `ltfsck`, e.g. `-e file`.",
+  },
+  {
+    section: "Tools",
+    key: "path",
+    defaultValue: "(none)",
+    env: CONFIG_ENV.toolsPath,
+    meaning: "Absolute folder searched first for every tool (a site's or the simulator's).",
+  },
+  ...toolSettings,
+  {
+    section: "Paths",
+    key: "mount_table",
+    defaultValue: "`/proc/mounts`",
+    env: CONFIG_ENV.mountTable,
+    meaning: "The mount table mount state is read from.",
+  },
+  {
+    section: "Paths",
+    key: "state_dir",
+    defaultValue: "`/var/lib/pytarchive`",
+    env: CONFIG_ENV.stateDir,
+    meaning: "Folder for the embedded database, the embedded NATS store and other state.",
+  },
+  {
+    section: "NATS",
+    key: "url",
+    defaultValue: "(none: embedded nats-server)",
+    env: CONFIG_ENV.natsUrl,
+    meaning: "NATS server URL, e.g. `nats://nats.example.org:4222`.",
+  },
+  {
+    section: "NATS",
+    key: "credentials_file",
+    defaultValue: "(none)",
+    env: CONFIG_ENV.natsCredentials,
+    meaning: "Absolute path of this host's NATS credentials file.",
+  },
+  {
+    section: "NATS",
+    key: "library_id",
+    defaultValue: "`default`",
+    env: CONFIG_ENV.libraryId,
+    meaning: "Library id carried in every subject; letters, digits, `_` and `-` only.",
+  },
+  {
+    section: "Database",
+    key: "url",
+    defaultValue: "(none: embedded PGlite)",
+    env: CONFIG_ENV.databaseUrl,
+    meaning: "PostgreSQL URL, e.g. `postgres://pytarchive@db.example.org/pytarchive`.",
+  },
+];
+
+/** Known keys of a section name as written in the file (`Drive 3` → the drive keys), or null. */
+export function knownKeysOf(sectionName: string): readonly string[] | null {
+  const pattern = DRIVE_SECTION.test(sectionName) ? DRIVE_SECTION_LABEL : sectionName;
+  const keys = SETTINGS.filter((setting) => setting.section === pattern).map((s) => s.key);
+  return keys.length === 0 ? null : keys;
+}
+
+/** Section names as the docs list them, in order, without duplicates. */
+export const KNOWN_SECTIONS: readonly string[] = [...new Set(SETTINGS.map((s) => s.section))];
