@@ -36,6 +36,8 @@ export type Fault =
 
 export interface FaultQuery {
   readonly tool: Fault["tool"];
+  /** Only faults of this kind (a tool may check for several kinds at different moments). */
+  readonly kind?: Fault["kind"];
   readonly operation?: string;
   readonly driveIndex?: number;
 }
@@ -62,6 +64,7 @@ export function clearFaults(stateDir: string): void {
 
 function matches(fault: Fault, query: FaultQuery): boolean {
   if (fault.tool !== query.tool) return false;
+  if (query.kind !== undefined && fault.kind !== query.kind) return false;
   if (
     "operation" in fault &&
     query.operation !== undefined &&

@@ -13,6 +13,7 @@ import path from "node:path";
  *   <state>/exports             the NFS export table kept by the simulated exportfs
  *   <state>/bin/                the executables (mtx, tapeinfo, mkltfs, ltfs, ltfsck, exportfs, fuser)
  *   <state>/lock                held while a command changes library.json
+ *   <state>/mnt/<n>/            default mount point of drive n (what `pytarchive-sim env` proposes)
  *   <state>/run/drive<n>.json   while drive n's tape is mounted: { pid, mountPoint, barcode, readOnly }
  *                               of the simulated ltfs process; removed when that process exits
  */
@@ -27,10 +28,13 @@ export interface SimulatorLayout {
   readonly binDir: string;
   readonly lockFile: string;
   readonly runDir: string;
+  readonly mountDir: string;
   /** Mount record of drive n while its tape is mounted (see above). */
   mountRecord(driveIndex: number): string;
   driveDevice(driveIndex: number): string;
   tapeDir(barcode: string): string;
+  /** Default mount point of drive n: `<state>/mnt/<n>`. */
+  defaultMountPoint(driveIndex: number): string;
 }
 
 export function simulatorLayout(stateDir: string): SimulatorLayout {
@@ -46,9 +50,11 @@ export function simulatorLayout(stateDir: string): SimulatorLayout {
     binDir: path.join(root, "bin"),
     lockFile: path.join(root, "lock"),
     runDir: path.join(root, "run"),
+    mountDir: path.join(root, "mnt"),
     mountRecord: (driveIndex) => path.join(root, "run", `drive${driveIndex}.json`),
     driveDevice: (driveIndex) => path.join(root, "drives", String(driveIndex)),
     tapeDir: (barcode) => path.join(root, "tapes", barcode),
+    defaultMountPoint: (driveIndex) => path.join(root, "mnt", String(driveIndex)),
   };
 }
 

@@ -20,6 +20,10 @@ export interface SimulatedDrive {
   sourceSlot: number | null;
   /** Serial number tapeinfo reports. */
   readonly serial: string;
+  /** The loaded cartridge has no readable label (it came from an `unlabelled` slot). */
+  unlabelled?: boolean;
+  /** TapeAlert flags the drive raises (tapeinfo prints `TapeAlert[n]: …`); cleared by a cleaning cartridge. */
+  tapeAlerts?: number[];
 }
 
 export interface SimulatedSlot {
@@ -38,6 +42,12 @@ export interface LibraryState {
   readonly drives: SimulatedDrive[];
   readonly slots: SimulatedSlot[];
   readonly cartridges: Record<string, SimulatedCartridge>;
+  /** How long one robot move takes, in milliseconds (default 50; tests use 0). */
+  readonly moveDelayMs?: number;
+  /** Volume tags are space-padded to this width, as libraries send them; 0 = no padding (default 32). */
+  readonly volumeTagWidth?: number;
+  /** Firmware revision the changer reports to `mtx inquiry` (4 characters). */
+  readonly revision?: string;
 }
 
 export function readLibrary(stateDir: string): LibraryState {
@@ -83,7 +93,15 @@ export function withLibraryLock<T>(stateDir: string, change: () => T): T {
 }
 
 function lockHolderIsGone(lockFile: string): boolean {
-  const pid = Number(fs.readFileSync(lockFile, { encoding: "utf8", flag: "r" }).trim());
+  let text: string;
+  try {
+    text = fs.readFileSync(lockFile, { encoding: "utf8", flag: "r" });
+  } catch (error) {
+    // Released between our failed create and this read: not gone, just free; try again.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  const pid = Number(text.trim());
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
