@@ -1,0 +1,74 @@
+/**
+ * Runs pytarchive services in this process.
+ *
+ *   npx tsx services/runner/main.ts                  all services
+ *   npx tsx services/runner/main.ts --only echo      only these (comma-separated)
+ *   npx tsx services/runner/main.ts --config FILE    another configuration file
+ *   npx tsx services/runner/main.ts --list           list the known services
+ *
+ * Stops every service cleanly on SIGINT or SIGTERM; exits 0 then, 1 on a start error.
+ */
+import { parseArgs } from "node:util";
+import { loadConfig } from "../../shared/config/index.ts";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import { SERVICE_REGISTRY } from "./registry.ts";
+import { runServices } from "./run-services.ts";
+
+const USAGE = `Usage: npx tsx services/runner/main.ts [--only NAME[,NAME...]] [--config FILE] [--list]
+
+Runs pytarchive services in one process until SIGINT or SIGTERM.
+
+  --only NAMES     run only these services (comma-separated); default all
+  --config FILE    configuration file (default $PYTARCHIVE_CONFIG or /etc/pytarchive/pytarchive.conf)
+  --list           print the known services and exit
+  -h, --help       show this help
+
+Known services: ${SERVICE_REGISTRY.map((service) => service.name).join(", ")}`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      only: { type: "string" },
+      config: { type: "string" },
+      list: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.list) {
+    for (const service of SERVICE_REGISTRY) process.stdout.write(`${service.name}\n`);
+    return 0;
+  }
+  const config = loadConfig(values.config === undefined ? {} : { path: values.config });
+  const running = await runServices({
+    services: SERVICE_REGISTRY,
+    config,
+    ...(values.only === undefined ? {} : { only: values.only.split(",") }),
+  });
+  await running.stopped;
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof PytarchiveError) {
+      process.stderr.write(`error [${error.code}]: ${error.describe()}\n`);
+    } else if (
+      error instanceof TypeError &&
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
+      process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
+    } else {
+      process.stderr.write(`unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    }
+    process.exitCode = 1;
+  },
+);

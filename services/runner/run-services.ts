@@ -1,0 +1,205 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import {
+  createLogger,
+  type Logger,
+  type LogLevel,
+  type LogStream,
+} from "../../shared/logging/index.ts";
+import {
+  connectNats,
+  drainNats,
+  ensureKv,
+  ensureStreams,
+  type RunningService,
+  redactUrl,
+  type ServiceDefinition,
+  type ServiceHealth,
+} from "../../shared/nats/index.ts";
+import { selectServices } from "./select-services.ts";
+
+export interface RunServicesOptions {
+  /** Every service that can run (the registry). */
+  readonly services: readonly ServiceDefinition[];
+  readonly config: PytarchiveConfig;
+  /** Names to run; default all. Unknown names are refused before anything starts. */
+  readonly only?: readonly string[];
+  /** Stop on SIGINT/SIGTERM (default true). Tests that stop by hand pass false. */
+  readonly handleSignals?: boolean;
+  /** Log level of every service's logger. Default "info". */
+  readonly logLevel?: LogLevel;
+  /** Where log lines go. Default stderr. */
+  readonly logStream?: LogStream;
+  /** How long one service may take to stop before the runner moves on. Default 30 s. */
+  readonly stopTimeoutMs?: number;
+}
+
+export interface RunningServices {
+  /** Names of the started services, in start order. */
+  readonly names: readonly string[];
+  readonly nc: NatsConnection;
+  /** Health of each service; a health() that throws counts as not ok. */
+  health(): Promise<Record<string, ServiceHealth>>;
+  /** Stops every service in reverse start order, then drains the connection. Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves once everything stopped (by stop() or a signal). */
+  readonly stopped: Promise<void>;
+}
+
+/**
+ * Runs a set of services in this process: one NATS connection, streams and the lease bucket
+ * ensured once, each service started in registry order, all stopped in reverse order on
+ * SIGINT/SIGTERM (or stop()). If a service fails to start, those already started are stopped
+ * and the error is thrown.
+ *
+ * @example
+ * const running = await runServices({ services: REGISTRY, config: loadConfig(), only: ["gateway", "catalog"] });
+ * await running.stopped;
+ */
+export async function runServices(options: RunServicesOptions): Promise<RunningServices> {
+  const selected = selectServices(options.services, options.only);
+  const makeLogger = (service: string): Logger =>
+    createLogger({
+      service,
+      level: options.logLevel ?? "info",
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    });
+  const log = makeLogger("runner");
+  const { config } = options;
+  if (config.nats.url === null) {
+    throw new PytarchiveError(
+      "NATS_URL_MISSING",
+      "No NATS server URL is configured, so the services have nothing to connect to.",
+      {
+        hint: "Run `npm start` (it starts its own NATS server), or set `[NATS] url` in the configuration (or $PYTARCHIVE_NATS_URL).",
+      },
+    );
+  }
+  const nc = await connectNats({
+    url: config.nats.url,
+    credentialsFile: config.nats.credentialsFile,
+    name: `pytarchive-${selected.map((service) => service.name).join("+")}`,
+  });
+  watchConnection(nc, log);
+  const abort = new AbortController();
+  const started: { name: string; running: RunningService }[] = [];
+
+  const stopAll = async (): Promise<void> => {
+    abort.abort(new Error("the service runner is stopping"));
+    for (const { name, running } of [...started].reverse()) {
+      try {
+        await withTimeout(
+          running.stop(),
+          options.stopTimeoutMs ?? 30_000,
+          `${name} did not stop in time`,
+        );
+        log.info("service stopped", { stoppedService: name });
+      } catch (error) {
+        log.error("service did not stop cleanly", { stoppedService: name, error });
+      }
+    }
+    await drainNats(nc, { log });
+  };
+
+  try {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await ensureStreams(jsm, config.nats.libraryId);
+    await ensureKv(jsm, config.nats.libraryId);
+    for (const service of selected) {
+      const running = await service.start({
+        config,
+        nc,
+        js,
+        jsm,
+        log: makeLogger(service.name),
+        signal: abort.signal,
+      });
+      started.push({ name: service.name, running });
+      log.info("service started", { startedService: service.name });
+    }
+  } catch (error) {
+    log.error("start failed; stopping what was started", { error });
+    await stopAll();
+    throw error;
+  }
+
+  let stopping: Promise<void> | null = null;
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping !== null) {
+      log.warn("second stop signal: exiting without waiting", { signal });
+      process.exit(1);
+    }
+    log.info("stop signal received; stopping services", { signal });
+    void stop();
+  };
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (options.handleSignals !== false) {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+      await stopAll();
+      log.info("all services stopped");
+      resolveStopped();
+    })();
+    return stopping;
+  };
+  if (options.handleSignals !== false) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  log.info("services running", {
+    services: started.map((entry) => entry.name),
+    natsUrl: redactUrl(config.nats.url),
+    libraryId: config.nats.libraryId,
+  });
+
+  return {
+    names: started.map((entry) => entry.name),
+    nc,
+    health: async () => {
+      const report: Record<string, ServiceHealth> = {};
+      for (const { name, running } of started) {
+        try {
+          report[name] = await running.health();
+        } catch (error) {
+          report[name] = { ok: false, detail: `health check failed: ${(error as Error).message}` };
+        }
+      }
+      return report;
+    },
+    stop,
+    stopped,
+  };
+}
+
+/** Operators should see in the log when the services lose and regain the NATS server. */
+function watchConnection(nc: NatsConnection, log: Logger): void {
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === "disconnect")
+        log.warn("lost the NATS server; reconnecting", { server: status.server });
+      else if (status.type === "reconnect")
+        log.info("reconnected to the NATS server", { server: status.server });
+    }
+  })().catch(() => {});
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
