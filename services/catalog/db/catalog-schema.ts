@@ -1,0 +1,154 @@
+import type { ColumnType, Generated, GeneratedAlways, Selectable } from "kysely";
+
+/*
+ * The catalog's tables as TypeScript sees them. Names are camelCase here and snake_case in
+ * PostgreSQL; kysely's CamelCasePlugin (set up in open-catalog-database.ts) translates.
+ *
+ * Every int8 (bigint) column is read as a JS `number` on both PostgreSQL and PGlite: both drivers
+ * get the same int8 parser (type-parsers.ts). Sizes in bytes or KiB stay far below 2^53.
+ */
+
+export const FOLDER_STATES = ["preparing", "prepared", "archiving", "archived", "failed"] as const;
+export type FolderState = (typeof FOLDER_STATES)[number];
+
+export const TAPE_STATES = ["blank", "formatted", "full", "retired"] as const;
+export type TapeState = (typeof TAPE_STATES)[number];
+
+/** LTO media generations as the barcode's last two characters name them (M8 is LTO-7 Type M). */
+export const TAPE_GENERATIONS = ["L5", "L6", "L7", "M8", "L8", "L9", "L10"] as const;
+export type TapeGeneration = (typeof TAPE_GENERATIONS)[number];
+
+export const TAPE_PARTITIONS = ["a", "b"] as const;
+/** LTFS partition a file's data starts on: `a` is the index partition, `b` the data partition. */
+export type TapePartition = (typeof TAPE_PARTITIONS)[number];
+
+export const JOB_KINDS = [
+  "prepare",
+  "archive",
+  "restore",
+  "explore",
+  "inventory",
+  "verify",
+] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export const JOB_STATES = ["queued", "running", "failed", "done", "aborted"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Timestamps the database sets itself (`clock_timestamp()` default) but that updates may change. */
+type DefaultedTimestamp = Generated<Date>;
+
+export interface FoldersTable {
+  id: GeneratedAlways<number>;
+  /** Absolute path of the original folder; one row per original folder. */
+  path: string;
+  /** Name of the folder on tape (`archive -t NAME`); null until an archive job chose it. */
+  targetName: string | null;
+  description: string;
+  state: FolderState;
+  /** Why the folder is `failed`; null otherwise. */
+  error: string | null;
+  sizeKib: number | null;
+  fileCount: number | null;
+  /** Whether the folder is written as one tar archive (`archivePath`) instead of file by file. */
+  compressed: Generated<boolean>;
+  archivePath: string | null;
+  /** Tape holding the folder; null until the folder is archived. */
+  tapeBarcode: string | null;
+  verifiedAt: Date | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+  archivedAt: Date | null;
+}
+
+export interface TapesTable {
+  barcode: string;
+  volumeSerial: string | null;
+  volumeUuid: string | null;
+  generation: TapeGeneration | null;
+  state: Generated<TapeState>;
+  cleaning: Generated<boolean>;
+  /** Space used as LTFS last reported it; the catalog's own sum is `getArchivedKiB`. */
+  usedKib: number | null;
+  capacityKib: number | null;
+  homeSlot: number | null;
+  formattedAt: Date | null;
+  lastSeenAt: Date | null;
+  createdAt: DefaultedTimestamp;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface FilesTable {
+  id: GeneratedAlways<number>;
+  folderId: number;
+  /** Path below the folder's root, without a leading slash. */
+  relativePath: string;
+  sizeBytes: number;
+  /**
+   * Modification time in nanoseconds since the epoch (int8). Select it as text and convert
+   * (files-repository.ts does): most values exceed 2^53 and would otherwise arrive as `bigint`
+   * or `number` depending on their size. Written as a decimal string.
+   */
+  mtimeNs: ColumnType<number | bigint, string, string>;
+  mode: number;
+  /** SHA-256 of the content, 64 lowercase hex digits; null until computed. */
+  checksum: string | null;
+  tapeBarcode: string;
+  /** LTFS `ltfs.startblock`; null for empty files (they have no extent). */
+  startBlock: number | null;
+  partition: TapePartition | null;
+}
+
+export interface JobsTable {
+  /** Eight lowercase hex digits, e.g. `3fa2b1c0`. */
+  id: string;
+  kind: JobKind;
+  /** The command's arguments as the gateway validated them. */
+  args: ColumnType<JsonObject, string, string>;
+  /** Lower runs first. */
+  priority: number;
+  state: Generated<JobState>;
+  /** Human-readable progress shown in `pytarchive queue`, e.g. `41% (12.3 GiB of 30 GiB)`. */
+  progress: string | null;
+  error: string | null;
+  attempts: Generated<number>;
+  /** A running job was asked to stop; its worker cleans up and marks it aborted. */
+  abortRequested: Generated<boolean>;
+  createdAt: DefaultedTimestamp;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: DefaultedTimestamp;
+}
+
+export interface EventsTable {
+  id: GeneratedAlways<number>;
+  jobId: string | null;
+  kind: string;
+  payload: ColumnType<JsonValue, string, string>;
+  createdAt: DefaultedTimestamp;
+}
+
+export interface CatalogSchema {
+  folders: FoldersTable;
+  tapes: TapesTable;
+  files: FilesTable;
+  jobs: JobsTable;
+  events: EventsTable;
+}
+
+/** Table names in an order that truncating or dropping them respects foreign keys. */
+export const CATALOG_TABLES = ["events", "files", "folders", "jobs", "tapes"] as const;
+
+export type FolderRow = Selectable<FoldersTable>;
+export type TapeRow = Selectable<TapesTable>;
+export type JobRow = Selectable<JobsTable>;
+export type EventRow = Selectable<EventsTable>;

@@ -1,0 +1,356 @@
+import { randomBytes } from "node:crypto";
+import type { ExpressionBuilder, Kysely, UpdateObject } from "kysely";
+import { PytarchiveError } from "../../../shared/errors/index.ts";
+import type { CatalogSchema, JobKind, JobRow, JobState, JsonObject } from "./catalog-schema.ts";
+import { CATALOG_ERROR_CODES } from "./errors.ts";
+import { currentTime, inTransaction, jsonb } from "./sql-helpers.ts";
+
+/** Default priorities, as in the original pytarchive; lower runs first. */
+export const DEFAULT_JOB_PRIORITY: Readonly<Record<JobKind, number>> = {
+  prepare: 0,
+  explore: 20,
+  archive: 100,
+  restore: 100,
+  verify: 100,
+  inventory: 200,
+};
+
+export const JOB_ID_PATTERN = /^[0-9a-f]{8}$/;
+
+/** Whether `text` has the form of a job id (eight lowercase hex digits). */
+export function isJobId(text: string): boolean {
+  return JOB_ID_PATTERN.test(text);
+}
+
+const ID_ATTEMPTS = 8;
+
+/**
+ * Queues a new job under a fresh random id (retried on the rare collision).
+ *
+ * @example
+ * const job = await createJob(db, { kind: "archive", args: { folder: "/x", tape: "AAK788L9" } });
+ * job.id; // "3fa2b1c0", job.state === "queued", job.priority === 100
+ */
+export async function createJob(
+  db: Kysely<CatalogSchema>,
+  input: {
+    kind: JobKind;
+    args: JsonObject;
+    /** Defaults to DEFAULT_JOB_PRIORITY[kind]. */
+    priority?: number;
+    /** Draws a candidate id; random by default (tests pass their own to force a collision). */
+    id?: () => string;
+  },
+): Promise<JobRow> {
+  const nextId = input.id ?? (() => randomBytes(4).toString("hex"));
+  for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
+    const job = await db
+      .insertInto("jobs")
+      .values({
+        id: nextId(),
+        kind: input.kind,
+        args: jsonb(input.args),
+        priority: input.priority ?? DEFAULT_JOB_PRIORITY[input.kind],
+      })
+      .onConflict((conflict) => conflict.column("id").doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (job !== undefined) return job;
+  }
+  throw new PytarchiveError(
+    CATALOG_ERROR_CODES.jobIdExhausted,
+    `Could not find a free job id in ${ID_ATTEMPTS} tries.`,
+    { hint: "Retry the command; if this repeats, the jobs table is unusually full." },
+  );
+}
+
+export async function getJob(db: Kysely<CatalogSchema>, id: string): Promise<JobRow | null> {
+  return (await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
+}
+
+export interface JobQueue {
+  /** Running jobs, the longest-running first. */
+  readonly running: JobRow[];
+  /** Waiting jobs in the order they will run: priority (lower first), then age. */
+  readonly queued: JobRow[];
+  /** Failed jobs with their error, the oldest failure first, until requeued or aborted. */
+  readonly failed: JobRow[];
+}
+
+/** What `pytarchive queue` shows. Done and aborted jobs are not listed. */
+export async function listQueue(db: Kysely<CatalogSchema>): Promise<JobQueue> {
+  // One statement, so a job that changes state meanwhile is listed exactly once.
+  const jobs = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("state", "in", ["running", "queued", "failed"])
+    .orderBy("priority")
+    .orderBy("createdAt")
+    .orderBy("id")
+    .execute();
+  const byTime = (time: (job: JobRow) => Date | null) => (a: JobRow, b: JobRow) =>
+    (time(a)?.getTime() ?? 0) - (time(b)?.getTime() ?? 0);
+  return {
+    running: jobs.filter((job) => job.state === "running").sort(byTime((job) => job.startedAt)),
+    queued: jobs.filter((job) => job.state === "queued"),
+    failed: jobs.filter((job) => job.state === "failed").sort(byTime((job) => job.finishedAt)),
+  };
+}
+
+/**
+ * Takes the first queued job (by priority, then age) and marks it running, atomically: two
+ * workers calling this at once never get the same job. Returns null when nothing is queued.
+ */
+export async function claimNextJob(
+  db: Kysely<CatalogSchema>,
+  options: { kinds?: readonly JobKind[] } = {},
+): Promise<JobRow | null> {
+  const kinds = options.kinds;
+  if (kinds !== undefined && kinds.length === 0) return null;
+  const job = await db
+    .updateTable("jobs")
+    .set((eb) => ({
+      state: "running",
+      startedAt: currentTime(),
+      updatedAt: currentTime(),
+      progress: null,
+      attempts: eb("attempts", "+", 1),
+    }))
+    .where("state", "=", "queued")
+    .where("id", "=", (eb) => {
+      let next = eb.selectFrom("jobs as next").select("next.id").where("next.state", "=", "queued");
+      if (kinds !== undefined) next = next.where("next.kind", "in", kinds);
+      return next
+        .orderBy("next.priority")
+        .orderBy("next.createdAt")
+        .orderBy("next.id")
+        .limit(1)
+        .forUpdate()
+        .skipLocked();
+    })
+    .returningAll()
+    .executeTakeFirst();
+  return job ?? null;
+}
+
+/** queued → running, for a job the scheduler picked itself (e.g. its tape is already loaded). */
+export function markJobRunning(db: Kysely<CatalogSchema>, id: string): Promise<JobRow> {
+  return transitionJob(db, id, "start", ["queued"], (eb) => ({
+    state: "running",
+    startedAt: currentTime(),
+    progress: null,
+    attempts: eb("attempts", "+", 1),
+  }));
+}
+
+/** running → done. */
+export function markJobDone(db: Kysely<CatalogSchema>, id: string): Promise<JobRow> {
+  return transitionJob(db, id, "mark done", ["running"], () => ({
+    state: "done",
+    finishedAt: currentTime(),
+  }));
+}
+
+/** queued or running → failed, keeping `error` for `pytarchive queue`. */
+export function markJobFailed(
+  db: Kysely<CatalogSchema>,
+  id: string,
+  error: string,
+): Promise<JobRow> {
+  return transitionJob(db, id, "mark failed", ["queued", "running"], () => ({
+    state: "failed",
+    error,
+    finishedAt: currentTime(),
+  }));
+}
+
+/** running → aborted, once the worker of a job asked to abort has stopped and cleaned up. */
+export function markJobAborted(db: Kysely<CatalogSchema>, id: string): Promise<JobRow> {
+  return transitionJob(db, id, "mark aborted", ["running"], () => ({
+    state: "aborted",
+    finishedAt: currentTime(),
+  }));
+}
+
+/**
+ * Sets the progress text of a running job. Returns null (and changes nothing) when the job is no
+ * longer running: a late report from a worker that was stopped is not an error.
+ */
+export async function setJobProgress(
+  db: Kysely<CatalogSchema>,
+  id: string,
+  progress: string | null,
+): Promise<JobRow | null> {
+  const job = await db
+    .updateTable("jobs")
+    .set({ progress, updatedAt: currentTime() })
+    .where("id", "=", id)
+    .where("state", "=", "running")
+    .returningAll()
+    .executeTakeFirst();
+  return job ?? null;
+}
+
+/**
+ * failed → queued, for the listed ids or every failed job. The error, progress and times of the
+ * failed run are cleared; the job keeps its priority and age, so it returns to its old place.
+ * With ids: all must exist and have failed, or nothing changes (JOB_NOT_FOUND / JOB_STATE_CONFLICT).
+ */
+export async function requeueJobs(
+  db: Kysely<CatalogSchema>,
+  selection: { ids: readonly string[] } | { allFailed: true },
+): Promise<JobRow[]> {
+  return inTransaction(db, async (trx) => {
+    let ids: readonly string[];
+    if ("ids" in selection) {
+      const jobs = await lockJobs(trx, selection.ids);
+      refuseUnless(jobs, ["failed"], "requeue", "only failed jobs can be requeued");
+      ids = selection.ids;
+    } else {
+      ids = (
+        await trx
+          .selectFrom("jobs")
+          .select("id")
+          .where("state", "=", "failed")
+          .forUpdate()
+          .execute()
+      ).map((job) => job.id);
+    }
+    if (ids.length === 0) return [];
+    const requeued = await trx
+      .updateTable("jobs")
+      .set({
+        state: "queued",
+        error: null,
+        progress: null,
+        startedAt: null,
+        finishedAt: null,
+        abortRequested: false,
+        updatedAt: currentTime(),
+      })
+      .where("id", "in", ids)
+      .where("state", "=", "failed")
+      .returningAll()
+      .execute();
+    return sortLike(requeued, ids);
+  });
+}
+
+export interface AbortResult {
+  /** Queued or failed jobs now aborted: they leave the queue listing. */
+  readonly aborted: JobRow[];
+  /** Running jobs asked to stop (`abortRequested`); their worker marks them aborted. */
+  readonly stopRequested: JobRow[];
+}
+
+/**
+ * `pytarchive abort ID...`: queued and failed jobs become aborted at once; running ones are asked
+ * to stop. All ids must exist and be unfinished, or nothing changes.
+ */
+export async function abortJobs(
+  db: Kysely<CatalogSchema>,
+  ids: readonly string[],
+): Promise<AbortResult> {
+  return inTransaction(db, async (trx) => {
+    const jobs = await lockJobs(trx, ids);
+    refuseUnless(
+      jobs,
+      ["queued", "failed", "running"],
+      "abort",
+      "it has already finished; only queued, running or failed jobs can be aborted",
+    );
+    const pending = ids.filter((id) => jobs.get(id)?.state !== "running");
+    const running = ids.filter((id) => jobs.get(id)?.state === "running");
+    const aborted =
+      pending.length === 0
+        ? []
+        : await trx
+            .updateTable("jobs")
+            .set({ state: "aborted", finishedAt: currentTime(), updatedAt: currentTime() })
+            .where("id", "in", pending)
+            .returningAll()
+            .execute();
+    const stopRequested =
+      running.length === 0
+        ? []
+        : await trx
+            .updateTable("jobs")
+            .set({ abortRequested: true, updatedAt: currentTime() })
+            .where("id", "in", running)
+            .returningAll()
+            .execute();
+    return { aborted: sortLike(aborted, pending), stopRequested: sortLike(stopRequested, running) };
+  });
+}
+
+type JobPatch = (
+  eb: ExpressionBuilder<CatalogSchema, "jobs">,
+) => UpdateObject<CatalogSchema, "jobs">;
+
+async function transitionJob(
+  db: Kysely<CatalogSchema>,
+  id: string,
+  action: string,
+  from: readonly JobState[],
+  patch: JobPatch,
+): Promise<JobRow> {
+  const job = await db
+    .updateTable("jobs")
+    .set((eb) => ({ ...patch(eb), updatedAt: currentTime() }))
+    .where("id", "=", id)
+    .where("state", "in", from)
+    .returningAll()
+    .executeTakeFirst();
+  if (job !== undefined) return job;
+  const current = await getJob(db, id);
+  if (current === null) throw jobNotFound([id]);
+  throw new PytarchiveError(
+    CATALOG_ERROR_CODES.jobStateConflict,
+    `Cannot ${action} job ${id}: it is ${current.state}, and only a ${from.join(" or ")} job can be.`,
+    { hint: "Run `pytarchive queue` to see the job's current state." },
+  );
+}
+
+async function lockJobs(
+  db: Kysely<CatalogSchema>,
+  ids: readonly string[],
+): Promise<Map<string, JobRow>> {
+  const rows =
+    ids.length === 0
+      ? []
+      : await db.selectFrom("jobs").selectAll().where("id", "in", ids).forUpdate().execute();
+  const jobs = new Map(rows.map((job) => [job.id, job]));
+  const unknown = ids.filter((id) => !jobs.has(id));
+  if (unknown.length > 0) throw jobNotFound(unknown);
+  return jobs;
+}
+
+function refuseUnless(
+  jobs: ReadonlyMap<string, JobRow>,
+  allowed: readonly JobState[],
+  action: string,
+  rule: string,
+): void {
+  const refused = [...jobs.values()].filter((job) => !allowed.includes(job.state));
+  if (refused.length === 0) return;
+  const list = refused.map((job) => `${job.id} is ${job.state}`).join(", ");
+  throw new PytarchiveError(
+    CATALOG_ERROR_CODES.jobStateConflict,
+    `Cannot ${action} ${list}: ${rule}. Nothing was changed.`,
+    { hint: "Run `pytarchive queue` to see each job's state, then repeat without those ids." },
+  );
+}
+
+function jobNotFound(ids: readonly string[]): PytarchiveError {
+  const plural = ids.length > 1;
+  return new PytarchiveError(
+    CATALOG_ERROR_CODES.jobNotFound,
+    `No job with id${plural ? "s" : ""} ${ids.join(", ")}. Nothing was changed.`,
+    { hint: "Run `pytarchive queue` to list the ids of running, queued and failed jobs." },
+  );
+}
+
+function sortLike(jobs: JobRow[], ids: readonly string[]): JobRow[] {
+  const order = new Map(ids.map((id, index) => [id, index]));
+  return jobs.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}

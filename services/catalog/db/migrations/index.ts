@@ -1,0 +1,11 @@
+import type { Migration } from "kysely/migration";
+import { initialSchema } from "./0001-initial.ts";
+
+/**
+ * Every catalog migration, by name. Kysely runs them in name order. Listed here (not found by
+ * scanning the folder) so they load the same under tsx, a bundle or compiled JS.
+ * Add a migration: a new file `NNNN-what.ts` and a line below; never edit one that has shipped.
+ */
+export const CATALOG_MIGRATIONS: Readonly<Record<string, Migration>> = {
+  "0001_initial": initialSchema,
+};

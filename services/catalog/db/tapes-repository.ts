@@ -1,0 +1,117 @@
+import { type Kysely, sql } from "kysely";
+import type {
+  CatalogSchema,
+  FolderRow,
+  TapeGeneration,
+  TapeRow,
+  TapeState,
+} from "./catalog-schema.ts";
+import { currentTime } from "./sql-helpers.ts";
+
+const GENERATION_BY_SUFFIX: Readonly<Record<string, TapeGeneration>> = {
+  L5: "L5",
+  L6: "L6",
+  L7: "L7",
+  M8: "M8",
+  L8: "L8",
+  L9: "L9",
+};
+
+/**
+ * The LTO generation a barcode's media suffix names (`AAK788L9` → `L9`, `ABJ406M8` → `M8`), or
+ * null for other suffixes (cleaning tapes `CU`/`L1`, WORM, older generations). LTO-10's suffix is
+ * not derived: pass `generation: "L10"` explicitly.
+ */
+export function generationFromBarcode(barcode: string): TapeGeneration | null {
+  return GENERATION_BY_SUFFIX[barcode.slice(-2)] ?? null;
+}
+
+export interface TapeUpdate {
+  barcode: string;
+  volumeSerial?: string | null;
+  volumeUuid?: string | null;
+  generation?: TapeGeneration | null;
+  state?: TapeState;
+  cleaning?: boolean;
+  usedKib?: number | null;
+  capacityKib?: number | null;
+  homeSlot?: number | null;
+  formattedAt?: Date | null;
+  lastSeenAt?: Date | null;
+}
+
+/**
+ * Inserts a tape or updates the fields given (absent fields keep their value). A new tape's
+ * generation defaults to the one its barcode names.
+ *
+ * @example
+ * await upsertTape(db, { barcode: "AAK788L9", homeSlot: 7, lastSeenAt: new Date() });
+ */
+export async function upsertTape(db: Kysely<CatalogSchema>, tape: TapeUpdate): Promise<TapeRow> {
+  const { barcode, ...fields } = tape;
+  const given = Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined),
+  ) as Omit<TapeUpdate, "barcode">;
+  const inserted = {
+    barcode,
+    generation: generationFromBarcode(barcode),
+    ...given,
+  };
+  return db
+    .insertInto("tapes")
+    .values(inserted)
+    .onConflict((conflict) =>
+      Object.keys(given).length === 0
+        ? conflict.column("barcode").doUpdateSet({ barcode })
+        : conflict.column("barcode").doUpdateSet({ ...given, updatedAt: currentTime() }),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function getTape(db: Kysely<CatalogSchema>, barcode: string): Promise<TapeRow | null> {
+  return (
+    (await db.selectFrom("tapes").selectAll().where("barcode", "=", barcode).executeTakeFirst()) ??
+    null
+  );
+}
+
+/** KiB the catalog has archived on the tape: the sum of its archived folders' sizes. */
+export async function getArchivedKiB(db: Kysely<CatalogSchema>, barcode: string): Promise<number> {
+  const row = await db
+    .selectFrom("folders")
+    // sum(int8) is numeric (a string from either driver); back to int8 so it parses as a number.
+    .select(sql<number>`coalesce(sum(size_kib), 0)::bigint`.as("archivedKib"))
+    .where("tapeBarcode", "=", barcode)
+    .where("state", "=", "archived")
+    .executeTakeFirstOrThrow();
+  return row.archivedKib;
+}
+
+export interface TapeWithFolders extends TapeRow {
+  /** Sum of the archived folders' sizes. */
+  readonly archivedKib: number;
+  /** Every folder recorded on the tape (archived, or failed later), the largest first. */
+  readonly folders: FolderRow[];
+}
+
+/** Data tapes (not cleaning tapes) by barcode, each with its folders: what `summary` shows. */
+export async function listTapesWithFolders(db: Kysely<CatalogSchema>): Promise<TapeWithFolders[]> {
+  const [tapes, folders] = await Promise.all([
+    db.selectFrom("tapes").selectAll().where("cleaning", "=", false).orderBy("barcode").execute(),
+    db
+      .selectFrom("folders")
+      .selectAll()
+      .where("tapeBarcode", "is not", null)
+      .orderBy("sizeKib", "desc")
+      .orderBy(sql`path collate "C"`)
+      .execute(),
+  ]);
+  return tapes.map((tape) => {
+    const onTape = folders.filter((folder) => folder.tapeBarcode === tape.barcode);
+    const archivedKib = onTape
+      .filter((folder) => folder.state === "archived")
+      .reduce((sum, folder) => sum + (folder.sizeKib ?? 0), 0);
+    return { ...tape, archivedKib, folders: onTape };
+  });
+}
