@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { simulatorBundleDir } from "./build-tools.ts";
 import type { SimulatorLayout } from "./layout.ts";
 
 /** The executables a simulated library provides, named as the real tools. */
@@ -23,21 +24,6 @@ const TOOLS_NEEDING_STATE: ReadonlySet<SimulatedTool> = new Set(["exportfs", "fu
 /** Environment variable carrying the state folder to exportfs and fuser. */
 export const STATE_ENV_VARIABLE = "PYTARCHIVE_SIM_STATE";
 
-const ENTRY_POINTS: Record<SimulatedTool, string> = {
-  mtx: "./changer/mtx.ts",
-  tapeinfo: "./changer/tapeinfo.ts",
-  mkltfs: "./ltfs/mkltfs.ts",
-  ltfs: "./ltfs/ltfs.ts",
-  ltfsck: "./ltfs/ltfsck.ts",
-  exportfs: "./nfs/exportfs.ts",
-  fuser: "./nfs/fuser.ts",
-};
-
-/** Absolute path of the TypeScript entry that implements a simulated tool. */
-export function toolEntryPoint(tool: SimulatedTool): string {
-  return fileURLToPath(new URL(ENTRY_POINTS[tool], import.meta.url));
-}
-
 /** Absolute path of tsx's ESM loader, which lets plain `node` run the .ts entries. */
 export function tsxLoaderPath(): string {
   // Vitest's module runner may not provide import.meta.resolve; require's resolver finds the
@@ -54,30 +40,31 @@ function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The `#!/bin/sh` wrapper that runs one simulated tool with the arguments it was given. */
-export function wrapperScript(tool: SimulatedTool, stateDir: string): string {
-  const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));
+/**
+ * The `#!/bin/sh` wrapper that runs one simulated tool with the arguments it was given, from
+ * the bundled build of the simulator (see build-tools.ts).
+ */
+export function wrapperScript(tool: SimulatedTool, stateDir: string, bundleDir: string): string {
   const lines = [
     "#!/bin/sh",
     `# Simulated ${tool} of a pytarchive-sim tape library (written by pytarchive-sim; do not edit).`,
-    `TSX_TSCONFIG_PATH=${shellQuote(path.join(repositoryRoot, "tsconfig.json"))}`,
-    "export TSX_TSCONFIG_PATH",
   ];
   if (TOOLS_NEEDING_STATE.has(tool)) {
     lines.push(`${STATE_ENV_VARIABLE}=${shellQuote(stateDir)}`, `export ${STATE_ENV_VARIABLE}`);
   }
   lines.push(
-    `exec ${shellQuote(process.execPath)} --import ${shellQuote(tsxLoaderPath())} ${shellQuote(toolEntryPoint(tool))} "$@"`,
+    `exec ${shellQuote(process.execPath)} ${shellQuote(path.join(bundleDir, `${tool}.mjs`))} "$@"`,
   );
   return `${lines.join("\n")}\n`;
 }
 
 /** Writes `<state>/bin/<tool>` for every simulated tool (mode 0755), replacing old wrappers. */
 export function installSimulatorBin(layout: SimulatorLayout): void {
+  const bundleDir = simulatorBundleDir();
   fs.mkdirSync(layout.binDir, { recursive: true });
   for (const tool of SIMULATED_TOOLS) {
     const file = path.join(layout.binDir, tool);
-    fs.writeFileSync(`${file}.tmp`, wrapperScript(tool, layout.stateDir));
+    fs.writeFileSync(`${file}.tmp`, wrapperScript(tool, layout.stateDir, bundleDir));
     fs.chmodSync(`${file}.tmp`, 0o755);
     fs.renameSync(`${file}.tmp`, file);
   }

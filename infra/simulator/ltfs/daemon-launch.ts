@@ -9,7 +9,12 @@ export interface DaemonHandOver {
   readonly mounted: MountedVolume;
 }
 
-const DAEMON_ENTRY = fileURLToPath(new URL("./ltfs-daemon.ts", import.meta.url));
+// Bundled (build-tools.ts), `ltfs` runs as ltfs.mjs beside ltfs-daemon.mjs and needs no loader;
+// run from source (tests of the tool itself), it needs tsx for the .ts entry.
+const RUNS_BUNDLED = import.meta.url.endsWith(".mjs");
+const DAEMON_ENTRY = fileURLToPath(
+  new URL(RUNS_BUNDLED ? "./ltfs-daemon.mjs" : "./ltfs-daemon.ts", import.meta.url),
+);
 
 function quoteForNodeOptions(value: string): string {
   return `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
@@ -23,7 +28,8 @@ function quoteForNodeOptions(value: string): string {
  * waits on stdin for the hand-over (see handOverToDaemon).
  */
 export function spawnDaemon(ltfsArgs: readonly string[]): ChildProcess {
-  const nodeOptions = [process.env.NODE_OPTIONS, `--import ${quoteForNodeOptions(tsxLoaderPath())}`]
+  const loader = RUNS_BUNDLED ? undefined : `--import ${quoteForNodeOptions(tsxLoaderPath())}`;
+  const nodeOptions = [process.env.NODE_OPTIONS, loader]
     .filter((part) => part !== undefined && part !== "")
     .join(" ");
   return spawn(process.execPath, [DAEMON_ENTRY, ...ltfsArgs], {

@@ -2,14 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { simulatorBundleDir } from "../../../../infra/simulator/build-tools.ts";
 import { createSimulatedLibrary, planLibrary } from "../../../../infra/simulator/create-library.ts";
-import { SIMULATED_TOOLS, tsxLoaderPath } from "../../../../infra/simulator/install-bin.ts";
+import { SIMULATED_TOOLS } from "../../../../infra/simulator/install-bin.ts";
 import { readLibrary } from "../../../../infra/simulator/library-state.ts";
 import { PytarchiveError } from "../../../../shared/errors/index.ts";
 import { runCommand } from "../../../../shared/exec/index.ts";
 import { makeLibrary, mtx, temporaryFolder } from "../changer/simulated-library.ts";
-
-const SIMULATOR = fileFromRepository("infra/simulator");
 
 function fileFromRepository(relative: string): string {
   return fileURLToPath(new URL(`../../../../${relative}`, import.meta.url));
@@ -87,33 +86,27 @@ describe("createSimulatedLibrary", () => {
     expect(fs.readlinkSync(layout.driveDevice(1))).toBe("../tapes/AAK781L9");
   });
 
-  it("writes one executable sh wrapper per tool that runs the tool's .ts entry through tsx", async () => {
+  it("writes one executable sh wrapper per tool that runs the tool's bundled build", async () => {
     const layout = await makeLibrary();
+    const bundleDir = simulatorBundleDir();
 
     expect(fs.readdirSync(layout.binDir).sort()).toEqual([...SIMULATED_TOOLS].sort());
-    const entries: Record<string, string> = {
-      mtx: "changer/mtx.ts",
-      tapeinfo: "changer/tapeinfo.ts",
-      mkltfs: "ltfs/mkltfs.ts",
-      ltfs: "ltfs/ltfs.ts",
-      ltfsck: "ltfs/ltfsck.ts",
-      exportfs: "nfs/exportfs.ts",
-      fuser: "nfs/fuser.ts",
-    };
     for (const tool of SIMULATED_TOOLS) {
       const file = path.join(layout.binDir, tool);
       const script = fs.readFileSync(file, "utf8");
       expect(fs.statSync(file).mode & 0o777).toBe(0o755);
       expect(script.startsWith("#!/bin/sh\n")).toBe(true);
       expect(script).toContain(
-        `exec '${process.execPath}' --import '${tsxLoaderPath()}' '${path.join(SIMULATOR, entries[tool] as string)}' "$@"\n`,
+        `exec '${process.execPath}' '${path.join(bundleDir, `${tool}.mjs`)}' "$@"\n`,
       );
+      expect(fs.existsSync(path.join(bundleDir, `${tool}.mjs`))).toBe(true);
       const bakesState = script.includes(
         `PYTARCHIVE_SIM_STATE='${layout.stateDir}'\nexport PYTARCHIVE_SIM_STATE\n`,
       );
       expect(bakesState).toBe(tool === "exportfs" || tool === "fuser");
     }
-    expect(tsxLoaderPath()).toBe(fileFromRepository("node_modules/tsx/dist/esm/index.mjs"));
+    // The ltfs daemon is started by the bundled ltfs from beside it.
+    expect(fs.existsSync(path.join(bundleDir, "ltfs-daemon.mjs"))).toBe(true);
   });
 
   it("runs its mtx from any directory with an empty PATH", async () => {
