@@ -1,5 +1,5 @@
-import fs from "node:fs";
 import { parseArgs } from "node:util";
+import { PYTARCHIVE_VERSION } from "../shared/version.ts";
 import { type CliCommand, type CliIo, processIo } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { EXIT_USAGE, reportError } from "./report-error.ts";
@@ -23,12 +23,6 @@ Options:
 
 Run \`pytarchive <command> --help\` for a command's options.
 `;
-}
-
-function version(): string {
-  const file = new URL("../package.json", import.meta.url);
-  const { version } = JSON.parse(fs.readFileSync(file, "utf8")) as { version: string };
-  return version;
 }
 
 /** True when -h/--help appears among the options (not after `--`, not as an option's value). */
@@ -73,7 +67,7 @@ export async function main(
       return 0;
     }
     if (verb === "--version") {
-      io.stdout(`${version()}\n`);
+      io.stdout(`${PYTARCHIVE_VERSION}\n`);
       return 0;
     }
     if (verb === "help") {

@@ -243,7 +243,10 @@ describe.concurrent("pytarchive program", () => {
   it("an unknown command lists the commands, exit 2", async ({ expect }) => {
     const result = await runCli(["archvie", "/data/x", "TAPE01L9"], cwd);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("error: Unknown command 'archvie'. Commands: library.");
+    expect(result.stderr).toContain(
+      "error: Unknown command 'archvie'. Commands: prepare, archive, restore,",
+    );
+    expect(result.stderr).toContain("library.");
   });
 
   it("no command prints the help on stderr, exit 2", async ({ expect }) => {
