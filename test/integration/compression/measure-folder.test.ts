@@ -1,0 +1,245 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type FolderMeasurement,
+  type MeasureProgress,
+  measureFolder,
+} from "../../../services/compression/engine/index.ts";
+import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { expectExit, runCommand } from "../../../shared/exec/index.ts";
+import { copyTree, duKiB, findCounts, kibFromDu } from "./gnu-tools.ts";
+import { makeSampleTree, SAMPLE_EXCLUDES, type SampleTree } from "./sample-tree.ts";
+
+const repositoryRoot = fileURLToPath(new URL("../../../", import.meta.url));
+let workFolder: string;
+let sample: SampleTree;
+
+beforeAll(async () => {
+  workFolder = await fs.mkdtemp(path.join(os.tmpdir(), "pyt-measure-"));
+  sample = await makeSampleTree(workFolder);
+});
+afterAll(async () => {
+  await fs.rm(workFolder, { recursive: true, force: true });
+});
+
+async function newFolder(name: string): Promise<string> {
+  const folder = path.join(workFolder, name);
+  await fs.mkdir(folder, { recursive: true });
+  return folder;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<PytarchiveError> {
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(PytarchiveError);
+  return error as PytarchiveError;
+}
+
+describe("measureFolder against du -s and find", () => {
+  it("gives du -s's KiB and find's counts for the whole sample tree", async () => {
+    const measured = await measureFolder({ folder: sample.folder });
+    expect(measured.sizeKiB).toBe(await duKiB(sample.folder));
+    expect({
+      fileCount: measured.fileCount,
+      directoryCount: measured.directoryCount,
+      symlinkCount: measured.symlinkCount,
+      otherCount: measured.otherCount,
+    }).toEqual(await findCounts(sample.folder));
+    expect([...measured.unreadable].sort((a, b) => a.path.localeCompare(b.path))).toEqual([]);
+    expect(measured.unreadableCount).toBe(0);
+  });
+
+  it("leaves excluded folders out entirely, like du -s on a copy without them", async () => {
+    const copy = path.join(workFolder, "copy without excluded");
+    await copyTree(sample.folder, copy);
+    for (const excluded of SAMPLE_EXCLUDES) {
+      await fs.rm(path.join(copy, excluded), { recursive: true });
+    }
+    const measured = await measureFolder({ folder: sample.folder, exclude: SAMPLE_EXCLUDES });
+    const whole = await measureFolder({ folder: sample.folder });
+
+    expect(measured.sizeKiB).toBe(await duKiB(copy));
+    expect(measured.fileCount).toBe((await findCounts(copy)).fileCount);
+    expect(measured.directoryCount).toBe((await findCounts(copy)).directoryCount);
+    // .cache holds 2 files and 2 folders, "scratch data/tmp" 1 file and 1 folder.
+    expect(whole.fileCount - measured.fileCount).toBe(3);
+    expect(whole.directoryCount - measured.directoryCount).toBe(3);
+    expect(whole.sizeKiB - measured.sizeKiB).toBeGreaterThanOrEqual(1024 + 64 + 512);
+  });
+
+  it("excludes only the exact relative path: .cache2 and sub/.cache are still counted", async () => {
+    const folder = await newFolder("anchored");
+    await fs.mkdir(path.join(folder, ".cache"));
+    await fs.writeFile(path.join(folder, ".cache", "gone.txt"), "x");
+    await fs.mkdir(path.join(folder, ".cache2"));
+    await fs.writeFile(path.join(folder, ".cache2", "kept.txt"), "x");
+    await fs.mkdir(path.join(folder, "sub", ".cache"), { recursive: true });
+    await fs.writeFile(path.join(folder, "sub", ".cache", "kept.txt"), "x");
+
+    const measured = await measureFolder({ folder, exclude: ["./.cache/"] });
+    expect(measured.fileCount).toBe(2);
+    expect(measured.directoryCount).toBe(4); // the folder, .cache2, sub, sub/.cache
+  });
+
+  it("counts a hard-linked file's blocks once but each of its names as a file", async () => {
+    const folder = await newFolder("hard links");
+    await fs.writeFile(path.join(folder, "one.bin"), randomBytes(1024 * 1024));
+    await fs.link(path.join(folder, "one.bin"), path.join(folder, "two.bin"));
+    await fs.link(path.join(folder, "one.bin"), path.join(folder, "three.bin"));
+
+    const measured = await measureFolder({ folder });
+    expect(measured.fileCount).toBe(3);
+    expect(measured.sizeKiB).toBe(await duKiB(folder));
+    expect(measured.sizeKiB).toBeLessThan(2 * 1024);
+    expect(measured.apparentBytes).toBe(1024 * 1024);
+  });
+
+  it("counts a sparse file's allocated blocks, not its length", async () => {
+    const folder = await newFolder("sparse");
+    const handle = await fs.open(path.join(folder, "disk.img"), "w");
+    await handle.write(randomBytes(8192), 0, 8192, 100 * 1024 * 1024);
+    await handle.close();
+
+    const measured = await measureFolder({ folder });
+    expect(measured.sizeKiB).toBe(await duKiB(folder));
+    expect(measured.sizeKiB).toBeLessThan(1024);
+    expect(measured.apparentBytes).toBe(100 * 1024 * 1024 + 8192);
+  });
+
+  it("counts empty files and folders, and never follows a link to a large folder", async () => {
+    const folder = await newFolder("links and empties");
+    await fs.writeFile(path.join(folder, "empty"), "");
+    await fs.mkdir(path.join(folder, "nothing here"));
+    await fs.symlink(sample.outside, path.join(folder, "outside"));
+
+    const measured = await measureFolder({ folder });
+    expect(measured).toMatchObject({ fileCount: 1, directoryCount: 2, symlinkCount: 1 });
+    expect(measured.sizeKiB).toBe(await duKiB(folder));
+    expect(measured.sizeKiB).toBeLessThan(5 * 1024);
+  });
+
+  it("reports progress every N entries while it walks a folder of 3,000 files", async () => {
+    const folder = await newFolder("three thousand");
+    for (let index = 0; index < 3000; index += 1) {
+      await fs.writeFile(path.join(folder, `f${index}`), "");
+    }
+    const seen: MeasureProgress[] = [];
+    const measured = await measureFolder({
+      folder,
+      progressEvery: 500,
+      onProgress: (progress) => seen.push(progress),
+    });
+    expect(measured.fileCount).toBe(3000);
+    expect(seen.map((progress) => progress.entriesSeen)).toEqual([
+      500, 1000, 1500, 2000, 2500, 3000, 3001,
+    ]);
+    expect(seen.at(-1)).toEqual({
+      entriesSeen: 3001,
+      fileCount: 3000,
+      sizeKiB: measured.sizeKiB,
+      currentFolder: folder,
+    });
+  });
+
+  it("stops with MEASURE_ABORTED when its signal aborts", async () => {
+    const controller = new AbortController();
+    const error = await refusal(
+      measureFolder({
+        folder: sample.folder,
+        signal: controller.signal,
+        progressEvery: 10,
+        onProgress: () => controller.abort(),
+      }),
+    );
+    expect(error.code).toBe("MEASURE_ABORTED");
+    expect(error.message).toMatch(
+      /^Measuring .*Projekt Überblick 2024 was aborted after \d+ entries$/,
+    );
+  });
+});
+
+describe("measureFolder with entries it cannot read", () => {
+  it("lists them and still sizes the folder as du -s does for the same user", async () => {
+    const folder = await newFolder("partly unreadable");
+    await fs.writeFile(path.join(folder, "readable.txt"), "fine\n");
+    await fs.mkdir(path.join(folder, "no access"));
+    await fs.writeFile(path.join(folder, "no access", "hidden.bin"), randomBytes(64 * 1024));
+    await fs.chmod(path.join(folder, "no access"), 0o000);
+    await fs.mkdir(path.join(folder, "names only"));
+    await fs.writeFile(path.join(folder, "names only", "a.txt"), "a\n");
+    await fs.chmod(path.join(folder, "names only"), 0o444);
+    await fs.chmod(workFolder, 0o755);
+
+    // root reads everything, so run both as nobody then; as any other user, run them directly.
+    const asNobody = process.getuid?.() === 0;
+    const run = (command: string, args: readonly string[]) =>
+      asNobody
+        ? runCommand(
+            "setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", command, ...args],
+            {
+              cwd: repositoryRoot,
+            },
+          )
+        : runCommand(command, args, { cwd: repositoryRoot });
+    const script = fileURLToPath(new URL("./print-measurement.ts", import.meta.url));
+    const measured = JSON.parse(
+      expectExit(await run("node", ["--import", "tsx", script, folder])).stdout,
+    ) as FolderMeasurement;
+    const du = await run("du", ["-s", folder]);
+
+    expect(du.exitCode).toBe(1);
+    expect(measured.sizeKiB).toBe(kibFromDu(du));
+    expect([...measured.unreadable].sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: path.join(folder, "names only", "a.txt"), error: "permission denied (EACCES)" },
+      { path: path.join(folder, "no access"), error: "permission denied (EACCES)" },
+    ]);
+    expect(measured.unreadableCount).toBe(2);
+    expect(measured.fileCount).toBe(1);
+    await fs.chmod(path.join(folder, "no access"), 0o755);
+    await fs.chmod(path.join(folder, "names only"), 0o755);
+  });
+});
+
+describe("measureFolder refuses what it cannot measure", () => {
+  it("refuses a relative path", async () => {
+    const error = await refusal(measureFolder({ folder: "projects/alpha" }));
+    expect(error.code).toBe("FOLDER_NOT_ABSOLUTE");
+    expect(error.message).toBe('"projects/alpha" is not an absolute path');
+  });
+
+  it("refuses a folder that does not exist", async () => {
+    const missing = path.join(workFolder, "missing");
+    const error = await refusal(measureFolder({ folder: missing }));
+    expect(error.code).toBe("FOLDER_NOT_FOUND");
+    expect(error.message).toBe(`${missing} does not exist`);
+  });
+
+  it("refuses a file", async () => {
+    const file = path.join(sample.folder, "readme.txt");
+    const error = await refusal(measureFolder({ folder: file }));
+    expect(error.code).toBe("FOLDER_NOT_A_DIRECTORY");
+  });
+
+  it("refuses a symbolic link and names the folder it points to", async () => {
+    const link = path.join(workFolder, "link to sample");
+    await fs.symlink(sample.folder, link);
+    const error = await refusal(measureFolder({ folder: link }));
+    expect(error.code).toBe("FOLDER_IS_SYMLINK");
+    expect(error.hint).toBe(`Prepare the folder it points to: ${sample.folder}`);
+  });
+
+  it("refuses an exclude entry that leaves the folder", async () => {
+    const error = await refusal(measureFolder({ folder: sample.folder, exclude: ["../other"] }));
+    expect(error.code).toBe("EXCLUDE_FOLDER_INVALID");
+    expect(error.message).toBe(
+      'exclude_folders entry "../other" is not a folder inside the folder being prepared',
+    );
+  });
+});
