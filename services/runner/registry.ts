@@ -1,8 +1,17 @@
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
+import { catalogService } from "../catalog/index.ts";
+import { changerService } from "../changer/index.ts";
+import { gatewayService } from "../gateway/index.ts";
 import { echoService } from "./echo-service.ts";
 
 /**
  * Every service the runner can start, in start order (a service listed earlier starts earlier and
- * stops later). Add a service here after writing `services/<name>/index.ts`.
+ * stops later). Add a service here after writing `services/<name>/index.ts`. The catalog comes
+ * first: the changer records its inventory there and the gateway asks it about everything.
  */
-export const SERVICE_REGISTRY: readonly ServiceDefinition[] = [echoService];
+export const SERVICE_REGISTRY: readonly ServiceDefinition[] = [
+  echoService,
+  catalogService,
+  changerService,
+  gatewayService,
+];

@@ -17,10 +17,12 @@ import {
   parseExportOptions,
   parseKiB,
   parseLibraryId,
+  parseListenHost,
   parseMountOptions,
   parseNatsUrl,
   parseNonEmpty,
   parseOptionalAbsolutePath,
+  parsePort,
   parseRelativeFolderList,
   REFUSED_MKLTFS_ARGUMENTS,
 } from "./values.ts";
@@ -36,6 +38,8 @@ export const DEFAULTS = {
   mountTable: "/proc/mounts",
   stateDir: "/var/lib/pytarchive",
   libraryId: "default",
+  httpPort: 8631,
+  httpHost: "127.0.0.1",
 } as const;
 
 /**
@@ -95,6 +99,10 @@ export function buildConfig(
       libraryId: read("NATS", "library_id", parseLibraryId) ?? DEFAULTS.libraryId,
     },
     database: { url: read("Database", "url", parseDatabaseUrl) ?? null },
+    http: {
+      port: read("HTTP", "port", parsePort) ?? DEFAULTS.httpPort,
+      host: read("HTTP", "host", parseListenHost) ?? DEFAULTS.httpHost,
+    },
     paths: {
       mountTable:
         read("Paths", "mount_table", (s) => parseAbsolutePath(s, DEFAULTS.mountTable)) ??

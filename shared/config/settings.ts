@@ -205,6 +205,20 @@ export const SETTINGS: readonly SettingDescription[] = [
     env: CONFIG_ENV.databaseUrl,
     meaning: "PostgreSQL URL, e.g. `postgres://pytarchive@db.example.org/pytarchive`.",
   },
+  {
+    section: "HTTP",
+    key: "port",
+    defaultValue: "`8631`",
+    env: null,
+    meaning: "TCP port of the gateway's HTTP API, `/metrics` and status page.",
+  },
+  {
+    section: "HTTP",
+    key: "host",
+    defaultValue: "`127.0.0.1`",
+    env: null,
+    meaning: "Address the HTTP API listens on; `0.0.0.0` for every interface (no login).",
+  },
 ];
 
 /** Known keys of a section name as written in the file (`Drive 3` → the drive keys), or null. */

@@ -79,6 +79,12 @@ export interface PytarchiveConfig {
     /** PostgreSQL URL; null means: embedded PGlite in `<stateDir>/catalog`. */
     readonly url: string | null;
   };
+  readonly http: {
+    /** TCP port of the gateway's HTTP API and status page. */
+    readonly port: number;
+    /** Address the HTTP API listens on; loopback by default (it has no authentication). */
+    readonly host: string;
+  };
   readonly paths: {
     /** The mount table the product reads mount state from. */
     readonly mountTable: string;

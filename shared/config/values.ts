@@ -275,3 +275,25 @@ export function parseLibraryId(setting: Setting): string {
   }
   return value;
 }
+
+/** `[HTTP] port`: a TCP port, 1 to 65535. */
+export function parsePort(setting: Setting): number {
+  const text = setting.text.trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 65535) {
+    throw settingError(setting, "expected a TCP port from 1 to 65535, e.g. 8631");
+  }
+  return value;
+}
+
+/** `[HTTP] host`: the address to listen on: an IP address or a host name, no port. */
+export function parseListenHost(setting: Setting): string {
+  const value = setting.text.trim();
+  if (net.isIP(value) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(value)) {
+    throw settingError(
+      setting,
+      "expected an address to listen on: 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or a host name",
+    );
+  }
+  return value;
+}

@@ -12,7 +12,14 @@ import {
 import { defineMessage, type MessageType } from "./define-message.ts";
 
 /** The kinds of job the queue runs; read verbs (summary, queue, …) create no job. */
-export const JOB_KINDS = ["prepare", "archive", "restore", "explore", "inventory"] as const;
+export const JOB_KINDS = [
+  "prepare",
+  "archive",
+  "restore",
+  "explore",
+  "inventory",
+  "verify",
+] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** Default priorities, as the original: lower runs first. */
@@ -21,6 +28,7 @@ export const DEFAULT_PRIORITIES: Readonly<Record<JobKind, number>> = {
   explore: 20,
   archive: 100,
   restore: 100,
+  verify: 100,
   inventory: 200,
 };
 
@@ -50,6 +58,10 @@ export const JOB_ARGUMENT_SCHEMAS = {
   inventory: Type.Object({
     folders: Type.Array(AbsolutePathSchema),
   }),
+  verify: Type.Object({
+    /** An archived folder's original path, or a tape's barcode. */
+    target: Type.String({ minLength: 1 }),
+  }),
 } as const satisfies Record<JobKind, TObject>;
 
 export type JobArguments<K extends JobKind = JobKind> = Static<(typeof JOB_ARGUMENT_SCHEMAS)[K]>;
@@ -64,6 +76,7 @@ function perKind<P extends TProperties>(common: P) {
     variant("restore"),
     variant("explore"),
     variant("inventory"),
+    variant("verify"),
   ]);
 }
 

@@ -21,6 +21,12 @@ export interface LibrarySubjects {
   readonly allEvents: string;
   /** `pyt.<lib>.changer.move`: tape moves; only the changer may consume them. */
   readonly changerMove: string;
+  /** `pyt.<lib>.catalog.<op>`: request/reply to the catalog service, the database's only owner. */
+  catalog(op: string): string;
+  /** `pyt.<lib>.catalog.>`: every catalog request (for permissions). */
+  readonly allCatalog: string;
+  /** `pyt.<lib>.changer.status`: request/reply, the changer's parsed `mtx status`. */
+  readonly changerStatus: string;
   /** `pyt.<lib>.dlq.<service>`: messages a service gave up on, with the error. */
   deadLetter(service: string): string;
   /** `pyt.<lib>.dlq.>`: everything in the dead-letter stream. */
@@ -35,6 +41,7 @@ export interface LibrarySubjects {
  * s.command("archive"); // "pyt.lib1.cmd.archive"
  * s.work("ltfs", "copy"); // "pyt.lib1.work.ltfs.copy"
  * s.event("job.created"); // "pyt.lib1.events.job.created"
+ * s.catalog("queue"); // "pyt.lib1.catalog.queue"
  */
 export function subjects(libraryId: string): LibrarySubjects {
   const prefix = `pyt.${libraryIdOrThrow(libraryId)}`;
@@ -54,6 +61,9 @@ export function subjects(libraryId: string): LibrarySubjects {
         .join(".")}`,
     allEvents: `${prefix}.events.>`,
     changerMove: `${prefix}.changer.move`,
+    catalog: (op) => `${prefix}.catalog.${subjectTokenOrThrow(op, "catalog operation")}`,
+    allCatalog: `${prefix}.catalog.>`,
+    changerStatus: `${prefix}.changer.status`,
     deadLetter: (service) => `${prefix}.dlq.${subjectTokenOrThrow(service, "service name")}`,
     allDeadLetters: `${prefix}.dlq.>`,
   };

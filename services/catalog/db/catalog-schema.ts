@@ -22,15 +22,10 @@ export const TAPE_PARTITIONS = ["a", "b"] as const;
 /** LTFS partition a file's data starts on: `a` is the index partition, `b` the data partition. */
 export type TapePartition = (typeof TAPE_PARTITIONS)[number];
 
-export const JOB_KINDS = [
-  "prepare",
-  "archive",
-  "restore",
-  "explore",
-  "inventory",
-  "verify",
-] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
+// One list of job kinds for messages and the database (the migration's CHECK spells them out).
+import { JOB_KINDS, type JobKind } from "../../../shared/messages/job-messages.ts";
+
+export { JOB_KINDS, type JobKind };
 
 export const JOB_STATES = ["queued", "running", "failed", "done", "aborted"] as const;
 export type JobState = (typeof JOB_STATES)[number];

@@ -1,19 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { ExpressionBuilder, Kysely, UpdateObject } from "kysely";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { DEFAULT_PRIORITIES } from "../../../shared/messages/job-messages.ts";
 import type { CatalogSchema, JobKind, JobRow, JobState, JsonObject } from "./catalog-schema.ts";
 import { CATALOG_ERROR_CODES } from "./errors.ts";
 import { currentTime, inTransaction, jsonb } from "./sql-helpers.ts";
 
 /** Default priorities, as in the original pytarchive; lower runs first. */
-export const DEFAULT_JOB_PRIORITY: Readonly<Record<JobKind, number>> = {
-  prepare: 0,
-  explore: 20,
-  archive: 100,
-  restore: 100,
-  verify: 100,
-  inventory: 200,
-};
+export const DEFAULT_JOB_PRIORITY: Readonly<Record<JobKind, number>> = DEFAULT_PRIORITIES;
 
 export const JOB_ID_PATTERN = /^[0-9a-f]{8}$/;
 

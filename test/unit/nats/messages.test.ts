@@ -173,6 +173,7 @@ describe("job messages", () => {
       explore: 20,
       archive: 100,
       restore: 100,
+      verify: 100,
       inventory: 200,
     });
   });

@@ -1,0 +1,68 @@
+import {
+  absolutePathOrThrow,
+  barcodeOrThrow,
+  exactPositionals,
+  parseCommandLine,
+  priorityOrThrow,
+} from "../client/arguments.ts";
+import type { RemoteVerb } from "../client/remote-command.ts";
+import { renderJobQueued } from "../render/job-queued.ts";
+
+const DEFAULT_VERIFY_PRIORITY = 100;
+
+const USAGE = `usage: pytarchive verify FOLDER|TAPE [--priority N] [--json]
+
+Queues a verification: the checksums of an archived FOLDER (or of every folder on TAPE) are
+read back from tape and compared with those recorded when it was archived.
+
+Arguments:
+  FOLDER        full path an archived folder had, e.g. /full/path/to/folder
+  TAPE          or a tape barcode, e.g. AAK788L9
+
+Options:
+  --priority N  queue priority, lower runs first (default ${DEFAULT_VERIFY_PRIORITY})
+  --json        print the gateway's reply as JSON
+  -h, --help    show this help
+
+Example:
+  pytarchive verify AAK788L9
+`;
+
+/** A relative path is refused; anything without `/` that does not start with `.` is a barcode. */
+function targetOrThrow(value: string, cwd: string): string {
+  if (value.startsWith("/") || value.includes("/") || value.startsWith(".")) {
+    return absolutePathOrThrow("verify", "FOLDER", value, cwd);
+  }
+  return barcodeOrThrow("verify", value);
+}
+
+export const verifyVerb: RemoteVerb<"verify"> = {
+  name: "verify",
+  verb: "verify",
+  summary: "check an archived folder or a whole tape against its recorded checksums",
+  usage: USAGE,
+  parse(argv, cwd) {
+    const { values, positionals, json } = parseCommandLine(argv, { priority: { type: "string" } }, [
+      "priority",
+    ]);
+    const [target] = exactPositionals("verify", positionals, ["FOLDER|TAPE"]) as [string];
+    const priority = priorityOrThrow(
+      "verify",
+      values.priority as string | undefined,
+      DEFAULT_VERIFY_PRIORITY,
+    );
+    return {
+      json,
+      request: {
+        target: targetOrThrow(target, cwd),
+        ...(priority === undefined ? {} : { priority }),
+      },
+    };
+  },
+  render(reply, request) {
+    const what = request.target.startsWith("/")
+      ? `folder: ${request.target}`
+      : `tape: ${request.target}`;
+    return renderJobQueued(`Verifying ${what}`, reply);
+  },
+};

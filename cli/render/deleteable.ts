@@ -1,0 +1,43 @@
+import type { CommandReply } from "../../shared/messages/commands.ts";
+import { formatTable } from "../format-table.ts";
+import { formatKiB, plural } from "./sizes.ts";
+
+type DeleteableReply = CommandReply<"deleteable">;
+
+/**
+ * `pytarchive deleteable`: archived (and verified) folders whose original still exists, with
+ * tape, size and description; then, apart, the folders that could not be checked in time.
+ */
+export function renderDeleteable(reply: DeleteableReply): string {
+  const { deleteable, unchecked } = reply;
+  if (deleteable.length === 0 && unchecked.length === 0) return "Nothing to delete.\n";
+  const parts: string[] = [];
+  if (deleteable.length === 0) {
+    parts.push("Nothing can be deleted for sure.\n");
+  } else {
+    const total = deleteable.reduce((sum, folder) => sum + folder.sizeKiB, 0);
+    parts.push(
+      "Can be deleted (archived and verified; the original folder still exists):\n" +
+        formatTable(
+          ["FOLDER", "TAPE", "SIZE", "DESCRIPTION"],
+          deleteable.map((folder) => [
+            folder.path,
+            folder.tape,
+            formatKiB(folder.sizeKiB),
+            folder.description,
+          ]),
+        ) +
+        `${plural(deleteable.length, "folder")}, ${formatKiB(total)} in all. pytarchive never deletes them itself.\n`,
+    );
+  }
+  if (unchecked.length > 0) {
+    parts.push(
+      "Could not be checked (left out; check these by hand):\n" +
+        formatTable(
+          ["FOLDER", "TAPE", "REASON"],
+          unchecked.map((folder) => [folder.path, folder.tape, folder.reason]),
+        ),
+    );
+  }
+  return parts.join("\n");
+}

@@ -1,0 +1,19 @@
+import type { CommandReply } from "../../shared/messages/commands.ts";
+
+/** `pytarchive requeue`: one line per task put back in the queue. */
+export function renderRequeued(reply: CommandReply<"requeue">): string {
+  if (reply.requeued.length === 0) return "No failed tasks to requeue.\n";
+  return reply.requeued
+    .map((id) => `Task ${id}: error state reset; it is back in the queue.\n`)
+    .join("");
+}
+
+/** `pytarchive abort`: removed tasks, then running tasks asked to stop. */
+export function renderAborted(reply: CommandReply<"abort">): string {
+  return [
+    ...reply.aborted.map((id) => `Task ${id} removed from the queue.\n`),
+    ...reply.stopRequested.map(
+      (id) => `Task ${id}: abort requested; it is cleaning up and stops soon.\n`,
+    ),
+  ].join("");
+}

@@ -1,0 +1,56 @@
+import type { CommandReply } from "../../shared/messages/commands.ts";
+import { formatKiB, plural } from "./sizes.ts";
+
+type SummaryReply = CommandReply<"summary">;
+type SummaryTape = SummaryReply["tapes"][number];
+type PreparedFolder = SummaryReply["prepared"][number];
+
+/** `AAK788L9  1.50 TiB / 15.96 TiB (9.4%)  1610612736 / 17138671616 KiB` */
+function tapeLine(tape: SummaryTape): string {
+  return `${tape.barcode}  ${formatKiB(tape.usedKiB)} / ${formatKiB(tape.capacityKiB)} (${tape.percent.toFixed(1)}%)  ${tape.usedKiB} / ${tape.capacityKiB} KiB`;
+}
+
+/** The folders of one tape, largest first (as the original): `/x -> name_on_tape (size) description`. */
+function folderLines(tape: SummaryTape): string[] {
+  if (tape.folders.length === 0) return ["    (no folders)"];
+  return [...tape.folders]
+    .sort((a, b) => b.sizeKiB - a.sizeKiB)
+    .map((folder) =>
+      `    ${folder.path} -> ${folder.name} (${formatKiB(folder.sizeKiB)}) ${folder.description}`.trimEnd(),
+    );
+}
+
+function preparedLines(folder: PreparedFolder): string[] {
+  const facts = [formatKiB(folder.sizeKiB), plural(folder.fileCount, "file")];
+  if (folder.compressed) facts.push("compressed");
+  const suggestion =
+    folder.suggestedTape === null
+      ? "no tape has room for it"
+      : `suggested tape: ${folder.suggestedTape}`;
+  const lines = [`${folder.path} (${facts.join(", ")}) -> ${suggestion}`];
+  if (folder.description.trim() !== "") lines.push(`    ${folder.description}`);
+  return lines;
+}
+
+/**
+ * `pytarchive summary`: every tape (by barcode) with its fill in binary units and in KiB and the
+ * folders on it, then the prepared folders with the tape suggested for each (the fullest tape
+ * where it still fits).
+ */
+export function renderSummary(reply: SummaryReply): string {
+  const lines = [`Tape overview (${plural(reply.tapes.length, "tape")}):`];
+  if (reply.tapes.length === 0) lines.push("    (no tapes known yet)");
+  const tapes = [...reply.tapes].sort((a, b) => a.barcode.localeCompare(b.barcode));
+  tapes.forEach((tape, index) => {
+    if (index > 0) lines.push("");
+    lines.push(tapeLine(tape), ...folderLines(tape));
+  });
+  lines.push("");
+  if (reply.prepared.length === 0) {
+    lines.push("Prepared folders: none");
+  } else {
+    lines.push(`Prepared folders (${reply.prepared.length}, ready to archive):`);
+    for (const folder of reply.prepared) lines.push(...preparedLines(folder));
+  }
+  return `${lines.join("\n")}\n`;
+}

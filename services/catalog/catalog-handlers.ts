@@ -1,0 +1,110 @@
+import type { Kysely } from "kysely";
+import type {
+  CatalogOperation,
+  CatalogReply,
+  CatalogRequest,
+} from "../../shared/messages/catalog-requests.ts";
+import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
+import { abortJobsWithEvents, requeueJobsWithEvents } from "./change-jobs.ts";
+import { createCheckedJob } from "./create-checked-job.ts";
+import {
+  type CatalogSchema,
+  findFolderByPath,
+  getJob,
+  type JsonObject,
+  listEvents,
+  listQueue,
+} from "./db/index.ts";
+import { listDeleteableCandidates } from "./deleteable-candidates.ts";
+import type { RecordedJobEvent } from "./job-events.ts";
+import { buildSummary } from "./summary.ts";
+import { listTapes, recordCartridges } from "./tapes-view.ts";
+import { folderToWire, jobToWire } from "./to-wire.ts";
+
+export interface CatalogDependencies {
+  readonly db: Kysely<CatalogSchema>;
+  /** `[General] tape_max_size`: the capacity of a tape that reported none itself. */
+  readonly tapeMaxSizeKiB: number;
+  /** Announces job events after their transaction committed (never throws). */
+  readonly publish: (events: readonly RecordedJobEvent[]) => Promise<void>;
+}
+
+export type CatalogHandlers = {
+  readonly [O in CatalogOperation]: (request: CatalogRequest<O>) => Promise<CatalogReply<O>>;
+};
+
+/**
+ * One handler per catalog operation; no sockets here, so tests can call them directly.
+ *
+ * @example
+ * const handlers = createCatalogHandlers({ db, tapeMaxSizeKiB: 17138671616, publish: async () => {} });
+ * const { job } = await handlers["job-create"]({ kind: "inventory", args: { folders: ["/srv"] } });
+ */
+export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandlers {
+  const { db, tapeMaxSizeKiB, publish } = deps;
+  return {
+    queue: async () => {
+      const queue = await listQueue(db);
+      return {
+        running: queue.running.map(jobToWire),
+        queued: queue.queued.map(jobToWire),
+        failed: queue.failed.map(jobToWire),
+      };
+    },
+    "job-get": async ({ id }) => {
+      const job = await getJob(db, id);
+      return { job: job === null ? null : jobToWire(job) };
+    },
+    "job-create": async ({ kind, args, priority }) => {
+      const { job, events } = await createCheckedJob(
+        db,
+        { kind, args: args as JsonObject, ...(priority === undefined ? {} : { priority }) },
+        { tapeMaxSizeKiB },
+      );
+      await publish(events);
+      return { job: jobToWire(job) };
+    },
+    "jobs-requeue": async ({ ids, all }) => {
+      if ((ids === undefined) === (all !== true)) {
+        throw refuse(
+          CATALOG_REFUSAL_CODES.invalidArgument,
+          "Give either job ids or all, not both and not neither.",
+          "`pytarchive requeue ID...` or `pytarchive requeue --all`.",
+        );
+      }
+      const { requeued, events } = await requeueJobsWithEvents(
+        db,
+        ids === undefined ? { allFailed: true } : { ids },
+      );
+      await publish(events);
+      return { requeued: requeued.map(jobToWire) };
+    },
+    "jobs-abort": async ({ ids }) => {
+      const { aborted, stopRequested, events } = await abortJobsWithEvents(db, ids);
+      await publish(events);
+      return { aborted: aborted.map(jobToWire), stopRequested: stopRequested.map(jobToWire) };
+    },
+    "folder-get": async ({ path }) => {
+      const folder = await findFolderByPath(db, path);
+      return { folder: folder === null ? null : folderToWire(folder) };
+    },
+    summary: () => buildSummary(db, tapeMaxSizeKiB),
+    "tapes-list": async () => ({ tapes: await listTapes(db, tapeMaxSizeKiB) }),
+    "tapes-record": ({ cartridges }) => recordCartridges(db, cartridges),
+    "deleteable-candidates": async ({ ignore }) => ({
+      folders: await listDeleteableCandidates(db, ignore ?? []),
+    }),
+    "events-list": async (filter) => {
+      const events = await listEvents(db, filter);
+      return {
+        events: events.map((event) => ({
+          id: event.id,
+          jobId: event.jobId,
+          kind: event.kind,
+          payload: event.payload,
+          createdAt: event.createdAt.toISOString(),
+        })),
+      };
+    },
+  };
+}

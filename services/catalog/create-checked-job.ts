@@ -1,0 +1,288 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
+import { CATALOG_REFUSAL_CODES as CODES, refuse } from "./catalog-errors.ts";
+import {
+  CATALOG_ERROR_CODES,
+  type CatalogSchema,
+  createJob,
+  type FolderRow,
+  findFolderByPath,
+  getArchivedKiB,
+  inTransaction,
+  type JobRow,
+  type JsonObject,
+  startPreparingFolder,
+  type TapeRow,
+} from "./db/index.ts";
+import { type RecordedJobEvent, recordJobQueued } from "./job-events.ts";
+import { pendingJobsOf, reservedKiBByTape } from "./pending-jobs.ts";
+import { tapeCapacityKiB } from "./to-wire.ts";
+
+type Trx = Transaction<CatalogSchema>;
+
+export interface CheckedJobInput {
+  readonly kind: CatalogJobKind;
+  /** Arguments as the gateway validated and completed them (absolute paths, the name on tape…). */
+  readonly args: JsonObject;
+  readonly priority?: number;
+}
+
+/**
+ * Queues a job after the checks only the catalog can make, in one transaction with the insert:
+ * either every check passes and the job (plus, for prepare, its folder as `preparing`) and its
+ * events are written, or nothing is. Per-folder and per-tape locks make two concurrent requests
+ * for the same folder, name or tape see each other.
+ */
+export async function createCheckedJob(
+  db: Kysely<CatalogSchema>,
+  input: CheckedJobInput,
+  options: { tapeMaxSizeKiB: number },
+): Promise<{ job: JobRow; events: RecordedJobEvent[] }> {
+  return inTransaction(db, async (trx) => {
+    switch (input.kind) {
+      case "prepare":
+        await checkPrepare(trx, text(input.args, "folder"));
+        break;
+      case "archive":
+        await checkArchive(trx, input.args, options.tapeMaxSizeKiB);
+        break;
+      case "restore":
+        await checkRestore(trx, input.args);
+        break;
+      case "explore":
+        await usableTapeOrThrow(trx, text(input.args, "tape"), "explore");
+        break;
+      case "verify":
+        await checkVerify(trx, text(input.args, "target"));
+        break;
+      case "inventory":
+        break;
+    }
+    if (input.kind === "prepare") await recordPreparingFolder(trx, input.args);
+    const job = await createJob(trx, {
+      kind: input.kind,
+      args: input.args,
+      ...(input.priority === undefined ? {} : { priority: input.priority }),
+    });
+    const events = await recordJobQueued(trx, job, { created: true });
+    return { job, events };
+  });
+}
+
+function text(args: JsonObject, key: string): string {
+  const value = args[key];
+  if (typeof value !== "string") {
+    throw refuse(
+      CODES.invalidArgument,
+      `The job's argument ${key} is missing or not text.`,
+      "The gateway builds job arguments; check that every pytarchive service runs the same version.",
+    );
+  }
+  return value;
+}
+
+/** Serialises requests about one folder path until the transaction ends. */
+async function lockFolderPath(trx: Trx, path: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`folder:${path}`}))`.execute(trx);
+}
+
+async function checkPrepare(trx: Trx, folder: string): Promise<void> {
+  await lockFolderPath(trx, folder);
+  const pending = (await pendingJobsOf(trx, ["prepare", "archive"])).find(
+    (job) => job.args.folder === folder,
+  );
+  if (pending !== undefined) throw alreadyQueued(folder, pending);
+  const known = await findFolderByPath(trx, folder);
+  if (known?.state === "archived") throw alreadyArchived(known);
+}
+
+async function recordPreparingFolder(trx: Trx, args: JsonObject): Promise<void> {
+  try {
+    await startPreparingFolder(trx, {
+      path: text(args, "folder"),
+      description: text(args, "description"),
+      compressed: args.compress === true,
+    });
+  } catch (error) {
+    if (error instanceof PytarchiveError && error.code === CATALOG_ERROR_CODES.folderAlreadyKnown) {
+      throw new PytarchiveError(error.code, `${error.message} Nothing was queued.`, {
+        hint: "It is prepared already: archive it with `pytarchive archive FOLDER TAPE` (`pytarchive summary` suggests a tape).",
+      });
+    }
+    throw error;
+  }
+}
+
+async function checkArchive(trx: Trx, args: JsonObject, tapeMaxSizeKiB: number): Promise<void> {
+  const path = text(args, "folder");
+  const barcode = text(args, "tape");
+  const name = text(args, "targetName");
+  await lockFolderPath(trx, path);
+  const tape = await usableTapeOrThrow(trx, barcode, "archive to");
+  const pendingArchives = await pendingJobsOf(trx, ["archive"]);
+  const sameFolder = pendingArchives.find((job) => job.args.folder === path);
+  if (sameFolder !== undefined) throw alreadyQueued(path, sameFolder);
+
+  const folder = await findFolderByPath(trx, path);
+  if (folder === null || folder.state !== "prepared") throw notPrepared(path, folder);
+
+  const holder = await trx
+    .selectFrom("folders")
+    .select("path")
+    .where("state", "=", "archived")
+    .where("tapeBarcode", "=", tape.barcode)
+    .where("targetName", "=", name)
+    .executeTakeFirst();
+  const queuedHolder = pendingArchives.find(
+    (job) => job.args.tape === tape.barcode && job.args.targetName === name,
+  );
+  if (holder !== undefined || queuedHolder !== undefined) {
+    const by =
+      holder !== undefined
+        ? `the archived folder ${holder.path}`
+        : `${String(queuedHolder?.args.folder)} (job ${queuedHolder?.id})`;
+    throw refuse(
+      CODES.nameTakenOnTape,
+      `Tape ${tape.barcode} already has a folder named ${name}: ${by}. Nothing was queued.`,
+      "Choose another name with `-t NAME`, or another tape.",
+    );
+  }
+
+  const sizeKiB = folder.sizeKib ?? 0;
+  const archivedKiB = await getArchivedKiB(trx, tape.barcode);
+  const reservedKiB = (await reservedKiBByTape(trx, pendingArchives)).get(tape.barcode) ?? 0;
+  const capacityKiB = tapeCapacityKiB(tape, tapeMaxSizeKiB);
+  if (tape.state === "full" || archivedKiB + reservedKiB + sizeKiB > capacityKiB) {
+    const queued = reservedKiB > 0 ? ` plus ${reservedKiB} KiB of queued archive jobs` : "";
+    throw refuse(
+      CODES.tapeTooFull,
+      tape.state === "full"
+        ? `Tape ${tape.barcode} is marked full. Nothing was queued.`
+        : `${path} (${sizeKiB} KiB) does not fit on tape ${tape.barcode}: it holds ${archivedKiB} KiB${queued} of ${capacityKiB} KiB. Nothing was queued.`,
+      "`pytarchive summary` suggests, for each prepared folder, the fullest tape where it still fits.",
+    );
+  }
+}
+
+async function checkRestore(trx: Trx, args: JsonObject): Promise<void> {
+  const path = text(args, "folder");
+  const folder = await findFolderByPath(trx, path);
+  if (folder === null || folder.state !== "archived") {
+    throw refuse(
+      CODES.folderNotArchived,
+      `${path} is not archived${folder === null ? " (the catalog does not know it)" : ` (it is ${folder.state})`}, so there is nothing to restore. Nothing was queued.`,
+      "`pytarchive summary` lists the archived folders on each tape.",
+    );
+  }
+  const subfolder = args.subfolder;
+  if (typeof subfolder === "string" && !folder.compressed) {
+    // Only checkable when the catalog has the folder's file list (not for tar archives).
+    const files = await trx
+      .selectFrom("files")
+      .select((eb) => [
+        eb.fn.countAll<number>().as("all"),
+        eb.fn
+          .count<number>("id")
+          .filterWhere((w) =>
+            w.or([
+              w("relativePath", "=", subfolder),
+              w("relativePath", "like", `${escapeLike(subfolder)}/%`),
+            ]),
+          )
+          .as("inside"),
+      ])
+      .where("folderId", "=", folder.id)
+      .executeTakeFirstOrThrow();
+    if (Number(files.all) > 0 && Number(files.inside) === 0) {
+      throw refuse(
+        CODES.folderNotFound,
+        `The archive of ${path} has no subfolder ${subfolder}. Nothing was queued.`,
+        "Give the subfolder relative to the archived folder, e.g. `-s projects/2021`.",
+      );
+    }
+  }
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+async function checkVerify(trx: Trx, target: string): Promise<void> {
+  if (!target.startsWith("/")) {
+    await usableTapeOrThrow(trx, target, "verify");
+    return;
+  }
+  const folder = await findFolderByPath(trx, target);
+  if (folder === null || folder.state !== "archived") {
+    throw refuse(
+      CODES.folderNotArchived,
+      `${target} is not archived${folder === null ? " (the catalog does not know it)" : ` (it is ${folder.state})`}, so there is nothing to verify. Nothing was queued.`,
+      "`pytarchive summary` lists the archived folders; or give a tape barcode to verify a whole tape.",
+    );
+  }
+}
+
+/** The tape, locked for this transaction; refused when unknown, a cleaning tape or retired. */
+async function usableTapeOrThrow(trx: Trx, barcode: string, action: string): Promise<TapeRow> {
+  const tape = await trx
+    .selectFrom("tapes")
+    .selectAll()
+    .where("barcode", "=", barcode)
+    .forUpdate()
+    .executeTakeFirst();
+  if (tape === undefined || tape.state === "retired") {
+    throw refuse(
+      CODES.unknownTape,
+      tape === undefined
+        ? `Tape ${barcode} is not in the catalog, so pytarchive cannot ${action} it. Nothing was queued.`
+        : `Tape ${barcode} is retired, so pytarchive cannot ${action} it. Nothing was queued.`,
+      "`pytarchive tapes` lists the known tapes. The changer records every cartridge in the library when it starts: restart it after adding cartridges.",
+    );
+  }
+  if (tape.cleaning) {
+    throw refuse(
+      CODES.cleaningTape,
+      `Tape ${barcode} is a cleaning cartridge; pytarchive cannot ${action} it. Nothing was queued.`,
+      "Choose a data tape; `pytarchive tapes` marks the cleaning cartridges.",
+    );
+  }
+  return tape;
+}
+
+function alreadyQueued(folder: string, job: JobRow): PytarchiveError {
+  return refuse(
+    CODES.jobAlreadyQueued,
+    `${folder} already has a ${job.kind} job: ${job.id} (${job.state}). Nothing was queued.`,
+    job.state === "failed"
+      ? `Requeue it with \`pytarchive requeue ${job.id}\`, or abort it with \`pytarchive abort ${job.id}\` first.`
+      : "Wait for it to finish (`pytarchive queue`), or abort it first.",
+  );
+}
+
+function alreadyArchived(folder: FolderRow): PytarchiveError {
+  return refuse(
+    CODES.folderAlreadyArchived,
+    `${folder.path} is already archived on tape ${folder.tapeBarcode} as ${folder.targetName}. Nothing was queued.`,
+    "`pytarchive deleteable` tells whether the original can be deleted.",
+  );
+}
+
+function notPrepared(path: string, folder: FolderRow | null): PytarchiveError {
+  if (folder?.state === "archived") return alreadyArchived(folder);
+  const why =
+    folder === null
+      ? "it was never prepared"
+      : folder.state === "preparing"
+        ? "its prepare job has not finished"
+        : folder.state === "failed"
+          ? `its preparation failed${folder.error ? ` (${folder.error})` : ""}`
+          : `it is ${folder.state}`;
+  return refuse(
+    CODES.folderNotPrepared,
+    `${path} cannot be archived yet: ${why}. Nothing was queued.`,
+    folder === null || folder.state === "failed"
+      ? `Prepare it first: \`pytarchive prepare ${path} "description"\`.`
+      : "Wait for its prepare job (`pytarchive queue`), then archive it.",
+  );
+}

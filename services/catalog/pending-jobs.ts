@@ -1,0 +1,46 @@
+import type { Kysely } from "kysely";
+import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogSchema, JobRow } from "./db/index.ts";
+
+/** States of a job that still holds its folder or tape: it may run (again) later. */
+export const UNFINISHED_JOB_STATES = ["queued", "running", "failed"] as const;
+
+/** Unfinished jobs of the given kinds, oldest first. */
+export function pendingJobsOf(
+  db: Kysely<CatalogSchema>,
+  kinds: readonly CatalogJobKind[],
+): Promise<JobRow[]> {
+  return db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("kind", "in", kinds)
+    .where("state", "in", UNFINISHED_JOB_STATES)
+    .orderBy("createdAt")
+    .execute();
+}
+
+/** KiB that unfinished archive jobs will write, per tape (their folders' measured sizes). */
+export async function reservedKiBByTape(
+  db: Kysely<CatalogSchema>,
+  pendingArchives: readonly JobRow[],
+): Promise<Map<string, number>> {
+  const paths = pendingArchives.flatMap((job) =>
+    typeof job.args.folder === "string" ? [job.args.folder] : [],
+  );
+  const sizes = new Map<string, number>();
+  if (paths.length > 0) {
+    const folders = await db
+      .selectFrom("folders")
+      .select(["path", "sizeKib"])
+      .where("path", "in", paths)
+      .execute();
+    for (const folder of folders) sizes.set(folder.path, folder.sizeKib ?? 0);
+  }
+  const reserved = new Map<string, number>();
+  for (const job of pendingArchives) {
+    const { tape, folder } = job.args;
+    if (typeof tape !== "string" || typeof folder !== "string") continue;
+    reserved.set(tape, (reserved.get(tape) ?? 0) + (sizes.get(folder) ?? 0));
+  }
+  return reserved;
+}

@@ -1,0 +1,68 @@
+import { type Kysely, sql } from "kysely";
+import type { CatalogTape } from "../../shared/messages/catalog-requests.ts";
+import { type CatalogSchema, inTransaction, upsertTape } from "./db/index.ts";
+import { tapeToWire } from "./to-wire.ts";
+
+/** Every tape, cleaning cartridges included, by barcode, with the KiB archived on each. */
+export async function listTapes(
+  db: Kysely<CatalogSchema>,
+  tapeMaxSizeKiB: number,
+): Promise<CatalogTape[]> {
+  const [tapes, sums] = await Promise.all([
+    db.selectFrom("tapes").selectAll().orderBy("barcode").execute(),
+    db
+      .selectFrom("folders")
+      .select(["tapeBarcode", sql<number>`coalesce(sum(size_kib), 0)::bigint`.as("archivedKib")])
+      .where("state", "=", "archived")
+      .groupBy("tapeBarcode")
+      .execute(),
+  ]);
+  const used = new Map(sums.map((row) => [row.tapeBarcode, row.archivedKib]));
+  return tapes.map((tape) => tapeToWire(tape, used.get(tape.barcode) ?? 0, tapeMaxSizeKiB));
+}
+
+/** One cartridge the changer saw. */
+export interface SeenCartridge {
+  readonly barcode: string;
+  readonly homeSlot: number | null;
+  readonly cleaning: boolean;
+}
+
+/**
+ * Records the changer's inventory: each cartridge is added or updated with its home slot,
+ * cleaning flag and the time it was seen. Tapes not seen are left as they are (they may be out
+ * of the library for a while). Returns the barcodes that were new.
+ */
+export async function recordCartridges(
+  db: Kysely<CatalogSchema>,
+  cartridges: readonly SeenCartridge[],
+): Promise<{ recorded: number; added: string[] }> {
+  return inTransaction(db, async (trx) => {
+    const barcodes = cartridges.map((cartridge) => cartridge.barcode);
+    const known =
+      barcodes.length === 0
+        ? new Set<string>()
+        : new Set(
+            (
+              await trx
+                .selectFrom("tapes")
+                .select("barcode")
+                .where("barcode", "in", barcodes)
+                .execute()
+            ).map((row) => row.barcode),
+          );
+    const seenAt = new Date();
+    for (const cartridge of cartridges) {
+      await upsertTape(trx, {
+        barcode: cartridge.barcode,
+        homeSlot: cartridge.homeSlot,
+        cleaning: cartridge.cleaning,
+        lastSeenAt: seenAt,
+      });
+    }
+    return {
+      recorded: cartridges.length,
+      added: barcodes.filter((barcode) => !known.has(barcode)),
+    };
+  });
+}

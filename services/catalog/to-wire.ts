@@ -1,0 +1,63 @@
+import type {
+  CatalogFolder,
+  CatalogJob,
+  CatalogTape,
+} from "../../shared/messages/catalog-requests.ts";
+import type { FolderRow, JobRow, TapeRow } from "./db/index.ts";
+
+/* Database rows → the JSON the catalog answers with: ISO timestamps, KiB names as on the wire. */
+
+export function isoOrNull(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}
+
+export function jobToWire(job: JobRow): CatalogJob {
+  return {
+    id: job.id,
+    kind: job.kind,
+    args: job.args,
+    priority: job.priority,
+    state: job.state,
+    progress: job.progress,
+    error: job.error,
+    attempts: job.attempts,
+    abortRequested: job.abortRequested,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: isoOrNull(job.startedAt),
+    finishedAt: isoOrNull(job.finishedAt),
+  };
+}
+
+export function folderToWire(folder: FolderRow): CatalogFolder {
+  return {
+    path: folder.path,
+    state: folder.state,
+    description: folder.description,
+    targetName: folder.targetName,
+    sizeKiB: folder.sizeKib,
+    fileCount: folder.fileCount,
+    compressed: folder.compressed,
+    tapeBarcode: folder.tapeBarcode,
+    error: folder.error,
+    archivedAt: isoOrNull(folder.archivedAt),
+    verifiedAt: isoOrNull(folder.verifiedAt),
+  };
+}
+
+/** `usedKiB` is what the catalog archived on the tape; capacity falls back to tape_max_size. */
+export function tapeToWire(tape: TapeRow, usedKiB: number, tapeMaxSizeKiB: number): CatalogTape {
+  return {
+    barcode: tape.barcode,
+    state: tape.state,
+    cleaning: tape.cleaning,
+    homeSlot: tape.homeSlot,
+    usedKiB,
+    capacityKiB: tapeCapacityKiB(tape, tapeMaxSizeKiB),
+    lastSeenAt: isoOrNull(tape.lastSeenAt),
+  };
+}
+
+/** The tape's own capacity when LTFS reported one, else `[General] tape_max_size`. */
+export function tapeCapacityKiB(tape: TapeRow, tapeMaxSizeKiB: number): number {
+  return tape.capacityKib ?? tapeMaxSizeKiB;
+}

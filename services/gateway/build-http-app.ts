@@ -1,0 +1,96 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import type { CommandReply } from "../../shared/messages/commands.ts";
+import type { ServiceHealth } from "../../shared/nats/index.ts";
+import type { CommandExecutor } from "./execute-command.ts";
+import type { GatewayMetrics } from "./gateway-metrics.ts";
+import { renderStatusPage } from "./status-page.ts";
+
+export interface HttpAppDependencies {
+  readonly execute: CommandExecutor;
+  readonly metrics: GatewayMetrics;
+  readonly health: () => Promise<ServiceHealth>;
+  readonly libraryId: string;
+}
+
+/** Codes meaning a service behind the gateway is down or slow: HTTP 503. */
+const UNAVAILABLE_CODES = new Set([
+  "SERVICE_NOT_RUNNING",
+  "SERVICE_TIMEOUT",
+  "NATS_REQUEST_FAILED",
+]);
+
+/**
+ * The gateway's read-only HTTP API, built without listening (tests call `app.inject()`):
+ * GET /healthz, /metrics, /api/queue, /api/summary, /api/tapes (the NATS replies' JSON) and /,
+ * a status page. Errors are `{ code, message, hint }`; unexpected ones never leak internals.
+ */
+export function buildHttpApp(deps: HttpAppDependencies): FastifyInstance {
+  const app = Fastify({ logger: false });
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof PytarchiveError) {
+      const status = UNAVAILABLE_CODES.has(error.code) ? 503 : 500;
+      return reply.status(status).send({
+        code: error.code,
+        message: error.message,
+        ...(error.hint === undefined ? {} : { hint: error.hint }),
+      });
+    }
+    return reply.status(500).send({
+      code: "INTERNAL_ERROR",
+      message: "The gateway failed unexpectedly; its log has the details.",
+    });
+  });
+
+  app.get("/healthz", async (_request, reply) => {
+    const health = await deps.health();
+    return reply.status(health.ok ? 200 : 503).send({
+      status: health.ok ? "ok" : "unavailable",
+      ...(health.detail ? { detail: health.detail } : {}),
+    });
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("content-type", deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
+  for (const verb of ["queue", "summary", "tapes"] as const) {
+    app.get(`/api/${verb}`, () => deps.execute(verb, {}));
+  }
+
+  app.get("/", async (_request, reply) => {
+    const problems: string[] = [];
+    const read = async <T>(verb: "queue" | "tapes"): Promise<T | null> => {
+      try {
+        return (await deps.execute(verb, {})) as T;
+      } catch (error) {
+        problems.push(
+          error instanceof PytarchiveError
+            ? `${verb}: ${error.message}`
+            : `${verb}: could not be read (see the gateway's log)`,
+        );
+        return null;
+      }
+    };
+    const [queue, tapes] = await Promise.all([
+      read<CommandReply<"queue">>("queue"),
+      read<CommandReply<"tapes">>("tapes"),
+    ]);
+    return reply
+      .status(problems.length === 0 ? 200 : 503)
+      .type("text/html; charset=utf-8")
+      .send(
+        renderStatusPage({
+          queue,
+          tapes,
+          problems,
+          generatedAt: new Date(),
+          libraryId: deps.libraryId,
+        }),
+      );
+  });
+
+  return app;
+}

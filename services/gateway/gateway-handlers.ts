@@ -1,0 +1,306 @@
+import { dirname } from "node:path";
+import { findTape, type LibraryStatus } from "../../shared/hardware/mtx/index.ts";
+import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
+import {
+  type CommandReply,
+  type CommandRequest,
+  type CommandVerb,
+  DEFAULT_EXPLORE_SECONDS,
+  type TapeListing,
+} from "../../shared/messages/commands.ts";
+import type { CatalogClient } from "./catalog-client.ts";
+import {
+  absolutePathOrThrow,
+  barcodeOf,
+  defaultTargetName,
+  emailOrThrow,
+  nameOrThrow,
+  priorityOrThrow,
+  subfolderOrThrow,
+  textOrThrow,
+} from "./check-arguments.ts";
+import { toQueueJob } from "./describe-job.ts";
+import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
+import { describeDuration, probeEmptyFolder, probePath } from "./path-probe.ts";
+
+export interface GatewayDependencies {
+  readonly catalog: CatalogClient;
+  /** The library as the changer last read it, or null when the changer does not answer. */
+  readonly readLibrary: () => Promise<LibraryStatus | null>;
+  /** `[General] source_folders`: what `inventory` reports on when no folder is given. */
+  readonly sourceFolders: readonly string[];
+  /** How long one look at a path may take (a hung NFS mount never answers). Default 2 s. */
+  readonly pathTimeoutMs?: number;
+  /** How paths are looked at; the real file system by default (tests pass a hung mount). */
+  readonly probes?: PathProbes;
+}
+
+export interface PathProbes {
+  readonly path: typeof probePath;
+  readonly emptyFolder: typeof probeEmptyFolder;
+}
+
+export type GatewayHandlers = {
+  readonly [V in CommandVerb]: (request: CommandRequest<V>) => Promise<CommandReply<V>>;
+};
+
+/**
+ * One handler per CLI verb. Every argument is checked before the catalog is asked to write
+ * anything; what only the catalog can check (folder states, tapes, names, room) it checks in the
+ * same transaction as the insert.
+ *
+ * @example
+ * const handlers = createGatewayHandlers({ catalog, readLibrary: async () => null, sourceFolders: [] });
+ * await handlers.archive({ folder: "/srv/projects/alpha", tape: "AAK788L9" }); // { jobId, message: "queued as …" }
+ */
+export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandlers {
+  const timeoutMs = deps.pathTimeoutMs ?? 2_000;
+  const { catalog } = deps;
+  const probes = deps.probes ?? { path: probePath, emptyFolder: probeEmptyFolder };
+
+  const queueJob = async (
+    kind: CatalogJobKind,
+    args: Record<string, unknown>,
+    priority: number | undefined,
+  ) => {
+    const { job } = await catalog.call("job-create", {
+      kind,
+      args,
+      ...(priority === undefined ? {} : { priority }),
+    });
+    return { jobId: job.id, message: `queued as ${job.id}` };
+  };
+
+  const existingFolderOrThrow = async (value: string, what: string): Promise<string> => {
+    const path = absolutePathOrThrow(value, what);
+    const found = await probes.path(path, timeoutMs);
+    switch (found.kind) {
+      case "folder":
+        return path;
+      case "missing":
+        throw gatewayError(
+          CODES.folderNotFound,
+          `The ${what} ${path} does not exist.`,
+          "Check the spelling; `ls -d PATH` on this server shows whether it is there.",
+        );
+      case "other":
+        throw gatewayError(
+          CODES.notAFolder,
+          `The ${what} ${path} is not a folder.`,
+          "pytarchive archives whole folders; give the folder that contains it.",
+        );
+      default:
+        throw unreachable(path, found);
+    }
+  };
+
+  const folderToArchiveOrThrow = async (value: string): Promise<string> => {
+    const path = await existingFolderOrThrow(value, "folder");
+    if (path === "/") {
+      throw gatewayError(
+        CODES.invalidArgument,
+        "The root folder / cannot be archived.",
+        "Give the project folder itself, e.g. /srv/projects/alpha.",
+      );
+    }
+    return path;
+  };
+
+  const restoreTargetOrThrow = async (value: string): Promise<string> => {
+    const target = absolutePathOrThrow(value, "restore target");
+    const found = await probes.path(target, timeoutMs);
+    if (found.kind === "missing") {
+      // A new target is created by the restore; its parent must exist.
+      await existingFolderOrThrow(dirname(target), "folder to restore into");
+      return target;
+    }
+    if (found.kind === "other") {
+      throw gatewayError(
+        CODES.notAFolder,
+        `The restore target ${target} exists and is not a folder.`,
+        "Give an empty folder, or a path that does not exist yet.",
+      );
+    }
+    if (found.kind !== "folder") throw unreachable(target, found);
+    const content = await probes.emptyFolder(target, timeoutMs);
+    if (content.kind === "empty") return target;
+    if (content.kind === "not-empty") {
+      throw gatewayError(
+        CODES.targetNotEmpty,
+        `The restore target ${target} is not empty; pytarchive restores only into an empty or new folder, so that nothing is overwritten.`,
+        "Give an empty folder, or a path that does not exist yet, e.g. /srv/restore/alpha.",
+      );
+    }
+    throw unreachable(target, content);
+  };
+
+  return {
+    prepare: async (request) => {
+      const priority = priorityOrThrow(request.priority);
+      const folder = await folderToArchiveOrThrow(request.folder);
+      const description = textOrThrow(request.description, "description");
+      return queueJob("prepare", { folder, description, compress: request.compress }, priority);
+    },
+
+    archive: async (request) => {
+      const priority = priorityOrThrow(request.priority);
+      const folder = await folderToArchiveOrThrow(request.folder);
+      const targetName = nameOrThrow(request.targetName ?? defaultTargetName(folder));
+      return queueJob("archive", { folder, tape: barcodeOf(request.tape), targetName }, priority);
+    },
+
+    restore: async (request) => {
+      const priority = priorityOrThrow(request.priority);
+      // The original may be gone (that is why one restores): only its form is checked here;
+      // the catalog checks that it is archived.
+      const folder = absolutePathOrThrow(request.folder, "archived folder");
+      const subfolder =
+        request.subfolder === undefined ? undefined : subfolderOrThrow(request.subfolder);
+      const target = await restoreTargetOrThrow(request.target);
+      return queueJob(
+        "restore",
+        { folder, target, ...(subfolder === undefined ? {} : { subfolder }) },
+        priority,
+      );
+    },
+
+    explore: async (request) => {
+      const priority = priorityOrThrow(request.priority);
+      const email = request.email === undefined ? undefined : emailOrThrow(request.email);
+      return queueJob(
+        "explore",
+        {
+          tape: barcodeOf(request.tape),
+          seconds: request.seconds ?? DEFAULT_EXPLORE_SECONDS,
+          ...(email === undefined ? {} : { email }),
+        },
+        priority,
+      );
+    },
+
+    inventory: async (request) => {
+      const priority = priorityOrThrow(request.priority);
+      const given = request.folders ?? deps.sourceFolders;
+      if (given.length === 0) {
+        throw gatewayError(
+          CODES.invalidArgument,
+          "No folders to take an inventory of: none were given and [General] source_folders is empty.",
+          "Name the folders (`pytarchive inventory /srv/homes`), or set source_folders in pytarchive.conf.",
+        );
+      }
+      const folders: string[] = [];
+      for (const folder of given) folders.push(await existingFolderOrThrow(folder, "folder"));
+      return queueJob("inventory", { folders: [...new Set(folders)] }, priority);
+    },
+
+    verify: async (request) => {
+      const priority = priorityOrThrow(request.priority);
+      const value = request.target.trim();
+      if (value.includes("/") && !value.startsWith("/")) absolutePathOrThrow(value, "folder");
+      const target = value.startsWith("/")
+        ? absolutePathOrThrow(value, "folder")
+        : barcodeOf(value);
+      return queueJob("verify", { target }, priority);
+    },
+
+    queue: async () => {
+      const queue = await catalog.call("queue", {});
+      return {
+        running: queue.running.map(toQueueJob),
+        queued: queue.queued.map(toQueueJob),
+        failed: queue.failed.map(toQueueJob),
+      };
+    },
+
+    summary: () => catalog.call("summary", {}),
+
+    deleteable: async (request) => {
+      const ignore = (request.ignore ?? []).map((prefix) => textOrThrow(prefix, "ignored prefix"));
+      const { folders } = await catalog.call("deleteable-candidates", { ignore });
+      const looks = await Promise.all(folders.map((folder) => probes.path(folder.path, timeoutMs)));
+      const deleteable: CommandReply<"deleteable">["deleteable"] = [];
+      const unchecked: CommandReply<"deleteable">["unchecked"] = [];
+      folders.forEach((folder, index) => {
+        const found = looks[index];
+        if (found === undefined || found.kind === "missing") return;
+        if (found.kind === "folder" || found.kind === "other") deleteable.push(folder);
+        else {
+          unchecked.push({
+            path: folder.path,
+            tape: folder.tape,
+            reason:
+              found.kind === "timeout"
+                ? `timed out after ${describeDuration(found.timeoutMs)}`
+                : found.reason,
+          });
+        }
+      });
+      return { deleteable, unchecked };
+    },
+
+    tapes: async () => {
+      const [{ tapes }, library] = await Promise.all([
+        catalog.call("tapes-list", {}),
+        deps.readLibrary().catch(() => null),
+      ]);
+      return {
+        tapes: tapes.map((tape): TapeListing => {
+          const where = library === null ? null : findTape(library, tape.barcode);
+          return {
+            barcode: tape.barcode,
+            location: where === null ? "unknown" : where.kind,
+            slot: where?.kind === "slot" ? where.slot : null,
+            drive: where?.kind === "drive" ? where.drive : null,
+            cleaning: tape.cleaning,
+            state: tape.state,
+            usedKiB: tape.usedKiB,
+            capacityKiB: tape.capacityKiB,
+          };
+        }),
+      };
+    },
+
+    requeue: async (request) => {
+      const ids = request.ids ?? [];
+      if ((request.all === true) === ids.length > 0) {
+        throw gatewayError(
+          CODES.invalidArgument,
+          request.all === true
+            ? "Give either task ids or --all, not both."
+            : "Give the ids of the failed tasks to requeue, or --all.",
+          "`pytarchive queue` lists failed tasks with their ids; `pytarchive requeue --all` requeues every one.",
+        );
+      }
+      const { requeued } = await catalog.call(
+        "jobs-requeue",
+        request.all === true ? { all: true } : { ids: ids.map((id) => id.trim()) },
+      );
+      return { requeued: requeued.map((job) => job.id) };
+    },
+
+    abort: async (request) => {
+      const { aborted, stopRequested } = await catalog.call("jobs-abort", {
+        ids: request.ids.map((id) => id.trim()),
+      });
+      return {
+        aborted: aborted.map((job) => job.id),
+        stopRequested: stopRequested.map((job) => job.id),
+      };
+    },
+  };
+}
+
+function unreachable(
+  path: string,
+  found: { kind: "timeout"; timeoutMs: number } | { kind: "error"; reason: string },
+) {
+  return gatewayError(
+    CODES.pathUnreachable,
+    found.kind === "timeout"
+      ? `Could not check ${path}: no answer within ${describeDuration(found.timeoutMs)} (a hung network mount?).`
+      : `Could not check ${path}: ${found.reason}.`,
+    found.kind === "timeout"
+      ? "Check that its file server answers (`ls PATH` on this server), then try again."
+      : "The gateway runs as root and must be able to read it; check the mount and its permissions.",
+  );
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from "node:fs";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import { ChangerStatusReply, ChangerStatusRequest } from "../../shared/messages/changer-status.ts";
+import { subjects } from "../../shared/messages/index.ts";
+import { request, type ServiceDefinition, type ServiceHealth } from "../../shared/nats/index.ts";
+import { buildHttpApp } from "./build-http-app.ts";
+import { createCatalogClient } from "./catalog-client.ts";
+import { createCommandExecutor } from "./execute-command.ts";
+import { createGatewayHandlers } from "./gateway-handlers.ts";
+import { createGatewayMetrics } from "./gateway-metrics.ts";
+import { serveCommands } from "./serve-commands.ts";
+
+export { buildHttpApp, type HttpAppDependencies } from "./build-http-app.ts";
+export { type CatalogClient, createCatalogClient } from "./catalog-client.ts";
+export { describeJob } from "./describe-job.ts";
+export { type CommandExecutor, createCommandExecutor } from "./execute-command.ts";
+export {
+  createGatewayHandlers,
+  type GatewayDependencies,
+  type GatewayHandlers,
+  type PathProbes,
+} from "./gateway-handlers.ts";
+export { createGatewayMetrics, type GatewayMetrics } from "./gateway-metrics.ts";
+export { GATEWAY_SERVICE_NAME } from "./serve-commands.ts";
+
+export interface GatewayServiceOptions {
+  /** Instead of `[HTTP] port`: 0 picks a free port, null runs no HTTP API at all. */
+  readonly httpPort?: number | null;
+  /** How long one look at a path may take. Default 2 s. */
+  readonly pathTimeoutMs?: number;
+}
+
+const VERSION: string = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
+
+/**
+ * The gateway: the micro-service `pytarchive-gateway` with one endpoint per CLI verb on
+ * `pyt.<lib>.cmd.<verb>`, and the HTTP API on `[HTTP] host`:`port`.
+ */
+export function createGatewayService(options: GatewayServiceOptions = {}): ServiceDefinition {
+  return {
+    name: "gateway",
+    async start({ config, nc, log }) {
+      const libraryId = config.nats.libraryId;
+      const s = subjects(libraryId);
+      const handlers = createGatewayHandlers({
+        catalog: createCatalogClient(nc, libraryId),
+        readLibrary: async () =>
+          (
+            await request(
+              nc,
+              s.changerStatus,
+              {},
+              {
+                request: ChangerStatusRequest,
+                reply: ChangerStatusReply,
+                timeoutMs: 2_000,
+                service: "changer",
+              },
+            )
+          ).library,
+        sourceFolders: config.general.sourceFolders,
+        ...(options.pathTimeoutMs === undefined ? {} : { pathTimeoutMs: options.pathTimeoutMs }),
+      });
+      const metrics = createGatewayMetrics();
+      const execute = createCommandExecutor(handlers, metrics);
+      const served = await serveCommands({ nc, libraryId, execute, log, version: VERSION });
+
+      let listening: string | null = null;
+      const health = async (): Promise<ServiceHealth> => {
+        if (served.service.isStopped) return { ok: false, detail: "not answering commands" };
+        if (nc.isClosed()) return { ok: false, detail: "the NATS connection is closed" };
+        return {
+          ok: true,
+          detail: listening === null ? "no HTTP API" : `HTTP API on ${listening}`,
+        };
+      };
+      const app = buildHttpApp({ execute, metrics, health, libraryId });
+      const port = options.httpPort === undefined ? config.http.port : options.httpPort;
+      if (port !== null) {
+        try {
+          listening = await app.listen({ port, host: config.http.host });
+          log.info("HTTP API listening", { url: listening });
+        } catch (error) {
+          await served.stop();
+          throw new PytarchiveError(
+            "HTTP_LISTEN_FAILED",
+            `The gateway's HTTP API cannot listen on ${config.http.host}:${port}: ${(error as Error).message}.`,
+            {
+              hint: "Another program may use that port: set a free one with [HTTP] port in pytarchive.conf.",
+              cause: error,
+            },
+          );
+        }
+      }
+      return {
+        health,
+        async stop() {
+          await served.stop();
+          await app.close();
+        },
+      };
+    },
+  };
+}
+
+/** The gateway as the runner starts it. */
+export const gatewayService: ServiceDefinition = createGatewayService();
+export { describeDuration, type PathProbe, probeEmptyFolder, probePath } from "./path-probe.ts";

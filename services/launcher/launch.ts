@@ -1,0 +1,224 @@
+import { mkdirSync } from "node:fs";
+import { writeNatsServerConfig } from "../../infra/nats/nats-server-config.ts";
+import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import type { Logger, LogLevel, LogStream } from "../../shared/logging/index.ts";
+import { writeEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
+import type { ServiceDefinition, ServiceHealth } from "../../shared/nats/index.ts";
+import type { NatsUser } from "../../shared/nats/nats-users.ts";
+import { runServices } from "../runner/run-services.ts";
+import { ensureEmbeddedCredentials } from "./embedded-credentials.ts";
+import { type EmbeddedLayout, embeddedLayout } from "./embedded-layout.ts";
+import { type EmbeddedNatsServer, startEmbeddedNatsServer } from "./embedded-nats-server.ts";
+import { stopLeftoverNatsServer } from "./leftover-nats-server.ts";
+import { natsServerVersionOrThrow } from "./nats-server-binary.ts";
+import { planServiceUsers, runServicesAsUsers } from "./run-services-as-users.ts";
+import { chooseTapeLibrary } from "./simulated-library.ts";
+import { lockStateDir } from "./state-lock.ts";
+
+/** The embedded NATS server's port unless PYTARCHIVE_NATS_PORT or --nats-port say otherwise. */
+export const DEFAULT_EMBEDDED_NATS_PORT = 14222;
+
+/** The embedded NATS server listens on loopback only: the CLI and the services are on this machine. */
+export const EMBEDDED_NATS_HOST = "127.0.0.1";
+
+export interface LaunchOptions {
+  readonly config: PytarchiveConfig;
+  /** Every service that can run (the runner's registry). */
+  readonly services: readonly ServiceDefinition[];
+  /** Names to run; default all. */
+  readonly only?: readonly string[];
+  /** Port of the embedded NATS server. Default {@link DEFAULT_EMBEDDED_NATS_PORT}. */
+  readonly natsPort?: number;
+  /** The nats-server command. Default `nats-server` (from PATH). */
+  readonly natsServerBinary?: string;
+  /** The launcher's own log. */
+  readonly log: Logger;
+  /** Log level and destination of the services' loggers. */
+  readonly logLevel?: LogLevel;
+  readonly logStream?: LogStream;
+}
+
+export interface RunningPytarchive {
+  readonly natsUrl: string;
+  /** The embedded nats-server, or null when `[NATS] url` names a server. */
+  readonly embeddedNats: { readonly pid: number; readonly version: string } | null;
+  /** The simulated tape library's folder, or null when a real changer is configured. */
+  readonly simulatedLibrary: string | null;
+  /** Started services and the NATS user each connected as (null: the configured credentials). */
+  readonly services: readonly { readonly name: string; readonly user: NatsUser | null }[];
+  /** `<state>/client.json` when the NATS server is embedded, else null. */
+  readonly clientFile: string | null;
+  /** Rejects if the embedded nats-server stops on its own (it never resolves). */
+  readonly failure: Promise<never>;
+  health(): Promise<Record<string, ServiceHealth>>;
+  /** Stops the services (reverse start order), then the embedded nats-server. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings pytarchive up on one machine. With no `[NATS] url`: starts nats-server with JetStream
+ * (store and generated users in the state folder, on 127.0.0.1), writes a credentials file per
+ * user, runs each service as its own NATS user and writes `<state>/client.json` for the CLI.
+ * With a URL: runs the services against that server with the configured credentials. Either way
+ * the simulated tape library stands in when no changer is configured (chooseTapeLibrary).
+ *
+ * @example
+ * const running = await launchPytarchive({ config: loadConfig(), services: SERVICE_REGISTRY, log });
+ * // … on SIGTERM
+ * await running.stop();
+ */
+export async function launchPytarchive(options: LaunchOptions): Promise<RunningPytarchive> {
+  const { log } = options;
+  if (options.config.nats.url !== null) return await launchWithExternalNats(options);
+
+  // Refuse unknown service names and services without a NATS user before starting anything.
+  planServiceUsers(options.services, options.only);
+  const binary = options.natsServerBinary ?? "nats-server";
+  const version = await natsServerVersionOrThrow(binary);
+  const port = options.natsPort ?? DEFAULT_EMBEDDED_NATS_PORT;
+  const layout = embeddedLayout(options.config.paths.stateDir);
+  createStateFolders(layout);
+  const lock = lockStateDir(layout.lockFile, layout.stateDir);
+  let server: EmbeddedNatsServer | null = null;
+  let services: Awaited<ReturnType<typeof runServicesAsUsers>> | null = null;
+  let stopping = false;
+  const stopEverything = async (): Promise<void> => {
+    stopping = true;
+    await services?.stop();
+    if (server !== null) {
+      const exit = await server.stop();
+      log.info("nats-server stopped", { exitCode: exit.code, signal: exit.signal });
+    }
+    lock.release();
+  };
+  try {
+    const library = await chooseTapeLibrary(options.config, layout.simulatorDir);
+    if (library.simulatedLibrary !== null) {
+      log.info(
+        library.created
+          ? "no tape changer configured: created a simulated tape library"
+          : "no tape changer configured: using the simulated tape library",
+        { folder: library.simulatedLibrary },
+      );
+    }
+    const passwords = ensureEmbeddedCredentials(layout);
+    await stopLeftoverNatsServer(layout.natsPidFile, layout.natsConfigFile, log);
+    writeNatsServerConfig({
+      file: layout.natsConfigFile,
+      libraryId: options.config.nats.libraryId,
+      storeDir: layout.natsDir,
+      host: EMBEDDED_NATS_HOST,
+      port,
+      passwords,
+      pidFile: layout.natsPidFile,
+    });
+    const natsUrl = `nats://${EMBEDDED_NATS_HOST}:${port}`;
+    server = await startEmbeddedNatsServer({
+      binary,
+      configFile: layout.natsConfigFile,
+      log: log.child({ component: "nats-server" }),
+    });
+    log.info("nats-server ready", {
+      url: natsUrl,
+      pid: server.pid,
+      version,
+      store: layout.natsDir,
+    });
+    const config = { ...library.config, nats: { ...library.config.nats, url: natsUrl } };
+    services = await runServicesAsUsers({
+      services: options.services,
+      config,
+      ...(options.only ? { only: options.only } : {}),
+      credentialsFile: layout.credentialsFile,
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+      ...(options.logStream ? { logStream: options.logStream } : {}),
+    });
+    const clientFile = writeEmbeddedClientSettings(layout.stateDir, {
+      natsUrl,
+      credentialsFile: layout.credentialsFile("operator"),
+      libraryId: config.nats.libraryId,
+      launcherPid: process.pid,
+      startedAt: new Date().toISOString(),
+      simulatedLibrary: library.simulatedLibrary,
+    });
+    const started = server;
+    const failure = started.exited.then((exit): never => {
+      throw new PytarchiveError(
+        "NATS_SERVER_STOPPED",
+        `The embedded nats-server stopped on its own (${exit.signal ?? `exit status ${exit.code}`}). Its last lines:\n  ${started.recentLines().slice(-8).join("\n  ")}`,
+        {
+          hint: "pytarchive stops too; start it again with `npm start` (queued jobs are kept in the NATS store).",
+        },
+      );
+    });
+    // Only an unexpected exit is a failure; the caller may never look at it otherwise.
+    failure.catch(() => {});
+    let stopped: Promise<void> | null = null;
+    return {
+      natsUrl,
+      embeddedNats: { pid: started.pid, version },
+      simulatedLibrary: library.simulatedLibrary,
+      services: services.started,
+      clientFile,
+      failure: stoppingAware(failure, () => stopping),
+      health: () => services?.health() ?? Promise.resolve({}),
+      stop: () => {
+        stopped ??= stopEverything();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await stopEverything();
+    throw error;
+  }
+}
+
+async function launchWithExternalNats(options: LaunchOptions): Promise<RunningPytarchive> {
+  const layout = embeddedLayout(options.config.paths.stateDir);
+  createStateFolders(layout, false);
+  const library = await chooseTapeLibrary(options.config, layout.simulatorDir);
+  const running = await runServices({
+    services: options.services,
+    config: library.config,
+    ...(options.only ? { only: options.only } : {}),
+    handleSignals: false,
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
+  return {
+    natsUrl: options.config.nats.url ?? "",
+    embeddedNats: null,
+    simulatedLibrary: library.simulatedLibrary,
+    services: running.names.map((name) => ({ name, user: null })),
+    clientFile: null,
+    failure: new Promise<never>(() => {}),
+    health: () => running.health(),
+    stop: () => running.stop(),
+  };
+}
+
+/** A failure promise that stays pending once a stop has begun (the server exits then on purpose). */
+function stoppingAware(failure: Promise<never>, isStopping: () => boolean): Promise<never> {
+  return new Promise<never>((_resolve, reject) => {
+    failure.catch((error: unknown) => {
+      if (!isStopping()) reject(error);
+    });
+  });
+}
+
+function createStateFolders(layout: EmbeddedLayout, withNats = true): void {
+  try {
+    mkdirSync(layout.stateDir, { recursive: true });
+    if (withNats) mkdirSync(layout.natsDir, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw new PytarchiveError(
+      "STATE_DIR_UNWRITABLE",
+      `The state folder ${layout.stateDir} cannot be created or written: ${(cause as Error).message}.`,
+      {
+        hint: "Run `npm start` as root (the default state folder is /var/lib/pytarchive), or set another folder with PYTARCHIVE_STATE_DIR or [Paths] state_dir.",
+        cause,
+      },
+    );
+  }
+}

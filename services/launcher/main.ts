@@ -1,0 +1,140 @@
+/**
+ * `npm start`: runs pytarchive on one machine (see README.md beside this file).
+ *
+ *   npm start                                  everything, embedded NATS when no [NATS] url
+ *   npm start -- --only gateway,catalog        only these services
+ *   npm start -- --config FILE --nats-port N   another configuration file / embedded NATS port
+ *
+ * Exits 0 after a clean stop (SIGINT or SIGTERM), 1 when something could not start or the
+ * embedded nats-server stopped on its own.
+ */
+import { parseArgs } from "node:util";
+import { loadConfig } from "../../shared/config/index.ts";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import { createLogger } from "../../shared/logging/index.ts";
+import { redactUrl } from "../../shared/nats/index.ts";
+import { SERVICE_REGISTRY } from "../runner/registry.ts";
+import { DEFAULT_EMBEDDED_NATS_PORT, launchPytarchive, type RunningPytarchive } from "./launch.ts";
+
+/** Environment variable for the embedded NATS server's port. */
+export const NATS_PORT_ENV = "PYTARCHIVE_NATS_PORT";
+
+const USAGE = `Usage: npm start [-- [--only NAME[,NAME...]] [--config FILE] [--nats-port PORT]]
+
+Runs pytarchive on this machine until Ctrl-C or SIGTERM: its own NATS server (when the
+configuration names no [NATS] url), the simulated tape library (when no changer is configured)
+and the services.
+
+  --only NAMES      run only these services (comma-separated); default all
+  --config FILE     configuration file (default $PYTARCHIVE_CONFIG or /etc/pytarchive/pytarchive.conf)
+  --nats-port PORT  port of the embedded NATS server on 127.0.0.1 (default $${NATS_PORT_ENV} or ${DEFAULT_EMBEDDED_NATS_PORT})
+  -h, --help        show this help
+
+Known services: ${SERVICE_REGISTRY.map((service) => service.name).join(", ")}`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      only: { type: "string" },
+      config: { type: "string" },
+      "nats-port": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  // Listen for a stop signal at once: one that arrives while starting stops after the start.
+  let embeddedNatsPid: number | null = null;
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    let received: NodeJS.Signals | null = null;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received === null) {
+        received = signal;
+        resolve(signal);
+        return;
+      }
+      // A second signal: give up waiting, but do not leave the NATS server behind.
+      process.stderr.write(`${signal} again: exiting without waiting for the services.\n`);
+      if (embeddedNatsPid !== null) process.kill(embeddedNatsPid, "SIGTERM");
+      process.exit(1);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  const natsPort = portOrThrow(values["nats-port"] ?? process.env[NATS_PORT_ENV]);
+  const config = loadConfig(values.config === undefined ? {} : { path: values.config });
+  const log = createLogger({ service: "launcher" });
+  const running = await launchPytarchive({
+    config,
+    services: SERVICE_REGISTRY,
+    log,
+    ...(natsPort === undefined ? {} : { natsPort }),
+    ...(values.only === undefined ? {} : { only: values.only.split(",") }),
+  });
+  embeddedNatsPid = running.embeddedNats?.pid ?? null;
+  process.stdout.write(describeRunning(running, config.paths.stateDir, config.nats.libraryId));
+
+  const outcome = await Promise.race([
+    stopSignal.then((signal) => ({ signal })),
+    running.failure.catch((failure: unknown) => ({ failure })),
+  ]);
+  if ("signal" in outcome) log.info("stop signal received; stopping", { signal: outcome.signal });
+  else log.error("the embedded NATS server stopped; stopping the services", {});
+  await running.stop();
+  if ("failure" in outcome) throw outcome.failure;
+  process.stdout.write("pytarchive stopped.\n");
+  return 0;
+}
+
+function portOrThrow(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new PytarchiveError(
+      "NATS_PORT_INVALID",
+      `"${text}" is not a TCP port for the embedded NATS server.`,
+      { hint: `Give a number from 1 to 65535 (--nats-port or ${NATS_PORT_ENV}), e.g. 14222.` },
+    );
+  }
+  return port;
+}
+
+function describeRunning(running: RunningPytarchive, stateDir: string, libraryId: string): string {
+  const nats = running.embeddedNats
+    ? `${running.natsUrl} (embedded ${running.embeddedNats.version}, store in ${stateDir}/nats)`
+    : redactUrl(running.natsUrl);
+  const lines = [
+    `pytarchive is running (library "${libraryId}", state folder ${stateDir}).`,
+    `  NATS:      ${nats}`,
+    `  Services:  ${running.services.map((service) => service.name).join(", ")}`,
+    `  Tapes:     ${running.simulatedLibrary ? `simulated library in ${running.simulatedLibrary}` : "the configured changer"}`,
+  ];
+  if (running.clientFile) {
+    lines.push(`  The pytarchive CLI on this machine finds it through ${running.clientFile}.`);
+  }
+  lines.push("Stop it with Ctrl-C (or SIGTERM).", "");
+  return lines.join("\n");
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof PytarchiveError) {
+      process.stderr.write(`error [${error.code}]: ${error.describe()}\n`);
+    } else if (
+      error instanceof TypeError &&
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
+      process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
+    } else {
+      process.stderr.write(`unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    }
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,212 @@
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { SummaryReplySchema } from "./commands.ts";
+import { JobIdSchema, TimestampSchema } from "./common-schemas.ts";
+import { defineMessage, type MessageDefinition } from "./define-message.ts";
+import { JOB_KINDS, type JobKind } from "./job-messages.ts";
+
+/*
+ * Requests to the catalog service on `subjects(lib).catalog(op)`, one request and one reply schema
+ * per operation. The catalog is the only owner of the database; every other service asks here.
+ * Errors come back as ServiceError with the catalog's code (UNKNOWN_TAPE, UNKNOWN_JOB, ...).
+ */
+
+/** Job kinds the catalog stores: the same as everywhere else. */
+export const CATALOG_JOB_KINDS = JOB_KINDS;
+export type CatalogJobKind = JobKind;
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const NullableTimestamp = Type.Union([TimestampSchema, Type.Null()]);
+const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
+const JobKindSchema = Type.Union(CATALOG_JOB_KINDS.map((kind) => Type.Literal(kind)));
+const ArgsSchema = Type.Record(Type.String(), Type.Unknown());
+
+/** A job row as the catalog reports it (timestamps as ISO text). */
+export const CatalogJobSchema = Type.Object({
+  id: JobIdSchema,
+  kind: JobKindSchema,
+  args: ArgsSchema,
+  priority: Type.Integer(),
+  state: Type.String(),
+  progress: NullableString,
+  error: NullableString,
+  attempts: Type.Integer({ minimum: 0 }),
+  abortRequested: Type.Boolean(),
+  createdAt: TimestampSchema,
+  startedAt: NullableTimestamp,
+  finishedAt: NullableTimestamp,
+});
+export type CatalogJob = Static<typeof CatalogJobSchema>;
+
+/** A folder row as the catalog reports it. */
+export const CatalogFolderSchema = Type.Object({
+  path: Type.String(),
+  state: Type.String(),
+  description: Type.String(),
+  targetName: NullableString,
+  sizeKiB: Type.Union([Type.Number(), Type.Null()]),
+  fileCount: Type.Union([Type.Number(), Type.Null()]),
+  compressed: Type.Boolean(),
+  tapeBarcode: NullableString,
+  error: NullableString,
+  archivedAt: NullableTimestamp,
+  verifiedAt: NullableTimestamp,
+});
+export type CatalogFolder = Static<typeof CatalogFolderSchema>;
+
+/** A tape row with the space the catalog has archived on it. */
+export const CatalogTapeSchema = Type.Object({
+  barcode: Type.String(),
+  state: Type.String(),
+  cleaning: Type.Boolean(),
+  homeSlot: NullableInteger,
+  /** Sum of the archived folders' sizes. */
+  usedKiB: Type.Number({ minimum: 0 }),
+  /** The tape's own capacity when known, else `[General] tape_max_size`. */
+  capacityKiB: Type.Number({ minimum: 0 }),
+  lastSeenAt: NullableTimestamp,
+});
+export type CatalogTape = Static<typeof CatalogTapeSchema>;
+
+/** One cartridge the changer found: where it lives and whether it is a cleaning tape. */
+export const InventoryCartridgeSchema = Type.Object({
+  barcode: Type.String({
+    pattern: "^[A-Z0-9]{1,32}$",
+    description: "1 to 32 capital letters and digits",
+  }),
+  homeSlot: NullableInteger,
+  cleaning: Type.Boolean(),
+});
+
+export const CatalogEventSchema = Type.Object({
+  id: Type.Integer(),
+  jobId: NullableString,
+  kind: Type.String(),
+  payload: Type.Unknown(),
+  createdAt: TimestampSchema,
+});
+
+const Empty = Type.Object({});
+
+function operation<Q extends TSchema, R extends TSchema>(op: string, request: Q, reply: R) {
+  return {
+    op,
+    request: defineMessage(`catalog ${op} request`, request),
+    reply: defineMessage(`catalog ${op} reply`, reply),
+  } as {
+    readonly op: string;
+    readonly request: MessageDefinition<Static<Q>>;
+    readonly reply: MessageDefinition<Static<R>>;
+  };
+}
+
+/**
+ * Every catalog operation: `CATALOG_REQUESTS["job-create"].op` is the subject token.
+ *
+ * @example
+ * const { job } = await request(nc, subjects(lib).catalog("job-get"), { id: "3fa2b1c0" },
+ *   { request: CATALOG_REQUESTS["job-get"].request, reply: CATALOG_REQUESTS["job-get"].reply, service: "catalog" });
+ */
+export const CATALOG_REQUESTS = {
+  /** Running, queued (priority, then age) and failed jobs. */
+  queue: operation(
+    "queue",
+    Empty,
+    Type.Object({
+      running: Type.Array(CatalogJobSchema),
+      queued: Type.Array(CatalogJobSchema),
+      failed: Type.Array(CatalogJobSchema),
+    }),
+  ),
+  "job-get": operation(
+    "job-get",
+    Type.Object({ id: Type.String({ minLength: 1 }) }),
+    Type.Object({ job: Type.Union([CatalogJobSchema, Type.Null()]) }),
+  ),
+  /**
+   * Queues a job after checking, in the same transaction, what only the catalog knows (folder
+   * states, tapes, names and room on tape). A prepare job also records its folder as preparing.
+   */
+  "job-create": operation(
+    "job-create",
+    Type.Object({
+      kind: JobKindSchema,
+      args: ArgsSchema,
+      priority: Type.Optional(Type.Integer()),
+    }),
+    Type.Object({ job: CatalogJobSchema }),
+  ),
+  "jobs-requeue": operation(
+    "jobs-requeue",
+    Type.Object({
+      ids: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+      all: Type.Optional(Type.Boolean()),
+    }),
+    Type.Object({ requeued: Type.Array(CatalogJobSchema) }),
+  ),
+  "jobs-abort": operation(
+    "jobs-abort",
+    Type.Object({ ids: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }) }),
+    Type.Object({
+      aborted: Type.Array(CatalogJobSchema),
+      stopRequested: Type.Array(CatalogJobSchema),
+    }),
+  ),
+  "folder-get": operation(
+    "folder-get",
+    Type.Object({ path: Type.String({ minLength: 1 }) }),
+    Type.Object({ folder: Type.Union([CatalogFolderSchema, Type.Null()]) }),
+  ),
+  /** Exactly the `summary` verb's reply. */
+  summary: operation("summary", Empty, SummaryReplySchema),
+  "tapes-list": operation(
+    "tapes-list",
+    Empty,
+    Type.Object({ tapes: Type.Array(CatalogTapeSchema) }),
+  ),
+  /** The changer's inventory: every cartridge it saw, upserted with its home slot. */
+  "tapes-record": operation(
+    "tapes-record",
+    Type.Object({ cartridges: Type.Array(InventoryCartridgeSchema) }),
+    Type.Object({ recorded: Type.Integer({ minimum: 0 }), added: Type.Array(Type.String()) }),
+  ),
+  /** Archived and verified folders (minus the ignored prefixes); the gateway checks which still exist. */
+  "deleteable-candidates": operation(
+    "deleteable-candidates",
+    Type.Object({ ignore: Type.Optional(Type.Array(Type.String())) }),
+    Type.Object({
+      folders: Type.Array(
+        Type.Object({
+          path: Type.String(),
+          tape: Type.String(),
+          sizeKiB: Type.Number({ minimum: 0 }),
+          description: Type.String(),
+          archivedAt: NullableTimestamp,
+        }),
+      ),
+    }),
+  ),
+  "events-list": operation(
+    "events-list",
+    Type.Object({
+      jobId: Type.Optional(Type.String()),
+      afterId: Type.Optional(Type.Integer()),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    }),
+    Type.Object({ events: Type.Array(CatalogEventSchema) }),
+  ),
+} as const;
+
+export type CatalogOperation = keyof typeof CATALOG_REQUESTS;
+export type CatalogRequest<O extends CatalogOperation> =
+  (typeof CATALOG_REQUESTS)[O]["request"] extends MessageDefinition<infer T> ? T : never;
+export type CatalogReply<O extends CatalogOperation> =
+  (typeof CATALOG_REQUESTS)[O]["reply"] extends MessageDefinition<infer T> ? T : never;
+
+/** Event kind published when a running job is asked to stop (its worker then cleans up). */
+export const JOB_ABORT_REQUESTED = "job.abort-requested";
+
+/** A running job was asked to stop by `pytarchive abort`; its worker stops, cleans up, marks it aborted. */
+export const JobAbortRequested = defineMessage(
+  JOB_ABORT_REQUESTED,
+  Type.Object({ jobId: JobIdSchema, at: TimestampSchema }),
+);

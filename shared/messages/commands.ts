@@ -1,0 +1,243 @@
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { JobIdSchema, TimestampSchema } from "./common-schemas.ts";
+import { defineMessage, type MessageDefinition } from "./define-message.ts";
+
+/*
+ * The command contract between the `pytarchive` CLI and the gateway (docs: notes/command-contract.md).
+ * One request and one reply schema per verb, sent as JSON on `subjects(lib).command(verb)`.
+ * Paths are checked for shape only here (a string); the gateway decides what is valid and answers
+ * PATH_NOT_ABSOLUTE, FOLDER_NOT_FOUND, ... with a message the operator can act on.
+ */
+
+/** Queue priority: lower runs first. Omitted means the verb's default (prepare 0 … inventory 200). */
+const OptionalPriority = Type.Optional(Type.Integer({ description: "an integer priority" }));
+
+/** A path as the operator typed it; the gateway checks it is absolute and exists. */
+const PathArgument = Type.String({ minLength: 1 });
+
+/** Reply of every verb that creates a job: `{ jobId: "3fa2b1c0", message: "queued as 3fa2b1c0" }`. */
+const JobQueuedReplySchema = Type.Object({
+  jobId: JobIdSchema,
+  message: Type.String(),
+});
+
+const PrepareRequestSchema = Type.Object({
+  folder: PathArgument,
+  description: Type.String(),
+  compress: Type.Boolean(),
+  priority: OptionalPriority,
+});
+
+const ArchiveRequestSchema = Type.Object({
+  folder: PathArgument,
+  tape: Type.String({ minLength: 1 }),
+  /** Name on tape; default: the last three path parts joined by `_`. */
+  targetName: Type.Optional(Type.String()),
+  priority: OptionalPriority,
+});
+
+const RestoreRequestSchema = Type.Object({
+  folder: PathArgument,
+  target: PathArgument,
+  subfolder: Type.Optional(Type.String()),
+  priority: OptionalPriority,
+});
+
+const ExploreRequestSchema = Type.Object({
+  tape: Type.String({ minLength: 1 }),
+  /** How long the tape stays exported; default 600. */
+  seconds: Type.Optional(Type.Integer({ minimum: 1 })),
+  email: Type.Optional(Type.String({ minLength: 1 })),
+  priority: OptionalPriority,
+});
+
+const InventoryRequestSchema = Type.Object({
+  /** Default: `[General] source_folders`. */
+  folders: Type.Optional(Type.Array(PathArgument)),
+  priority: OptionalPriority,
+});
+
+const VerifyRequestSchema = Type.Object({
+  /** An absolute folder path (an archived folder) or a tape barcode. */
+  target: Type.String({ minLength: 1 }),
+  priority: OptionalPriority,
+});
+
+const EmptyRequestSchema = Type.Object({});
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
+const NullableTimestamp = Type.Union([TimestampSchema, Type.Null()]);
+
+/** One line of `pytarchive queue`. */
+export const QueueJobSchema = Type.Object({
+  id: JobIdSchema,
+  kind: Type.String(),
+  priority: Type.Integer(),
+  state: Type.String(),
+  /** As the original words it: "Archiving folder: /x to tape AAK788L9". */
+  description: Type.String(),
+  progress: NullableString,
+  error: NullableString,
+  attempts: Type.Integer({ minimum: 0 }),
+  createdAt: TimestampSchema,
+  args: Type.Record(Type.String(), Type.Unknown()),
+  /** A running job was asked to stop and has not stopped yet. */
+  abortRequested: Type.Optional(Type.Boolean()),
+});
+export type QueueJob = Static<typeof QueueJobSchema>;
+
+const QueueReplySchema = Type.Object({
+  running: Type.Array(QueueJobSchema),
+  queued: Type.Array(QueueJobSchema),
+  failed: Type.Array(QueueJobSchema),
+});
+
+/** A folder on a tape, as `pytarchive summary` lists it. */
+export const SummaryFolderSchema = Type.Object({
+  path: Type.String(),
+  /** Name on tape. */
+  name: Type.String(),
+  sizeKiB: Type.Number({ minimum: 0 }),
+  description: Type.String(),
+  archivedAt: NullableTimestamp,
+});
+
+export const SummaryTapeSchema = Type.Object({
+  barcode: Type.String(),
+  usedKiB: Type.Number({ minimum: 0 }),
+  capacityKiB: Type.Number({ minimum: 0 }),
+  /** 0-100 with one decimal. */
+  percent: Type.Number({ minimum: 0 }),
+  folders: Type.Array(SummaryFolderSchema),
+});
+
+export const PreparedFolderSchema = Type.Object({
+  path: Type.String(),
+  description: Type.String(),
+  sizeKiB: Type.Number({ minimum: 0 }),
+  fileCount: Type.Integer({ minimum: 0 }),
+  compressed: Type.Boolean(),
+  /** The fullest tape where the folder still fits; null if none. */
+  suggestedTape: NullableString,
+});
+
+export const SummaryReplySchema = Type.Object({
+  tapeMaxSizeKiB: Type.Number({ minimum: 0 }),
+  tapes: Type.Array(SummaryTapeSchema),
+  prepared: Type.Array(PreparedFolderSchema),
+});
+export type SummaryReply = Static<typeof SummaryReplySchema>;
+
+const DeleteableRequestSchema = Type.Object({
+  /** Path prefixes to leave out. */
+  ignore: Type.Optional(Type.Array(Type.String())),
+});
+
+export const DeleteableFolderSchema = Type.Object({
+  path: Type.String(),
+  tape: Type.String(),
+  sizeKiB: Type.Number({ minimum: 0 }),
+  description: Type.String(),
+  archivedAt: NullableTimestamp,
+});
+
+export const UncheckedFolderSchema = Type.Object({
+  path: Type.String(),
+  tape: Type.String(),
+  /** "timed out after 2 s", or the error met while checking. */
+  reason: Type.String(),
+});
+
+const DeleteableReplySchema = Type.Object({
+  deleteable: Type.Array(DeleteableFolderSchema),
+  unchecked: Type.Array(UncheckedFolderSchema),
+});
+
+export const TAPE_LOCATIONS = ["slot", "drive", "unknown"] as const;
+export type TapeLocation = (typeof TAPE_LOCATIONS)[number];
+
+export const TapeListingSchema = Type.Object({
+  barcode: Type.String(),
+  location: Type.Union(TAPE_LOCATIONS.map((location) => Type.Literal(location))),
+  slot: NullableInteger,
+  drive: NullableInteger,
+  cleaning: Type.Boolean(),
+  state: Type.String(),
+  usedKiB: Type.Number({ minimum: 0 }),
+  capacityKiB: Type.Number({ minimum: 0 }),
+});
+export type TapeListing = Static<typeof TapeListingSchema>;
+
+const TapesReplySchema = Type.Object({ tapes: Type.Array(TapeListingSchema) });
+
+const RequeueRequestSchema = Type.Object({
+  /** Exactly one of `ids` and `all`. */
+  ids: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  all: Type.Optional(Type.Boolean()),
+});
+
+const RequeueReplySchema = Type.Object({ requeued: Type.Array(JobIdSchema) });
+
+const AbortRequestSchema = Type.Object({
+  ids: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+});
+
+const AbortReplySchema = Type.Object({
+  aborted: Type.Array(JobIdSchema),
+  stopRequested: Type.Array(JobIdSchema),
+});
+
+function command<Q extends TSchema, R extends TSchema>(verb: string, request: Q, reply: R) {
+  return {
+    request: defineMessage(`${verb} request`, request),
+    reply: defineMessage(`${verb} reply`, reply),
+  } as {
+    readonly request: MessageDefinition<Static<Q>>;
+    readonly reply: MessageDefinition<Static<R>>;
+  };
+}
+
+/**
+ * Request and reply schema of every CLI verb, keyed by the verb (= the subject token).
+ *
+ * @example
+ * const reply = await request(nc, subjects(lib).command("archive"), { folder: "/x", tape: "AAK788L9" },
+ *   { request: COMMANDS.archive.request, reply: COMMANDS.archive.reply, service: "gateway" });
+ * reply.message; // "queued as 3fa2b1c0"
+ */
+export const COMMANDS = {
+  prepare: command("prepare", PrepareRequestSchema, JobQueuedReplySchema),
+  archive: command("archive", ArchiveRequestSchema, JobQueuedReplySchema),
+  restore: command("restore", RestoreRequestSchema, JobQueuedReplySchema),
+  explore: command("explore", ExploreRequestSchema, JobQueuedReplySchema),
+  inventory: command("inventory", InventoryRequestSchema, JobQueuedReplySchema),
+  verify: command("verify", VerifyRequestSchema, JobQueuedReplySchema),
+  queue: command("queue", EmptyRequestSchema, QueueReplySchema),
+  summary: command("summary", EmptyRequestSchema, SummaryReplySchema),
+  deleteable: command("deleteable", DeleteableRequestSchema, DeleteableReplySchema),
+  tapes: command("tapes", EmptyRequestSchema, TapesReplySchema),
+  requeue: command("requeue", RequeueRequestSchema, RequeueReplySchema),
+  abort: command("abort", AbortRequestSchema, AbortReplySchema),
+} as const;
+
+export type CommandVerb = keyof typeof COMMANDS;
+/** Every verb, in the order `pytarchive --help` lists them. */
+export const COMMAND_VERBS = Object.keys(COMMANDS) as CommandVerb[];
+/** Verbs that create a job and reply `{ jobId, message }`. */
+export const JOB_COMMAND_VERBS = [
+  "prepare",
+  "archive",
+  "restore",
+  "explore",
+  "inventory",
+  "verify",
+] as const satisfies readonly CommandVerb[];
+
+export type CommandRequest<V extends CommandVerb> =
+  (typeof COMMANDS)[V]["request"] extends MessageDefinition<infer T> ? T : never;
+export type CommandReply<V extends CommandVerb> =
+  (typeof COMMANDS)[V]["reply"] extends MessageDefinition<infer T> ? T : never;
+
+/** Default seconds a tape stays exported by `explore`, as the original. */
+export const DEFAULT_EXPLORE_SECONDS = 600;

@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import {
+  buildHttpApp,
+  createCommandExecutor,
+  createGatewayHandlers,
+  createGatewayMetrics,
+} from "../../../services/gateway/index.ts";
+import type { CatalogReply } from "../../../shared/messages/catalog-requests.ts";
+import { catalogJob, fakeCatalog } from "./fake-catalog.ts";
+
+const queue: CatalogReply<"queue"> = {
+  running: [],
+  queued: [
+    catalogJob({
+      id: "3fa2b1c0",
+      kind: "archive",
+      args: { folder: "/srv/<b>&x", tape: "AAK788L9", targetName: "x" },
+    }),
+  ],
+  failed: [
+    catalogJob({
+      id: "0badf00d",
+      kind: "inventory",
+      args: { folders: ["/srv/homes"] },
+      state: "failed",
+      error: "source folder <not> mounted",
+      attempts: 1,
+    }),
+  ],
+};
+
+const tapes: CatalogReply<"tapes-list"> = {
+  tapes: [
+    {
+      barcode: "AAK788L9",
+      state: "formatted",
+      cleaning: false,
+      homeSlot: 4,
+      usedKiB: 250,
+      capacityKiB: 1000,
+      lastSeenAt: null,
+    },
+  ],
+};
+
+function appWith(replies: Parameters<typeof fakeCatalog>[0], healthy = true) {
+  const metrics = createGatewayMetrics();
+  const handlers = createGatewayHandlers({
+    catalog: fakeCatalog(replies),
+    readLibrary: async () => null,
+    sourceFolders: [],
+  });
+  const execute = createCommandExecutor(handlers, metrics);
+  return buildHttpApp({
+    execute,
+    metrics,
+    libraryId: "lib1",
+    health: async () => (healthy ? { ok: true } : { ok: false, detail: "not answering commands" }),
+  });
+}
+
+describe("the gateway's HTTP API", () => {
+  it("answers /healthz with 200 when healthy and 503 when not", async () => {
+    const ok = await appWith({}).inject({ method: "GET", url: "/healthz" });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ status: "ok" });
+    const down = await appWith({}, false).inject({ method: "GET", url: "/healthz" });
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toEqual({ status: "unavailable", detail: "not answering commands" });
+  });
+
+  it("serves /api/queue as the queue verb's JSON, with the original's descriptions", async () => {
+    const response = await appWith({ queue }).inject({ method: "GET", url: "/api/queue" });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.queued[0]).toMatchObject({
+      id: "3fa2b1c0",
+      description: "Archiving folder: /srv/<b>&x to tape AAK788L9",
+      priority: 100,
+    });
+    expect(body.failed[0]).toMatchObject({ id: "0badf00d", error: "source folder <not> mounted" });
+  });
+
+  it("serves /api/tapes and /api/summary", async () => {
+    const summary: CatalogReply<"summary"> = { tapeMaxSizeKiB: 1000, tapes: [], prepared: [] };
+    const app = appWith({ "tapes-list": tapes, summary });
+    const tapesResponse = await app.inject({ method: "GET", url: "/api/tapes" });
+    expect(tapesResponse.json()).toEqual({
+      tapes: [
+        {
+          barcode: "AAK788L9",
+          location: "unknown",
+          slot: null,
+          drive: null,
+          cleaning: false,
+          state: "formatted",
+          usedKiB: 250,
+          capacityKiB: 1000,
+        },
+      ],
+    });
+    expect((await app.inject({ method: "GET", url: "/api/summary" })).json()).toEqual(summary);
+  });
+
+  it("answers 503 with the code and a hint when the catalog is not running", async () => {
+    const response = await appWith({}).inject({ method: "GET", url: "/api/queue" });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({
+      code: "SERVICE_NOT_RUNNING",
+      hint: "Start pytarchive with `npm start`.",
+    });
+  });
+
+  it("counts commands per verb and outcome in /metrics, next to the default process metrics", async () => {
+    const app = appWith({ queue });
+    await app.inject({ method: "GET", url: "/api/queue" });
+    await app.inject({ method: "GET", url: "/api/queue" });
+    await app.inject({ method: "GET", url: "/api/tapes" });
+    const response = await app.inject({ method: "GET", url: "/metrics" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toMatch(/^text\/plain/);
+    expect(response.body).toContain(
+      'pytarchive_gateway_requests_total{verb="queue",outcome="ok"} 2',
+    );
+    expect(response.body).toContain(
+      'pytarchive_gateway_requests_total{verb="tapes",outcome="failed"} 1',
+    );
+    expect(response.body).toContain("process_cpu_user_seconds_total");
+  });
+
+  it("renders / as an HTML status page with folder names and errors escaped", async () => {
+    const response = await appWith({ queue, "tapes-list": tapes }).inject({
+      method: "GET",
+      url: "/",
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(response.body).toContain("Archiving folder: /srv/&lt;b&gt;&amp;x to tape AAK788L9");
+    expect(response.body).not.toContain("<b>&x");
+    expect(response.body).toContain("source folder &lt;not&gt; mounted");
+    expect(response.body).toContain("<code>AAK788L9</code>");
+    expect(response.body).toContain("250 / 1000 KiB 25.0%");
+  });
+
+  it("shows on / what could not be read, with status 503", async () => {
+    const response = await appWith({ "tapes-list": tapes }).inject({ method: "GET", url: "/" });
+    expect(response.statusCode).toBe(503);
+    expect(response.body).toContain("queue: Nothing answers pyt.test.catalog.queue");
+    expect(response.body).toContain("<code>AAK788L9</code>");
+  });
+});
