@@ -133,7 +133,7 @@ describe("job messages", () => {
       JobQueued.decode(bytes({ jobId: "3fa2b1c0", kind: "backup", priority: 1, attempt: 1, at })),
     );
     expect(error.message).toBe(
-      'Invalid job.queued message: kind: Expected one of "prepare", "archive", "restore", "explore", "inventory" (got "backup").',
+      'Invalid job.queued message: kind: Expected one of "prepare", "archive", "restore", "explore", "inventory", "verify" (got "backup").',
     );
   });
 
