@@ -1,0 +1,519 @@
+import { createHash } from "node:crypto";
+import fs, { type BigIntStats } from "node:fs";
+import path from "node:path";
+import {
+  ArchiveAbortedError,
+  ArchiveNameTakenError,
+  ArchiveSourceUnreadableError,
+  errnoOf,
+  type PartialCopy,
+  TapeFullError,
+  TapeWriteFailedError,
+} from "./errors.ts";
+import { createExcludeFilter } from "./exclude-filter.ts";
+import {
+  CREATE_FLAGS,
+  closeFile,
+  closeQuietly,
+  createForWriting,
+  lstatPath,
+  openForReading,
+  statOpenFile,
+} from "./fd-io.ts";
+import { permissionBits, secondsFromNs } from "./file-times.ts";
+import {
+  type FolderScan,
+  type ScannedEntry,
+  type SkippedEntry,
+  scanFolder,
+} from "./folder-scan.ts";
+import {
+  allocateChunkBuffers,
+  type ChunkBuffers,
+  DEFAULT_CHUNK_BYTES,
+  pumpWithHash,
+} from "./hashing-copy.ts";
+import {
+  type Compression,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestEntry,
+  manifestPathFor,
+  toolVersion,
+  totalsOf,
+  writeManifest,
+} from "./manifest.ts";
+import {
+  createSmallFilePrefetcher,
+  DEFAULT_PREFETCH_LIMITS,
+  type PrefetchLimits,
+} from "./small-file-prefetch.ts";
+
+export interface CopyProgress {
+  readonly phase: "scanning" | "copying" | "finishing";
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  /** The file being copied (relative), or null between files. */
+  readonly path: string | null;
+}
+
+export interface CopyFolderRequest {
+  /** Absolute path of the folder to archive (or of the scratch folder holding its tar archive). */
+  readonly source: string;
+  /** `<mount point>/<name>`: must not exist yet. */
+  readonly destination: string;
+  /** `[General] exclude_folders`: paths relative to `source`, e.g. [".cache", ".local"]. */
+  readonly exclude?: readonly string[];
+  /** For the manifest: the folder's description as given to `prepare`. */
+  readonly description: string;
+  /** For the manifest: the original folder; defaults to `source`. */
+  readonly originalPath?: string;
+  /** For the manifest: set when `source` holds one compressed tar archive of the original. */
+  readonly compression?: Compression | null;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: CopyProgress) => void;
+  readonly chunkBytes?: number;
+  readonly prefetch?: PrefetchLimits;
+  /** Clock for `archivedAt` (tests). */
+  readonly now?: () => Date;
+}
+
+export interface CopyResult {
+  readonly destination: string;
+  readonly manifestPath: string;
+  readonly manifest: Manifest;
+  /** Everything written, in write order: files, folders and symbolic links. */
+  readonly entries: readonly ManifestEntry[];
+  /** The regular files among `entries` (what the catalog's files table holds). */
+  readonly files: readonly ManifestEntry[];
+  readonly bytes: number;
+  readonly excluded: readonly string[];
+  readonly skipped: readonly SkippedEntry[];
+  /**
+   * Files whose size or modification time changed while they were read (someone still works in
+   * the folder). The tape and the manifest hold the bytes that were read, consistently; the
+   * caller decides whether that is good enough.
+   */
+  readonly changedWhileCopying: readonly string[];
+  readonly durationMs: number;
+}
+
+/** A changed file is re-read as a stream when it grew past the size the scan saw. */
+interface CopiedFile {
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly stats: BigIntStats;
+}
+
+async function existsWithoutFollowing(target: string): Promise<boolean> {
+  try {
+    await lstatPath(target);
+    return true;
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return false;
+    throw error;
+  }
+}
+
+/**
+ * Copies a folder onto a mounted LTFS tape under `destination`, computing each file's SHA-256
+ * while it is written (one read of the source), then writes the manifest beside it as
+ * `<destination>.manifest.json`. The manifest is written last: a folder on a tape without its
+ * manifest is an incomplete copy.
+ *
+ * The source is only read: never written, renamed, chmod-ed or deleted, and its access times
+ * are left alone (O_NOATIME). Symbolic links are copied as links (LTFS stores them), never
+ * followed; special files are skipped and listed. Files are written one after the other in
+ * manifest order; folders, modes and modification times are set after their contents.
+ *
+ * @example
+ * const result = await copyFolderToTape({ source: "/home/ada/project",
+ *   destination: "/ltfs0/home_ada_project", exclude: [".cache"], description: "Ada's thesis" });
+ * result.files.length; result.manifestPath // "/ltfs0/home_ada_project.manifest.json"
+ */
+export async function copyFolderToTape(request: CopyFolderRequest): Promise<CopyResult> {
+  const started = performance.now();
+  const { source, signal } = request;
+  const destination = request.destination.replace(/\/+$/, "");
+  const manifestPath = manifestPathFor(destination);
+  const exclude = createExcludeFilter(request.exclude ?? []);
+
+  for (const taken of [destination, manifestPath]) {
+    if (await existsWithoutFollowing(taken)) throw new ArchiveNameTakenError(destination, taken);
+  }
+
+  request.onProgress?.({
+    phase: "scanning",
+    filesDone: 0,
+    filesTotal: 0,
+    bytesDone: 0,
+    bytesTotal: 0,
+    path: null,
+  });
+  let scan: FolderScan;
+  try {
+    scan = await scanFolder(source, exclude, signal);
+  } catch (error) {
+    if (!signal?.aborted) throw error;
+    throw new ArchiveAbortedError({
+      destination,
+      filesWritten: 0,
+      bytesWritten: 0,
+      filesTotal: 0,
+      bytesTotal: 0,
+    });
+  }
+
+  const state = { filesWritten: 0, bytesWritten: 0 };
+  const partial = (): PartialCopy => ({
+    destination,
+    filesWritten: state.filesWritten,
+    bytesWritten: state.bytesWritten,
+    filesTotal: scan.fileCount,
+    bytesTotal: scan.byteCount,
+  });
+  const tapeError = (relative: string, error: unknown): Error => {
+    if (error instanceof TapeFullError || error instanceof TapeWriteFailedError) return error;
+    const where = relative === "" ? destination : path.join(destination, relative);
+    const code = errnoOf(error);
+    return code === "ENOSPC" || code === "EDQUOT"
+      ? new TapeFullError(where, partial(), error)
+      : new TapeWriteFailedError(where, partial(), error);
+  };
+
+  try {
+    try {
+      fs.mkdirSync(destination, 0o700);
+    } catch (error) {
+      if (errnoOf(error) === "EEXIST") throw new ArchiveNameTakenError(destination, destination);
+      throw tapeError("", error);
+    }
+    const written = await writeEntries(request, scan, destination, state, tapeError);
+    request.onProgress?.({
+      phase: "finishing",
+      filesDone: state.filesWritten,
+      filesTotal: scan.fileCount,
+      bytesDone: state.bytesWritten,
+      bytesTotal: scan.byteCount,
+      path: null,
+    });
+    setFolderMetadata(scan, written.entries, destination, tapeError);
+
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      version: MANIFEST_VERSION,
+      folder: {
+        name: path.basename(destination),
+        description: request.description,
+        originalPath: request.originalPath ?? source,
+        archivedAt: (request.now?.() ?? new Date()).toISOString(),
+        toolVersion: toolVersion(),
+        mode: scan.root.mode,
+        mtimeNs: scan.root.mtimeNs.toString(),
+        compression: request.compression ?? null,
+      },
+      totals: totalsOf(written.entries),
+      excluded: scan.excluded,
+      skipped: scan.skipped,
+      entries: written.entries,
+    };
+    signal?.throwIfAborted();
+    try {
+      await writeManifest(manifestPath, manifest);
+    } catch (error) {
+      throw tapeError(`../${path.basename(manifestPath)}`, error);
+    }
+    return {
+      destination,
+      manifestPath,
+      manifest,
+      entries: written.entries,
+      files: written.entries.filter((entry) => entry.type === "file"),
+      bytes: manifest.totals.bytes,
+      excluded: scan.excluded,
+      skipped: scan.skipped,
+      changedWhileCopying: written.changed,
+      durationMs: performance.now() - started,
+    };
+  } catch (error) {
+    if (signal?.aborted && !(error instanceof TapeFullError)) {
+      throw new ArchiveAbortedError(partial());
+    }
+    throw error;
+  }
+}
+
+type TapeErrorFor = (relative: string, error: unknown) => Error;
+
+async function writeEntries(
+  request: CopyFolderRequest,
+  scan: FolderScan,
+  destination: string,
+  state: { filesWritten: number; bytesWritten: number },
+  tapeError: TapeErrorFor,
+): Promise<{ entries: ManifestEntry[]; changed: string[] }> {
+  const { source, signal, onProgress } = request;
+  const buffers = allocateChunkBuffers(request.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  const files = scan.entries.filter((entry) => entry.type === "file");
+  const prefetcher = createSmallFilePrefetcher(
+    files.map((file) => ({ absolute: path.join(source, file.path), size: file.size })),
+    request.prefetch ?? DEFAULT_PREFETCH_LIMITS,
+  );
+  const progress = (current: string | null) =>
+    onProgress?.({
+      phase: "copying",
+      filesDone: state.filesWritten,
+      filesTotal: scan.fileCount,
+      bytesDone: state.bytesWritten,
+      bytesTotal: scan.byteCount,
+      path: current,
+    });
+
+  // Folders first, all of them: they hold no data on tape, and a file's folder must exist.
+  for (const entry of scan.entries) {
+    if (entry.type !== "directory") continue;
+    try {
+      fs.mkdirSync(path.join(destination, entry.path), 0o700);
+    } catch (error) {
+      throw tapeError(entry.path, error);
+    }
+  }
+
+  const entries: ManifestEntry[] = [];
+  const changed: string[] = [];
+  let fileIndex = 0;
+  progress(null);
+  try {
+    for (const entry of scan.entries) {
+      signal?.throwIfAborted();
+      const target = path.join(destination, entry.path);
+      if (entry.type === "directory") {
+        entries.push(manifestEntry(entry, entry.size, entry.mode, entry.mtimeNs, null));
+      } else if (entry.type === "symlink") {
+        try {
+          fs.symlinkSync(entry.linkTarget as string, target);
+          unlessUnsupported(() =>
+            fs.lutimesSync(target, secondsFromNs(entry.atimeNs), secondsFromNs(entry.mtimeNs)),
+          );
+        } catch (error) {
+          throw tapeError(entry.path, error);
+        }
+        entries.push(manifestEntry(entry, 0, entry.mode, entry.mtimeNs, null));
+      } else {
+        progress(entry.path);
+        const prefetched = prefetcher.take(fileIndex++);
+        const absolute = path.join(source, entry.path);
+        let copied: CopiedFile | null = null;
+        if (prefetched) {
+          const file = await prefetched.catch((error: unknown) => {
+            throw new ArchiveSourceUnreadableError(absolute, error);
+          });
+          // A file that grew since the scan (sha256 null) is streamed below instead.
+          if (file.sha256 !== null) {
+            writeSmallFile(target, file.data, file.length, entry, file.stats, (error) =>
+              tapeError(entry.path, error),
+            );
+            copied = { bytes: file.length, sha256: file.sha256, stats: file.stats };
+            state.bytesWritten += file.length;
+          }
+        }
+        copied ??= await streamFile(absolute, target, entry, {
+          buffers,
+          signal,
+          onBytes: (bytes) => {
+            state.bytesWritten += bytes;
+            progress(entry.path);
+          },
+          tapeError: (error) => tapeError(entry.path, error),
+        });
+        state.filesWritten += 1;
+        if (copied.bytes !== entry.size || copied.stats.mtimeNs !== entry.mtimeNs) {
+          changed.push(entry.path);
+        }
+        entries.push(
+          manifestEntry(
+            entry,
+            copied.bytes,
+            Number(copied.stats.mode),
+            copied.stats.mtimeNs,
+            copied.sha256,
+          ),
+        );
+        progress(null);
+      }
+    }
+    return { entries, changed };
+  } finally {
+    await prefetcher.settle();
+  }
+}
+
+/**
+ * Modes on the tape are a courtesy: LTFS keeps no Unix modes (it maps chmod to its read-only
+ * flag), and restore takes them from the manifest. A file system that refuses them, or a link
+ * whose times cannot be set, does not fail the archive; a full or failing tape still does.
+ */
+function unlessUnsupported(apply: () => void): void {
+  try {
+    apply();
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") {
+      throw error;
+    }
+  }
+}
+
+function manifestEntry(
+  entry: ScannedEntry,
+  size: number,
+  mode: number,
+  mtimeNs: bigint,
+  sha256: string | null,
+): ManifestEntry {
+  return {
+    path: entry.path,
+    type: entry.type,
+    size,
+    mtimeNs: mtimeNs.toString(),
+    mode,
+    uid: entry.uid,
+    gid: entry.gid,
+    sha256,
+    linkTarget: entry.linkTarget,
+  };
+}
+
+/**
+ * Small files are written with synchronous calls: each one blocks the event loop for one small
+ * write (well under a millisecond on LTFS unless the drive stalls), and measured on the
+ * development machine this halved the time of 20,000 small files against going through the
+ * thread pool for each of the five calls. Large files are streamed asynchronously.
+ */
+function writeSmallFile(
+  target: string,
+  data: Buffer,
+  length: number,
+  entry: ScannedEntry,
+  stats: BigIntStats,
+  failed: (error: unknown) => Error,
+): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(target, CREATE_FLAGS, 0o600);
+  } catch (error) {
+    throw failed(error);
+  }
+  try {
+    let offset = 0;
+    while (offset < length) offset += fs.writeSync(fd, data, offset, length - offset, null);
+    unlessUnsupported(() => fs.fchmodSync(fd, permissionBits(Number(stats.mode))));
+    fs.futimesSync(fd, secondsFromNs(entry.atimeNs), secondsFromNs(stats.mtimeNs));
+  } catch (error) {
+    try {
+      fs.closeSync(fd);
+    } catch {}
+    throw failed(error);
+  }
+  // With FUSE and NFS a close can be what reports a full disk.
+  try {
+    fs.closeSync(fd);
+  } catch (error) {
+    throw failed(error);
+  }
+}
+
+async function streamFile(
+  absolute: string,
+  target: string,
+  entry: ScannedEntry,
+  options: {
+    buffers: ChunkBuffers;
+    signal: AbortSignal | undefined;
+    onBytes: (bytes: number) => void;
+    tapeError: (error: unknown) => Error;
+  },
+): Promise<CopiedFile> {
+  const unreadable = (error: unknown) =>
+    error instanceof ArchiveSourceUnreadableError
+      ? error
+      : new ArchiveSourceUnreadableError(absolute, error);
+  let input: number;
+  try {
+    input = await openForReading(absolute);
+  } catch (error) {
+    throw unreadable(error);
+  }
+  let output: number | null = null;
+  try {
+    try {
+      output = await createForWriting(target);
+    } catch (error) {
+      throw options.tapeError(error);
+    }
+    const hash = createHash("sha256");
+    const bytes = await pumpWithHash({
+      source: input,
+      destination: output,
+      hash,
+      buffers: options.buffers,
+      signal: options.signal,
+      onBytes: options.onBytes,
+      readFailed: unreadable,
+      writeFailed: options.tapeError,
+    });
+    let stats: BigIntStats;
+    try {
+      stats = await statOpenFile(input);
+    } catch (error) {
+      throw unreadable(error);
+    }
+    const written = output;
+    output = null;
+    try {
+      unlessUnsupported(() => fs.fchmodSync(written, permissionBits(Number(stats.mode))));
+      fs.futimesSync(written, secondsFromNs(entry.atimeNs), secondsFromNs(stats.mtimeNs));
+    } catch (error) {
+      await closeQuietly(written);
+      throw options.tapeError(error);
+    }
+    // With FUSE and NFS a close can be what reports a full disk.
+    await closeFile(written).catch((error: unknown) => {
+      throw options.tapeError(error);
+    });
+    return { bytes, sha256: hash.digest("hex"), stats };
+  } finally {
+    await closeQuietly(output);
+    await closeQuietly(input);
+  }
+}
+
+/** Folders get their modes and times after their contents, deepest first, the root last. */
+function setFolderMetadata(
+  scan: FolderScan,
+  entries: readonly ManifestEntry[],
+  destination: string,
+  tapeError: TapeErrorFor,
+): void {
+  const byPath = new Map(scan.entries.map((entry) => [entry.path, entry]));
+  const folders = entries.filter((entry) => entry.type === "directory").reverse();
+  for (const folder of folders) {
+    const scanned = byPath.get(folder.path) as ScannedEntry;
+    try {
+      const target = path.join(destination, folder.path);
+      unlessUnsupported(() => fs.chmodSync(target, permissionBits(folder.mode)));
+      fs.utimesSync(target, secondsFromNs(scanned.atimeNs), secondsFromNs(scanned.mtimeNs));
+    } catch (error) {
+      throw tapeError(folder.path, error);
+    }
+  }
+  try {
+    unlessUnsupported(() => fs.chmodSync(destination, permissionBits(scan.root.mode)));
+    fs.utimesSync(destination, secondsFromNs(scan.root.atimeNs), secondsFromNs(scan.root.mtimeNs));
+  } catch (error) {
+    throw tapeError("", error);
+  }
+}

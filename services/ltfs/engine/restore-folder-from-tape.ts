@@ -1,0 +1,283 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import { chmod, lstat, lutimes, mkdir, rename, symlink, utimes } from "node:fs/promises";
+import path from "node:path";
+import {
+  type ChecksumMismatch,
+  errnoOf,
+  MISMATCH_SUFFIX,
+  type PartialRestore,
+  RestoreAbortedError,
+  RestoreChecksumMismatchError,
+  RestoreReadFailedError,
+  RestoreWriteFailedError,
+} from "./errors.ts";
+import { closeFile, closeQuietly, createForWriting, openForReading } from "./fd-io.ts";
+import { permissionBits, secondsFromNs } from "./file-times.ts";
+import {
+  allocateChunkBuffers,
+  type ChunkBuffers,
+  DEFAULT_CHUNK_BYTES,
+  pumpWithHash,
+} from "./hashing-copy.ts";
+import {
+  checkRestoreEntries,
+  checkRestoreTarget,
+  normaliseSubfolder,
+  orderForRestore,
+  type RestoreEntry,
+  selectSubtree,
+} from "./restore-plan.ts";
+
+export interface RestoreProgress {
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  /** The file being read from the tape (relative to the archived folder), or null. */
+  readonly path: string | null;
+}
+
+export interface RestoreFolderRequest {
+  /** The archived folder on the mounted tape, `<mount point>/<name>`. */
+  readonly folderOnTape: string;
+  /** Absolute path of an empty folder, or of one to create. */
+  readonly target: string;
+  /** Restore only this path below the folder ("data/run 3"); it keeps its path below `target`. */
+  readonly subfolder?: string | null;
+  /** What was archived, with checksums, and start blocks where known (catalog or readStartBlocks). */
+  readonly entries: readonly RestoreEntry[];
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: RestoreProgress) => void;
+  readonly chunkBytes?: number;
+}
+
+export interface RestoreResult {
+  readonly target: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly directories: number;
+  readonly symlinks: number;
+  readonly durationMs: number;
+}
+
+function depth(relative: string): number {
+  return relative.split("/").length;
+}
+
+/** "a/b/c.txt" → ["a", "a/b"]. */
+function ancestorsOf(relative: string): string[] {
+  const parts = relative.split("/");
+  return parts.slice(0, -1).map((_, index) => parts.slice(0, index + 1).join("/"));
+}
+
+/**
+ * Restores an archived folder (or one subfolder) from a mounted tape into an empty or new
+ * target. Files are read in tape order (partition, then start block; files without one last,
+ * in manifest order), each checksummed while it is read and compared with `entries`. Modes and
+ * modification times are restored, folders after their contents. Owners are not: the files
+ * belong to the user running the restore.
+ *
+ * A file whose checksum differs is kept as `<name>.pytarchive-checksum-mismatch`, the other
+ * files are still restored, and the call then throws RestoreChecksumMismatchError listing them.
+ *
+ * @example
+ * const manifest = await readManifest("/ltfs0/ada_project.manifest.json");
+ * const entries = await readStartBlocks("/ltfs0/ada_project", manifest.entries);
+ * await restoreFolderFromTape({ folderOnTape: "/ltfs0/ada_project", target: "/srv/restore/ada", entries });
+ */
+export async function restoreFolderFromTape(request: RestoreFolderRequest): Promise<RestoreResult> {
+  const started = performance.now();
+  const { folderOnTape, target, signal } = request;
+  const subfolder = normaliseSubfolder(request.subfolder);
+  checkRestoreEntries(request.entries);
+  const selected = selectSubtree(request.entries, subfolder);
+  const targetState = await checkRestoreTarget(target);
+
+  const files = orderForRestore(selected.filter((entry) => (entry.type ?? "file") === "file"));
+  const links = selected.filter((entry) => entry.type === "symlink");
+  const listedFolders = new Map(
+    selected.filter((entry) => entry.type === "directory").map((entry) => [entry.path, entry]),
+  );
+  const folders = new Set<string>(listedFolders.keys());
+  for (const entry of selected)
+    for (const ancestor of ancestorsOf(entry.path)) folders.add(ancestor);
+
+  const bytesTotal = files.reduce((sum, file) => sum + file.size, 0);
+  const state = { files: 0, bytes: 0 };
+  const partial = (): PartialRestore => ({
+    target,
+    filesRestored: state.files,
+    filesTotal: files.length,
+  });
+  const progress = (current: string | null) =>
+    request.onProgress?.({
+      filesDone: state.files,
+      filesTotal: files.length,
+      bytesDone: state.bytes,
+      bytesTotal,
+      path: current,
+    });
+  const writeFailed = (relative: string) => (error: unknown) =>
+    error instanceof RestoreWriteFailedError
+      ? error
+      : new RestoreWriteFailedError(path.join(target, relative), partial(), error);
+  const readFailed = (relative: string) => (error: unknown) =>
+    error instanceof RestoreReadFailedError
+      ? error
+      : new RestoreReadFailedError(path.join(folderOnTape, relative), partial(), error);
+
+  try {
+    const tapeRoot = await lstat(folderOnTape).catch((error: unknown) => {
+      throw readFailed("")(error);
+    });
+    if (!tapeRoot.isDirectory()) {
+      throw readFailed("")(new Error("it is not a folder on the tape"));
+    }
+    if (targetState === "missing") {
+      await mkdir(target, { recursive: true }).catch((error: unknown) => {
+        throw writeFailed("")(error);
+      });
+    }
+    for (const folder of [...folders].sort((a, b) => depth(a) - depth(b))) {
+      await mkdir(path.join(target, folder)).catch((error: unknown) => {
+        throw writeFailed(folder)(error);
+      });
+    }
+
+    const buffers = allocateChunkBuffers(request.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    const mismatches: ChecksumMismatch[] = [];
+    progress(null);
+    for (const file of files) {
+      signal?.throwIfAborted();
+      progress(file.path);
+      const mismatch = await restoreFile(request, file, buffers, {
+        onBytes: (bytes) => {
+          state.bytes += bytes;
+          progress(file.path);
+        },
+        readFailed: readFailed(file.path),
+        writeFailed: writeFailed(file.path),
+      });
+      if (mismatch) mismatches.push(mismatch);
+      state.files += 1;
+      progress(null);
+    }
+
+    for (const link of links) {
+      signal?.throwIfAborted();
+      const linkPath = path.join(target, link.path);
+      try {
+        await symlink(link.linkTarget as string, linkPath);
+        const mtime = secondsFromNs(link.mtimeNs);
+        await lutimes(linkPath, mtime, mtime);
+      } catch (error) {
+        throw writeFailed(link.path)(error);
+      }
+    }
+
+    // Deepest first, so that setting a folder's time is not undone by work inside it.
+    for (const folder of [...folders].sort((a, b) => depth(b) - depth(a))) {
+      const listed = listedFolders.get(folder);
+      const folderPath = path.join(target, folder);
+      try {
+        if (listed) {
+          await chmod(folderPath, permissionBits(listed.mode));
+          const mtime = secondsFromNs(listed.mtimeNs);
+          await utimes(folderPath, mtime, mtime);
+        } else {
+          // Not listed (the catalog holds files only): LTFS keeps folder times, modes it does not.
+          const onTape = await lstat(path.join(folderOnTape, folder), { bigint: true });
+          const mtime = secondsFromNs(onTape.mtimeNs);
+          await utimes(folderPath, mtime, mtime);
+        }
+      } catch (error) {
+        throw writeFailed(folder)(error);
+      }
+    }
+    if (subfolder === null) {
+      const onTape = await lstat(folderOnTape, { bigint: true });
+      const mtime = secondsFromNs(onTape.mtimeNs);
+      await utimes(target, mtime, mtime).catch((error: unknown) => {
+        throw writeFailed("")(error);
+      });
+    }
+
+    if (mismatches.length > 0) throw new RestoreChecksumMismatchError(target, mismatches);
+    return {
+      target,
+      files: state.files,
+      bytes: state.bytes,
+      directories: folders.size,
+      symlinks: links.length,
+      durationMs: performance.now() - started,
+    };
+  } catch (error) {
+    if (signal?.aborted) throw new RestoreAbortedError(partial());
+    throw error;
+  }
+}
+
+async function restoreFile(
+  request: RestoreFolderRequest,
+  file: RestoreEntry,
+  buffers: ChunkBuffers,
+  hooks: {
+    onBytes: (bytes: number) => void;
+    readFailed: (error: unknown) => Error;
+    writeFailed: (error: unknown) => Error;
+  },
+): Promise<ChecksumMismatch | null> {
+  const expected = file.sha256 as string;
+  const source = path.join(request.folderOnTape, file.path);
+  const destination = path.join(request.target, file.path);
+  let input: number;
+  try {
+    input = await openForReading(source);
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") {
+      return { path: file.path, expected, actual: "missing on the tape", keptAs: null };
+    }
+    throw hooks.readFailed(error);
+  }
+  let output: number | null = null;
+  try {
+    output = await createForWriting(destination).catch((error: unknown) => {
+      throw hooks.writeFailed(error);
+    });
+    const hash = createHash("sha256");
+    await pumpWithHash({
+      source: input,
+      destination: output,
+      hash,
+      buffers,
+      signal: request.signal,
+      onBytes: hooks.onBytes,
+      readFailed: hooks.readFailed,
+      writeFailed: hooks.writeFailed,
+    });
+    const written = output;
+    output = null;
+    try {
+      fs.fchmodSync(written, permissionBits(file.mode));
+      const mtime = secondsFromNs(file.mtimeNs);
+      fs.futimesSync(written, mtime, mtime);
+    } catch (error) {
+      await closeQuietly(written);
+      throw hooks.writeFailed(error);
+    }
+    await closeFile(written).catch((error: unknown) => {
+      throw hooks.writeFailed(error);
+    });
+    const actual = hash.digest("hex");
+    if (actual === expected) return null;
+    const keptAs = `${destination}${MISMATCH_SUFFIX}`;
+    await rename(destination, keptAs).catch((error: unknown) => {
+      throw hooks.writeFailed(error);
+    });
+    return { path: file.path, expected, actual, keptAs };
+  } finally {
+    await closeQuietly(output);
+    await closeQuietly(input);
+  }
+}

@@ -1,0 +1,174 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import path from "node:path";
+import { CommandAbortedError, runCommand } from "../../../shared/exec/index.ts";
+import { RestoreAbortedError, UnpackFailedError } from "./errors.ts";
+import type { Compression } from "./manifest.ts";
+import {
+  type RestoreFolderRequest,
+  type RestoreResult,
+  restoreFolderFromTape,
+} from "./restore-folder-from-tape.ts";
+import { checkRestoreTarget, normaliseSubfolder } from "./restore-plan.ts";
+
+/** Unpacking a multi-terabyte archive takes hours; only a stuck tar should hit this. */
+const DEFAULT_UNPACK_TIMEOUT_MS = 48 * 60 * 60_000;
+
+/** The compression an archive's name shows: .tar.zst/.tzst, .tar.gz/.tgz, or plain .tar (null). */
+export function compressionOfArchive(archive: string): Compression | null {
+  const name = archive.toLowerCase();
+  if (name.endsWith(".tar.zst") || name.endsWith(".tzst")) return "zstd";
+  if (name.endsWith(".tar.gz") || name.endsWith(".tgz")) return "gzip";
+  return null;
+}
+
+/**
+ * tar's arguments: members are given after `--`, so that a name starting with "-" is a name.
+ * Owners are not restored (`--no-same-owner`), as with an uncompressed folder.
+ */
+export function tarExtractArguments(request: {
+  readonly archive: string;
+  readonly target: string;
+  readonly compression: Compression | null;
+  readonly members?: readonly string[];
+  readonly stripComponents?: number;
+}): string[] {
+  const compression =
+    request.compression === "zstd" ? ["--zstd"] : request.compression === "gzip" ? ["-z"] : [];
+  return [
+    "-x",
+    ...compression,
+    "-f",
+    request.archive,
+    "-C",
+    request.target,
+    "--no-same-owner",
+    ...(request.stripComponents ? [`--strip-components=${request.stripComponents}`] : []),
+    ...(request.members && request.members.length > 0 ? ["--", ...request.members] : []),
+  ];
+}
+
+export interface UnpackRequest {
+  readonly archive: string;
+  /** Absolute path of an empty folder or of one to create. */
+  readonly target: string;
+  /** Defaults to what the archive's name shows. */
+  readonly compression?: Compression | null;
+  /** Only these members, exactly as the archive names them (e.g. "alpha/data/run 3"). */
+  readonly members?: readonly string[];
+  /** Leading path parts dropped from each member (1 drops the archive's top folder). */
+  readonly stripComponents?: number;
+  /** The tar command (`[Tools]`); default "tar". */
+  readonly tar?: string;
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Unpacks a tar archive (zstd, gzip or none) into an empty or new folder with
+ * `tar -x [--zstd|-z] -f ARCHIVE -C TARGET --no-same-owner [-- MEMBERS]`.
+ *
+ * @example
+ * await unpackArchive({ archive: "/scratch/ada_project.tar.zst", target: "/srv/restore/ada" });
+ */
+export async function unpackArchive(request: UnpackRequest): Promise<{ durationMs: number }> {
+  const started = performance.now();
+  const { archive, target } = request;
+  const state = await checkRestoreTarget(target);
+  if (state === "missing") await mkdir(target, { recursive: true });
+  const args = tarExtractArguments({
+    archive,
+    target,
+    compression:
+      request.compression === undefined ? compressionOfArchive(archive) : request.compression,
+    members: request.members,
+    stripComponents: request.stripComponents,
+  });
+  let result: Awaited<ReturnType<typeof runCommand>>;
+  try {
+    result = await runCommand(request.tar ?? "tar", args, {
+      signal: request.signal,
+      timeoutMs: request.timeoutMs ?? DEFAULT_UNPACK_TIMEOUT_MS,
+    });
+  } catch (error) {
+    if (error instanceof CommandAbortedError) {
+      throw new RestoreAbortedError({ target, filesRestored: 0, filesTotal: 0 });
+    }
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new UnpackFailedError(archive, target, detail, error);
+  }
+  if (result.exitCode !== 0) {
+    const lines = result.stderr.trim().split("\n").filter(Boolean).slice(-5);
+    const how =
+      result.exitCode === null
+        ? `tar was ended by ${result.signal ?? "a signal"}`
+        : `tar exited with status ${result.exitCode}`;
+    throw new UnpackFailedError(
+      archive,
+      target,
+      lines.length > 0 ? `${how}: ${lines.join("; ")}` : how,
+    );
+  }
+  return { durationMs: performance.now() - started };
+}
+
+export interface RestorePackedRequest extends Omit<RestoreFolderRequest, "target" | "subfolder"> {
+  readonly target: string;
+  /** A folder on local disk where the archive is restored (and checked) before unpacking. */
+  readonly scratchDir: string;
+  readonly compression: Compression | null;
+  /**
+   * The archive's top folder: the original folder's last path part, as `prepare` packs it
+   * (`tar --directory=PARENT -- NAME`, so members read "alpha/data/run 3"). It is stripped, so
+   * the folder's contents land directly in `target`.
+   */
+  readonly archiveTop: string;
+  /** Restore only this path below the original folder; it keeps its path below `target`. */
+  readonly subfolder?: string | null;
+  readonly tar?: string;
+}
+
+/**
+ * Restores a compressed folder: its one tar archive is copied from the tape into `scratchDir`
+ * with its checksum checked while it is read, then unpacked into `target`, then the scratch
+ * copy is deleted (also when unpacking fails).
+ *
+ * @example
+ * await restorePackedFolderFromTape({ folderOnTape: "/ltfs0/ada_project", entries,
+ *   target: "/srv/restore/ada", scratchDir: "/scratch", compression: "zstd", archiveTop: "project" });
+ */
+export async function restorePackedFolderFromTape(
+  request: RestorePackedRequest,
+): Promise<RestoreResult> {
+  const archives = request.entries.filter((entry) => (entry.type ?? "file") === "file");
+  const archive = archives[0];
+  if (archives.length !== 1 || archive === undefined) {
+    throw new UnpackFailedError(
+      request.folderOnTape,
+      request.target,
+      `a compressed folder holds exactly one archive, this one lists ${archives.length} files`,
+    );
+  }
+  const subfolder = normaliseSubfolder(request.subfolder);
+  await checkRestoreTarget(request.target);
+  const scratch = await mkdtemp(path.join(request.scratchDir, "pytarchive-restore-"));
+  try {
+    const copied = await restoreFolderFromTape({
+      ...request,
+      subfolder: null,
+      entries: archives,
+      target: path.join(scratch, "archive"),
+    });
+    await unpackArchive({
+      archive: path.join(scratch, "archive", archive.path),
+      target: request.target,
+      compression: request.compression,
+      members: subfolder === null ? undefined : [`${request.archiveTop}/${subfolder}`],
+      stripComponents: 1,
+      tar: request.tar,
+      signal: request.signal,
+    });
+    return { ...copied, target: request.target };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
