@@ -1,36 +1,84 @@
-import { headers, type Msg } from "@nats-io/nats-core";
-import { PytarchiveError } from "../../shared/errors/index.ts";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import {
   createMtxChanger,
   type LibraryStatus,
   type MtxChanger,
 } from "../../shared/hardware/mtx/index.ts";
-import type { Logger } from "../../shared/logging/index.ts";
 import { CATALOG_REQUESTS } from "../../shared/messages/catalog-requests.ts";
-import { ChangerStatusReply } from "../../shared/messages/changer-status.ts";
 import { subjects } from "../../shared/messages/index.ts";
-import { request, type ServiceDefinition } from "../../shared/nats/index.ts";
-import { inventoryOf } from "./inventory-of.ts";
+import { ensureKv, request, type ServiceDefinition } from "../../shared/nats/index.ts";
+import { answerStatus, changerUnavailable, describe, hintOf } from "./answer-status.ts";
+import { catalogHomes } from "./catalog-homes.ts";
+import { serveClearDrive } from "./clear-drive.ts";
+import { inventoryOf, keepKnownHomes } from "./inventory-of.ts";
+import { runSingleWriter, type SingleWriter } from "./single-writer.ts";
+import { sleep } from "./sleep.ts";
 
-export { type Cartridge, type Inventory, inventoryOf } from "./inventory-of.ts";
+export { type CatalogHomes, catalogHomes } from "./catalog-homes.ts";
+export {
+  assertReleased,
+  type DriveOccupancy,
+  inspectDrive,
+  isReleased,
+} from "./drive-occupancy.ts";
+export {
+  changerLeaseKey,
+  driveStateKey,
+  readBlockedDrives,
+  readDriveState,
+  updateDriveState,
+} from "./drive-states.ts";
+export {
+  type Cartridge,
+  type Inventory,
+  inventoryOf,
+  keepKnownHomes,
+} from "./inventory-of.ts";
+export { holdLibraryLease, type LibraryLease } from "./library-lease.ts";
+export { MoveRefusedError } from "./move-refused-error.ts";
+export { type MovePlan, type MovePlanInput, planMove } from "./plan-move.ts";
+export { publishMove } from "./publish-move.ts";
+export { reconcileDrives } from "./reconcile.ts";
 
 export interface ChangerServiceOptions {
   /** The mtx adapter; default `createMtxChanger` with `[Tools] mtx` and `[Device] library`. */
   readonly changer?: MtxChanger;
-  /** Wait between attempts while the first inventory cannot be taken or recorded. Default 30 s. */
+  /** Wait between attempts while the first inventory or the reconcile fails. Default 30 s. */
   readonly retryMs?: number;
+  /** Identifies this instance in the lease; default `<host>:<pid>:<random>`. */
+  readonly holder?: string;
+  /** Time to live of the library lease (renewed every third of it). Default 30 s. */
+  readonly leaseTtlMs?: number;
+  /** How often a standby instance looks at the lease. Default min(1 s, ttl/4). */
+  readonly leasePollMs?: number;
+  /**
+   * JetStream ack wait of a move (the consumer calls working() every third of it while a move
+   * runs). Default 10 s: it bounds how long a move handed back by an instance that stopped or lost
+   * the lease can stay with nats-server 2.9 before another instance gets it (see README).
+   */
+  readonly ackWaitMs?: number;
+  /** Deliveries of a move before a failure that might pass (busy changer) is reported. Default 5. */
+  readonly maxDeliver?: number;
+  /** The process table for finding LTFS processes (tests). Default /proc. */
+  readonly procRoot?: string;
 }
 
 /**
- * The changer, minimal for now: at start it reads `mtx status` and records every cartridge (home
- * slot, cleaning flag) in the catalog, retrying until that worked; it answers
- * `pyt.<lib>.changer.status` with a fresh `mtx status`. It moves no tapes yet.
+ * The changer, the only code that runs `mtx`:
+ * - at start it records every cartridge (home slot, cleaning flag) in the catalog, retrying
+ *   until that worked;
+ * - it answers `pyt.<lib>.changer.status` with a fresh `mtx status`, and
+ *   `pyt.<lib>.changer.clear-drive` (lifts a drive's block);
+ * - the single writer (single-writer.ts): holds the library lease, reconciles the drives, then
+ *   takes moves from `pyt.<lib>.changer.move` one at a time; a second instance stands by.
  */
 export function createChangerService(options: ChangerServiceOptions = {}): ServiceDefinition {
   return {
     name: "changer",
-    async start({ config, nc, log, signal }) {
-      const s = subjects(config.nats.libraryId);
+    async start({ config, nc, js, jsm, log, signal }) {
+      const libraryId = config.nats.libraryId;
+      const s = subjects(libraryId);
       const retryMs = options.retryMs ?? 30_000;
       let lastProblem: string | null = "the first inventory has not been taken yet";
       let inventoryRecorded = false;
@@ -48,7 +96,9 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
       // One `mtx status` at a time; requests arriving meanwhile share its result.
       let reading: Promise<LibraryStatus> | null = null;
       const readLibrary = (): Promise<LibraryStatus> => {
-        if (changer === null) return Promise.reject(unavailable(lastProblem ?? "no changer"));
+        if (changer === null) {
+          return Promise.reject(changerUnavailable(lastProblem ?? "no changer"));
+        }
         const mtx = changer;
         reading ??= mtx.status().finally(() => {
           reading = null;
@@ -56,6 +106,7 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
         return reading;
       };
 
+      const homes = catalogHomes(nc, libraryId);
       const takeInventory = async (): Promise<void> => {
         let library: LibraryStatus;
         try {
@@ -69,19 +120,20 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
           });
           throw error;
         }
-        const { cartridges, skipped } = inventoryOf(library);
-        for (const problem of skipped) log.warn("cartridge not recorded", { problem });
+        const inventory = inventoryOf(library);
+        for (const problem of inventory.skipped) log.warn("cartridge not recorded", { problem });
         try {
+          const cartridges = keepKnownHomes(
+            inventory.cartridges,
+            library,
+            await homes.all().catch(() => new Map<string, number | null>()),
+          );
+          const op = CATALOG_REQUESTS["tapes-record"];
           const recorded = await request(
             nc,
-            s.catalog("tapes-record"),
+            s.catalog(op.op),
             { cartridges },
-            {
-              request: CATALOG_REQUESTS["tapes-record"].request,
-              reply: CATALOG_REQUESTS["tapes-record"].reply,
-              timeoutMs: 10_000,
-              service: "catalog",
-            },
+            { request: op.request, reply: op.reply, timeoutMs: 10_000, service: "catalog" },
           );
           inventoryRecorded = true;
           lastProblem = null;
@@ -96,21 +148,20 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
         }
       };
 
-      let stopped = false;
-      // Wakes the retry wait when the service stops.
-      const wake = new AbortController();
-      signal.addEventListener("abort", () => wake.abort(), { once: true });
+      // Stops the inventory retries and the single writer when the service stops.
+      const stopping = new AbortController();
+      signal.addEventListener("abort", () => stopping.abort(), { once: true });
       const inventoryLoop = (async () => {
-        while (!wake.signal.aborted && !inventoryRecorded && !stopped) {
+        while (!stopping.signal.aborted && !inventoryRecorded) {
           try {
             await takeInventory();
           } catch {
-            await sleep(retryMs, wake.signal);
+            await sleep(retryMs, stopping.signal);
           }
         }
       })();
 
-      const subscription = nc.subscribe(s.changerStatus, {
+      const statusSubscription = nc.subscribe(s.changerStatus, {
         queue: "changer",
         callback: (error, msg) => {
           if (error) {
@@ -121,81 +172,65 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
         },
       });
 
+      const kv = await ensureKv(jsm, libraryId);
+      const clearDriveSubscription = serveClearDrive({ nc, kv, libraryId, log });
+
+      let writer: SingleWriter | null = null;
+      if (changer !== null) {
+        writer = runSingleWriter({
+          libraryId,
+          holder:
+            options.holder ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+          leaseTtlMs: options.leaseTtlMs ?? 30_000,
+          ...(options.leasePollMs === undefined ? {} : { leasePollMs: options.leasePollMs }),
+          retryMs,
+          ackWaitMs: options.ackWaitMs ?? 10_000,
+          maxDeliver: options.maxDeliver ?? 5,
+          kv,
+          js,
+          changer,
+          readLibrary,
+          drives: config.device.drives,
+          occupancy: {
+            mountTable: config.paths.mountTable,
+            ...(options.procRoot === undefined ? {} : { procRoot: options.procRoot }),
+          },
+          homes,
+          log,
+          signal: stopping.signal,
+        });
+      }
+
       return {
-        health: async () =>
-          lastProblem === null && !subscription.isClosed()
-            ? { ok: true, detail: "inventory recorded" }
-            : { ok: false, detail: lastProblem ?? "the status subscription is closed" },
+        health: async () => {
+          if (lastProblem !== null) return { ok: false, detail: lastProblem };
+          if (statusSubscription.isClosed()) {
+            return { ok: false, detail: "the status subscription is closed" };
+          }
+          const problem = writer?.problem() ?? null;
+          if (problem !== null) return { ok: false, detail: problem };
+          switch (writer?.role()) {
+            case "waiting":
+              return {
+                ok: true,
+                detail: `standby: another changer instance (${writer.heldBy() ?? "unknown"}) holds the library lease`,
+              };
+            case "reconciling":
+              return { ok: true, detail: "reconciling the library" };
+            default:
+              return { ok: true, detail: "inventory recorded" };
+          }
+        },
         async stop() {
-          stopped = true;
-          wake.abort();
-          await subscription.drain();
+          stopping.abort();
+          await Promise.allSettled([statusSubscription.drain(), clearDriveSubscription.drain()]);
           await inventoryLoop;
+          await writer?.finished;
           await reading?.catch(() => {});
         },
       };
     },
   };
-}
-
-async function answerStatus(
-  msg: Msg,
-  readLibrary: () => Promise<LibraryStatus>,
-  log: Logger,
-): Promise<void> {
-  try {
-    const library = await readLibrary();
-    msg.respond(ChangerStatusReply.encode({ library, readAt: new Date().toISOString() }));
-  } catch (error) {
-    const refusal =
-      error instanceof PytarchiveError && error.code === "CHANGER_UNAVAILABLE"
-        ? error
-        : unavailable(describe(error), hintOf(error));
-    log.warn("changer status request failed", { code: refusal.code, reason: refusal.message });
-    // The same error headers as @nats-io/services, so request() turns them into a ServiceError.
-    const h = headers();
-    h.set("Nats-Service-Error", refusal.message);
-    h.set("Nats-Service-Error-Code", "503");
-    msg.respond(
-      JSON.stringify({
-        code: refusal.code,
-        message: refusal.message,
-        ...(refusal.hint === undefined ? {} : { hint: refusal.hint }),
-      }),
-      { headers: h },
-    );
-  }
-}
-
-/** Every failure to read the library reaches clients as CHANGER_UNAVAILABLE, with mtx's reason. */
-function unavailable(reason: string, hint?: string): PytarchiveError {
-  return new PytarchiveError("CHANGER_UNAVAILABLE", `The tape library cannot be read: ${reason}`, {
-    hint:
-      hint ??
-      "Check [Device] library and [Tools] mtx in pytarchive.conf, and run `mtx -f <library> status` by hand.",
-  });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function hintOf(error: unknown): string | undefined {
-  return error instanceof PytarchiveError ? error.hint : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
 
 /** The changer as the runner starts it. */

@@ -46,3 +46,29 @@ export function inventoryOf(library: LibraryStatus): Inventory {
   }
   return { cartridges: [...cartridges.values()], skipped };
 }
+
+/**
+ * The inventory's cartridges, except that a tape in a drive whose source slot mtx does not know
+ * ("Unknown Storage Element Loaded") keeps the home slot the catalog already records, instead of
+ * losing it: without a home it could not be unloaded.
+ *
+ * @example
+ * keepKnownHomes(inventoryOf(status).cartridges, status, new Map([["G20002L7", 7]]));
+ */
+export function keepKnownHomes(
+  cartridges: readonly Cartridge[],
+  library: LibraryStatus,
+  catalogHomes: ReadonlyMap<string, number | null>,
+): Cartridge[] {
+  const inDrives = new Set(
+    library.drives.flatMap((drive) =>
+      drive.full && drive.barcode !== null ? [drive.barcode] : [],
+    ),
+  );
+  return cartridges.map((cartridge) => {
+    const known = catalogHomes.get(cartridge.barcode) ?? null;
+    return cartridge.homeSlot === null && known !== null && inDrives.has(cartridge.barcode)
+      ? { ...cartridge, homeSlot: known }
+      : cartridge;
+  });
+}

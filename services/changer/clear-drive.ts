@@ -1,0 +1,78 @@
+import type { KV } from "@nats-io/kv";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import type { Logger } from "../../shared/logging/index.ts";
+import {
+  ClearDriveReply,
+  ClearDriveRequest,
+  changerSubjects,
+} from "../../shared/messages/changer-moves.ts";
+import { readDriveState, updateDriveState } from "./drive-states.ts";
+import { respondWithServiceError } from "./respond-error.ts";
+
+/**
+ * Answers `pyt.<lib>.changer.clear-drive`: lifts a drive's block (set after it refused twice to
+ * release its tape), so it takes moves again. Any changer instance may answer: the block lives in
+ * the lease bucket and is read before every move.
+ *
+ * @example
+ * const subscription = serveClearDrive({ nc, kv, libraryId: "lib1", log });
+ */
+export function serveClearDrive(options: {
+  nc: NatsConnection;
+  kv: KV;
+  libraryId: string;
+  log: Logger;
+}): Subscription {
+  const { nc, log } = options;
+  const subject = changerSubjects(options.libraryId).clearDrive;
+  return nc.subscribe(subject, {
+    queue: "changer",
+    callback: (error, msg) => {
+      if (error) {
+        // e.g. a NATS user without permission for this subject: say what is missing, once.
+        log.error("cannot answer clear-drive requests", {
+          subject,
+          error,
+          hint: "Grant the changer user subscribe permission on this subject in nats-server.conf.",
+        });
+        return;
+      }
+      void clearDrive(options, msg);
+    },
+  });
+}
+
+async function clearDrive(
+  options: { kv: KV; libraryId: string; log: Logger },
+  msg: Msg,
+): Promise<void> {
+  const { kv, libraryId, log } = options;
+  try {
+    const { drive, by } = ClearDriveRequest.decode(msg.data);
+    const previousBlock = (await readDriveState(kv, libraryId, drive))?.blocked ?? null;
+    if (previousBlock !== null) {
+      await updateDriveState(kv, libraryId, drive, (state) => ({ ...state, blocked: null }));
+      log.warn("drive cleared by an operator; it takes moves again", {
+        drive,
+        by: by ?? "unknown",
+        blockedSince: previousBlock.at,
+        reason: previousBlock.reason,
+      });
+    }
+    msg.respond(
+      ClearDriveReply.encode({ drive, wasBlocked: previousBlock !== null, previousBlock }),
+    );
+  } catch (error) {
+    const refusal =
+      error instanceof PytarchiveError
+        ? error
+        : new PytarchiveError(
+            "CLEAR_DRIVE_FAILED",
+            `The drive could not be cleared: ${error instanceof Error ? error.message : String(error)}.`,
+            { hint: "Check that the NATS server runs with JetStream, then try again." },
+          );
+    log.warn("clear-drive request failed", { code: refusal.code, reason: refusal.message });
+    respondWithServiceError(msg, refusal, error instanceof PytarchiveError ? 400 : 503);
+  }
+}
