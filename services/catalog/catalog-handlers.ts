@@ -16,7 +16,15 @@ import {
   listQueue,
 } from "./db/index.ts";
 import { listDeleteableCandidates } from "./deleteable-candidates.ts";
+import { recordFolderFailed, recordFolderPrepared } from "./folder-outcomes.ts";
 import type { RecordedJobEvent } from "./job-events.ts";
+import {
+  acknowledgeAbortWithEvents,
+  claimJobWithEvents,
+  failJobWithEvents,
+  finishJobWithEvents,
+  recordJobProgress,
+} from "./job-lifecycle.ts";
 import { buildSummary } from "./summary.ts";
 import { listTapes, recordCartridges } from "./tapes-view.ts";
 import { folderToWire, jobToWire } from "./to-wire.ts";
@@ -105,6 +113,41 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
           createdAt: event.createdAt.toISOString(),
         })),
       };
+    },
+    "job-claim": async (input) => {
+      const { job, events } = await claimJobWithEvents(db, input);
+      await publish(events);
+      return { job: job === null ? null : jobToWire(job) };
+    },
+    "job-progress": async (input) => {
+      const { job, events } = await recordJobProgress(db, input);
+      await publish(events);
+      return { job: job === null ? null : jobToWire(job) };
+    },
+    "job-finish": async (input) => {
+      const { job, events } = await finishJobWithEvents(db, input);
+      await publish(events);
+      return { job: jobToWire(job) };
+    },
+    "job-fail": async (input) => {
+      const { job, events } = await failJobWithEvents(db, input);
+      await publish(events);
+      return { job: jobToWire(job) };
+    },
+    "job-abort-ack": async (input) => {
+      const { job, events } = await acknowledgeAbortWithEvents(db, input);
+      await publish(events);
+      return { job: jobToWire(job) };
+    },
+    "folder-prepared": async (input) => {
+      const { folder, events } = await recordFolderPrepared(db, input);
+      await publish(events);
+      return { folder: folderToWire(folder) };
+    },
+    "folder-failed": async (input) => {
+      const { folder, changed, events } = await recordFolderFailed(db, input);
+      await publish(events);
+      return { folder: folder === null ? null : folderToWire(folder), changed };
     },
   };
 }

@@ -1,11 +1,21 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "../../shared/logging/index.ts";
-import { JOB_ABORT_REQUESTED, JobAbortRequested } from "../../shared/messages/catalog-requests.ts";
+import {
+  FOLDER_EVENTS,
+  FolderFailed,
+  FolderPrepared,
+  JOB_ABORT_REQUESTED,
+  JobAbortRequested,
+} from "../../shared/messages/catalog-requests.ts";
 import {
   JOB_EVENTS,
   JobAborted,
   JobCreated,
+  JobFailed,
+  JobFinished,
+  JobProgress,
   JobQueued,
+  JobStarted,
   type MessageDefinition,
   subjects,
 } from "../../shared/messages/index.ts";
@@ -24,6 +34,12 @@ const MESSAGES: Readonly<Record<string, MessageDefinition<unknown>>> = {
   [JOB_EVENTS.queued]: JobQueued as MessageDefinition<unknown>,
   [JOB_EVENTS.aborted]: JobAborted as MessageDefinition<unknown>,
   [JOB_ABORT_REQUESTED]: JobAbortRequested as MessageDefinition<unknown>,
+  [JOB_EVENTS.started]: JobStarted as MessageDefinition<unknown>,
+  [JOB_EVENTS.progress]: JobProgress as MessageDefinition<unknown>,
+  [JOB_EVENTS.finished]: JobFinished as MessageDefinition<unknown>,
+  [JOB_EVENTS.failed]: JobFailed as MessageDefinition<unknown>,
+  [FOLDER_EVENTS.prepared]: FolderPrepared as MessageDefinition<unknown>,
+  [FOLDER_EVENTS.failed]: FolderFailed as MessageDefinition<unknown>,
 };
 
 type Db = Parameters<typeof appendEvent>[0];

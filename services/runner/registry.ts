@@ -1,17 +1,23 @@
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import { catalogService } from "../catalog/index.ts";
 import { changerService } from "../changer/index.ts";
+import { compressionService } from "../compression/index.ts";
 import { gatewayService } from "../gateway/index.ts";
+import { schedulerService } from "../scheduler/index.ts";
 import { echoService } from "./echo-service.ts";
 
 /**
  * Every service the runner can start, in start order (a service listed earlier starts earlier and
  * stops later). Add a service here after writing `services/<name>/index.ts`. The catalog comes
  * first: the changer records its inventory there and the gateway asks it about everything.
+ * Workers start before the scheduler that hands them steps; the gateway, which accepts new
+ * commands, starts last and stops first.
  */
 export const SERVICE_REGISTRY: readonly ServiceDefinition[] = [
   echoService,
   catalogService,
   changerService,
+  compressionService,
+  schedulerService,
   gatewayService,
 ];

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { PytarchiveError } from "../errors/index.ts";
+import { readCompression } from "./compression-settings.ts";
 import { readDrives } from "./drives.ts";
 import { DEFAULT_SECTION, type IniDocument } from "./ini.ts";
 import { interpolationReferences } from "./interpolation.ts";
@@ -90,6 +91,7 @@ export function buildConfig(
       ltfsckOptions: read("LTFS", "ltfsck_options", (s) => parseArguments(s, [])) ?? [],
     },
     tools: resolveTools(source),
+    compression: readCompression(source),
     nats: {
       url: read("NATS", "url", parseNatsUrl) ?? null,
       credentialsFile:

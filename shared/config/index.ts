@@ -1,4 +1,5 @@
 export { DEFAULTS } from "./build-config.ts";
+export { COMPRESSION_DEFAULTS } from "./compression-settings.ts";
 export { DEFAULT_DRIVE_DEVICE, DEFAULT_MOUNT_POINT } from "./drives.ts";
 export type { IniDocument, IniEntry, IniSection } from "./ini.ts";
 export { DEFAULT_SECTION, parseIni } from "./ini.ts";
@@ -10,5 +11,5 @@ export { defaultConfig, parseConfig } from "./parse-config.ts";
 export { redactCredentials } from "./redact.ts";
 export type { SettingDescription } from "./settings.ts";
 export { CONFIG_ENV, DEFAULT_CONFIG_PATH, SETTINGS } from "./settings.ts";
-export type { DriveConfig, PytarchiveConfig, ToolPaths } from "./types.ts";
-export { TOOL_NAMES } from "./types.ts";
+export type { CompressionProgram, DriveConfig, PytarchiveConfig, ToolPaths } from "./types.ts";
+export { COMPRESSION_PROGRAMS, TOOL_NAMES } from "./types.ts";

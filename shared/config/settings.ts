@@ -164,6 +164,28 @@ export const SETTINGS: readonly SettingDescription[] = [
   },
   ...toolSettings,
   {
+    section: "Compression",
+    key: "program",
+    defaultValue: "`zstd`",
+    env: null,
+    meaning: "What `prepare` compresses packed folders with: `zstd` (multi-threaded) or `gzip`.",
+  },
+  {
+    section: "Compression",
+    key: "threads",
+    defaultValue: "`0` (one per CPU)",
+    env: null,
+    meaning: "zstd worker threads for packing; gzip always uses one.",
+  },
+  {
+    section: "Compression",
+    key: "concurrency",
+    defaultValue: "`1`",
+    env: null,
+    meaning:
+      "How many jobs that need no drive (`prepare`, `inventory`) run at once, beside tape jobs.",
+  },
+  {
     section: "Paths",
     key: "mount_table",
     defaultValue: "`/proc/mounts`",

@@ -33,6 +33,10 @@ export const TOOL_NAMES = [
   "umount",
 ] as const satisfies readonly (keyof ToolPaths)[];
 
+/** Programs `prepare` can compress a packed folder with. */
+export const COMPRESSION_PROGRAMS = ["zstd", "gzip"] as const;
+export type CompressionProgram = (typeof COMPRESSION_PROGRAMS)[number];
+
 /** The whole configuration, typed and validated; every value has been defaulted. */
 export interface PytarchiveConfig {
   /** The file the configuration was read from, or null when only defaults and environment were used. */
@@ -67,6 +71,14 @@ export interface PytarchiveConfig {
     readonly ltfsckOptions: readonly string[];
   };
   readonly tools: ToolPaths;
+  readonly compression: {
+    /** What packed folders are compressed with: zstd (multi-threaded) or gzip. */
+    readonly program: CompressionProgram;
+    /** zstd worker threads; 0 means one per CPU. gzip always uses one. */
+    readonly threads: number;
+    /** How many jobs that need no drive (prepare, inventory) run at once, beside tape jobs. */
+    readonly concurrency: number;
+  };
   readonly nats: {
     /** NATS server URL; null means: start an embedded nats-server in the state folder. */
     readonly url: string | null;

@@ -1,6 +1,6 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { SummaryReplySchema } from "./commands.ts";
-import { JobIdSchema, TimestampSchema } from "./common-schemas.ts";
+import { ErrorInfoSchema, JobIdSchema, StepSchema, TimestampSchema } from "./common-schemas.ts";
 import { defineMessage, type MessageDefinition } from "./define-message.ts";
 import { JOB_KINDS, type JobKind } from "./job-messages.ts";
 
@@ -86,6 +86,9 @@ export const CatalogEventSchema = Type.Object({
 });
 
 const Empty = Type.Object({});
+/* Replies several operations share, declared once so that they are one type. */
+const JobReply = Type.Object({ job: CatalogJobSchema });
+const JobOrNullReply = Type.Object({ job: Type.Union([CatalogJobSchema, Type.Null()]) });
 
 function operation<Q extends TSchema, R extends TSchema>(op: string, request: Q, reply: R) {
   return {
@@ -120,7 +123,7 @@ export const CATALOG_REQUESTS = {
   "job-get": operation(
     "job-get",
     Type.Object({ id: Type.String({ minLength: 1 }) }),
-    Type.Object({ job: Type.Union([CatalogJobSchema, Type.Null()]) }),
+    JobOrNullReply,
   ),
   /**
    * Queues a job after checking, in the same transaction, what only the catalog knows (folder
@@ -133,7 +136,7 @@ export const CATALOG_REQUESTS = {
       args: ArgsSchema,
       priority: Type.Optional(Type.Integer()),
     }),
-    Type.Object({ job: CatalogJobSchema }),
+    JobReply,
   ),
   "jobs-requeue": operation(
     "jobs-requeue",
@@ -194,6 +197,105 @@ export const CATALOG_REQUESTS = {
     }),
     Type.Object({ events: Type.Array(CatalogEventSchema) }),
   ),
+  /*
+   * Running jobs: the scheduler claims and ends them, workers report progress and what they
+   * found. Each change appends an event row and publishes it. `attempt`, when given, must be
+   * the job's current attempt: a report from a run that a requeue replaced is refused
+   * (JOB_STATE_CONFLICT) instead of changing the new run.
+   */
+  /**
+   * queued → running for the first queued job of `kinds` (priority, then age), atomically; null
+   * when none is queued, or when `limit` jobs of these kinds already run.
+   */
+  "job-claim": operation(
+    "job-claim",
+    Type.Object({
+      kinds: Type.Array(JobKindSchema, { minItems: 1 }),
+      /** Who claims, for the `job.started` event: "scheduler@host:pid". */
+      worker: Type.String({ minLength: 1 }),
+      limit: Type.Optional(Type.Integer({ minimum: 1 })),
+    }),
+    JobOrNullReply,
+  ),
+  /** Progress text of a running job; `job: null` when it no longer runs (the worker should stop). */
+  "job-progress": operation(
+    "job-progress",
+    Type.Object({
+      id: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      step: StepSchema,
+      percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+      text: Type.String(),
+    }),
+    JobOrNullReply,
+  ),
+  /** running → done; `summary` becomes the job's last progress text. */
+  "job-finish": operation(
+    "job-finish",
+    Type.Object({
+      id: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      summary: Type.Optional(Type.String()),
+    }),
+    JobReply,
+  ),
+  /** running → failed with the worker's error, shown by `pytarchive queue` until requeued. */
+  "job-fail": operation(
+    "job-fail",
+    Type.Object({
+      id: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      step: StepSchema,
+      error: ErrorInfoSchema,
+    }),
+    JobReply,
+  ),
+  /**
+   * running → aborted, once the job's worker honoured `pytarchive abort` and cleaned up. Only a
+   * job whose abort was requested. An aborted prepare job forgets its folder while preparing.
+   */
+  "job-abort-ack": operation(
+    "job-abort-ack",
+    Type.Object({
+      id: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      reason: Type.Optional(Type.String()),
+    }),
+    JobReply,
+  ),
+  /**
+   * A running prepare job measured (and maybe packed) its folder: the folder becomes prepared.
+   * `sizeKiB` is the archive's when `compressed`.
+   */
+  "folder-prepared": operation(
+    "folder-prepared",
+    Type.Object({
+      jobId: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      path: Type.String({ pattern: "^/" }),
+      sizeKiB: Type.Integer({ minimum: 0 }),
+      fileCount: Type.Integer({ minimum: 0 }),
+      compressed: Type.Boolean(),
+      archivePath: Type.Union([Type.String({ pattern: "^/" }), Type.Null()]),
+    }),
+    Type.Object({ folder: CatalogFolderSchema }),
+  ),
+  /**
+   * The job working on a folder failed: a folder still preparing or archiving becomes failed
+   * with the error. Any other folder is left as it is (`changed: false`).
+   */
+  "folder-failed": operation(
+    "folder-failed",
+    Type.Object({
+      jobId: JobIdSchema,
+      path: Type.String({ pattern: "^/" }),
+      error: ErrorInfoSchema,
+    }),
+    Type.Object({
+      folder: Type.Union([CatalogFolderSchema, Type.Null()]),
+      changed: Type.Boolean(),
+    }),
+  ),
 } as const;
 
 export type CatalogOperation = keyof typeof CATALOG_REQUESTS;
@@ -209,4 +311,35 @@ export const JOB_ABORT_REQUESTED = "job.abort-requested";
 export const JobAbortRequested = defineMessage(
   JOB_ABORT_REQUESTED,
   Type.Object({ jobId: JobIdSchema, at: TimestampSchema }),
+);
+
+/** Events of a folder's life that the catalog records and publishes. */
+export const FOLDER_EVENTS = {
+  prepared: "folder.prepared",
+  failed: "folder.failed",
+} as const;
+
+/** A prepare job measured its folder (and packed it when `compressed`). */
+export const FolderPrepared = defineMessage(
+  FOLDER_EVENTS.prepared,
+  Type.Object({
+    jobId: JobIdSchema,
+    path: Type.String(),
+    sizeKiB: Type.Integer({ minimum: 0 }),
+    fileCount: Type.Integer({ minimum: 0 }),
+    compressed: Type.Boolean(),
+    archivePath: Type.Union([Type.String(), Type.Null()]),
+    at: TimestampSchema,
+  }),
+);
+
+/** The job working on a folder failed, and the folder is marked failed with its error. */
+export const FolderFailed = defineMessage(
+  FOLDER_EVENTS.failed,
+  Type.Object({
+    jobId: JobIdSchema,
+    path: Type.String(),
+    error: ErrorInfoSchema,
+    at: TimestampSchema,
+  }),
 );

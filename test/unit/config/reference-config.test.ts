@@ -59,6 +59,7 @@ describe("the original README's pytarchive.conf", () => {
       nats: { url: null, credentialsFile: null, libraryId: "default" },
       database: { url: null },
       http: { port: 8631, host: "127.0.0.1" },
+      compression: { program: "zstd", threads: 0, concurrency: 1 },
       paths: { mountTable: "/proc/mounts", stateDir: "/var/lib/pytarchive" },
     });
   });

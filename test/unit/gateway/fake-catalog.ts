@@ -41,7 +41,7 @@ export function fakeCatalog(
     calls,
     async call(op, payload) {
       calls.push({ op, payload });
-      const reply = replies[op];
+      const reply: unknown = replies[op];
       if (reply === undefined) {
         throw new PytarchiveError(
           "SERVICE_NOT_RUNNING",

@@ -1,0 +1,225 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
+import { type ErrorInfo, JOB_EVENTS } from "../../shared/messages/index.ts";
+import { CATALOG_REFUSAL_CODES } from "./catalog-errors.ts";
+import {
+  CATALOG_ERROR_CODES,
+  type CatalogSchema,
+  claimNextJob,
+  inTransaction,
+  type JobRow,
+  markJobAborted,
+  markJobDone,
+  markJobFailed,
+  setJobProgress,
+} from "./db/index.ts";
+import { type RecordedJobEvent, recordJobEvent } from "./job-events.ts";
+
+/*
+ * The life of a running job: claimed by the scheduler, reported on by its worker, ended by the
+ * scheduler. Each change and its event row are written in one transaction; the caller publishes
+ * the events after the commit.
+ */
+
+type Trx = Transaction<CatalogSchema>;
+
+/** The step named in the `job.started` event of a claim: the job left the queue. */
+export const CLAIM_STEP = "start";
+
+/**
+ * queued → running for the first queued job of `kinds`, with a `job.started` event. With a
+ * `limit`, nothing is claimed while that many jobs of these kinds run; claims are serialised so
+ * that two schedulers cannot both take the last free place.
+ */
+export async function claimJobWithEvents(
+  db: Kysely<CatalogSchema>,
+  input: { kinds: readonly CatalogJobKind[]; worker: string; limit?: number },
+): Promise<{ job: JobRow | null; events: RecordedJobEvent[] }> {
+  return inTransaction(db, async (trx) => {
+    if (input.limit !== undefined) {
+      await sql`select pg_advisory_xact_lock(hashtext('pytarchive:job-claim'))`.execute(trx);
+      const { running } = await trx
+        .selectFrom("jobs")
+        .select((eb) => eb.fn.countAll<number>().as("running"))
+        .where("state", "=", "running")
+        .where("kind", "in", input.kinds)
+        .executeTakeFirstOrThrow();
+      if (Number(running) >= input.limit) return { job: null, events: [] };
+    }
+    const job = await claimNextJob(trx, { kinds: input.kinds });
+    if (job === null) return { job: null, events: [] };
+    const event = await recordJobEvent(trx, JOB_EVENTS.started, job.id, {
+      jobId: job.id,
+      step: CLAIM_STEP,
+      attempt: job.attempts,
+      worker: input.worker,
+      at: new Date().toISOString(),
+    });
+    return { job, events: [event] };
+  });
+}
+
+/**
+ * Records the progress text of a running job with a `job.progress` event. Returns `job: null`
+ * and records nothing when the job no longer runs this attempt: its worker should stop.
+ */
+export async function recordJobProgress(
+  db: Kysely<CatalogSchema>,
+  input: { id: string; attempt?: number; step: string; percent?: number; text: string },
+): Promise<{ job: JobRow | null; events: RecordedJobEvent[] }> {
+  return inTransaction(db, async (trx) => {
+    const current = await lockJob(trx, input.id);
+    if (current === null || current.state !== "running") return { job: null, events: [] };
+    if (input.attempt !== undefined && current.attempts !== input.attempt) {
+      return { job: null, events: [] };
+    }
+    const job = await setJobProgress(trx, input.id, input.text);
+    if (job === null) return { job: null, events: [] };
+    const event = await recordJobEvent(trx, JOB_EVENTS.progress, job.id, {
+      jobId: job.id,
+      step: input.step,
+      ...(input.percent === undefined ? {} : { percent: input.percent }),
+      text: input.text,
+      at: new Date().toISOString(),
+    });
+    return { job, events: [event] };
+  });
+}
+
+/** running → done, with a `job.finished` event; the summary stays as the job's progress text. */
+export async function finishJobWithEvents(
+  db: Kysely<CatalogSchema>,
+  input: { id: string; attempt?: number; summary?: string },
+): Promise<{ job: JobRow; events: RecordedJobEvent[] }> {
+  return inTransaction(db, async (trx) => {
+    await runningJobOrThrow(trx, input.id, input.attempt, "finish");
+    let job = await markJobDone(trx, input.id);
+    if (input.summary !== undefined) {
+      job = await trx
+        .updateTable("jobs")
+        .set({ progress: input.summary })
+        .where("id", "=", input.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    }
+    const event = await recordJobEvent(trx, JOB_EVENTS.finished, job.id, {
+      jobId: job.id,
+      ...(input.summary === undefined ? {} : { summary: input.summary }),
+      at: new Date().toISOString(),
+    });
+    return { job, events: [event] };
+  });
+}
+
+/** running → failed with the worker's error (as `pytarchive queue` shows it), with a `job.failed` event. */
+export async function failJobWithEvents(
+  db: Kysely<CatalogSchema>,
+  input: { id: string; attempt?: number; step: string; error: ErrorInfo },
+): Promise<{ job: JobRow; events: RecordedJobEvent[] }> {
+  return inTransaction(db, async (trx) => {
+    const current = await runningJobOrThrow(trx, input.id, input.attempt, "fail");
+    const job = await markJobFailed(trx, input.id, formatJobError(input.error));
+    const event = await recordJobEvent(trx, JOB_EVENTS.failed, job.id, {
+      jobId: job.id,
+      step: input.step,
+      attempt: current.attempts,
+      error: { ...input.error },
+      at: new Date().toISOString(),
+    });
+    return { job, events: [event] };
+  });
+}
+
+/**
+ * running → aborted once the worker honoured an abort request, with a `job.aborted` event. A
+ * prepare job also forgets its folder while that was only being prepared, as an abort of a
+ * queued prepare job does, so the folder can be prepared again.
+ */
+export async function acknowledgeAbortWithEvents(
+  db: Kysely<CatalogSchema>,
+  input: { id: string; attempt?: number; reason?: string },
+): Promise<{ job: JobRow; events: RecordedJobEvent[] }> {
+  return inTransaction(db, async (trx) => {
+    const current = await runningJobOrThrow(trx, input.id, input.attempt, "mark aborted");
+    if (!current.abortRequested) {
+      throw new PytarchiveError(
+        CATALOG_ERROR_CODES.jobStateConflict,
+        `Job ${input.id} cannot be marked aborted: nobody asked to abort it.`,
+        { hint: "`pytarchive abort ID` asks a running job to stop." },
+      );
+    }
+    const job = await markJobAborted(trx, input.id);
+    if (job.kind === "prepare" && typeof job.args.folder === "string") {
+      await trx
+        .deleteFrom("folders")
+        .where("path", "=", job.args.folder)
+        .where("state", "in", ["preparing", "failed"])
+        .execute();
+    }
+    const event = await recordJobEvent(trx, JOB_EVENTS.aborted, job.id, {
+      jobId: job.id,
+      reason:
+        input.reason ??
+        "aborted by the operator (pytarchive abort); its worker stopped and cleaned up",
+      at: new Date().toISOString(),
+    });
+    return { job, events: [event] };
+  });
+}
+
+/**
+ * An error as one text for the jobs table and `pytarchive queue`: code and message on the first
+ * line, what to do on the next.
+ *
+ * @example
+ * formatJobError({ code: "FOLDER_NOT_FOUND", message: "/srv/a does not exist", hint: "Check the path." });
+ * // "FOLDER_NOT_FOUND: /srv/a does not exist\nWhat to do: Check the path."
+ */
+export function formatJobError(error: ErrorInfo): string {
+  const first = `${error.code}: ${error.message}`;
+  return error.hint === undefined || error.hint === ""
+    ? first
+    : `${first}\nWhat to do: ${error.hint}`;
+}
+
+async function lockJob(trx: Trx, id: string): Promise<JobRow | null> {
+  return (
+    (await trx
+      .selectFrom("jobs")
+      .selectAll()
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst()) ?? null
+  );
+}
+
+/** The job, locked, when it runs this attempt; UNKNOWN_JOB or JOB_STATE_CONFLICT otherwise. */
+export async function runningJobOrThrow(
+  trx: Trx,
+  id: string,
+  attempt: number | undefined,
+  action: string,
+): Promise<JobRow> {
+  const job = await lockJob(trx, id);
+  if (job === null) {
+    throw new PytarchiveError(CATALOG_REFUSAL_CODES.unknownJob, `No job with id ${id}.`, {
+      hint: "Run `pytarchive queue` to list the ids of running, queued and failed jobs.",
+    });
+  }
+  if (job.state !== "running") {
+    throw new PytarchiveError(
+      CATALOG_ERROR_CODES.jobStateConflict,
+      `Cannot ${action} job ${id}: it is ${job.state}, not running.`,
+      { hint: "Run `pytarchive queue` to see the job's current state." },
+    );
+  }
+  if (attempt !== undefined && job.attempts !== attempt) {
+    throw new PytarchiveError(
+      CATALOG_ERROR_CODES.jobStateConflict,
+      `Cannot ${action} job ${id} for its attempt ${attempt}: it was requeued and now runs attempt ${job.attempts}.`,
+      { hint: "A report from the earlier run arrived late; nothing was changed." },
+    );
+  }
+  return job;
+}

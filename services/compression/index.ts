@@ -1,0 +1,150 @@
+import fs from "node:fs/promises";
+import { hostname } from "node:os";
+import path from "node:path";
+import { streamNames, subjects, WorkItem } from "../../shared/messages/index.ts";
+import {
+  StepResult,
+  stepResultMessageId,
+  stepResultSubject,
+} from "../../shared/messages/job-steps.ts";
+import {
+  type RunningWorkConsumer,
+  runWorkConsumer,
+  type ServiceDefinition,
+} from "../../shared/nats/index.ts";
+import { connectCatalog } from "./compression-catalog.ts";
+import { checkPackingTools } from "./engine/index.ts";
+import { createPrepareStepHandler } from "./handle-prepare-step.ts";
+import { createRunningSteps } from "./running-steps.ts";
+import { watchAbortRequests } from "./watch-abort-requests.ts";
+
+export { createPrepareStepHandler, PREPARE_STEP } from "./handle-prepare-step.ts";
+export { PREPARE_ERROR_CODES } from "./prepare-errors.ts";
+export {
+  type PreparedFolder,
+  type PrepareSettings,
+  prepareFolder,
+  type StepProgress,
+} from "./prepare-folder.ts";
+export { scratchArchiveName } from "./scratch-archive-name.ts";
+
+export interface CompressionServiceOptions {
+  /** JetStream ack wait of a step (the consumer calls working() meanwhile). Default 30 s. */
+  readonly ackWaitMs?: number;
+  /** Deliveries of one step before it is failed as interrupted. Default 3. */
+  readonly maxRuns?: number;
+  /** At most one progress report this often. Default 2 s. */
+  readonly progressIntervalMs?: number;
+  /** The last progress is reported again this often without news. Default 15 s. */
+  readonly heartbeatMs?: number;
+  /** Packing reports progress every this many bytes of tar stream. Default 16 MiB. */
+  readonly progressEveryBytes?: number;
+  /** Names this instance in step results. Default `compression@<host>:<pid>`. */
+  readonly worker?: string;
+}
+
+/**
+ * The compression service: does the `prepare` step. It consumes
+ * `pyt.<lib>.work.compression.>` (durable consumer `compression`, `[Compression] concurrency`
+ * steps at once), measures the folder, packs it into `[General] scratch_path` when it has too
+ * many files or `--compress` was asked, records the folder prepared in the catalog and reports
+ * the result to the scheduler. An abort request stops the step at once (README.md).
+ *
+ * @example
+ * runServices({ services: [createCatalogService(), schedulerService, createCompressionService()], config });
+ */
+export function createCompressionService(
+  options: CompressionServiceOptions = {},
+): ServiceDefinition {
+  return {
+    name: "compression",
+    async start({ config, nc, js, log, signal }) {
+      const libraryId = config.nats.libraryId;
+      const s = subjects(libraryId);
+      const { scratchPath } = config.general;
+      // The default scratch folder lives in the state folder: create it. A configured one is
+      // left alone (a missing one may be an unmounted disk); packing says so when it is needed.
+      if (isInside(scratchPath, config.paths.stateDir)) {
+        await fs.mkdir(scratchPath, { recursive: true });
+      }
+      const program = config.compression.program;
+      checkPackingTools({ compression: program }).then(
+        (tools) =>
+          log.info("packing tools found", { tar: tools.tar, compressor: tools.compressor }),
+        (error: unknown) =>
+          log.warn("folders that need packing will fail until this is fixed", { error }),
+      );
+
+      const steps = createRunningSteps();
+      const handler = createPrepareStepHandler({
+        catalog: connectCatalog(nc, libraryId),
+        report: async (result) => {
+          await js.publish(stepResultSubject(libraryId), StepResult.encode(result), {
+            msgID: stepResultMessageId(result),
+          });
+        },
+        steps,
+        settings: {
+          scratchPath,
+          exclude: config.general.excludeFolders,
+          compression: program,
+          ...(config.compression.threads === 0 ? {} : { threads: config.compression.threads }),
+          ...(options.progressEveryBytes === undefined
+            ? {}
+            : { progressEveryBytes: options.progressEveryBytes }),
+        },
+        worker: options.worker ?? `compression@${hostname()}:${process.pid}`,
+        maxRuns: options.maxRuns ?? 3,
+        progressIntervalMs: options.progressIntervalMs ?? 2_000,
+        heartbeatMs: options.heartbeatMs ?? 15_000,
+      });
+
+      const consumers: RunningWorkConsumer[] = [];
+      const stopConsumers = async () => {
+        await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
+      };
+      try {
+        consumers.push(await watchAbortRequests({ js, libraryId, steps, log, signal }));
+        consumers.push(
+          await runWorkConsumer({
+            js,
+            stream: streamNames(libraryId).work,
+            durable: "compression",
+            filterSubject: s.workOf("compression"),
+            message: WorkItem,
+            deadLetterSubject: s.deadLetter("compression"),
+            maxAckPending: config.compression.concurrency,
+            ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+            log,
+            signal,
+            handler,
+          }),
+        );
+      } catch (error) {
+        await stopConsumers();
+        throw error;
+      }
+      log.info("compression service running", {
+        scratchPath,
+        program,
+        threads: config.compression.threads,
+        concurrency: config.compression.concurrency,
+      });
+      return {
+        async health() {
+          return { ok: true, detail: `packs with ${program} into ${scratchPath}` };
+        },
+        // Stopping aborts running steps: they remove what they wrote and run again after a restart.
+        stop: stopConsumers,
+      };
+    },
+  };
+}
+
+/** The compression service as the runner starts it. */
+export const compressionService: ServiceDefinition = createCompressionService();
+
+function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+}

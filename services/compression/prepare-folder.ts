@@ -1,0 +1,184 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import { describeBytes, describeCount } from "./describe-size.ts";
+import {
+  ARCHIVE_SUFFIXES,
+  type Compression,
+  type FolderMeasurement,
+  measureFolder,
+  needsPacking,
+  PARTIAL_SUFFIX,
+  packFolder,
+  verifyArchive,
+} from "./engine/index.ts";
+import { stopLeftoverPackers } from "./leftover-packers.ts";
+import { PREPARE_ERROR_CODES as CODES } from "./prepare-errors.ts";
+import { scratchArchiveName } from "./scratch-archive-name.ts";
+
+/** How folders are prepared here: from `[General]` and `[Compression]`. */
+export interface PrepareSettings {
+  /** `[General] scratch_path`. */
+  readonly scratchPath: string;
+  /** `[General] exclude_folders`. */
+  readonly exclude: readonly string[];
+  /** `[Compression] program`. */
+  readonly compression: Compression;
+  /** zstd threads; undefined: one per CPU. */
+  readonly threads?: number;
+  /** Progress of packing every this many bytes of tar stream. Default 16 MiB. */
+  readonly progressEveryBytes?: number;
+}
+
+/** How far preparing is, for the job's progress. */
+export interface StepProgress {
+  readonly percent?: number;
+  readonly text: string;
+}
+
+/** What the catalog records about a prepared folder. */
+export interface PreparedFolder {
+  /** KiB as `du -s` counts them: of the folder, or of the archive when packed. */
+  readonly sizeKiB: number;
+  /** Regular files in the folder (excluded folders left out). */
+  readonly fileCount: number;
+  readonly compressed: boolean;
+  readonly archivePath: string | null;
+  /** One line for the job: "604 files, 12 MiB" or "604 files packed into …". */
+  readonly summary: string;
+}
+
+const DEFAULT_PROGRESS_EVERY_BYTES = 16 * 1024 * 1024;
+const MAX_LISTED_UNREADABLE = 5;
+
+/**
+ * Prepares one folder: measures it (size as `du -s`, file count, excluded folders left out),
+ * and when it has too many files for LTFS or `compress` is asked, packs it into one archive in
+ * scratch_path and checks the archive holds every file, folder and link. Idempotent: a tar an
+ * interrupted run left packing this folder is stopped, and the partial or complete archive it
+ * left is replaced; on failure or abort no archive of the folder is left behind. The folder
+ * itself is only read.
+ *
+ * @example
+ * const prepared = await prepareFolder({ folder: "/srv/p/alpha", compress: true,
+ *   scratchPath: "/scratch", exclude: [".cache"], compression: "zstd", onProgress: console.log });
+ */
+export async function prepareFolder(
+  options: PrepareSettings & {
+    readonly folder: string;
+    readonly compress: boolean;
+    readonly signal?: AbortSignal;
+    readonly onProgress: (progress: StepProgress) => void;
+  },
+): Promise<PreparedFolder> {
+  const { folder, onProgress } = options;
+  onProgress({ text: "measuring" });
+  const measurement = await measureFolder({
+    folder,
+    exclude: options.exclude,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (progress) =>
+      onProgress({
+        text: `measuring: ${describeCount(progress.fileCount)} files, ${describeBytes(progress.sizeKiB * 1024)} so far`,
+      }),
+  });
+  if (measurement.unreadableCount > 0) throw unreadableError(folder, measurement);
+  const measured = `${describeCount(measurement.fileCount)} files, ${describeBytes(measurement.sizeKiB * 1024)}`;
+  if (!needsPacking({ fileCount: measurement.fileCount, compress: options.compress })) {
+    return {
+      sizeKiB: measurement.sizeKiB,
+      fileCount: measurement.fileCount,
+      compressed: false,
+      archivePath: null,
+      summary: measured,
+    };
+  }
+
+  const name = scratchArchiveName(folder);
+  await stopLeftoverPackers(
+    scratchArchivePaths(options.scratchPath, name).map((archive) => `${archive}${PARTIAL_SUFFIX}`),
+  );
+  await removeScratchArchives(options.scratchPath, name);
+  try {
+    const total = measurement.apparentBytes;
+    const packed = await packFolder({
+      folder,
+      scratchPath: options.scratchPath,
+      name,
+      exclude: options.exclude,
+      compression: options.compression,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      replace: true,
+      progressEveryBytes: options.progressEveryBytes ?? DEFAULT_PROGRESS_EVERY_BYTES,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: ({ packedBytes }) => {
+        const percent = total > 0 ? Math.min(99, Math.floor((packedBytes / total) * 100)) : null;
+        onProgress({
+          ...(percent === null ? {} : { percent }),
+          text: `packing (${options.compression}): ${describeBytes(packedBytes)} of ${describeBytes(total)}${percent === null ? "" : ` (${percent}%)`}`,
+        });
+      },
+    });
+    onProgress({ percent: 99, text: "checking the archive" });
+    const check = await verifyArchive({
+      archivePath: packed.archivePath,
+      expected: measurement,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (!check.matches) {
+      throw new PytarchiveError(
+        CODES.archiveIncomplete,
+        `The archive of ${folder} does not hold what the folder holds (${check.differences.join("; ")}), so it was not kept.`,
+        {
+          hint: "Something changed the folder while it was packed: stop whatever writes into it, then requeue the job.",
+        },
+      );
+    }
+    return {
+      sizeKiB: packed.sizeKiB,
+      fileCount: measurement.fileCount,
+      compressed: true,
+      archivePath: packed.archivePath,
+      summary: `${measured}, packed into ${packed.archivePath} (${describeBytes(packed.sizeKiB * 1024)})`,
+    };
+  } catch (error) {
+    // Nothing half-made stays in scratch_path (packFolder removes its partial file itself).
+    await removeScratchArchives(options.scratchPath, name);
+    throw error;
+  }
+}
+
+/**
+ * Removes this folder's archives and partial archives from scratch_path. Safe while this job
+ * runs: the name is the folder's own, and a folder has one prepare job at a time.
+ */
+async function removeScratchArchives(scratchPath: string, name: string): Promise<void> {
+  for (const archive of scratchArchivePaths(scratchPath, name)) {
+    await fs.rm(archive, { force: true });
+    await fs.rm(`${archive}${PARTIAL_SUFFIX}`, { force: true });
+  }
+}
+
+/** Where this folder's archive may be, with either compression. */
+function scratchArchivePaths(scratchPath: string, name: string): string[] {
+  return Object.values(ARCHIVE_SUFFIXES).map((suffix) =>
+    path.join(scratchPath, `${name}${suffix}`),
+  );
+}
+
+function unreadableError(folder: string, measurement: FolderMeasurement): PytarchiveError {
+  const listed = measurement.unreadable
+    .slice(0, MAX_LISTED_UNREADABLE)
+    .map((entry) => `${entry.path} (${entry.error})`);
+  const more =
+    measurement.unreadableCount > listed.length
+      ? `, and ${describeCount(measurement.unreadableCount - listed.length)} more`
+      : "";
+  return new PytarchiveError(
+    CODES.folderUnreadable,
+    `${describeCount(measurement.unreadableCount)} entries in ${folder} cannot be read, so they could not be archived: ${listed.join(", ")}${more}.`,
+    {
+      hint: "Give the user pytarchive runs as read access to them (or leave them out with [General] exclude_folders), then requeue the job.",
+    },
+  );
+}

@@ -1,0 +1,57 @@
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { Type } from "@sinclair/typebox";
+import type { Logger } from "../../shared/logging/index.ts";
+import { JOB_ABORT_REQUESTED } from "../../shared/messages/catalog-requests.ts";
+import { defineMessage, JOB_EVENTS, streamNames, subjects } from "../../shared/messages/index.ts";
+import { type RunningWorkConsumer, runWorkConsumer } from "../../shared/nats/index.ts";
+
+/** Any event: the scheduler only needs its kind (from the subject) and its job id. */
+const AnyEvent = defineMessage("event", Type.Object({ jobId: Type.Optional(Type.String()) }));
+
+export interface EventReactions {
+  /** Something was queued (a new job or a requeue): look at the queue. */
+  readonly onQueued: () => void;
+  /** A worker reported progress of a running job. */
+  readonly onProgress: (jobId: string) => void;
+  /** The operator asked a running job to stop. */
+  readonly onAbortRequested: (jobId: string) => void;
+}
+
+/**
+ * Follows the library's events through the durable consumer `scheduler` on the events stream.
+ * Events only make the scheduler look sooner; it reads the truth from the catalog, so a lost
+ * or repeated event costs a look, nothing more.
+ */
+export function watchEvents(options: {
+  js: JetStreamClient;
+  libraryId: string;
+  log: Logger;
+  signal: AbortSignal;
+  reactions: EventReactions;
+}): Promise<RunningWorkConsumer> {
+  const s = subjects(options.libraryId);
+  const prefix = `${s.prefix}.events.`;
+  return runWorkConsumer({
+    js: options.js,
+    stream: streamNames(options.libraryId).events,
+    durable: "scheduler",
+    filterSubject: s.allEvents,
+    message: AnyEvent,
+    deadLetterSubject: s.deadLetter("scheduler"),
+    // Handling an event is a few map updates: take many at once.
+    maxAckPending: 64,
+    log: options.log,
+    signal: options.signal,
+    handler: async (event, context) => {
+      const kind = context.subject.slice(prefix.length);
+      const jobId = event.jobId;
+      if (kind === JOB_EVENTS.created || kind === JOB_EVENTS.queued) {
+        options.reactions.onQueued();
+      } else if (kind === JOB_EVENTS.progress && jobId !== undefined) {
+        options.reactions.onProgress(jobId);
+      } else if (kind === JOB_ABORT_REQUESTED && jobId !== undefined) {
+        options.reactions.onAbortRequested(jobId);
+      }
+    },
+  });
+}
