@@ -314,6 +314,12 @@ describe("runWorkConsumer", () => {
       attempt: 1,
     });
     await waitFor("the first delivery", () => deliveries.length === 1);
+    // Delete only once the ack has removed the item from the work queue: deleted earlier, the
+    // ack is lost and the recreated consumer rightly delivers the item again (at least once).
+    await waitFor(
+      "the first item to be acknowledged",
+      async () => (await client.jsm.streams.info(streamNames(lib).work)).state.messages === 0,
+    );
     await client.jsm.consumers.delete(streamNames(lib).work, "ltfs");
     await waitFor(
       "the consumer to be recreated",
