@@ -6,8 +6,8 @@ import {
   type WorkItem,
 } from "../../shared/messages/index.ts";
 import type { StepOutcome, StepResult } from "../../shared/messages/job-steps.ts";
+import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
 import { errorInfoOf, type WorkHandler } from "../../shared/nats/index.ts";
-import type { CatalogCaller } from "./compression-catalog.ts";
 import { PREPARE_ERROR_CODES as CODES } from "./prepare-errors.ts";
 import { type PrepareSettings, prepareFolder } from "./prepare-folder.ts";
 import { startProgressReporter } from "./progress-reporter.ts";
@@ -27,7 +27,7 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 export interface PrepareStepDependencies {
-  readonly catalog: CatalogCaller;
+  readonly catalog: CatalogClient;
   /** Hands the step's result to the scheduler. */
   readonly report: (result: StepResult) => Promise<void>;
   readonly steps: RunningSteps;

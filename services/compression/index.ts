@@ -7,12 +7,12 @@ import {
   stepResultMessageId,
   stepResultSubject,
 } from "../../shared/messages/job-steps.ts";
+import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import {
   type RunningWorkConsumer,
   runWorkConsumer,
   type ServiceDefinition,
 } from "../../shared/nats/index.ts";
-import { connectCatalog } from "./compression-catalog.ts";
 import { checkPackingTools } from "./engine/index.ts";
 import { createPrepareStepHandler } from "./handle-prepare-step.ts";
 import { createRunningSteps } from "./running-steps.ts";
@@ -77,7 +77,7 @@ export function createCompressionService(
 
       const steps = createRunningSteps();
       const handler = createPrepareStepHandler({
-        catalog: connectCatalog(nc, libraryId),
+        catalog: createCatalogClient(nc, libraryId),
         report: async (result) => {
           await js.publish(stepResultSubject(libraryId), StepResult.encode(result), {
             msgID: stepResultMessageId(result),

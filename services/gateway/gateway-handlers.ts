@@ -8,7 +8,7 @@ import {
   DEFAULT_EXPLORE_SECONDS,
   type TapeListing,
 } from "../../shared/messages/commands.ts";
-import type { CatalogClient } from "./catalog-client.ts";
+import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
 import {
   absolutePathOrThrow,
   barcodeOf,

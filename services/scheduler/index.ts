@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import type { JobKind } from "../../shared/messages/index.ts";
 import { streamNames, subjects } from "../../shared/messages/index.ts";
 import { StepResult } from "../../shared/messages/job-steps.ts";
+import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import {
   publishWork,
   type RunningWorkConsumer,
@@ -10,9 +11,9 @@ import {
 } from "../../shared/nats/index.ts";
 import { DEFAULT_RUNNABLE_KINDS } from "./job-plans.ts";
 import { createScheduler } from "./scheduler.ts";
-import { connectCatalog } from "./scheduler-catalog.ts";
 import { watchEvents } from "./watch-events.ts";
 
+export { type CatalogClient, createCatalogClient } from "../../shared/nats/catalog-client.ts";
 export {
   DEFAULT_RUNNABLE_KINDS,
   JOB_PLANS,
@@ -27,7 +28,6 @@ export {
   type SchedulerDependencies,
   waitingText,
 } from "./scheduler.ts";
-export { type CatalogCaller, connectCatalog } from "./scheduler-catalog.ts";
 export { SCHEDULER_ERROR_CODES } from "./scheduler-errors.ts";
 
 export interface SchedulerServiceOptions {
@@ -60,7 +60,7 @@ export function createSchedulerService(options: SchedulerServiceOptions = {}): S
       const libraryId = config.nats.libraryId;
       const s = subjects(libraryId);
       const scheduler = createScheduler({
-        catalog: connectCatalog(nc, libraryId),
+        catalog: createCatalogClient(nc, libraryId),
         dispatch: async (service, item) => {
           await publishWork(js, s.work(service, item.step), item);
         },

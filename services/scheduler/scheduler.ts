@@ -3,12 +3,12 @@ import type { Logger } from "../../shared/logging/index.ts";
 import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
 import type { ErrorInfo, JobKind, WorkItem } from "../../shared/messages/index.ts";
 import type { StepResult } from "../../shared/messages/job-steps.ts";
+import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
 import { type JobPlan, type PlannedStep, planOf, stepPosition } from "./job-plans.ts";
-import type { CatalogCaller } from "./scheduler-catalog.ts";
 import { SCHEDULER_ERROR_CODES as CODES } from "./scheduler-errors.ts";
 
 export interface SchedulerDependencies {
-  readonly catalog: CatalogCaller;
+  readonly catalog: CatalogClient;
   /** Publishes one step to the work queue of the service that does it. */
   readonly dispatch: (service: string, item: WorkItem) => Promise<void>;
   readonly log: Logger;

@@ -4,25 +4,25 @@ import {
   type CatalogOperation,
   type CatalogReply,
   type CatalogRequest,
-} from "../../shared/messages/catalog-requests.ts";
-import { type MessageDefinition, subjects } from "../../shared/messages/index.ts";
-import { request } from "../../shared/nats/index.ts";
+} from "../messages/catalog-requests.ts";
+import { type MessageDefinition, subjects } from "../messages/index.ts";
+import { request } from "./request.ts";
 
-/** Typed requests to the catalog; refusals arrive as ServiceError with the catalog's code. */
-export interface CatalogCaller {
+/** Typed requests to the catalog service; its refusals arrive as ServiceError with its code. */
+export interface CatalogClient {
   call<O extends CatalogOperation>(op: O, payload: CatalogRequest<O>): Promise<CatalogReply<O>>;
 }
 
 /**
  * @example
- * const catalog = connectCatalog(nc, "lib1");
- * const { job } = await catalog.call("job-get", { id: "3fa2b1c0" });
+ * const catalog = createCatalogClient(nc, "lib1");
+ * const { tapes } = await catalog.call("tapes-list", {});
  */
-export function connectCatalog(
+export function createCatalogClient(
   nc: NatsConnection,
   libraryId: string,
   options: { timeoutMs?: number } = {},
-): CatalogCaller {
+): CatalogClient {
   const s = subjects(libraryId);
   return {
     call(op, payload) {
