@@ -3,6 +3,7 @@ import { remoteCommand } from "../client/remote-command.ts";
 import type { CliCommand } from "../command.ts";
 import { abortVerb } from "./abort.ts";
 import { archiveVerb } from "./archive.ts";
+import { clearDriveVerb } from "./clear-drive.ts";
 import { deletableVerb, deleteableVerb } from "./deleteable.ts";
 import { exploreVerb } from "./explore.ts";
 import { inventoryVerb } from "./inventory.ts";
@@ -35,6 +36,7 @@ export function createCommands(connect: GatewayConnector = () => connectToGatewa
     remoteCommand(requeueVerb, connect),
     remoteCommand(abortVerb, connect),
     remoteCommand(tapesVerb, connect),
+    remoteCommand(clearDriveVerb, connect),
     libraryCommand,
   ];
 }

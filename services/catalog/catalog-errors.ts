@@ -17,6 +17,14 @@ export const CATALOG_REFUSAL_CODES = {
   /** The folder (or tape) already has an unfinished job of the same kind. */
   jobAlreadyQueued: "JOB_ALREADY_QUEUED",
   invalidArgument: "INVALID_ARGUMENT",
+  /** Files are recorded only for a folder being archived. */
+  folderNotArchiving: "FOLDER_NOT_ARCHIVING",
+  /** `folder-archived` with fewer (or more) files recorded than the job wrote. */
+  filesIncomplete: "FILES_INCOMPLETE",
+  /** A recorded file has no checksum, so it cannot be restored or verified safely. */
+  fileChecksumMissing: "FILE_CHECKSUM_MISSING",
+  /** The tape cannot take that state (blank with folders on it, full while blank, retired). */
+  tapeStateConflict: "TAPE_STATE_CONFLICT",
 } as const;
 
 /** A refusal: nothing was written. */

@@ -4,6 +4,11 @@ import type {
   CatalogReply,
   CatalogRequest,
 } from "../../shared/messages/catalog-requests.ts";
+import {
+  recordArchivedFiles,
+  recordFolderArchived,
+  recordFolderArchiving,
+} from "./archive-outcomes.ts";
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import { abortJobsWithEvents, requeueJobsWithEvents } from "./change-jobs.ts";
 import { createCheckedJob } from "./create-checked-job.ts";
@@ -16,7 +21,9 @@ import {
   listQueue,
 } from "./db/index.ts";
 import { listDeleteableCandidates } from "./deleteable-candidates.ts";
+import { listFolderFiles } from "./folder-files.ts";
 import { recordFolderFailed, recordFolderPrepared } from "./folder-outcomes.ts";
+import { recordFolderVerification } from "./folder-verification.ts";
 import type { RecordedJobEvent } from "./job-events.ts";
 import {
   acknowledgeAbortWithEvents,
@@ -26,6 +33,9 @@ import {
   recordJobProgress,
 } from "./job-lifecycle.ts";
 import { buildSummary } from "./summary.ts";
+import { getTapeContents } from "./tape-contents.ts";
+import { recordJobFailing, startJobWithEvents } from "./tape-job-lifecycle.ts";
+import { updateTapeFindings } from "./tape-update.ts";
 import { listTapes, recordCartridges } from "./tapes-view.ts";
 import { folderToWire, jobToWire } from "./to-wire.ts";
 
@@ -148,6 +158,37 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       const { folder, changed, events } = await recordFolderFailed(db, input);
       await publish(events);
       return { folder: folder === null ? null : folderToWire(folder), changed };
+    },
+    "job-start": async (input) => {
+      const { job, events } = await startJobWithEvents(db, input);
+      await publish(events);
+      return { job: job === null ? null : jobToWire(job) };
+    },
+    "job-failing": async (input) => {
+      const { job, events } = await recordJobFailing(db, input);
+      await publish(events);
+      return { job: jobToWire(job) };
+    },
+    "folder-archiving": async (input) => {
+      const { folder, events } = await recordFolderArchiving(db, input);
+      await publish(events);
+      return { folder: folderToWire(folder) };
+    },
+    "files-record": (input) => recordArchivedFiles(db, input),
+    "folder-archived": async (input) => {
+      const { folder, events } = await recordFolderArchived(db, input);
+      await publish(events);
+      return { folder: folderToWire(folder) };
+    },
+    "folder-files": (input) => listFolderFiles(db, input),
+    "tape-contents": ({ barcode }) => getTapeContents(db, barcode, tapeMaxSizeKiB),
+    // `jobId` names who learnt it; tapes have no event kind yet, so nothing records it.
+    "tape-update": ({ jobId: _jobId, ...findings }) =>
+      updateTapeFindings(db, findings, tapeMaxSizeKiB),
+    "folder-verified": async (input) => {
+      const { folder, events } = await recordFolderVerification(db, input);
+      await publish(events);
+      return { folder: folderToWire(folder) };
     },
   };
 }

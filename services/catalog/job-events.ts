@@ -2,8 +2,12 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "../../shared/logging/index.ts";
 import {
   FOLDER_EVENTS,
+  FolderArchived,
+  FolderArchiving,
   FolderFailed,
   FolderPrepared,
+  FolderVerified,
+  FolderVerifyFailed,
   JOB_ABORT_REQUESTED,
   JobAbortRequested,
 } from "../../shared/messages/catalog-requests.ts";
@@ -40,6 +44,10 @@ const MESSAGES: Readonly<Record<string, MessageDefinition<unknown>>> = {
   [JOB_EVENTS.failed]: JobFailed as MessageDefinition<unknown>,
   [FOLDER_EVENTS.prepared]: FolderPrepared as MessageDefinition<unknown>,
   [FOLDER_EVENTS.failed]: FolderFailed as MessageDefinition<unknown>,
+  [FOLDER_EVENTS.archiving]: FolderArchiving as MessageDefinition<unknown>,
+  [FOLDER_EVENTS.archived]: FolderArchived as MessageDefinition<unknown>,
+  [FOLDER_EVENTS.verified]: FolderVerified as MessageDefinition<unknown>,
+  [FOLDER_EVENTS.verifyFailed]: FolderVerifyFailed as MessageDefinition<unknown>,
 };
 
 type Db = Parameters<typeof appendEvent>[0];

@@ -49,14 +49,18 @@ export async function claimJobWithEvents(
     }
     const job = await claimNextJob(trx, { kinds: input.kinds });
     if (job === null) return { job: null, events: [] };
-    const event = await recordJobEvent(trx, JOB_EVENTS.started, job.id, {
-      jobId: job.id,
-      step: CLAIM_STEP,
-      attempt: job.attempts,
-      worker: input.worker,
-      at: new Date().toISOString(),
-    });
-    return { job, events: [event] };
+    return { job, events: [await recordJobStarted(trx, job, input.worker)] };
+  });
+}
+
+/** The `job.started` event of a job that just left the queue for its `attempts`-th run. */
+export function recordJobStarted(trx: Trx, job: JobRow, worker: string): Promise<RecordedJobEvent> {
+  return recordJobEvent(trx, JOB_EVENTS.started, job.id, {
+    jobId: job.id,
+    step: CLAIM_STEP,
+    attempt: job.attempts,
+    worker,
+    at: new Date().toISOString(),
   });
 }
 

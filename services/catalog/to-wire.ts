@@ -1,9 +1,11 @@
 import type {
+  CatalogFile,
   CatalogFolder,
   CatalogJob,
   CatalogTape,
 } from "../../shared/messages/catalog-requests.ts";
-import type { FolderRow, JobRow, TapeRow } from "./db/index.ts";
+import type { ErrorInfo } from "../../shared/messages/index.ts";
+import type { FileRow, FolderRow, JobRow, JsonObject, TapeRow } from "./db/index.ts";
 
 /* Database rows → the JSON the catalog answers with: ISO timestamps, KiB names as on the wire. */
 
@@ -22,9 +24,37 @@ export function jobToWire(job: JobRow): CatalogJob {
     error: job.error,
     attempts: job.attempts,
     abortRequested: job.abortRequested,
+    drive: job.drive,
+    pendingError: job.pendingError === null ? null : errorInfo(job.pendingError),
     createdAt: job.createdAt.toISOString(),
     startedAt: isoOrNull(job.startedAt),
     finishedAt: isoOrNull(job.finishedAt),
+  };
+}
+
+/** The stored `{ code, message, hint? }` back as an ErrorInfo (the column is plain JSON). */
+function errorInfo(stored: JsonObject): ErrorInfo {
+  const { code, message, hint } = stored;
+  return {
+    code: typeof code === "string" && code !== "" ? code : "UNKNOWN_ERROR",
+    message: typeof message === "string" ? message : "",
+    ...(typeof hint === "string" ? { hint } : {}),
+  };
+}
+
+/**
+ * A recorded file as restore and verify get it: mtime as decimal text (beyond 2^53). Only for
+ * files with a checksum; the caller refuses the others.
+ */
+export function fileToWire(file: FileRow & { checksum: string }): CatalogFile {
+  return {
+    path: file.relativePath,
+    sizeBytes: file.sizeBytes,
+    mtimeNs: file.mtimeNs.toString(),
+    mode: file.mode,
+    sha256: file.checksum,
+    startBlock: file.startBlock,
+    partition: file.partition,
   };
 }
 
@@ -37,6 +67,7 @@ export function folderToWire(folder: FolderRow): CatalogFolder {
     sizeKiB: folder.sizeKib,
     fileCount: folder.fileCount,
     compressed: folder.compressed,
+    archivePath: folder.archivePath,
     tapeBarcode: folder.tapeBarcode,
     error: folder.error,
     archivedAt: isoOrNull(folder.archivedAt),

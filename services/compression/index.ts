@@ -1,24 +1,13 @@
 import fs from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import { streamNames, subjects, WorkItem } from "../../shared/messages/index.ts";
-import {
-  StepResult,
-  stepResultMessageId,
-  stepResultSubject,
-} from "../../shared/messages/job-steps.ts";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
-import {
-  type RunningWorkConsumer,
-  runWorkConsumer,
-  type ServiceDefinition,
-} from "../../shared/nats/index.ts";
+import type { ServiceDefinition } from "../../shared/nats/index.ts";
+import { startStepWorker } from "../../shared/steps/step-worker.ts";
 import { checkPackingTools } from "./engine/index.ts";
-import { createPrepareStepHandler } from "./handle-prepare-step.ts";
-import { createRunningSteps } from "./running-steps.ts";
-import { watchAbortRequests } from "./watch-abort-requests.ts";
+import { PREPARE_STEP, prepareStep } from "./handle-prepare-step.ts";
 
-export { createPrepareStepHandler, PREPARE_STEP } from "./handle-prepare-step.ts";
+export { PREPARE_STEP, prepareStep } from "./handle-prepare-step.ts";
 export { PREPARE_ERROR_CODES } from "./prepare-errors.ts";
 export {
   type PreparedFolder,
@@ -60,7 +49,6 @@ export function createCompressionService(
     name: "compression",
     async start({ config, nc, js, log, signal }) {
       const libraryId = config.nats.libraryId;
-      const s = subjects(libraryId);
       const { scratchPath } = config.general;
       // The default scratch folder lives in the state folder: create it. A configured one is
       // left alone (a missing one may be an unmounted disk); packing says so when it is needed.
@@ -75,55 +63,31 @@ export function createCompressionService(
           log.warn("folders that need packing will fail until this is fixed", { error }),
       );
 
-      const steps = createRunningSteps();
-      const handler = createPrepareStepHandler({
-        catalog: createCatalogClient(nc, libraryId),
-        report: async (result) => {
-          await js.publish(stepResultSubject(libraryId), StepResult.encode(result), {
-            msgID: stepResultMessageId(result),
-          });
-        },
-        steps,
-        settings: {
-          scratchPath,
-          exclude: config.general.excludeFolders,
-          compression: program,
-          ...(config.compression.threads === 0 ? {} : { threads: config.compression.threads }),
-          ...(options.progressEveryBytes === undefined
-            ? {}
-            : { progressEveryBytes: options.progressEveryBytes }),
-        },
-        worker: options.worker ?? `compression@${hostname()}:${process.pid}`,
-        maxRuns: options.maxRuns ?? 3,
-        progressIntervalMs: options.progressIntervalMs ?? 2_000,
-        heartbeatMs: options.heartbeatMs ?? 15_000,
-      });
-
-      const consumers: RunningWorkConsumer[] = [];
-      const stopConsumers = async () => {
-        await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
-      };
-      try {
-        consumers.push(await watchAbortRequests({ js, libraryId, steps, log, signal }));
-        consumers.push(
-          await runWorkConsumer({
-            js,
-            stream: streamNames(libraryId).work,
-            durable: "compression",
-            filterSubject: s.workOf("compression"),
-            message: WorkItem,
-            deadLetterSubject: s.deadLetter("compression"),
-            maxAckPending: config.compression.concurrency,
-            ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
-            log,
-            signal,
-            handler,
+      const worker = await startStepWorker({
+        service: "compression",
+        steps: {
+          [PREPARE_STEP]: prepareStep({
+            catalog: createCatalogClient(nc, libraryId),
+            settings: {
+              scratchPath,
+              exclude: config.general.excludeFolders,
+              compression: program,
+              ...(config.compression.threads === 0 ? {} : { threads: config.compression.threads }),
+              ...(options.progressEveryBytes === undefined
+                ? {}
+                : { progressEveryBytes: options.progressEveryBytes }),
+            },
           }),
-        );
-      } catch (error) {
-        await stopConsumers();
-        throw error;
-      }
+        },
+        nc,
+        js,
+        libraryId,
+        log,
+        signal,
+        concurrency: config.compression.concurrency,
+        worker: options.worker ?? `compression@${hostname()}:${process.pid}`,
+        ...pickDefined(options),
+      });
       log.info("compression service running", {
         scratchPath,
         program,
@@ -135,7 +99,7 @@ export function createCompressionService(
           return { ok: true, detail: `packs with ${program} into ${scratchPath}` };
         },
         // Stopping aborts running steps: they remove what they wrote and run again after a restart.
-        stop: stopConsumers,
+        stop: () => worker.stop(),
       };
     },
   };
@@ -147,4 +111,16 @@ export const compressionService: ServiceDefinition = createCompressionService();
 function isInside(child: string, parent: string): boolean {
   const relative = path.relative(parent, child);
   return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+}
+
+/** The step worker's tunables among the options, without undefined values. */
+function pickDefined(options: CompressionServiceOptions) {
+  return {
+    ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
+    ...(options.progressIntervalMs === undefined
+      ? {}
+      : { progressIntervalMs: options.progressIntervalMs }),
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  };
 }

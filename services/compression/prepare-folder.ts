@@ -30,11 +30,9 @@ export interface PrepareSettings {
   readonly progressEveryBytes?: number;
 }
 
-/** How far preparing is, for the job's progress. */
-export interface StepProgress {
-  readonly percent?: number;
-  readonly text: string;
-}
+import type { StepProgress } from "../../shared/steps/progress-reporter.ts";
+
+export type { StepProgress };
 
 /** What the catalog records about a prepared folder. */
 export interface PreparedFolder {

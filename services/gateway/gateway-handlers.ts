@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import { findTape, type LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
+import type { ClearDriveReply } from "../../shared/messages/changer-moves.ts";
 import {
   type CommandReply,
   type CommandRequest,
@@ -29,6 +30,8 @@ export interface GatewayDependencies {
   readonly readLibrary: () => Promise<LibraryStatus | null>;
   /** `[General] source_folders`: what `inventory` reports on when no folder is given. */
   readonly sourceFolders: readonly string[];
+  /** Asks the changer to lift a drive's block; absent: the verb says the changer cannot be asked. */
+  readonly clearDrive?: (drive: number) => Promise<ClearDriveReply>;
   /** How long one look at a path may take (a hung NFS mount never answers). Default 2 s. */
   readonly pathTimeoutMs?: number;
   /** How paths are looked at; the real file system by default (tests pass a hung mount). */
@@ -238,6 +241,24 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
       return { deleteable, unchecked };
     },
 
+    "clear-drive": async ({ drive }) => {
+      if (deps.clearDrive === undefined) {
+        throw gatewayError(
+          CODES.invalidArgument,
+          "This gateway cannot reach the changer to clear a drive.",
+          "Run the gateway with the other services (`npm start`).",
+        );
+      }
+      const reply = await deps.clearDrive(drive);
+      return {
+        drive,
+        wasBlocked: reply.wasBlocked,
+        reason: reply.previousBlock?.reason ?? null,
+        message: reply.wasBlocked
+          ? `drive ${drive} cleared: it takes tape moves again (it was blocked since ${reply.previousBlock?.at ?? "?"}: ${reply.previousBlock?.reason ?? "no reason recorded"})`
+          : `drive ${drive} was not blocked; nothing changed`,
+      };
+    },
     tapes: async () => {
       const [{ tapes }, library] = await Promise.all([
         catalog.call("tapes-list", {}),

@@ -1,5 +1,10 @@
 import { readFileSync } from "node:fs";
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import {
+  ClearDriveReply,
+  ClearDriveRequest,
+  changerSubjects,
+} from "../../shared/messages/changer-moves.ts";
 import { ChangerStatusReply, ChangerStatusRequest } from "../../shared/messages/changer-status.ts";
 import { subjects } from "../../shared/messages/index.ts";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
@@ -63,6 +68,18 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
             )
           ).library,
         sourceFolders: config.general.sourceFolders,
+        clearDrive: (drive) =>
+          request(
+            nc,
+            changerSubjects(libraryId).clearDrive,
+            { drive, by: "pytarchive clear-drive" },
+            {
+              request: ClearDriveRequest,
+              reply: ClearDriveReply,
+              timeoutMs: 10_000,
+              service: "changer",
+            },
+          ),
         ...(options.pathTimeoutMs === undefined ? {} : { pathTimeoutMs: options.pathTimeoutMs }),
       });
       const metrics = createGatewayMetrics();

@@ -2,8 +2,13 @@ import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import { catalogService } from "../catalog/index.ts";
 import { changerService } from "../changer/index.ts";
 import { compressionService } from "../compression/index.ts";
+import { exportService } from "../export/index.ts";
 import { gatewayService } from "../gateway/index.ts";
+import { inventoryService } from "../inventory/index.ts";
+import { ltfsService } from "../ltfs/index.ts";
+import { notifierService } from "../notifier/index.ts";
 import { schedulerService } from "../scheduler/index.ts";
+import { verificationService } from "../verification/index.ts";
 import { echoService } from "./echo-service.ts";
 
 /**
@@ -18,6 +23,11 @@ export const SERVICE_REGISTRY: readonly ServiceDefinition[] = [
   catalogService,
   changerService,
   compressionService,
+  inventoryService,
+  ltfsService,
+  notifierService,
+  verificationService,
+  exportService,
   schedulerService,
   gatewayService,
 ];

@@ -4,11 +4,14 @@ import { streamNames, subjects } from "../../shared/messages/index.ts";
 import { StepResult } from "../../shared/messages/job-steps.ts";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import {
+  ensureKv,
   publishWork,
   type RunningWorkConsumer,
   runWorkConsumer,
   type ServiceDefinition,
 } from "../../shared/nats/index.ts";
+import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import { createChangerLink } from "./changer-link.ts";
 import { DEFAULT_RUNNABLE_KINDS } from "./job-plans.ts";
 import { createScheduler } from "./scheduler.ts";
 import { watchEvents } from "./watch-events.ts";
@@ -56,11 +59,16 @@ export interface SchedulerServiceOptions {
 export function createSchedulerService(options: SchedulerServiceOptions = {}): ServiceDefinition {
   return {
     name: "scheduler",
-    async start({ config, nc, js, log, signal }) {
+    async start({ config, nc, js, jsm, log, signal }) {
       const libraryId = config.nats.libraryId;
       const s = subjects(libraryId);
+      const catalog = createCatalogClient(nc, libraryId);
+      const kv = await ensureKv(jsm, libraryId);
       const scheduler = createScheduler({
-        catalog: createCatalogClient(nc, libraryId),
+        catalog,
+        changer: createChangerLink(nc, js, kv, libraryId),
+        drives: config.device.drives.map((drive) => drive.element),
+        tapeOf: (job) => tapeOfJob(job, catalog),
         dispatch: async (service, item) => {
           await publishWork(js, s.work(service, item.step), item);
         },
@@ -99,6 +107,7 @@ export function createSchedulerService(options: SchedulerServiceOptions = {}): S
               onQueued: () => void scheduler.poke(),
               onProgress: (jobId) => scheduler.noteActivity(jobId),
               onAbortRequested: (jobId) => log.info("abort requested", { jobId }),
+              onMoveOutcome: (outcome) => scheduler.handleMoveOutcome(outcome),
             },
           }),
         );

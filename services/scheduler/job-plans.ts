@@ -1,12 +1,26 @@
 import type { JobKind } from "../../shared/messages/index.ts";
 
+/**
+ * Where a step stands in a tape job: `acquire` brings the tape into the drive, `work` uses the
+ * mounted tape, `release` unmounts and unloads it. A failure during `work` still runs the release
+ * steps before the job ends failed, so no job leaves its tape mounted.
+ */
+export type StepPhase = "acquire" | "work" | "release";
+
 /** One step of a job: what to do, and which service's work queue does it. */
 export interface PlannedStep {
   /** The step's name: the last token of the work subject and part of the message id. */
   readonly step: string;
-  /** The worker service (and NATS user) whose queue `pyt.<lib>.work.<service>.<step>` gets it. */
+  /**
+   * The worker service (and NATS user) whose queue `pyt.<lib>.work.<service>.<step>` gets it.
+   * `changer` steps are tape moves the scheduler sends to the changer itself.
+   */
   readonly service: string;
+  readonly phase?: StepPhase;
 }
+
+/** The service name of tape moves: the scheduler publishes them on `pyt.<lib>.changer.move`. */
+export const CHANGER = "changer";
 
 /** How a kind of job runs: its steps in order, and what a failure does to its folder. */
 export interface JobPlan {
@@ -17,12 +31,41 @@ export interface JobPlan {
   readonly marksFolderFailed: boolean;
 }
 
-/**
- * The kinds of job this scheduler knows how to run. Tape jobs (archive, restore, explore,
- * verify) are not here yet: they stay queued until their plans and drive assignment exist
- * (README.md, "Tape jobs").
- */
+const acquire: readonly [PlannedStep, PlannedStep, PlannedStep] = [
+  { step: "clear", service: CHANGER, phase: "acquire" },
+  { step: "load", service: CHANGER, phase: "acquire" },
+  { step: "mount", service: "ltfs", phase: "acquire" },
+];
+const release: readonly PlannedStep[] = [
+  { step: "unmount", service: "ltfs", phase: "release" },
+  { step: "unload", service: CHANGER, phase: "release" },
+];
+
+/** A tape job: take the drive (unload another tape), load, mount, `work`, unmount, unload. */
+function tapePlan(work: readonly PlannedStep[], marksFolderFailed: boolean): JobPlan {
+  return {
+    steps: [...acquire, ...work.map((step) => ({ ...step, phase: "work" as const })), ...release],
+    needsDrive: true,
+    marksFolderFailed,
+  };
+}
+
+/** The ltfs step that recovers an unload refused with 53/03: mount, then unmount again. */
+export const CYCLE_STEP: PlannedStep = { step: "cycle", service: "ltfs", phase: "release" };
+
+/** The kinds of job this scheduler knows how to run, and their steps. */
 export const JOB_PLANS: Readonly<Partial<Record<JobKind, JobPlan>>> = {
+  archive: tapePlan(
+    [
+      { step: "write", service: "ltfs" },
+      { step: "remount", service: "ltfs" },
+      { step: "verify", service: "verification" },
+    ],
+    true,
+  ),
+  restore: tapePlan([{ step: "restore", service: "ltfs" }], false),
+  verify: tapePlan([{ step: "check", service: "verification" }], false),
+  explore: tapePlan([{ step: "export", service: "export" }], false),
   prepare: {
     steps: [{ step: "prepare", service: "compression" }],
     needsDrive: false,
@@ -36,7 +79,14 @@ export const JOB_PLANS: Readonly<Partial<Record<JobKind, JobPlan>>> = {
 };
 
 /** Kinds the scheduler runs unless told otherwise: those whose worker service exists. */
-export const DEFAULT_RUNNABLE_KINDS: readonly JobKind[] = ["prepare"];
+export const DEFAULT_RUNNABLE_KINDS: readonly JobKind[] = [
+  "prepare",
+  "inventory",
+  "archive",
+  "restore",
+  "verify",
+  "explore",
+];
 
 /** The plan of `kind`, or null when this scheduler cannot run it. */
 export function planOf(kind: string): JobPlan | null {
@@ -57,7 +107,13 @@ export function stepPosition(
   return index < 0 ? null : { index, next: plan.steps[index + 1] ?? null };
 }
 
-/** The planned step named `step`, or null. */
+/** The planned step named `step` (or the 53/03 recovery step), or null. */
 export function findStep(plan: JobPlan, step: string): PlannedStep | null {
+  if (step === CYCLE_STEP.step && plan.needsDrive) return CYCLE_STEP;
   return plan.steps.find((planned) => planned.step === step) ?? null;
+}
+
+/** The first step of the release: where a tape job goes when its work failed or was aborted. */
+export function releaseStart(plan: JobPlan): PlannedStep | null {
+  return plan.steps.find((planned) => planned.phase === "release") ?? null;
 }

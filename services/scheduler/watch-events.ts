@@ -2,11 +2,19 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { Type } from "@sinclair/typebox";
 import type { Logger } from "../../shared/logging/index.ts";
 import { JOB_ABORT_REQUESTED } from "../../shared/messages/catalog-requests.ts";
+import { MOVE_EVENTS, MoveDone, MoveFailed } from "../../shared/messages/changer-moves.ts";
 import { defineMessage, JOB_EVENTS, streamNames, subjects } from "../../shared/messages/index.ts";
 import { type RunningWorkConsumer, runWorkConsumer } from "../../shared/nats/index.ts";
+import type { MoveOutcome } from "./scheduler.ts";
 
-/** Any event: the scheduler only needs its kind (from the subject) and its job id. */
-const AnyEvent = defineMessage("event", Type.Object({ jobId: Type.Optional(Type.String()) }));
+/**
+ * Any event: the scheduler needs its kind (from the subject) and its job id, and the whole
+ * payload of move outcomes (checked against their schemas below).
+ */
+const AnyEvent = defineMessage(
+  "event",
+  Type.Object({ jobId: Type.Optional(Type.String()) }, { additionalProperties: true }),
+);
 
 export interface EventReactions {
   /** Something was queued (a new job or a requeue): look at the queue. */
@@ -15,6 +23,8 @@ export interface EventReactions {
   readonly onProgress: (jobId: string) => void;
   /** The operator asked a running job to stop. */
   readonly onAbortRequested: (jobId: string) => void;
+  /** A tape move ended; awaited, so a failure to handle it makes the event come again. */
+  readonly onMoveOutcome: (outcome: MoveOutcome) => Promise<void>;
 }
 
 /**
@@ -51,6 +61,10 @@ export function watchEvents(options: {
         options.reactions.onProgress(jobId);
       } else if (kind === JOB_ABORT_REQUESTED && jobId !== undefined) {
         options.reactions.onAbortRequested(jobId);
+      } else if (kind === MOVE_EVENTS.done) {
+        await options.reactions.onMoveOutcome({ done: MoveDone.parse(event) });
+      } else if (kind === MOVE_EVENTS.failed) {
+        await options.reactions.onMoveOutcome({ failed: MoveFailed.parse(event) });
       }
     },
   });

@@ -4,6 +4,8 @@ import { readCompression } from "./compression-settings.ts";
 import { readDrives } from "./drives.ts";
 import { DEFAULT_SECTION, type IniDocument } from "./ini.ts";
 import { interpolationReferences } from "./interpolation.ts";
+import { readInventory } from "./inventory-settings.ts";
+import { readChat, readSmtp } from "./notification-settings.ts";
 import { DRIVE_SECTION_LABEL, KNOWN_SECTIONS, knownKeysOf, SETTINGS } from "./settings.ts";
 import { createSettingsSource, type Setting } from "./settings-source.ts";
 import { suggestClosest } from "./suggest.ts";
@@ -111,6 +113,9 @@ export function buildConfig(
         DEFAULTS.mountTable,
       stateDir,
     },
+    smtp: readSmtp(source),
+    chat: readChat(source),
+    inventory: readInventory(source),
   };
 }
 

@@ -1,6 +1,6 @@
 import { PytarchiveError } from "../errors/index.ts";
 import { DEFAULT_SECTION, type IniDocument, type IniEntry } from "./ini.ts";
-import { redactCredentials } from "./redact.ts";
+import { shownValue } from "./redact.ts";
 
 /** A value as a section sees it: its own key or the `[DEFAULT]` one, with `%(name)s` resolved. */
 export interface IniValue {
@@ -44,7 +44,7 @@ export function lookupIniValue(
   const fail = (problem: string, hint: string): PytarchiveError =>
     new PytarchiveError(
       "CONFIG_SYNTAX",
-      `${document.source}:${entry.line}: [${sectionName}] ${key} = ${JSON.stringify(redactCredentials(entry.value))}: ${problem}`,
+      `${document.source}:${entry.line}: [${sectionName}] ${key} = ${JSON.stringify(shownValue(key, entry.value))}: ${problem}`,
       { hint },
     );
 

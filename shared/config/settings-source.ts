@@ -1,7 +1,7 @@
 import { PytarchiveError } from "../errors/index.ts";
 import { DEFAULT_SECTION, type IniDocument } from "./ini.ts";
 import { lookupIniValue } from "./interpolation.ts";
-import { redactCredentials } from "./redact.ts";
+import { shownValue } from "./redact.ts";
 import { SETTINGS } from "./settings.ts";
 
 /** Where a value came from, so that an error can send the user to the right line or variable. */
@@ -91,8 +91,8 @@ export function createSettingsSource(
  * // /etc/pytarchive/pytarchive.conf: [General] tape_max_size = "17T": expected a whole number …
  */
 export function settingError(setting: Setting, problem: string, hint?: string): PytarchiveError {
-  const shown = JSON.stringify(redactCredentials(setting.text));
   const { origin } = setting;
+  const shown = JSON.stringify(shownValue(origin.key, setting.text));
   if (origin.kind === "env") {
     return new PytarchiveError(
       "CONFIG_INVALID",

@@ -103,4 +103,40 @@ export interface PytarchiveConfig {
     /** Folder for the embedded database, the embedded NATS server's store and other state. */
     readonly stateDir: string;
   };
+  /** Mail through an SMTP server; the notifier sends it (services/notifier). */
+  readonly smtp: {
+    /** SMTP server name or address; null: logging.conf's mail host, else no mail is sent. */
+    readonly host: string | null;
+    /** TCP port; 25, or 465 with `secure`. */
+    readonly port: number;
+    /** Implicit TLS from the first byte (SMTPS, usually port 465). */
+    readonly secure: boolean;
+    /** Refuse to send unless the server offers STARTTLS (otherwise it is used when offered). */
+    readonly starttls: boolean;
+    /** Login name, or null to send without logging in. */
+    readonly user: string | null;
+    /** Login password, or null. Never printed: see redactConfig. */
+    readonly password: string | null;
+    /** Sender address; null: logging.conf's, else `pytarchive@<this host>`. */
+    readonly from: string | null;
+    /** Who gets failure mails and reports sent without recipients. */
+    readonly admins: readonly string[];
+    /** Start of every subject pytarchive writes, e.g. "pytarchive: Task failed". */
+    readonly subjectPrefix: string;
+    /** The original's logging.conf, whose SMTPHandler supplies defaults; read when it exists. */
+    readonly loggingConf: string | null;
+  };
+  /** Chat-ops: a Slack- or Mattermost-compatible incoming webhook. */
+  readonly chat: {
+    /** http(s) URL messages are posted to; null: no chat messages. */
+    readonly webhookUrl: string | null;
+    /** The name the messages are posted under. */
+    readonly username: string;
+  };
+  readonly inventory: {
+    /** When `inventory` runs by itself: a 5-field cron expression; null: only when asked. */
+    readonly schedule: string | null;
+    /** How long a subfolder may take to answer before it is listed as unreadable. */
+    readonly probeTimeoutSeconds: number;
+  };
 }

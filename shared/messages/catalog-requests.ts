@@ -31,6 +31,13 @@ export const CatalogJobSchema = Type.Object({
   error: NullableString,
   attempts: Type.Integer({ minimum: 0 }),
   abortRequested: Type.Boolean(),
+  /** The drive (element number) a running tape job was given; null for jobs that need none. */
+  drive: NullableInteger,
+  /**
+   * The error a running tape job ends with once its drive is released (unmounted, unloaded):
+   * set by `job-failing`, turned into the job's failure by the scheduler after the release.
+   */
+  pendingError: Type.Union([ErrorInfoSchema, Type.Null()]),
   createdAt: TimestampSchema,
   startedAt: NullableTimestamp,
   finishedAt: NullableTimestamp,
@@ -46,6 +53,8 @@ export const CatalogFolderSchema = Type.Object({
   sizeKiB: Type.Union([Type.Number(), Type.Null()]),
   fileCount: Type.Union([Type.Number(), Type.Null()]),
   compressed: Type.Boolean(),
+  /** The folder's tar archive in scratch_path when `compressed` (what is written to tape). */
+  archivePath: NullableString,
   tapeBarcode: NullableString,
   error: NullableString,
   archivedAt: NullableTimestamp,
@@ -76,6 +85,25 @@ export const InventoryCartridgeSchema = Type.Object({
   homeSlot: NullableInteger,
   cleaning: Type.Boolean(),
 });
+
+/**
+ * One archived file as the catalog records it and hands it to restore and verify. `path` is
+ * relative to the archived folder; `mtimeNs` is nanoseconds since the epoch as decimal text
+ * (beyond 2^53); `sha256` is 64 lowercase hex digits.
+ */
+export const CatalogFileSchema = Type.Object({
+  path: Type.String({ minLength: 1 }),
+  sizeBytes: Type.Integer({ minimum: 0 }),
+  mtimeNs: Type.String({ pattern: "^-?[0-9]{1,20}$" }),
+  mode: Type.Integer({ minimum: 0 }),
+  sha256: Type.String({ pattern: "^[0-9a-f]{64}$" }),
+  startBlock: NullableInteger,
+  partition: Type.Union([Type.Literal("a"), Type.Literal("b"), Type.Null()]),
+});
+export type CatalogFile = Static<typeof CatalogFileSchema>;
+
+/** Files of one request: well below NATS's 1 MiB payload (about 250 bytes a file). */
+export const MAX_FILES_PER_REQUEST = 2000;
 
 export const CatalogEventSchema = Type.Object({
   id: Type.Integer(),
@@ -296,6 +324,134 @@ export const CATALOG_REQUESTS = {
       changed: Type.Boolean(),
     }),
   ),
+  /**
+   * queued → running for the job `id` (the scheduler picked it for `drive`), atomically: null when
+   * it is no longer queued. Like `job-claim`, counts an attempt and publishes `job.started`.
+   */
+  "job-start": operation(
+    "job-start",
+    Type.Object({
+      id: JobIdSchema,
+      worker: Type.String({ minLength: 1 }),
+      drive: NullableInteger,
+    }),
+    JobOrNullReply,
+  ),
+  /**
+   * A running tape job failed at `step`: the error is kept as the job's `pendingError` (the job
+   * stays running while its drive is released) and shown as its progress. `job-fail` later ends it.
+   */
+  "job-failing": operation(
+    "job-failing",
+    Type.Object({
+      id: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      step: StepSchema,
+      error: ErrorInfoSchema,
+    }),
+    JobReply,
+  ),
+  /**
+   * A running archive job begins: the folder (prepared, failed by an earlier attempt, or already
+   * archiving in this job) becomes archiving under `targetName`. Publishes `folder.archiving`.
+   */
+  "folder-archiving": operation(
+    "folder-archiving",
+    Type.Object({
+      jobId: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      path: Type.String({ pattern: "^/" }),
+      tape: Type.String({ minLength: 1 }),
+      targetName: Type.String({ minLength: 1 }),
+    }),
+    Type.Object({ folder: CatalogFolderSchema }),
+  ),
+  /**
+   * Files of a folder being archived, after their read-back check passed, in batches of at most
+   * MAX_FILES_PER_REQUEST. A file already recorded (same path) is replaced: a repeated batch is
+   * harmless. The folder must be archiving.
+   */
+  "files-record": operation(
+    "files-record",
+    Type.Object({
+      jobId: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      path: Type.String({ pattern: "^/" }),
+      tape: Type.String({ minLength: 1 }),
+      files: Type.Array(CatalogFileSchema, { maxItems: MAX_FILES_PER_REQUEST }),
+    }),
+    Type.Object({ recorded: Type.Integer({ minimum: 0 }) }),
+  ),
+  /**
+   * archiving → archived on `tape`, verified at `verifiedAt`: only when exactly `fileCount` files
+   * are recorded for the folder (else FILES_INCOMPLETE, nothing changes). Publishes `folder.archived`.
+   */
+  "folder-archived": operation(
+    "folder-archived",
+    Type.Object({
+      jobId: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      path: Type.String({ pattern: "^/" }),
+      tape: Type.String({ minLength: 1 }),
+      fileCount: Type.Integer({ minimum: 0 }),
+      verifiedAt: TimestampSchema,
+    }),
+    Type.Object({ folder: CatalogFolderSchema }),
+  ),
+  /** An archived folder's files in tape order (partition, start block; empty files last), paged. */
+  "folder-files": operation(
+    "folder-files",
+    Type.Object({
+      path: Type.String({ pattern: "^/" }),
+      offset: Type.Optional(Type.Integer({ minimum: 0 })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_FILES_PER_REQUEST })),
+    }),
+    Type.Object({ files: Type.Array(CatalogFileSchema), total: Type.Integer({ minimum: 0 }) }),
+  ),
+  /** A tape and the folders the catalog has archived on it (for the mount's consistency check and `verify TAPE`). */
+  "tape-contents": operation(
+    "tape-contents",
+    Type.Object({ barcode: Type.String({ minLength: 1 }) }),
+    Type.Object({
+      tape: Type.Union([CatalogTapeSchema, Type.Null()]),
+      folders: Type.Array(CatalogFolderSchema),
+    }),
+  ),
+  /**
+   * What the ltfs service learnt about a tape: formatted (state blank → formatted, with its volume
+   * serial), LTFS's used and total space, or full. Fields left out stay as they are.
+   */
+  "tape-update": operation(
+    "tape-update",
+    Type.Object({
+      barcode: Type.String({ minLength: 1 }),
+      jobId: Type.Optional(JobIdSchema),
+      state: Type.Optional(
+        Type.Union([Type.Literal("formatted"), Type.Literal("full"), Type.Literal("blank")]),
+      ),
+      volumeSerial: Type.Optional(Type.String({ minLength: 1 })),
+      usedKiB: Type.Optional(Type.Integer({ minimum: 0 })),
+      capacityKiB: Type.Optional(Type.Integer({ minimum: 0 })),
+    }),
+    Type.Object({ tape: CatalogTapeSchema }),
+  ),
+  /**
+   * A fixity check (`verify`) of an archived folder: `ok` sets its verifiedAt, a failure clears it
+   * (so `deleteable` no longer offers the original) and records the problems. Publishes
+   * `folder.verified` or `folder.verify-failed`.
+   */
+  "folder-verified": operation(
+    "folder-verified",
+    Type.Object({
+      jobId: JobIdSchema,
+      path: Type.String({ pattern: "^/" }),
+      ok: Type.Boolean(),
+      at: TimestampSchema,
+      /** What was wrong, one line each (at most a few hundred), when not ok. */
+      problems: Type.Optional(Type.Array(Type.String())),
+    }),
+    Type.Object({ folder: CatalogFolderSchema }),
+  ),
 } as const;
 
 export type CatalogOperation = keyof typeof CATALOG_REQUESTS;
@@ -317,6 +473,10 @@ export const JobAbortRequested = defineMessage(
 export const FOLDER_EVENTS = {
   prepared: "folder.prepared",
   failed: "folder.failed",
+  archiving: "folder.archiving",
+  archived: "folder.archived",
+  verified: "folder.verified",
+  verifyFailed: "folder.verify-failed",
 } as const;
 
 /** A prepare job measured its folder (and packed it when `compressed`). */
@@ -340,6 +500,60 @@ export const FolderFailed = defineMessage(
     jobId: JobIdSchema,
     path: Type.String(),
     error: ErrorInfoSchema,
+    at: TimestampSchema,
+  }),
+);
+
+/**
+ * A running archive job began writing a folder to tape under `targetName` (again, for a later
+ * attempt): the folder is archiving and its file list starts empty.
+ */
+export const FolderArchiving = defineMessage(
+  FOLDER_EVENTS.archiving,
+  Type.Object({
+    jobId: JobIdSchema,
+    attempt: Type.Integer({ minimum: 1 }),
+    path: Type.String(),
+    tape: Type.String(),
+    targetName: Type.String(),
+    at: TimestampSchema,
+  }),
+);
+
+/** A folder was written, read back and checked: it is archived on `tape` with `fileCount` files. */
+export const FolderArchived = defineMessage(
+  FOLDER_EVENTS.archived,
+  Type.Object({
+    jobId: JobIdSchema,
+    attempt: Type.Integer({ minimum: 1 }),
+    path: Type.String(),
+    tape: Type.String(),
+    targetName: Type.String(),
+    fileCount: Type.Integer({ minimum: 0 }),
+    verifiedAt: TimestampSchema,
+    at: TimestampSchema,
+  }),
+);
+
+/** A fixity check of an archived folder passed at `at`. */
+export const FolderVerified = defineMessage(
+  FOLDER_EVENTS.verified,
+  Type.Object({
+    jobId: JobIdSchema,
+    path: Type.String(),
+    tape: Type.String(),
+    at: TimestampSchema,
+  }),
+);
+
+/** A fixity check of an archived folder failed at `at`: what was wrong, one line each. */
+export const FolderVerifyFailed = defineMessage(
+  FOLDER_EVENTS.verifyFailed,
+  Type.Object({
+    jobId: JobIdSchema,
+    path: Type.String(),
+    tape: Type.String(),
+    problems: Type.Array(Type.String()),
     at: TimestampSchema,
   }),
 );

@@ -188,6 +188,19 @@ const AbortReplySchema = Type.Object({
   stopRequested: Type.Array(JobIdSchema),
 });
 
+const ClearDriveRequestSchema = Type.Object({
+  /** The drive's element number, as `pytarchive tapes` and the job's error name it. */
+  drive: Type.Integer({ minimum: 0 }),
+});
+
+const ClearDriveReplySchema = Type.Object({
+  drive: Type.Integer({ minimum: 0 }),
+  wasBlocked: Type.Boolean(),
+  /** Why it was blocked, when it was. */
+  reason: NullableString,
+  message: Type.String(),
+});
+
 function command<Q extends TSchema, R extends TSchema>(verb: string, request: Q, reply: R) {
   return {
     request: defineMessage(`${verb} request`, request),
@@ -219,6 +232,7 @@ export const COMMANDS = {
   tapes: command("tapes", EmptyRequestSchema, TapesReplySchema),
   requeue: command("requeue", RequeueRequestSchema, RequeueReplySchema),
   abort: command("abort", AbortRequestSchema, AbortReplySchema),
+  "clear-drive": command("clear-drive", ClearDriveRequestSchema, ClearDriveReplySchema),
 } as const;
 
 export type CommandVerb = keyof typeof COMMANDS;

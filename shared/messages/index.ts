@@ -31,6 +31,13 @@ export {
   WorkItem,
 } from "./job-messages.ts";
 export { type MessageProblem, MessageSchemaError } from "./message-schema-error.ts";
+export {
+  ChatRequest,
+  MailRequest,
+  NOTIFY_CHANNELS,
+  type NotifyChannel,
+  notifySubject,
+} from "./notifications.ts";
 export { isSubjectToken, libraryIdOrThrow, subjectTokenOrThrow } from "./subject-token.ts";
 export {
   kvBucketNames,

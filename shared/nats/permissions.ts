@@ -1,3 +1,4 @@
+import { changerSubjects } from "../messages/changer-moves.ts";
 import { kvBucketNames, streamNames, subjects } from "../messages/index.ts";
 import {
   JS_API_INFO,
@@ -65,7 +66,9 @@ const WORKERS: readonly NatsServiceUser[] = NATS_SERVICE_USERS.filter(
  * Whose work queue (`pyt.<lib>.work.<target>.>`) each service may publish to. The gateway turns
  * commands into work for the scheduler; the scheduler hands each step to the service that does
  * it; every other service hands results back to the scheduler, records facts with the catalog
- * and asks the notifier for a mail. Tape moves are not work: see {@link MOVE_PUBLISHERS}.
+ * and asks the notifier for a mail. The notifier queues its own mails about failed jobs (the
+ * queue retries them and de-duplicates repeated events). Tape moves are not work: see
+ * {@link MOVE_PUBLISHERS}.
  */
 export const WORK_HANDOFFS: Readonly<Record<NatsServiceUser, readonly NatsServiceUser[]>> = {
   gateway: ["scheduler", "catalog"],
@@ -77,7 +80,7 @@ export const WORK_HANDOFFS: Readonly<Record<NatsServiceUser, readonly NatsServic
   export: ["scheduler", "catalog", "notifier"],
   inventory: ["scheduler", "catalog", "notifier"],
   catalog: ["scheduler", "notifier"],
-  notifier: ["scheduler", "catalog"],
+  notifier: ["scheduler", "catalog", "notifier"],
 };
 
 /** One line per user for nats-server.conf and the docs: what the user is for. */
@@ -149,6 +152,8 @@ export function userPermissions(libraryId: string, user: NatsUser): SubjectPermi
   }
   if (LEASE_HOLDERS.includes(user)) publish.push(...kvBucketSubjects(leases));
   if (CHANGER_STATUS_READERS.includes(user)) publish.push(s.changerStatus);
+  // Only the gateway (for the operator's `pytarchive clear-drive`) may lift a drive's block.
+  if (user === COMMAND_RESPONDER) publish.push(changerSubjects(libraryId).clearDrive);
   const answered: Partial<Record<NatsServiceUser, string>> = {
     [COMMAND_RESPONDER]: s.allCommands,
     [CATALOG_RESPONDER]: s.allCatalog,
@@ -157,6 +162,7 @@ export function userPermissions(libraryId: string, user: NatsUser): SubjectPermi
   const answers = answered[user] ?? null;
   // Responders may run as @nats-io/services micro-services, which answer $SRV discovery.
   if (answers !== null) subscribe.push(answers, "$SRV.>");
+  if (user === MOVE_CONSUMER) subscribe.push(changerSubjects(libraryId).clearDrive);
   return {
     publish: [...new Set(publish)],
     subscribe,

@@ -118,6 +118,13 @@ export interface JobsTable {
   attempts: Generated<number>;
   /** A running job was asked to stop; its worker cleans up and marks it aborted. */
   abortRequested: Generated<boolean>;
+  /** The drive (element number) a tape job was started on; kept after the job ends, as history. */
+  drive: number | null;
+  /**
+   * The error (`{ code, message, hint? }`) a running tape job ends with once its drive is
+   * released; cleared when the job starts again or is requeued.
+   */
+  pendingError: ColumnType<JsonObject | null, string | null, string | null>;
   createdAt: DefaultedTimestamp;
   startedAt: Date | null;
   finishedAt: Date | null;

@@ -71,13 +71,18 @@ export async function insertFiles(
 /**
  * A folder's files in the order they lie on tape, for a restore that never seeks backwards:
  * by partition (the index partition `a` first), then start block; files without a block (empty
- * ones) last; ties by path.
+ * ones) last; ties by path. With `offset` and `limit`, one page of that order (the index
+ * `files_tape_order_paged` is this order, so a page does not sort the whole folder).
+ *
+ * @example
+ * const second = await listFilesInTapeOrder(db, folderId, { offset: 2000, limit: 2000 });
  */
 export async function listFilesInTapeOrder(
   db: Kysely<CatalogSchema>,
   folderId: number,
+  page: { offset?: number; limit?: number } = {},
 ): Promise<FileRow[]> {
-  const rows = await db
+  let query = db
     .selectFrom("files")
     .select([
       "id",
@@ -96,9 +101,50 @@ export async function listFilesInTapeOrder(
     .orderBy("partition", (order) => order.nullsLast())
     .orderBy("startBlock", (order) => order.nullsLast())
     // Byte order, the same on every server whatever its default collation.
-    .orderBy(sql`relative_path collate "C"`)
-    .execute();
+    .orderBy(sql`relative_path collate "C"`);
+  if (page.limit !== undefined) query = query.limit(page.limit);
+  if (page.offset !== undefined && page.offset > 0) query = query.offset(page.offset);
+  const rows = await query.execute();
   return rows.map((row) => ({ ...row, mtimeNs: BigInt(row.mtimeNs) }));
+}
+
+/** Number of files recorded for a folder. */
+export async function countFiles(db: Kysely<CatalogSchema>, folderId: number): Promise<number> {
+  const row = await db
+    .selectFrom("files")
+    .select(sql<number>`count(*)`.as("files"))
+    .where("folderId", "=", folderId)
+    .executeTakeFirstOrThrow();
+  return Number(row.files);
+}
+
+/**
+ * Files of a folder recorded without a checksum (they cannot be restored or verified safely):
+ * how many, and the first by path, to name in an error.
+ */
+export async function findFilesWithoutChecksum(
+  db: Kysely<CatalogSchema>,
+  folderId: number,
+): Promise<{ count: number; firstPath: string | null }> {
+  const row = await db
+    .selectFrom("files")
+    .select([
+      sql<number>`count(*)`.as("count"),
+      sql<string | null>`min(relative_path collate "C")`.as("firstPath"),
+    ])
+    .where("folderId", "=", folderId)
+    .where("checksum", "is", null)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count), firstPath: row.firstPath };
+}
+
+/** Forgets every file recorded for a folder (an unfinished earlier write); returns how many. */
+export async function deleteFolderFiles(
+  db: Kysely<CatalogSchema>,
+  folderId: number,
+): Promise<number> {
+  const result = await db.deleteFrom("files").where("folderId", "=", folderId).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /** Number of files and their total size recorded for a folder. */

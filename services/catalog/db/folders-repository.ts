@@ -212,6 +212,25 @@ export async function recordFolderVerified(
   return folder;
 }
 
+/**
+ * Sets (a check passed) or clears (it failed) when an archived folder was last verified. Null,
+ * with nothing changed, when the folder is not archived.
+ */
+export async function setArchivedFolderVerifiedAt(
+  db: Kysely<CatalogSchema>,
+  folderId: number,
+  verifiedAt: Date | null,
+): Promise<FolderRow | null> {
+  const folder = await db
+    .updateTable("folders")
+    .set({ verifiedAt, updatedAt: currentTime() })
+    .where("id", "=", folderId)
+    .where("state", "=", "archived")
+    .returningAll()
+    .executeTakeFirst();
+  return folder ?? null;
+}
+
 export async function getFolder(db: Kysely<CatalogSchema>, id: number): Promise<FolderRow | null> {
   return (
     (await db.selectFrom("folders").selectAll().where("id", "=", id).executeTakeFirst()) ?? null
@@ -226,6 +245,39 @@ export async function findFolderByPath(
   return (
     (await db.selectFrom("folders").selectAll().where("path", "=", path).executeTakeFirst()) ?? null
   );
+}
+
+/**
+ * The folder at `path`, locked until the transaction ends (so its state and files cannot change
+ * meanwhile), or null. Call inside a transaction.
+ */
+export async function lockFolderByPath(
+  db: Kysely<CatalogSchema>,
+  path: string,
+): Promise<FolderRow | null> {
+  return (
+    (await db
+      .selectFrom("folders")
+      .selectAll()
+      .where("path", "=", path)
+      .forUpdate()
+      .executeTakeFirst()) ?? null
+  );
+}
+
+/** The folders archived on one tape, by name on tape (byte order). */
+export function listArchivedFoldersOnTape(
+  db: Kysely<CatalogSchema>,
+  barcode: string,
+): Promise<FolderRow[]> {
+  return db
+    .selectFrom("folders")
+    .selectAll()
+    .where("state", "=", "archived")
+    .where("tapeBarcode", "=", barcode)
+    .orderBy(sql`target_name collate "C"`)
+    .orderBy(sql`path collate "C"`)
+    .execute();
 }
 
 /** Archived folders, by tape then name on tape. */

@@ -108,6 +108,7 @@ export async function claimNextJob(
       startedAt: currentTime(),
       updatedAt: currentTime(),
       progress: null,
+      pendingError: null,
       attempts: eb("attempts", "+", 1),
     }))
     .where("state", "=", "queued")
@@ -133,8 +134,66 @@ export function markJobRunning(db: Kysely<CatalogSchema>, id: string): Promise<J
     state: "running",
     startedAt: currentTime(),
     progress: null,
+    pendingError: null,
     attempts: eb("attempts", "+", 1),
   }));
+}
+
+/**
+ * queued → running for the job `id` on `drive` (null for a job that needs none), counting an
+ * attempt; a pending error of an earlier run is cleared. One conditional UPDATE, so of two
+ * schedulers starting the same job only one gets it: null when the job is not (or no longer)
+ * queued, or unknown.
+ *
+ * @example
+ * const job = await startJobById(db, "3fa2b1c0", { drive: 1 }); // null if someone else started it
+ */
+export async function startJobById(
+  db: Kysely<CatalogSchema>,
+  id: string,
+  options: { drive: number | null },
+): Promise<JobRow | null> {
+  const job = await db
+    .updateTable("jobs")
+    .set((eb) => ({
+      state: "running",
+      startedAt: currentTime(),
+      updatedAt: currentTime(),
+      progress: null,
+      pendingError: null,
+      drive: options.drive,
+      attempts: eb("attempts", "+", 1),
+    }))
+    .where("id", "=", id)
+    .where("state", "=", "queued")
+    .returningAll()
+    .executeTakeFirst();
+  return job ?? null;
+}
+
+/**
+ * Keeps (or, with null, forgets) the error a running job will end with once its drive is
+ * released; `progress`, when given, becomes its progress text. Null (nothing changed) when the
+ * job is not running.
+ */
+export async function setPendingError(
+  db: Kysely<CatalogSchema>,
+  id: string,
+  pendingError: JsonObject | null,
+  options: { progress?: string } = {},
+): Promise<JobRow | null> {
+  const job = await db
+    .updateTable("jobs")
+    .set({
+      pendingError: pendingError === null ? null : jsonb(pendingError),
+      ...(options.progress === undefined ? {} : { progress: options.progress }),
+      updatedAt: currentTime(),
+    })
+    .where("id", "=", id)
+    .where("state", "=", "running")
+    .returningAll()
+    .executeTakeFirst();
+  return job ?? null;
 }
 
 /** running → done. */
@@ -186,8 +245,9 @@ export async function setJobProgress(
 }
 
 /**
- * failed → queued, for the listed ids or every failed job. The error, progress and times of the
- * failed run are cleared; the job keeps its priority and age, so it returns to its old place.
+ * failed → queued, for the listed ids or every failed job. The error, pending error, progress and
+ * times of the failed run are cleared (its drive stays, as history until the next start); the
+ * job keeps its priority and age, so it returns to its old place.
  * With ids: all must exist and have failed, or nothing changes (JOB_NOT_FOUND / JOB_STATE_CONFLICT).
  */
 export async function requeueJobs(
@@ -216,6 +276,7 @@ export async function requeueJobs(
       .set({
         state: "queued",
         error: null,
+        pendingError: null,
         progress: null,
         startedAt: null,
         finishedAt: null,

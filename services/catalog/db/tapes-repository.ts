@@ -69,6 +69,42 @@ export async function upsertTape(db: Kysely<CatalogSchema>, tape: TapeUpdate): P
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * Changes the fields given of a known tape (absent fields keep their value); null, with nothing
+ * written, when the tape is unknown. Unlike upsertTape it never adds a tape.
+ */
+export async function updateTape(
+  db: Kysely<CatalogSchema>,
+  tape: TapeUpdate,
+): Promise<TapeRow | null> {
+  const { barcode, ...fields } = tape;
+  const given = Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined),
+  ) as Omit<TapeUpdate, "barcode">;
+  const updated = await db
+    .updateTable("tapes")
+    .set({ ...given, updatedAt: currentTime() })
+    .where("barcode", "=", barcode)
+    .returningAll()
+    .executeTakeFirst();
+  return updated ?? null;
+}
+
+/** The tape, locked until the transaction ends, or null. Call inside a transaction. */
+export async function lockTape(
+  db: Kysely<CatalogSchema>,
+  barcode: string,
+): Promise<TapeRow | null> {
+  return (
+    (await db
+      .selectFrom("tapes")
+      .selectAll()
+      .where("barcode", "=", barcode)
+      .forUpdate()
+      .executeTakeFirst()) ?? null
+  );
+}
+
 export async function getTape(db: Kysely<CatalogSchema>, barcode: string): Promise<TapeRow | null> {
   return (
     (await db.selectFrom("tapes").selectAll().where("barcode", "=", barcode).executeTakeFirst()) ??

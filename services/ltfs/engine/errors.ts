@@ -1,4 +1,8 @@
 import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { MANIFEST_ERROR_CODES } from "../../../shared/manifest/index.ts";
+
+// The manifest's errors live with its format in shared/manifest; re-exported for the engine.
+export { ManifestInvalidError, ManifestUnreadableError } from "../../../shared/manifest/index.ts";
 
 /** Stable codes of the copy, manifest and restore engines; scripts and tests match on them. */
 export const ENGINE_ERROR_CODES = {
@@ -9,8 +13,8 @@ export const ENGINE_ERROR_CODES = {
   tapeWriteFailed: "ARCHIVE_TAPE_WRITE_FAILED",
   archiveAborted: "ARCHIVE_ABORTED",
   invalidExclude: "ARCHIVE_INVALID_EXCLUDE",
-  manifestInvalid: "MANIFEST_INVALID",
-  manifestUnreadable: "MANIFEST_UNREADABLE",
+  manifestInvalid: MANIFEST_ERROR_CODES.manifestInvalid,
+  manifestUnreadable: MANIFEST_ERROR_CODES.manifestUnreadable,
   restoreTargetNotEmpty: "RESTORE_TARGET_NOT_EMPTY",
   restoreTargetInvalid: "RESTORE_TARGET_INVALID",
   restoreSubfolderInvalid: "RESTORE_SUBFOLDER_INVALID",
@@ -168,33 +172,6 @@ export class ArchiveAbortedError extends PytarchiveError {
     );
     this.name = "ArchiveAbortedError";
     this.partial = partial;
-  }
-}
-
-/** A manifest file exists but does not hold what a pytarchive manifest holds. */
-export class ManifestInvalidError extends PytarchiveError {
-  readonly path: string;
-
-  constructor(path: string, problem: string) {
-    super(ENGINE_ERROR_CODES.manifestInvalid, `${path} is not a valid manifest: ${problem}.`, {
-      hint: "The manifest may be damaged or written by another tool. The files on the tape can still be read with any LTFS host; rebuild the catalog entry from the catalog or by hand.",
-    });
-    this.name = "ManifestInvalidError";
-    this.path = path;
-  }
-}
-
-/** The manifest file could not be read at all. */
-export class ManifestUnreadableError extends PytarchiveError {
-  readonly path: string;
-
-  constructor(path: string, cause: unknown) {
-    super(ENGINE_ERROR_CODES.manifestUnreadable, `Cannot read ${path}: ${reason(cause)}.`, {
-      hint: "Check that the tape is mounted and that the folder was archived completely: a folder without its manifest was not finished.",
-      cause,
-    });
-    this.name = "ManifestUnreadableError";
-    this.path = path;
   }
 }
 

@@ -1,13 +1,19 @@
 import type { BigIntStats } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import type { EntryType, SkippedEntry, SkipReason } from "../../../shared/manifest/index.ts";
 import { ArchiveSourceMissingError, ArchiveSourceUnreadableError } from "./errors.ts";
 import type { ExcludeFilter } from "./exclude-filter.ts";
 import { lstatPath, readLink } from "./fd-io.ts";
 
-export const ENTRY_TYPES = ["file", "directory", "symlink"] as const;
-/** What the copy carries over: regular files, folders and symbolic links (as links). */
-export type EntryType = (typeof ENTRY_TYPES)[number];
+// The entry kinds belong to the manifest format (shared/manifest); re-exported for the engine.
+export {
+  ENTRY_TYPES,
+  type EntryType,
+  SKIP_REASONS,
+  type SkippedEntry,
+  type SkipReason,
+} from "../../../shared/manifest/index.ts";
 
 /** One file, folder or link found below the archived folder. */
 export interface ScannedEntry {
@@ -24,16 +30,6 @@ export interface ScannedEntry {
   readonly gid: number;
   /** What a symbolic link points to, unresolved; null for other entries. */
   readonly linkTarget: string | null;
-}
-
-export const SKIP_REASONS = ["fifo", "socket", "device", "name-not-utf8"] as const;
-/** Why an entry is not copied: LTFS stores no special files and only UTF-8 names. */
-export type SkipReason = (typeof SKIP_REASONS)[number];
-
-export interface SkippedEntry {
-  /** Relative path; for a name that is not UTF-8, its bytes shown with replacement characters. */
-  readonly path: string;
-  readonly reason: SkipReason;
 }
 
 /** The archived folder as the pre-scan saw it, in copy order. */

@@ -3,12 +3,13 @@ import { describe, expect, it } from "vitest";
 import {
   appendEvent,
   type CatalogSchema,
-  claimNextJob,
   createJob,
   getArchivedKiB,
   insertFiles,
   listFilesInTapeOrder,
   setFolderState,
+  setPendingError,
+  startJobById,
   startPreparingFolder,
   summariseFiles,
   upsertTape,
@@ -80,7 +81,8 @@ async function seed(db: Kysely<CatalogSchema>): Promise<{ folderId: number }> {
     kind: "archive",
     args: { folder: "/data/projects/alpha", count: 3 },
   });
-  await claimNextJob(db);
+  await startJobById(db, job.id, { drive: 256 });
+  await setPendingError(db, job.id, { code: "LTFS_WRITE_FAILED", message: "no space" });
   await appendEvent(db, {
     jobId: job.id,
     kind: "FolderArchived",
@@ -144,6 +146,8 @@ const EXPECTED_TYPES: Record<keyof CatalogSchema, Record<string, JsType>> = {
     error: "null",
     attempts: "number",
     abortRequested: "boolean",
+    drive: "number",
+    pendingError: "object",
     createdAt: "Date",
     startedAt: "Date",
     finishedAt: "null",

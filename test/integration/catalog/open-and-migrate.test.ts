@@ -35,7 +35,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
     const database = await factory.open({ migrated: false });
     try {
       expect(await tableNames(database.db)).toEqual([]);
-      expect(await migrateCatalog(database.db)).toEqual(["0001_initial"]);
+      expect(await migrateCatalog(database.db)).toEqual(["0001_initial", "0002_tape_jobs"]);
       expect(await tableNames(database.db)).toEqual([
         "events",
         "files",
@@ -48,7 +48,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
       const job = await createJob(database.db, { kind: "inventory", args: {} });
       expect(await migrateCatalog(database.db)).toEqual([]);
       expect(await getJob(database.db, job.id)).toEqual(job);
-      expect(CATALOG_MIGRATION_NAMES).toEqual(["0001_initial"]);
+      expect(CATALOG_MIGRATION_NAMES).toEqual(["0001_initial", "0002_tape_jobs"]);
     } finally {
       await database.close();
     }

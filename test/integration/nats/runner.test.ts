@@ -222,7 +222,7 @@ describe("services/runner/main.ts", () => {
     const main = runMain(["--only", "echo,nope"], uniqueLibraryId());
     expect(await main.exited).toBe(1);
     expect(main.stderr()).toBe(
-      "error [UNKNOWN_SERVICE]: Unknown service: nope.\nKnown services: echo, catalog, changer, compression, scheduler, gateway.\n",
+      "error [UNKNOWN_SERVICE]: Unknown service: nope.\nKnown services: echo, catalog, changer, compression, inventory, ltfs, notifier, verification, export, scheduler, gateway.\n",
     );
   });
 });

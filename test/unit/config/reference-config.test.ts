@@ -61,6 +61,20 @@ describe("the original README's pytarchive.conf", () => {
       http: { port: 8631, host: "127.0.0.1" },
       compression: { program: "zstd", threads: 0, concurrency: 1 },
       paths: { mountTable: "/proc/mounts", stateDir: "/var/lib/pytarchive" },
+      smtp: {
+        host: null,
+        port: 25,
+        secure: false,
+        starttls: false,
+        user: null,
+        password: null,
+        from: null,
+        admins: [],
+        subjectPrefix: "pytarchive",
+        loggingConf: "/etc/pytarchive/logging.conf",
+      },
+      chat: { webhookUrl: null, username: "pytarchive" },
+      inventory: { schedule: null, probeTimeoutSeconds: 10 },
     });
   });
 

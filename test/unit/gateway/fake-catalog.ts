@@ -18,6 +18,8 @@ export function catalogJob(
     error: null,
     attempts: 0,
     abortRequested: false,
+    drive: null,
+    pendingError: null,
     createdAt: "2026-11-26T10:00:00.000Z",
     startedAt: null,
     finishedAt: null,

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely/migration";
 import { initialSchema } from "./0001-initial.ts";
+import { tapeJobsSchema } from "./0002-tape-jobs.ts";
 
 /**
  * Every catalog migration, by name. Kysely runs them in name order. Listed here (not found by
@@ -8,4 +9,5 @@ import { initialSchema } from "./0001-initial.ts";
  */
 export const CATALOG_MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_initial": initialSchema,
+  "0002_tape_jobs": tapeJobsSchema,
 };

@@ -1,6 +1,11 @@
-import type { Logger } from "../../shared/logging/index.ts";
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
-import type { StepProgress } from "./prepare-folder.ts";
+import type { Logger } from "../logging/index.ts";
+import type { CatalogJob } from "../messages/catalog-requests.ts";
+
+/** How far a step is, for the job's progress in `pytarchive queue`. */
+export interface StepProgress {
+  readonly percent?: number;
+  readonly text: string;
+}
 
 export interface ProgressReporter {
   /** The step's latest progress; sent at once when the last report is old enough. */

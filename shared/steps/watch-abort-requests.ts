@@ -1,9 +1,9 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { Type } from "@sinclair/typebox";
-import type { Logger } from "../../shared/logging/index.ts";
-import { JOB_ABORT_REQUESTED } from "../../shared/messages/catalog-requests.ts";
-import { defineMessage, streamNames, subjects } from "../../shared/messages/index.ts";
-import { type RunningWorkConsumer, runWorkConsumer } from "../../shared/nats/index.ts";
+import type { Logger } from "../logging/index.ts";
+import { JOB_ABORT_REQUESTED } from "../messages/catalog-requests.ts";
+import { defineMessage, streamNames, subjects } from "../messages/index.ts";
+import { type RunningWorkConsumer, runWorkConsumer } from "../nats/index.ts";
 import type { RunningSteps } from "./running-steps.ts";
 
 const AnyEvent = defineMessage("event", Type.Object({ jobId: Type.Optional(Type.String()) }));
@@ -17,6 +17,8 @@ const AnyEvent = defineMessage("event", Type.Object({ jobId: Type.Optional(Type.
 export function watchAbortRequests(options: {
   js: JetStreamClient;
   libraryId: string;
+  /** The service: names the durable consumer on the events stream. */
+  service: string;
   steps: RunningSteps;
   log: Logger;
   signal: AbortSignal;
@@ -26,10 +28,10 @@ export function watchAbortRequests(options: {
   return runWorkConsumer({
     js: options.js,
     stream: streamNames(options.libraryId).events,
-    durable: "compression",
+    durable: options.service,
     filterSubject: s.allEvents,
     message: AnyEvent,
-    deadLetterSubject: s.deadLetter("compression"),
+    deadLetterSubject: s.deadLetter(options.service),
     maxAckPending: 64,
     log: options.log,
     signal: options.signal,

@@ -1,0 +1,30 @@
+import type { Kysely } from "kysely";
+import type { CatalogFolder, CatalogTape } from "../../shared/messages/catalog-requests.ts";
+import {
+  type CatalogSchema,
+  getTape,
+  inTransaction,
+  listArchivedFoldersOnTape,
+} from "./db/index.ts";
+import { folderToWire, tapeToWire } from "./to-wire.ts";
+
+/**
+ * A tape (null when the catalog does not know it) and the folders archived on it, by name on
+ * tape: what a mount's consistency check and `verify TAPE` compare with the tape itself.
+ */
+export async function getTapeContents(
+  db: Kysely<CatalogSchema>,
+  barcode: string,
+  tapeMaxSizeKiB: number,
+): Promise<{ tape: CatalogTape | null; folders: CatalogFolder[] }> {
+  return inTransaction(db, async (trx) => {
+    const tape = await getTape(trx, barcode);
+    if (tape === null) return { tape: null, folders: [] };
+    const folders = await listArchivedFoldersOnTape(trx, barcode);
+    const usedKiB = folders.reduce((sum, folder) => sum + (folder.sizeKib ?? 0), 0);
+    return {
+      tape: tapeToWire(tape, usedKiB, tapeMaxSizeKiB),
+      folders: folders.map(folderToWire),
+    };
+  });
+}

@@ -1,0 +1,50 @@
+import { clockUtc, describeSeconds, longUtc } from "./describe-time.ts";
+
+/** What the requester of `pytarchive explore` needs to reach the tape. */
+export interface ExploreMailFacts {
+  readonly jobId: string;
+  readonly tape: string;
+  /** `[SMTP] subject_prefix`. */
+  readonly subjectPrefix: string;
+  /** This host, as NFS clients reach it. */
+  readonly host: string;
+  readonly mountPoint: string;
+  /** `[Export] to`. */
+  readonly client: string;
+  readonly exportedAt: Date;
+  readonly withdrawnAt: Date;
+}
+
+/**
+ * The mail telling the requester where the tape is exported and until when (UTC, as ISO text
+ * and for people), with the mount command to paste.
+ *
+ * @example
+ * exploreMail({ jobId: "3fa2b1c0", tape: "AAK788L9", host: "archive", mountPoint: "/mnt/ltfs0", … }).subject
+ * // "pytarchive: tape AAK788L9 is exported at archive:/mnt/ltfs0 until 14:05 UTC"
+ */
+export function exploreMail(facts: ExploreMailFacts): { subject: string; text: string } {
+  const address = `${facts.host}:${facts.mountPoint}`;
+  const seconds = (facts.withdrawnAt.getTime() - facts.exportedAt.getTime()) / 1000;
+  const subject = `${facts.subjectPrefix}: tape ${facts.tape} is exported at ${address} until ${clockUtc(facts.withdrawnAt, facts.exportedAt)}`;
+  const text = [
+    `Tape ${facts.tape} is mounted read-only and exported over NFS, as you asked (job ${facts.jobId}).`,
+    "",
+    `Export:     ${address}`,
+    `Allowed:    ${facts.client}`,
+    `Tape:       ${facts.tape}`,
+    `Exported:   ${longUtc(facts.exportedAt)} (${facts.exportedAt.toISOString()})`,
+    `Withdrawn:  ${longUtc(facts.withdrawnAt)} (${facts.withdrawnAt.toISOString()}), ${describeSeconds(seconds)} after it was exported`,
+    "",
+    `Mount it on a machine of ${facts.client}, for example:`,
+    "",
+    "    sudo mkdir -p /mnt/tape",
+    `    sudo mount -t nfs -o ro ${address} /mnt/tape`,
+    "",
+    "Copy what you need before the export is withdrawn, then unmount it (sudo umount /mnt/tape):",
+    "afterwards the mount no longer answers, and the tape goes back to its slot.",
+    `An administrator can withdraw it earlier with: pytarchive abort ${facts.jobId}`,
+    "",
+  ].join("\n");
+  return { subject, text };
+}

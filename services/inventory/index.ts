@@ -1,0 +1,69 @@
+import { hostname } from "node:os";
+import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { ServiceDefinition } from "../../shared/nats/index.ts";
+import { startStepWorker } from "../../shared/steps/step-worker.ts";
+import { REPORT_STEP, reportStep } from "./report-step.ts";
+import { scheduleInventory } from "./schedule.ts";
+
+export { REPORT_STEP, reportStep } from "./report-step.ts";
+
+export interface InventoryServiceOptions {
+  /** Names this instance in step results. Default `inventory@<host>:<pid>`. */
+  readonly worker?: string;
+  readonly ackWaitMs?: number;
+}
+
+/**
+ * The inventory service: does the `report` step of inventory jobs (README.md) — size and age
+ * of every subfolder of the source folders, mailed and posted to chat through the notifier —
+ * and queues an inventory job at the times `[Inventory] schedule` names.
+ */
+export function createInventoryService(options: InventoryServiceOptions = {}): ServiceDefinition {
+  return {
+    name: "inventory",
+    async start({ config, nc, js, log, signal }) {
+      const libraryId = config.nats.libraryId;
+      const catalog = createCatalogClient(nc, libraryId);
+      const worker = await startStepWorker({
+        service: "inventory",
+        steps: { [REPORT_STEP]: reportStep({ js, config }) },
+        nc,
+        js,
+        libraryId,
+        log,
+        signal,
+        catalog,
+        concurrency: 1,
+        worker: options.worker ?? `inventory@${hostname()}:${process.pid}`,
+        ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+      });
+      const stopSchedule =
+        config.inventory.schedule === null
+          ? () => {}
+          : scheduleInventory({
+              expression: config.inventory.schedule,
+              folders: config.general.sourceFolders,
+              catalog,
+              log,
+            });
+      return {
+        async health() {
+          return {
+            ok: true,
+            detail:
+              config.inventory.schedule === null
+                ? "on request"
+                : `on request and at "${config.inventory.schedule}"`,
+          };
+        },
+        async stop() {
+          stopSchedule();
+          await worker.stop();
+        },
+      };
+    },
+  };
+}
+
+/** The inventory service as the runner starts it. */
+export const inventoryService: ServiceDefinition = createInventoryService();

@@ -1,0 +1,165 @@
+import { hostname } from "node:os";
+import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import type { LtfsDrive } from "../../shared/hardware/ltfs/index.ts";
+import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { ServiceDefinition } from "../../shared/nats/index.ts";
+import type { StepDefinition } from "../../shared/steps/step-handler.ts";
+import { startStepWorker } from "../../shared/steps/step-worker.ts";
+import { driveOfJob } from "../../shared/steps/tape-job.ts";
+import { CYCLE_STEP, cycleStep } from "./cycle-step.ts";
+import { createDriveLocks, type DriveLocks } from "./drive-locks.ts";
+import { MOUNT_STEP, mountStep } from "./mount-step.ts";
+import { reportDriveMounts } from "./reconcile-drives.ts";
+import { REMOUNT_STEP, remountStep } from "./remount-step.ts";
+import { RESTORE_STEP, restoreStep } from "./restore-step.ts";
+import type { LtfsStepDependencies } from "./step-dependencies.ts";
+import { ltfsDriveFor } from "./tape-drives.ts";
+import { UNMOUNT_STEP, unmountStep } from "./unmount-step.ts";
+import { WRITE_STEP, writeStep } from "./write-step.ts";
+
+export { CYCLE_STEP, cycleStep } from "./cycle-step.ts";
+export { createDriveLocks, type DriveLocks } from "./drive-locks.ts";
+export { INCOMPLETE_FOLDER } from "./incomplete-copies.ts";
+export { LTFS_SERVICE_ERROR_CODES } from "./ltfs-service-errors.ts";
+export { MOUNT_STEP, mountStep } from "./mount-step.ts";
+export { REMOUNT_STEP, remountStep } from "./remount-step.ts";
+export { RESTORE_STEP, restoreStep } from "./restore-step.ts";
+export type { LtfsStepDependencies } from "./step-dependencies.ts";
+export { UNMOUNT_STEP, unmountStep } from "./unmount-step.ts";
+export { WRITE_STEP, writeStep } from "./write-step.ts";
+
+export interface LtfsServiceOptions {
+  /** JetStream ack wait of a step (the consumer calls working() meanwhile). Default 30 s. */
+  readonly ackWaitMs?: number;
+  /** Deliveries of one step before it is failed as interrupted. Default 3. */
+  readonly maxRuns?: number;
+  /** At most one progress report this often. Default 2 s. */
+  readonly progressIntervalMs?: number;
+  /** The last progress is reported again this often without news. Default 15 s. */
+  readonly heartbeatMs?: number;
+  /** How long an unmount waits for the ltfs process to exit. Default 30 minutes. */
+  readonly exitTimeoutMs?: number;
+  /** Names this instance in step results. Default `ltfs@<host>:<pid>`. */
+  readonly worker?: string;
+}
+
+/**
+ * The ltfs service: does the LTFS steps of tape jobs — `mount`, `write`, `remount`, `restore`,
+ * `unmount`, `cycle` (README.md). It consumes `pyt.<lib>.work.ltfs.>` (durable consumer `ltfs`),
+ * as many steps at once as there are drives, but one step at a time per drive: a step for a
+ * busy drive waits for it.
+ *
+ * @example
+ * runServices({ services: [createCatalogService(), createLtfsService(), schedulerService], config });
+ */
+export function createLtfsService(options: LtfsServiceOptions = {}): ServiceDefinition {
+  return {
+    name: "ltfs",
+    async start({ config, nc, js, log, signal }) {
+      const libraryId = config.nats.libraryId;
+      const drives = new Map<number, LtfsDrive>(
+        config.device.drives.map((drive) => [
+          drive.element,
+          ltfsDriveFor(config, drive, {
+            ...(options.exitTimeoutMs === undefined
+              ? {}
+              : { exitTimeoutMs: options.exitTimeoutMs }),
+          }),
+        ]),
+      );
+      const deps: LtfsStepDependencies = {
+        config,
+        catalog: createCatalogClient(nc, libraryId),
+        ltfsDrive: (drive) => drives.get(drive.element) ?? ltfsDriveFor(config, drive),
+      };
+      await reportDriveMounts(
+        config.device.drives.map((drive) => ({ config: drive, ltfs: deps.ltfsDrive(drive) })),
+        log,
+      );
+
+      const locks = createDriveLocks();
+      const steps: Record<string, StepDefinition> = {
+        [MOUNT_STEP]: mountStep(deps),
+        [WRITE_STEP]: writeStep(deps),
+        [REMOUNT_STEP]: remountStep(deps),
+        [RESTORE_STEP]: restoreStep(deps),
+        [UNMOUNT_STEP]: unmountStep(deps),
+        [CYCLE_STEP]: cycleStep(deps),
+      };
+      const worker = await startStepWorker({
+        service: "ltfs",
+        steps: Object.fromEntries(
+          Object.entries(steps).map(([name, step]) => [
+            name,
+            oneAtATimePerDrive(step, locks, config),
+          ]),
+        ),
+        nc,
+        js,
+        libraryId,
+        log,
+        signal,
+        concurrency: Math.max(1, config.device.drives.length),
+        worker: options.worker ?? `ltfs@${hostname()}:${process.pid}`,
+        ...pickDefined(options),
+      });
+      log.info("ltfs service running", {
+        drives: config.device.drives.map((drive) => ({
+          drive: drive.element,
+          device: drive.device,
+          mountPoint: drive.mountPoint,
+        })),
+        mountOptions: config.ltfs.mountOptions,
+      });
+      return {
+        async health() {
+          const busy = config.device.drives.filter((drive) => locks.isBusy(drive.element));
+          return {
+            ok: true,
+            detail: `${config.device.drives.length} drive(s), ${busy.length} busy`,
+          };
+        },
+        // Running steps are stopped and handed back to JetStream: a copy stops between files
+        // (its folder has no manifest and is moved aside by the next run), an LTFS command
+        // runs to its end. Mounts stay as they are for the steps that follow.
+        stop: () => worker.stop(),
+      };
+    },
+  };
+}
+
+/** The ltfs service as the runner starts it. */
+export const ltfsService: ServiceDefinition = createLtfsService();
+
+/** Runs `step` only while no other step holds the job's drive. */
+function oneAtATimePerDrive(
+  step: StepDefinition,
+  locks: DriveLocks,
+  config: PytarchiveConfig,
+): StepDefinition {
+  return {
+    ...step,
+    run: (run) => {
+      const drive = driveOfJob(run.job, config);
+      if (locks.isBusy(drive.element)) {
+        run.log.info("waiting for another step of the drive to finish", { drive: drive.element });
+        run.progress({ text: `waiting for drive ${drive.element}: another step uses it` });
+      }
+      // A release step (unmount, cycle) keeps waiting through an abort: the abort needs it done.
+      const signal = step.runsWhenAborted === true ? undefined : run.signal;
+      return locks.withDrive(drive.element, signal, () => step.run(run));
+    },
+  };
+}
+
+/** The step worker's tunables among the options, without undefined values. */
+function pickDefined(options: LtfsServiceOptions) {
+  return {
+    ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
+    ...(options.progressIntervalMs === undefined
+      ? {}
+      : { progressIntervalMs: options.progressIntervalMs }),
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  };
+}

@@ -1,0 +1,152 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { type Manifest, manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
+import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/catalog-requests.ts";
+import type { StepDefinition } from "../../shared/steps/step-handler.ts";
+import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import { describeRate, describeTransfer, formatCount, throttled } from "./describe-transfer.ts";
+import {
+  checkRestoreTarget,
+  compressionOfArchive,
+  type RestoreEntry,
+  type RestoreProgress,
+  restoreFolderFromTape,
+  restorePackedFolderFromTape,
+} from "./engine/index.ts";
+import { restoreArgumentsOf } from "./job-arguments.ts";
+import { LTFS_SERVICE_ERROR_CODES as CODES, ltfsServiceError } from "./ltfs-service-errors.ts";
+import { driveSessionOf, type LtfsStepDependencies } from "./step-dependencies.ts";
+import { isInside } from "./tape-drives.ts";
+
+export const RESTORE_STEP = "restore";
+
+const PROGRESS_EVERY_MS = 1_000;
+
+/**
+ * The `restore` step: copies an archived folder (or one subfolder) from the mounted tape into an
+ * empty or new target, in tape order, checking every file against the checksum the catalog
+ * recorded; folders' modes and times and symbolic links come from the manifest on the tape. A
+ * packed folder's archive is restored into scratch_path, checked, unpacked and removed.
+ */
+export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
+  return {
+    async run(run) {
+      const { job, signal } = run;
+      const args = restoreArgumentsOf(job);
+      const barcode = await tapeOfJob(job, deps.catalog);
+      const session = driveSessionOf(deps, run, barcode);
+      const { folder } = await deps.catalog.call("folder-get", { path: args.folder });
+      const name = folder?.targetName ?? null;
+      if (folder === null || name === null) {
+        throw ltfsServiceError(
+          CODES.folderNotReady,
+          `The catalog has no name on tape for ${args.folder}, so it cannot be found on tape ${barcode}.`,
+          "`pytarchive summary` lists the archived folders on each tape.",
+        );
+      }
+      await checkRestoreTarget(args.target);
+      if (!(await session.drive.isMounted())) {
+        throw ltfsServiceError(
+          CODES.tapeNotMounted,
+          `No tape is mounted in drive ${session.driveConfig.element} (${session.drive.mountPoint}), so ${args.folder} cannot be restored from tape ${barcode}.`,
+          "Requeue the job: its mount step mounts the tape first.",
+        );
+      }
+      const folderOnTape = path.join(session.drive.mountPoint, name);
+      const manifest = await readManifest(manifestPathFor(folderOnTape));
+      if (manifest.folder.originalPath !== folder.path) {
+        throw ltfsServiceError(
+          CODES.catalogMismatch,
+          `${name} on tape ${barcode} is a copy of ${manifest.folder.originalPath}, not of ${folder.path} as the catalog says; nothing was restored.`,
+          `Check that the cartridge labelled ${barcode} is the tape the catalog means.`,
+        );
+      }
+      run.progress({ text: `reading the file list of ${folder.path} from the catalog` });
+      const files = await catalogFiles(deps, folder.path, run.working);
+      const what = args.subfolder ? `${folder.path}/${args.subfolder}` : folder.path;
+      const report = throttled(PROGRESS_EVERY_MS, (progress: RestoreProgress) => {
+        const { percent, text } = describeTransfer(progress);
+        run.progress({ percent, text: `restoring ${what} from tape ${barcode}: ${text}` });
+      });
+      session.log.info("restoring", {
+        folder: folder.path,
+        subfolder: args.subfolder ?? null,
+        target: args.target,
+        files: files.length,
+        compressed: folder.compressed,
+      });
+      const common = {
+        folderOnTape,
+        target: args.target,
+        subfolder: args.subfolder ?? null,
+        signal,
+        onProgress: (progress: RestoreProgress) => report(progress),
+      };
+      const result = folder.compressed
+        ? await restorePackedFolderFromTape({
+            ...common,
+            entries: files.map(fileEntry),
+            scratchDir: await scratchDir(deps),
+            compression: manifest.folder.compression ?? compressionOfArchive(files[0]?.path ?? ""),
+            archiveTop: path.basename(folder.path),
+          })
+        : await restoreFolderFromTape({ ...common, entries: entriesOf(files, manifest) });
+      return {
+        summary: `restored ${what} from tape ${barcode} to ${args.target}: ${formatCount(result.files)} files${folder.compressed ? " (unpacked from its archive)" : ""}, ${describeRate(result.bytes, result.durationMs)}, every checksum matched`,
+      };
+    },
+  };
+}
+
+/** Every file the catalog recorded for the folder, in tape order, page by page. */
+async function catalogFiles(
+  deps: LtfsStepDependencies,
+  folderPath: string,
+  working: () => void,
+): Promise<CatalogFile[]> {
+  const files: CatalogFile[] = [];
+  for (;;) {
+    const page = await deps.catalog.call("folder-files", {
+      path: folderPath,
+      offset: files.length,
+      limit: MAX_FILES_PER_REQUEST,
+    });
+    files.push(...page.files);
+    working();
+    if (page.files.length === 0 || files.length >= page.total) return files;
+  }
+}
+
+function fileEntry(file: CatalogFile): RestoreEntry {
+  return {
+    path: file.path,
+    type: "file",
+    size: file.sizeBytes,
+    mtimeNs: file.mtimeNs,
+    mode: file.mode,
+    sha256: file.sha256,
+    linkTarget: null,
+    startBlock: file.startBlock,
+    partition: file.partition,
+  };
+}
+
+/**
+ * The catalog's files (their checksums are what the restore checks) and the manifest's folders
+ * and links, which the catalog does not keep.
+ */
+function entriesOf(files: readonly CatalogFile[], manifest: Manifest): RestoreEntry[] {
+  const others = manifest.entries
+    .filter((entry) => entry.type !== "file")
+    .map((entry) => ({ ...entry, startBlock: null, partition: null }));
+  return [...files.map(fileEntry), ...others];
+}
+
+async function scratchDir(deps: LtfsStepDependencies): Promise<string> {
+  const { scratchPath } = deps.config.general;
+  // As the compression service: the default in the state folder is created, another is not.
+  if (isInside(scratchPath, deps.config.paths.stateDir)) {
+    await mkdir(scratchPath, { recursive: true });
+  }
+  return scratchPath;
+}

@@ -1,0 +1,54 @@
+import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { StepDefinition } from "../../shared/steps/step-handler.ts";
+import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import type { DriveSession } from "./mount-tape.ts";
+import { driveSessionOf, type LtfsStepDependencies } from "./step-dependencies.ts";
+
+export const UNMOUNT_STEP = "unmount";
+
+/**
+ * The `unmount` step, also after a failure or an abort: unmounts the tape and returns only when
+ * the ltfs process has exited (its index is on the tape), so the changer may unload it. With
+ * nothing mounted it still waits for a leftover ltfs process of the drive.
+ */
+export function unmountStep(deps: LtfsStepDependencies): StepDefinition {
+  return {
+    runsWhenAborted: true,
+    async run({ job, log, progress }) {
+      const barcode = await barcodeOrUnknown(job, deps.catalog);
+      const session = driveSessionOf(deps, { job, log, progress }, barcode);
+      return { summary: await unmountTape(session) };
+    },
+  };
+}
+
+/** Unmounts and waits for LTFS to exit; the summary line. */
+export async function unmountTape(session: DriveSession): Promise<string> {
+  const { drive, driveConfig, barcode, log, progress } = session;
+  progress({ text: `unmounting tape ${barcode} from drive ${driveConfig.element}` });
+  const result = await drive.unmount();
+  log.info("unmounted; LTFS has exited", {
+    wasMounted: result.wasMounted,
+    ltfsPids: result.ltfsPids,
+    waitedMs: result.waitedMs,
+  });
+  if (result.wasMounted) {
+    return `unmounted tape ${barcode} from drive ${driveConfig.element} (index written)`;
+  }
+  return result.ltfsPids.length > 0
+    ? `nothing was mounted in drive ${driveConfig.element}; waited for the LTFS process left from before to exit (index written)`
+    : `nothing was mounted in drive ${driveConfig.element} and no LTFS process was running`;
+}
+
+/**
+ * The job's tape for messages, never an error: unmount runs after failures too, even those of
+ * finding the tape (a restore whose folder the catalog no longer has on a tape).
+ */
+async function barcodeOrUnknown(job: CatalogJob, catalog: CatalogClient): Promise<string> {
+  try {
+    return await tapeOfJob(job, catalog);
+  } catch {
+    return "(unknown)";
+  }
+}

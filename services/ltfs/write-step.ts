@@ -1,0 +1,330 @@
+import { lstat } from "node:fs/promises";
+import path from "node:path";
+import type { PytarchiveError } from "../../shared/errors/index.ts";
+import { manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
+import type { CatalogFolder } from "../../shared/messages/catalog-requests.ts";
+import type { StepDefinition, StepRun } from "../../shared/steps/step-handler.ts";
+import {
+  describeRate,
+  describeTransfer,
+  formatBytes,
+  formatCount,
+  throttled,
+} from "./describe-transfer.ts";
+import {
+  ArchiveSourceMissingError,
+  type CopyProgress,
+  compressionOfArchive,
+  copyFolderToTape,
+  TapeFullError,
+} from "./engine/index.ts";
+import { moveIncompleteCopyAside } from "./incomplete-copies.ts";
+import { type ArchiveTarget, archiveArgumentsOf } from "./job-arguments.ts";
+import { LTFS_SERVICE_ERROR_CODES as CODES, ltfsServiceError } from "./ltfs-service-errors.ts";
+import type { DriveSession } from "./mount-tape.ts";
+import { stagePackedSource } from "./packed-source.ts";
+import { driveSessionOf, type LtfsStepDependencies, recordTapeSpace } from "./step-dependencies.ts";
+
+export const WRITE_STEP = "write";
+
+/** Room kept free beyond the folder's size: LTFS's index and file overhead. */
+const MARGIN_FRACTION = 0.01;
+const MARGIN_BYTES = 64 * 1024 * 1024;
+/** At most one progress report (and JetStream keep-alive) this often. */
+const PROGRESS_EVERY_MS = 1_000;
+
+/** What is at the name on tape before the copy. */
+type Existing =
+  | { readonly kind: "absent" }
+  | { readonly kind: "complete" }
+  | { readonly kind: "incomplete" }
+  | { readonly kind: "taken"; readonly by: string };
+
+/**
+ * The `write` step of an archive job: copies the folder (or its packed archive) onto the mounted
+ * tape under its name, with a manifest beside it, written last. A complete copy of this folder
+ * already there (an earlier run) is done; an incomplete one (no manifest) is moved aside into
+ * `.pytarchive-incomplete/` and written again; another folder's copy refuses the name.
+ */
+export function writeStep(deps: LtfsStepDependencies): StepDefinition {
+  return {
+    async run(run) {
+      const { job, item } = run;
+      const target = archiveArgumentsOf(job);
+      const session = driveSessionOf(deps, run, target.tape);
+      const folder = await folderToWrite(deps, target);
+      if (folder.state !== "archived") {
+        await deps.catalog.call("folder-archiving", {
+          jobId: job.id,
+          attempt: item.attempt,
+          path: folder.path,
+          tape: target.tape,
+          targetName: target.targetName,
+        });
+      }
+      const mount = await session.drive.currentMount();
+      if (mount === null || mount.readOnly) throw notWritable(session, mount !== null);
+
+      const destination = path.join(session.drive.mountPoint, target.targetName);
+      const existing = await examineDestination(destination, folder.path);
+      if (existing.kind === "complete") {
+        session.log.info("the folder is already on the tape with its manifest; not written again", {
+          destination,
+        });
+        return {
+          summary: `${folder.path} was already on tape ${target.tape} as ${target.targetName} (written by an earlier run); nothing was written again`,
+        };
+      }
+      if (existing.kind === "taken") throw nameTaken(target, existing.by);
+
+      const source = await sourceOf(folder);
+      await checkRoom(session, folder, target);
+      if (existing.kind === "incomplete") {
+        const aside = await moveIncompleteCopyAside({
+          mountPoint: session.drive.mountPoint,
+          name: target.targetName,
+          jobId: job.id,
+          attempt: item.attempt,
+        });
+        const text = `an interrupted copy of ${target.targetName} was on the tape: moved it to ${path.relative(session.drive.mountPoint, aside)} and writing again`;
+        session.log.warn(text, { aside });
+        run.progress({ text });
+      }
+      return await copy(deps, run, session, { folder, target, source, destination });
+    },
+  };
+}
+
+async function folderToWrite(
+  deps: LtfsStepDependencies,
+  target: ArchiveTarget,
+): Promise<CatalogFolder> {
+  const { folder } = await deps.catalog.call("folder-get", { path: target.folder });
+  if (folder === null) {
+    throw ltfsServiceError(
+      CODES.folderNotReady,
+      `${target.folder} is not in the catalog, so it cannot be archived; nothing was written.`,
+      "Prepare it first: `pytarchive prepare FOLDER DESCRIPTION`.",
+    );
+  }
+  const ours =
+    folder.state === "archived" &&
+    folder.tapeBarcode === target.tape &&
+    folder.targetName === target.targetName;
+  if (!["prepared", "archiving", "failed"].includes(folder.state) && !ours) {
+    throw ltfsServiceError(
+      CODES.folderNotReady,
+      `${target.folder} is ${folder.state}${folder.tapeBarcode ? ` (on tape ${folder.tapeBarcode})` : ""}, not prepared, so it was not written to tape ${target.tape}.`,
+      folder.state === "archived"
+        ? "It is archived already; `pytarchive summary` shows where."
+        : "Wait until it is prepared (`pytarchive queue`), then requeue the archive job.",
+    );
+  }
+  if (folder.compressed && folder.archivePath === null) {
+    throw ltfsServiceError(
+      CODES.folderNotReady,
+      `${target.folder} is recorded as packed, but the catalog has no archive for it; nothing was written.`,
+      "Prepare it again (`pytarchive prepare --compress`), then archive it.",
+    );
+  }
+  return folder;
+}
+
+/** Whether the name on tape is free, holds this folder's complete copy, an incomplete one, or another's. */
+async function examineDestination(destination: string, folderPath: string): Promise<Existing> {
+  if (!(await exists(destination))) return { kind: "absent" };
+  const manifestPath = manifestPathFor(destination);
+  if (!(await exists(manifestPath))) return { kind: "incomplete" };
+  try {
+    const manifest = await readManifest(manifestPath);
+    return manifest.folder.originalPath === folderPath
+      ? { kind: "complete" }
+      : { kind: "taken", by: manifest.folder.originalPath };
+  } catch {
+    return { kind: "taken", by: "something with an unreadable manifest" };
+  }
+}
+
+/** The folder, or the packed archive; throws when it is gone. */
+async function sourceOf(folder: CatalogFolder): Promise<string> {
+  const source = folder.compressed ? (folder.archivePath as string) : folder.path;
+  let stats: Awaited<ReturnType<typeof lstat>>;
+  try {
+    stats = await lstat(source);
+  } catch {
+    if (folder.compressed) {
+      throw ltfsServiceError(
+        CODES.sourceMissing,
+        `The packed archive ${source} of ${folder.path} is gone from scratch_path, so nothing was written.`,
+        "Prepare the folder again (`pytarchive prepare --compress`), then archive it.",
+      );
+    }
+    throw new ArchiveSourceMissingError(source, "it does not exist (any more)");
+  }
+  const expected = folder.compressed ? stats.isFile() : stats.isDirectory();
+  if (!expected) {
+    throw new ArchiveSourceMissingError(
+      source,
+      folder.compressed ? "it is not a file" : "it is not a folder (or it is a symbolic link)",
+    );
+  }
+  return source;
+}
+
+/** TAPE_TOO_FULL unless the tape has the folder's size plus a margin free. */
+async function checkRoom(
+  session: DriveSession,
+  folder: CatalogFolder,
+  target: ArchiveTarget,
+): Promise<void> {
+  const { freeBytes } = await session.drive.freeSpace();
+  const sizeBytes = (folder.sizeKiB ?? 0) * 1024;
+  const needed = sizeBytes + Math.ceil(sizeBytes * MARGIN_FRACTION) + MARGIN_BYTES;
+  if (freeBytes > needed) return;
+  throw ltfsServiceError(
+    CODES.tapeTooFull,
+    `Tape ${target.tape} has ${formatBytes(freeBytes)} free, but ${folder.path} needs ${formatBytes(sizeBytes)} plus ${formatBytes(needed - sizeBytes)} of room for LTFS; nothing was written.`,
+    "Archive it onto another tape (`pytarchive summary` suggests the fullest one where it fits).",
+  );
+}
+
+async function copy(
+  deps: LtfsStepDependencies,
+  run: StepRun,
+  session: DriveSession,
+  request: {
+    folder: CatalogFolder;
+    target: ArchiveTarget;
+    source: string;
+    destination: string;
+  },
+): Promise<{ summary: string }> {
+  const { folder, target, destination } = request;
+  const staged = folder.compressed
+    ? await stagePackedSource({
+        archivePath: request.source,
+        scratchPath: deps.config.general.scratchPath,
+        jobId: run.job.id,
+      })
+    : null;
+  const report = throttled(PROGRESS_EVERY_MS, (progress: CopyProgress) =>
+    run.progress(describeCopy(progress, target)),
+  );
+  let phase: CopyProgress["phase"] | null = null;
+  try {
+    session.log.info("writing the folder to tape", {
+      folder: folder.path,
+      source: request.source,
+      destination,
+      compressed: folder.compressed,
+    });
+    const result = await copyFolderToTape({
+      source: staged?.folder ?? request.source,
+      destination,
+      exclude: staged ? [] : deps.config.general.excludeFolders,
+      description: folder.description,
+      originalPath: folder.path,
+      compression: staged ? compressionOfArchive(request.source) : null,
+      signal: run.signal,
+      onProgress: (progress) => {
+        report(progress, progress.phase !== phase);
+        phase = progress.phase;
+      },
+    });
+    if (result.changedWhileCopying.length > 0) {
+      session.log.warn("files changed while they were written; the tape has what was read", {
+        count: result.changedWhileCopying.length,
+        paths: result.changedWhileCopying.slice(0, 20),
+      });
+    }
+    if (result.skipped.length > 0) {
+      session.log.warn("special files were not written", {
+        count: result.skipped.length,
+        skipped: result.skipped.slice(0, 20),
+      });
+    }
+    await recordTapeSpace(deps, session, run.job).catch((error: unknown) =>
+      session.log.warn("could not record the tape's space", { error }),
+    );
+    const notes = [
+      result.changedWhileCopying.length > 0
+        ? `${formatCount(result.changedWhileCopying.length)} changed while being read`
+        : null,
+      result.skipped.length > 0
+        ? `${formatCount(result.skipped.length)} special files skipped`
+        : null,
+    ].filter((note) => note !== null);
+    return {
+      summary: `wrote ${folder.path} to tape ${target.tape} as ${target.targetName}: ${formatCount(result.files.length)} files, ${describeRate(result.bytes, result.durationMs)}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}`,
+    };
+  } catch (error) {
+    if (error instanceof TapeFullError) await markFull(deps, run, session, error);
+    throw error;
+  } finally {
+    await staged?.dispose();
+  }
+}
+
+function describeCopy(progress: CopyProgress, target: ArchiveTarget) {
+  if (progress.phase === "scanning") {
+    return { text: `writing ${target.targetName} to tape ${target.tape}: listing the folder` };
+  }
+  const { percent, text } = describeTransfer(progress);
+  if (progress.phase === "finishing") {
+    return {
+      percent,
+      text: `writing ${target.targetName} to tape ${target.tape}: ${text}; writing the manifest`,
+    };
+  }
+  return { percent, text: `writing ${target.targetName} to tape ${target.tape}: ${text}` };
+}
+
+async function markFull(
+  deps: LtfsStepDependencies,
+  run: StepRun,
+  session: DriveSession,
+  error: TapeFullError,
+): Promise<void> {
+  session.log.warn("the tape is full", { partial: error.partial });
+  try {
+    await deps.catalog.call("tape-update", {
+      barcode: session.barcode,
+      jobId: run.job.id,
+      state: "full",
+    });
+  } catch (recordError) {
+    session.log.warn("could not record the tape as full", { error: recordError });
+  }
+}
+
+function notWritable(session: DriveSession, mountedReadOnly: boolean): PytarchiveError {
+  const { barcode, driveConfig } = session;
+  return mountedReadOnly
+    ? ltfsServiceError(
+        CODES.tapeReadOnly,
+        `Tape ${barcode} is mounted read-only in drive ${driveConfig.element}, so nothing was written.`,
+        "Requeue the job: its mount step mounts the tape read-write.",
+      )
+    : ltfsServiceError(
+        CODES.tapeNotMounted,
+        `No tape is mounted in drive ${driveConfig.element} (${session.drive.mountPoint}), so nothing was written to tape ${barcode}.`,
+        "Requeue the job: its mount step mounts the tape first.",
+      );
+}
+
+function nameTaken(target: ArchiveTarget, by: string): PytarchiveError {
+  return ltfsServiceError(
+    CODES.nameTaken,
+    `Tape ${target.tape} already has ${target.targetName} with its manifest, a copy of ${by}; nothing was written.`,
+    "Archive under another name (-t NAME) or onto another tape. A name stays taken on an LTFS tape, which never frees space.",
+  );
+}
+
+async function exists(target: string): Promise<boolean> {
+  try {
+    await lstat(target);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,161 @@
+import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import { describeBytes } from "../../shared/format/describe-size.ts";
+import type { CatalogFolder } from "../../shared/messages/catalog-requests.ts";
+import { defineMessage, JOB_ARGUMENT_SCHEMAS } from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { StepDefinition } from "../../shared/steps/step-handler.ts";
+import { driveOfJob, verifyTargetsTape } from "../../shared/steps/tape-job.ts";
+import { checkArchivedFolder, type FolderCheck } from "./check-folder.ts";
+import { countOf, listFirst } from "./describe-problems.ts";
+import { readBackProgress } from "./read-back-progress.ts";
+import { VERIFICATION_ERROR_CODES as CODES } from "./verification-errors.ts";
+
+/** The step of a verify job (`pytarchive verify FOLDER|TAPE`) this service does. */
+export const CHECK_STEP = "check";
+
+/** Problem lines kept in the catalog per folder. */
+const MAX_RECORDED_PROBLEMS = 100;
+/** Folders, and problems per folder, named in the job's error. */
+const FOLDERS_IN_ERROR = 10;
+const PROBLEMS_IN_ERROR = 5;
+
+const VerifyArguments = defineMessage("verify job arguments", JOB_ARGUMENT_SCHEMAS.verify);
+
+export interface CheckStepDependencies {
+  readonly catalog: CatalogClient;
+  readonly config: PytarchiveConfig;
+}
+
+/**
+ * The `check` step of a verify job: reads every archived folder of the target (one folder, or
+ * every folder the catalog has on a tape, one after the other) back from the mounted tape and
+ * compares it with the catalog. Each folder's outcome is recorded with `folder-verified` (a
+ * pass sets its verifiedAt, a failure clears it, so `deleteable` no longer offers the
+ * original). Any problem fails the step with VERIFY_MISMATCH naming folders and files.
+ * Idempotent: a redelivery checks and records everything again.
+ */
+export function checkStep(deps: CheckStepDependencies): StepDefinition {
+  return {
+    async run({ job, log, signal, progress }) {
+      if (job.kind !== "verify" || !VerifyArguments.is(job.args)) {
+        throw new PytarchiveError(
+          CODES.invalidJobArguments,
+          `Job ${job.id} is a ${job.kind} job with arguments ${JSON.stringify(job.args)}, not a verify job's.`,
+          { hint: "Check that every pytarchive service runs the same version." },
+        );
+      }
+      const { target } = job.args;
+      const drive = driveOfJob(job, deps.config);
+      const { tape, folders } = await foldersOf(deps.catalog, target);
+      if (folders.length === 0) {
+        return { summary: `tape ${tape} holds no archived folders: nothing to verify` };
+      }
+      log.info("verifying archived folders", { target, tape, folders: folders.length });
+
+      const weights = folders.map((folder) => Math.max(1, folder.sizeKiB ?? 0));
+      const totalWeight = weights.reduce((sum, weight) => sum + weight, 0);
+      let weightDone = 0;
+      const checks: FolderCheck[] = [];
+      for (const [index, folder] of folders.entries()) {
+        const weight = weights[index] ?? 1;
+        const share = {
+          start: (100 * weightDone) / totalWeight,
+          end: (100 * (weightDone + weight)) / totalWeight,
+        };
+        const prefix =
+          folders.length > 1 ? `folder ${index + 1} of ${folders.length} (${folder.path}): ` : "";
+        progress({ percent: share.start, text: `${prefix}reading the catalog and the manifest` });
+        const check = await checkArchivedFolder({
+          catalog: deps.catalog,
+          folder,
+          mountPoint: drive.mountPoint,
+          signal,
+          onProgress: readBackProgress(progress, { prefix, share }),
+        });
+        const ok = check.problems.length === 0;
+        await deps.catalog.call("folder-verified", {
+          jobId: job.id,
+          path: folder.path,
+          ok,
+          at: new Date().toISOString(),
+          ...(ok ? {} : { problems: check.problems.slice(0, MAX_RECORDED_PROBLEMS) }),
+        });
+        if (ok) log.info("folder verified", { folder: folder.path, files: check.filesChecked });
+        else
+          log.warn("folder failed verification", {
+            folder: folder.path,
+            problems: check.problems.slice(0, 20),
+          });
+        checks.push(check);
+        weightDone += weight;
+      }
+
+      const files = checks.reduce((sum, check) => sum + check.filesChecked, 0);
+      const bytes = checks.reduce((sum, check) => sum + check.bytesChecked, 0);
+      const failed = checks.filter((check) => check.problems.length > 0);
+      if (failed.length > 0) throw mismatchError(target, tape, checks, failed);
+      return {
+        summary: `verified ${countOf(folders.length, "folder")}, ${countOf(files, "file")}, ${describeBytes(bytes)} on tape ${tape}: all checksums match`,
+      };
+    },
+  };
+}
+
+/** The archived folders a verify job's target names, and their tape. */
+async function foldersOf(
+  catalog: CatalogClient,
+  target: string,
+): Promise<{ tape: string; folders: CatalogFolder[] }> {
+  if (verifyTargetsTape(target)) {
+    const contents = await catalog.call("tape-contents", { barcode: target });
+    if (contents.tape === null) {
+      throw new PytarchiveError(
+        CODES.unknownTape,
+        `Tape ${target} is not in the catalog, so there is nothing to verify on it.`,
+        { hint: "`pytarchive tapes` lists the known tapes." },
+      );
+    }
+    return {
+      tape: target,
+      folders: contents.folders.filter((folder) => folder.state === "archived"),
+    };
+  }
+  const { folder } = await catalog.call("folder-get", { path: target });
+  if (folder === null || folder.state !== "archived" || folder.tapeBarcode === null) {
+    throw new PytarchiveError(
+      CODES.folderNotArchived,
+      `${target} is not archived${folder === null ? " (the catalog does not know it)" : ` (it is ${folder.state})`}, so there is nothing to verify.`,
+      { hint: "`pytarchive summary` lists the archived folders on each tape." },
+    );
+  }
+  return { tape: folder.tapeBarcode, folders: [folder] };
+}
+
+function mismatchError(
+  target: string,
+  tape: string,
+  checks: readonly FolderCheck[],
+  failed: readonly FolderCheck[],
+): PytarchiveError {
+  const what = verifyTargetsTape(target) ? `tape ${tape}` : `${target} on tape ${tape}`;
+  const lines = failed
+    .slice(0, FOLDERS_IN_ERROR)
+    .map(
+      (check) =>
+        `${check.path}: ${countOf(check.problems.length, "problem")}: ${listFirst(check.problems, PROBLEMS_IN_ERROR)}`,
+    );
+  if (failed.length > FOLDERS_IN_ERROR) {
+    lines.push(`and ${countOf(failed.length - FOLDERS_IN_ERROR, "more folder")}`);
+  }
+  return new PytarchiveError(
+    CODES.mismatch,
+    [
+      `Verifying ${what} found problems in ${countOf(failed.length, "folder")} of ${checks.length}:`,
+      ...lines,
+    ].join("\n"),
+    {
+      hint: `Keep the originals: \`pytarchive deleteable\` no longer lists ${failed.length === 1 ? "this folder" : "these folders"}. Clean the drive and run \`pytarchive verify ${target}\` again; if the same files fail, the copy on tape ${tape} is damaged and the original is the only good copy.`,
+    },
+  );
+}

@@ -1,0 +1,159 @@
+import path from "node:path";
+import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import { PytarchiveError } from "../../shared/errors/index.ts";
+import { describeBytes, describeCount } from "../../shared/format/describe-size.ts";
+import { type ManifestEntry, manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
+import type { CatalogFile } from "../../shared/messages/catalog-requests.ts";
+import { defineMessage, JOB_ARGUMENT_SCHEMAS } from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { StepDefinition } from "../../shared/steps/step-handler.ts";
+import { driveOfJob } from "../../shared/steps/tape-job.ts";
+import { recordFiles } from "./catalog-files.ts";
+import { countOf, describeMismatch, listFirst } from "./describe-problems.ts";
+import { readStartBlocks, type TapePlacement, verifyFolderOnTape } from "./engine/index.ts";
+import { readBackProgress } from "./read-back-progress.ts";
+import { VERIFICATION_ERROR_CODES as CODES } from "./verification-errors.ts";
+
+/** The step of an archive job this service does, after the folder was written and remounted. */
+export const VERIFY_STEP = "verify";
+
+/** Problems named in the job's error; the count says how many there are in all. */
+const PROBLEMS_IN_ERROR = 10;
+/** The read-back is most of the work; recording the files in the catalog the rest. */
+const READ_BACK_SHARE = 95;
+
+const ArchiveArguments = defineMessage("archive job arguments", JOB_ARGUMENT_SCHEMAS.archive);
+
+export interface VerifyStepDependencies {
+  readonly catalog: CatalogClient;
+  readonly config: PytarchiveConfig;
+}
+
+/**
+ * The `verify` step of an archive job: reads the folder just written back from the tape
+ * (mounted read-only again), compares every file with its manifest, and only when all match
+ * records the files in the catalog (with their LTFS start blocks) and the folder as archived.
+ * A mismatch fails the step with VERIFY_MISMATCH and records nothing. Idempotent: a
+ * redelivery reads back and records again (the catalog replaces recorded files); a folder an
+ * earlier run already marked archived on this tape is done.
+ */
+export function verifyStep(deps: VerifyStepDependencies): StepDefinition {
+  return {
+    async run({ job, item, log, signal, progress }) {
+      if (job.kind !== "archive" || !ArchiveArguments.is(job.args)) {
+        throw new PytarchiveError(
+          CODES.invalidJobArguments,
+          `Job ${job.id} is a ${job.kind} job with arguments ${JSON.stringify(job.args)}, not an archive job's.`,
+          { hint: "Check that every pytarchive service runs the same version." },
+        );
+      }
+      const { folder: folderPath, tape } = job.args;
+      const drive = driveOfJob(job, deps.config);
+      const { folder } = await deps.catalog.call("folder-get", { path: folderPath });
+      if (folder?.state === "archived" && folder.tapeBarcode === tape) {
+        // An earlier run got as far as folder-archived and stopped before it reported.
+        log.info("folder already archived by an earlier run of this step", { folder: folderPath });
+        return { summary: `${folderPath} is archived on tape ${tape}; it was verified before` };
+      }
+      const targetName = job.args.targetName ?? folder?.targetName ?? null;
+      if (folder === null || folder.state !== "archiving" || targetName === null) {
+        throw new PytarchiveError(
+          CODES.folderNotArchiving,
+          `${folderPath} is not being archived${folder === null ? " (the catalog does not know it)" : ` (it is ${folder.state})`}, so job ${job.id} has nothing to verify.`,
+          {
+            hint: `The write step records the folder as archiving before it writes; check the ltfs service's log for job ${job.id}, then \`pytarchive requeue ${job.id}\`.`,
+          },
+        );
+      }
+
+      const folderOnTape = path.join(drive.mountPoint, targetName);
+      progress({ percent: 0, text: `reading the manifest of ${targetName}` });
+      const manifest = await readManifest(manifestPathFor(folderOnTape));
+      if (manifest.folder.originalPath !== folderPath) {
+        throw new PytarchiveError(
+          CODES.wrongFolder,
+          `${folderOnTape} on tape ${tape} holds a copy of ${manifest.folder.originalPath}, not of ${folderPath}, so ${folderPath} was not archived.`,
+          {
+            hint: `The name ${targetName} is taken on tape ${tape} by another folder; archive ${folderPath} under another name: \`pytarchive archive ${folderPath} ${tape} -t NAME\`.`,
+          },
+        );
+      }
+
+      log.info("reading the folder back from the tape", {
+        folder: folderPath,
+        folderOnTape,
+        files: manifest.totals.files,
+        bytes: manifest.totals.bytes,
+      });
+      const report = await verifyFolderOnTape({
+        folderOnTape,
+        expected: manifest.entries,
+        signal,
+        onProgress: readBackProgress(progress, { share: { start: 0, end: READ_BACK_SHARE } }),
+      });
+      if (!report.ok) {
+        const problems = report.mismatches.map(describeMismatch);
+        log.warn("read-back found problems", {
+          folder: folderPath,
+          problems: problems.slice(0, 20),
+        });
+        throw new PytarchiveError(
+          CODES.mismatch,
+          `Reading ${folderPath} back from tape ${tape} (${folderOnTape}) found ${countOf(problems.length, "problem")}: ${listFirst(problems, PROBLEMS_IN_ERROR)}.`,
+          {
+            hint: `${folderPath} stays unarchived and its original is untouched. \`pytarchive requeue\` would only check this same copy again (the write step keeps a complete copy with its manifest), so clean the drive and check tape ${tape}, then prepare the folder again (\`pytarchive prepare ${folderPath} "description"\`) and archive it to another tape or under another name: \`pytarchive archive ${folderPath} TAPE -t NAME\`.`,
+          },
+        );
+      }
+      const verifiedAt = new Date().toISOString();
+
+      const fileEntries = manifest.entries.filter((entry) => entry.type === "file");
+      progress({
+        percent: READ_BACK_SHARE,
+        text: `recording ${countOf(fileEntries.length, "file")} in the catalog`,
+      });
+      const files = (await readStartBlocks(folderOnTape, fileEntries)).map(catalogFileOf);
+      await recordFiles(
+        deps.catalog,
+        { jobId: job.id, attempt: item.attempt, path: folderPath, tape },
+        files,
+        (recorded) =>
+          progress({
+            percent: READ_BACK_SHARE + ((100 - READ_BACK_SHARE) * recorded) / files.length,
+            text: `recorded ${describeCount(recorded)} of ${countOf(files.length, "file")} in the catalog`,
+          }),
+      );
+      await deps.catalog.call("folder-archived", {
+        jobId: job.id,
+        attempt: item.attempt,
+        path: folderPath,
+        tape,
+        fileCount: files.length,
+        verifiedAt,
+      });
+      log.info("folder verified and archived", {
+        folder: folderPath,
+        tape,
+        files: files.length,
+        bytes: report.bytesChecked,
+      });
+      return {
+        summary: `read back ${countOf(report.filesChecked, "file")} (${describeBytes(report.bytesChecked)}) from tape ${tape}: all checksums match; folder archived`,
+      };
+    },
+  };
+}
+
+/** A manifest file entry, placed on the tape, as the catalog records it. */
+function catalogFileOf(entry: ManifestEntry & TapePlacement): CatalogFile {
+  return {
+    path: entry.path,
+    sizeBytes: entry.size,
+    mtimeNs: entry.mtimeNs,
+    mode: entry.mode,
+    // The manifest parser guarantees a checksum for every file.
+    sha256: entry.sha256 ?? "",
+    startBlock: entry.startBlock,
+    partition: entry.partition === "a" || entry.partition === "b" ? entry.partition : null,
+  };
+}
