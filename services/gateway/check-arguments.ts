@@ -97,21 +97,6 @@ export function subfolderOrThrow(value: string): string {
   );
 }
 
-/**
- * The original's default name on tape: the last three parts of the path joined by `_`.
- *
- * @example
- * defaultTargetName("/srv/projects/2021/alpha"); // "projects_2021_alpha"
- * defaultTargetName("/alpha"); // "alpha"
- */
-export function defaultTargetName(folder: string): string {
-  return folder
-    .split("/")
-    .filter((part) => part !== "")
-    .slice(-3)
-    .join("_");
-}
-
 /** A barcode as the library prints it: trimmed and in capitals (`aak788l9` → `AAK788L9`). */
 export function barcodeOf(value: string): string {
   const barcode = value.trim().toUpperCase();

@@ -9,11 +9,11 @@ import {
   DEFAULT_EXPLORE_SECONDS,
   type TapeListing,
 } from "../../shared/messages/commands.ts";
+import { defaultTargetName } from "../../shared/messages/index.ts";
 import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
 import {
   absolutePathOrThrow,
   barcodeOf,
-  defaultTargetName,
   emailOrThrow,
   nameOrThrow,
   priorityOrThrow,

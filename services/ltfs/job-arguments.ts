@@ -1,6 +1,7 @@
 import type { PytarchiveError } from "../../shared/errors/index.ts";
 import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
 import {
+  defaultTargetName,
   defineMessage,
   JOB_ARGUMENT_SCHEMAS,
   type JobArguments,
@@ -15,19 +16,6 @@ export interface ArchiveTarget {
   readonly folder: string;
   readonly tape: string;
   readonly targetName: string;
-}
-
-/**
- * The original's default name on tape: the last three parts of the path joined by `_`. The
- * gateway always fills `targetName` with the same rule (services/gateway/check-arguments.ts);
- * this is only for jobs queued without it.
- */
-export function defaultTargetName(folder: string): string {
-  return folder
-    .split("/")
-    .filter((part) => part !== "")
-    .slice(-3)
-    .join("_");
 }
 
 export function archiveArgumentsOf(job: CatalogJob): ArchiveTarget {

@@ -18,6 +18,7 @@ export interface DriveSession {
   readonly driveConfig: DriveConfig;
   readonly drive: LtfsDrive;
   readonly barcode: string;
+  /** Adds jobId, drive and barcode to every line. */
   readonly log: Logger;
   readonly progress: (update: StepProgress) => void;
 }
@@ -75,10 +76,7 @@ export async function ensureTapeMounted(
       // Without its daemon a FUSE mount only answers "Transport endpoint is not connected".
       log.warn(
         "the tape's mount has no ltfs process (LTFS stopped without unmounting); unmounting it",
-        {
-          drive: driveConfig.element,
-          mountPoint: drive.mountPoint,
-        },
+        { mountPoint: drive.mountPoint },
       );
       progress({
         text: `LTFS of drive ${driveConfig.element} had stopped: unmounting what it left`,
@@ -97,10 +95,7 @@ export async function ensureTapeMounted(
       progress({
         text: `tape ${barcode} is mounted ${current.readOnly ? "read-only" : "read-write"}: unmounting it to mount it ${mode}`,
       });
-      log.info("remounting in the other mode", {
-        drive: driveConfig.element,
-        readOnly: request.readOnly,
-      });
+      log.info("remounting in the other mode", { readOnly: request.readOnly });
       await drive.unmount();
       remounted = true;
     }
@@ -121,8 +116,6 @@ export async function ensureTapeMounted(
         );
       }
       log.info("tape mounted", {
-        drive: driveConfig.element,
-        barcode,
         mountPoint: drive.mountPoint,
         readOnly: mount.readOnly,
         volumeSerial: mount.volumeSerial,
@@ -139,12 +132,10 @@ export async function ensureTapeMounted(
     } catch (error) {
       if (error instanceof TapeNeedsRecoveryError && !recovered) {
         const text = `tape ${barcode} needs recovery after an unclean unmount: running ltfsck`;
-        log.warn(text, { drive: driveConfig.element, barcode });
+        log.warn(text);
         progress({ text });
         const check = await drive.check();
         log.info("ltfsck finished", {
-          drive: driveConfig.element,
-          barcode,
           recovered: check.recovered,
           generation: check.generation,
         });

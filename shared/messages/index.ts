@@ -13,6 +13,7 @@ export { DeadLetter } from "./dead-letter.ts";
 export { defineMessage, type MessageDefinition, type MessageType } from "./define-message.ts";
 export {
   DEFAULT_PRIORITIES,
+  defaultTargetName,
   JOB_ARGUMENT_SCHEMAS,
   JOB_EVENTS,
   JOB_KINDS,

@@ -64,6 +64,22 @@ export const JOB_ARGUMENT_SCHEMAS = {
   }),
 } as const satisfies Record<JobKind, TObject>;
 
+/**
+ * The original's default name on tape: the last three parts of the path joined by `_`. The
+ * gateway fills an archive job's `targetName` with it when `-t NAME` is not given.
+ *
+ * @example
+ * defaultTargetName("/srv/projects/2021/alpha"); // "projects_2021_alpha"
+ * defaultTargetName("/alpha"); // "alpha"
+ */
+export function defaultTargetName(folder: string): string {
+  return folder
+    .split("/")
+    .filter((part) => part !== "")
+    .slice(-3)
+    .join("_");
+}
+
 export type JobArguments<K extends JobKind = JobKind> = Static<(typeof JOB_ARGUMENT_SCHEMAS)[K]>;
 
 /** One object schema per job kind, each `{ kind: <literal>, args: <its args>, ...common }`. */

@@ -10,7 +10,7 @@ export interface StepProgress {
 export interface ProgressReporter {
   /** The step's latest progress; sent at once when the last report is old enough. */
   update(progress: StepProgress): void;
-  /** Stops reporting and waits for the report on its way. */
+  /** Sends what was not reported yet, then stops reporting. */
   close(): Promise<void>;
 }
 
@@ -69,9 +69,14 @@ export function startProgressReporter(options: ProgressReporterOptions): Progres
       if (Date.now() - lastSentAt >= options.intervalMs) sendIfDue();
     },
     async close() {
-      closed = true;
       clearInterval(timer);
       await inFlight;
+      // The last word (e.g. "running ltfsck") is not lost to the throttle.
+      if (version !== sentVersion && latest !== null) {
+        sendIfDue();
+        await inFlight;
+      }
+      closed = true;
     },
   };
 }

@@ -16,8 +16,11 @@ export interface RunningStep {
 }
 
 export interface RunningSteps {
-  /** Registers a step run under `key` (`<job>.<step>.<attempt>`); null when that run is already going. */
-  begin(key: string, jobId: string): RunningStep | null;
+  /**
+   * Registers a step run under `key` (`<job>.<step>.<attempt>`); null when that run is already
+   * going. A step that `ignoresAbort` (it releases a drive) is not stopped by an operator's abort.
+   */
+  begin(key: string, jobId: string, options?: { ignoresAbort?: boolean }): RunningStep | null;
   end(key: string): void;
   /** Stops every running step of `jobId`; returns how many. */
   stopJob(jobId: string, reason: StopReason): number;
@@ -33,8 +36,9 @@ export interface RunningSteps {
 export function createRunningSteps(): RunningSteps {
   const steps = new Map<string, RunningStep>();
   return {
-    begin(key, jobId) {
+    begin(key, jobId, options = {}) {
       if (steps.has(key)) return null;
+      const ignoresAbort = options.ignoresAbort === true;
       const controller = new AbortController();
       let reason: StopReason | null = null;
       const step: RunningStep = {
@@ -42,7 +46,7 @@ export function createRunningSteps(): RunningSteps {
         signal: controller.signal,
         stopReason: () => reason,
         stop(why) {
-          if (reason !== null) return;
+          if (reason !== null || (why === "operator" && ignoresAbort)) return;
           reason = why;
           controller.abort(new Error(`step stopped: ${why}`));
         },

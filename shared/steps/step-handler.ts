@@ -106,7 +106,9 @@ export function createStepHandler(deps: StepHandlerDependencies): WorkHandler<Wo
       return;
     }
     const key = `${item.jobId}.${item.step}.${item.attempt}`;
-    const step = deps.running.begin(key, item.jobId);
+    const step = deps.running.begin(key, item.jobId, {
+      ignoresAbort: definition.runsWhenAborted === true,
+    });
     if (step === null) {
       log.info("this step already runs here; the repeated delivery is dropped");
       return;

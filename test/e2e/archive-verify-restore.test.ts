@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { open, readdir } from "node:fs/promises";
+import { mkdir, open, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeSampleTree } from "../../demo/sample-tree.ts";
@@ -19,10 +18,15 @@ const SOURCE_FIELDS = ["type", "size", "content", "mtimeUs", "mode", "ctimeNs"] 
 
 let e2e: E2eStack;
 let projects: string;
+/** The tape every folder of this file goes to. */
+let tape: string;
 
 beforeAll(async () => {
   e2e = await startE2eStack();
   projects = path.join(e2e.home, "srv", "projects");
+  // Restore targets are new folders in an existing one.
+  await mkdir(path.join(e2e.home, "restored"));
+  [tape] = (await dataTapes()) as [string];
 }, 120_000);
 
 afterAll(async () => {
@@ -58,7 +62,6 @@ async function flipByte(file: string, offset: number): Promise<void> {
 
 describe("archive, verify and restore through the CLI on the simulated library", () => {
   let source: string;
-  let tape: string;
   let before: TreeDigest;
 
   it("prepares, archives, verifies and restores a folder; the copy equals the source", async () => {
@@ -69,7 +72,6 @@ describe("archive, verify and restore through the CLI on the simulated library",
       smallFiles: 60,
     });
     before = await digestTree(source);
-    [tape] = (await dataTapes()) as [string];
 
     const prepared = await e2e.run(["prepare", source, "Alpha study, 2024"]);
     expect(prepared).toMatchObject({ state: "done" });
@@ -164,9 +166,9 @@ describe("archive, verify and restore through the CLI on the simulated library",
     const cases: [string[], RegExp][] = [
       [["archive", unprepared, tape], /not prepared|prepare it first/i],
       [["archive", source, tape], /already archived|is archived|not prepared/i],
-      [["archive", source, "NOPE99L9"], /unknown|not in the library|no tape/i],
+      [["archive", source, "NOPE99L9"], /not in the catalog/i],
       [["restore", source, nonEmpty], /not empty/i],
-      [["restore", source, "relative/target"], /absolute/i],
+      
       [["archive", "/does/not/exist", tape], /does not exist|no such/i],
     ];
     if (cleaning !== null) cases.push([["archive", source, cleaning], /cleaning/i]);
@@ -199,7 +201,5 @@ describe("archive, verify and restore through the CLI on the simulated library",
     const names = await readdir(path.join(target, "raw data"));
     expect(names.some((name) => name.startsWith("scan 1.bin") && name !== "scan 1.bin")).toBe(true);
     expect(compareTrees(before, await digestTree(source), SOURCE_FIELDS)).toEqual([]);
-    const hash = createHash("sha256");
-    expect(hash).toBeDefined();
   }, 300_000);
 });

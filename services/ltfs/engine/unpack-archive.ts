@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, rm, utimes } from "node:fs/promises";
 import path from "node:path";
 import { CommandAbortedError, runCommand } from "../../../shared/exec/index.ts";
 import { RestoreAbortedError, UnpackFailedError } from "./errors.ts";
@@ -167,8 +167,62 @@ export async function restorePackedFolderFromTape(
       tar: request.tar,
       signal: request.signal,
     });
+    if (subfolder === null) {
+      await restoreTopFolderAttributes({
+        archive: path.join(scratch, "archive", archive.path),
+        archiveTop: request.archiveTop,
+        target: request.target,
+        scratch,
+        compression: request.compression,
+        tar: request.tar,
+        signal: request.signal,
+      });
+    }
     return { ...copied, target: request.target };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Gives `target` the mode and times of the archive's top folder. Unpacking strips that folder
+ * (its contents land in `target`), and with it what tar knew about the folder itself; its entry
+ * alone is extracted again (`--no-recursion`, first occurrence only) to read them.
+ */
+async function restoreTopFolderAttributes(options: {
+  readonly archive: string;
+  readonly archiveTop: string;
+  readonly target: string;
+  readonly scratch: string;
+  readonly compression: Compression | null;
+  readonly tar?: string;
+  readonly signal?: AbortSignal;
+}): Promise<void> {
+  const holder = await mkdtemp(path.join(options.scratch, "top-"));
+  const args = [
+    ...tarExtractArguments({
+      archive: options.archive,
+      target: holder,
+      compression: options.compression,
+    }),
+    "--no-recursion",
+    "--occurrence=1",
+    "--",
+    options.archiveTop,
+  ];
+  const result = await runCommand(options.tar ?? "tar", args, {
+    signal: options.signal,
+    timeoutMs: DEFAULT_UNPACK_TIMEOUT_MS,
+  });
+  if (result.exitCode !== 0) {
+    throw new UnpackFailedError(
+      options.archive,
+      options.target,
+      `reading the top folder's mode and times: tar exited with status ${String(result.exitCode)}: ${result.stderr.trim()}`,
+    );
+  }
+  const top = await lstat(path.join(holder, options.archiveTop), { bigint: true });
+  await chmod(options.target, Number(top.mode & 0o7777n));
+  // Seconds with a fraction: microseconds survive (a Date would keep only milliseconds).
+  await utimes(options.target, Number(top.atimeNs) / 1e9, Number(top.mtimeNs) / 1e9);
 }

@@ -174,6 +174,7 @@ describe("mounting tapes that disagree with the catalog or need recovery", () =>
 
 describe("a tape that fills up during the copy", () => {
   it("fails the write with the engine's error, leaves the copy without a manifest and records the tape full", async () => {
+    await harness.unloadTape(1, 1);
     await harness.loadTape(3, 1);
     const folder = path.join(harness.sources, "huge");
     await fs.mkdir(folder, { recursive: true });

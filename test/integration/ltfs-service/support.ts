@@ -61,6 +61,8 @@ export interface LtfsHarness {
   drive(element: number): LtfsDrive;
   /** `mtx load SLOT DRIVE` with the library's own mtx. */
   loadTape(slot: number, drive: number): Promise<void>;
+  /** `mtx unload SLOT DRIVE`. */
+  unloadTape(slot: number, drive: number): Promise<void>;
   /** A source folder the catalog knows as prepared (as a finished prepare job leaves it). */
   preparedFolder(
     name: string,
@@ -205,6 +207,17 @@ export async function startLtfsHarness(
           "-f",
           config.device.library,
           "load",
+          String(slot),
+          String(driveElement),
+        ]),
+      );
+    },
+    async unloadTape(slot, driveElement) {
+      expectExit(
+        await runCommand(config.tools.mtx, [
+          "-f",
+          config.device.library,
+          "unload",
           String(slot),
           String(driveElement),
         ]),

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   absolutePathOrThrow,
   barcodeOf,
-  defaultTargetName,
   emailOrThrow,
   nameOrThrow,
   priorityOrThrow,
@@ -10,6 +9,7 @@ import {
 } from "../../../services/gateway/check-arguments.ts";
 import { describeJob } from "../../../services/gateway/index.ts";
 import type { PytarchiveError } from "../../../shared/errors/index.ts";
+import { defaultTargetName } from "../../../shared/messages/index.ts";
 
 function errorOf(work: () => unknown): PytarchiveError {
   try {
