@@ -3,7 +3,11 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
-import { startStepWorker } from "../../shared/steps/step-worker.ts";
+import {
+  type StepWorkerTunables,
+  startStepWorker,
+  tunablesOf,
+} from "../../shared/steps/step-worker.ts";
 import { checkPackingTools } from "./engine/index.ts";
 import { PREPARE_STEP, prepareStep } from "./handle-prepare-step.ts";
 
@@ -17,15 +21,7 @@ export {
 } from "./prepare-folder.ts";
 export { scratchArchiveName } from "./scratch-archive-name.ts";
 
-export interface CompressionServiceOptions {
-  /** JetStream ack wait of a step (the consumer calls working() meanwhile). Default 30 s. */
-  readonly ackWaitMs?: number;
-  /** Deliveries of one step before it is failed as interrupted. Default 3. */
-  readonly maxRuns?: number;
-  /** At most one progress report this often. Default 2 s. */
-  readonly progressIntervalMs?: number;
-  /** The last progress is reported again this often without news. Default 15 s. */
-  readonly heartbeatMs?: number;
+export interface CompressionServiceOptions extends StepWorkerTunables {
   /** Packing reports progress every this many bytes of tar stream. Default 16 MiB. */
   readonly progressEveryBytes?: number;
   /** Names this instance in step results. Default `compression@<host>:<pid>`. */
@@ -86,7 +82,7 @@ export function createCompressionService(
         signal,
         concurrency: config.compression.concurrency,
         worker: options.worker ?? `compression@${hostname()}:${process.pid}`,
-        ...pickDefined(options),
+        ...tunablesOf(options),
       });
       log.info("compression service running", {
         scratchPath,
@@ -111,16 +107,4 @@ export const compressionService: ServiceDefinition = createCompressionService();
 function isInside(child: string, parent: string): boolean {
   const relative = path.relative(parent, child);
   return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
-}
-
-/** The step worker's tunables among the options, without undefined values. */
-function pickDefined(options: CompressionServiceOptions) {
-  return {
-    ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
-    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
-    ...(options.progressIntervalMs === undefined
-      ? {}
-      : { progressIntervalMs: options.progressIntervalMs }),
-    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
-  };
 }

@@ -1,7 +1,11 @@
 import { hostname } from "node:os";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
-import { startStepWorker } from "../../shared/steps/step-worker.ts";
+import {
+  type StepWorkerTunables,
+  startStepWorker,
+  tunablesOf,
+} from "../../shared/steps/step-worker.ts";
 import { EXPORT_STEP, exportStep } from "./export-step.ts";
 import { withdrawLeftoverExports } from "./reconcile-exports.ts";
 
@@ -20,15 +24,7 @@ export {
 } from "./nfs-export.ts";
 export { withdrawLeftoverExports } from "./reconcile-exports.ts";
 
-export interface ExportServiceOptions {
-  /** JetStream ack wait of a step (the step calls working() meanwhile). Default 30 s. */
-  readonly ackWaitMs?: number;
-  /** Deliveries of one step before it is failed as interrupted. Default 3. */
-  readonly maxRuns?: number;
-  /** At most one progress report this often. Default 2 s. */
-  readonly progressIntervalMs?: number;
-  /** The last progress is reported again this often without news. Default 15 s. */
-  readonly heartbeatMs?: number;
+export interface ExportServiceOptions extends StepWorkerTunables {
   /** How often the time left is reported while a tape is exported. Default 5 s. */
   readonly tickMs?: number;
   /** This host as NFS clients reach it, named in the mail. Default the machine's host name. */
@@ -83,7 +79,7 @@ export function createExportService(options: ExportServiceOptions = {}): Service
         // One export per drive: each drive holds at most one job's tape.
         concurrency: Math.max(1, drives.length),
         worker: options.worker ?? `export@${hostname()}:${process.pid}`,
-        ...pickDefined(options),
+        ...tunablesOf(options),
       });
       const detail = `exports tapes to ${config.export.to} (${config.export.settings})`;
       log.info("export service running", {
@@ -104,15 +100,3 @@ export function createExportService(options: ExportServiceOptions = {}): Service
 
 /** The export service as the runner starts it. */
 export const exportService: ServiceDefinition = createExportService();
-
-/** The step worker's tunables among the options, without undefined values. */
-function pickDefined(options: ExportServiceOptions) {
-  return {
-    ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
-    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
-    ...(options.progressIntervalMs === undefined
-      ? {}
-      : { progressIntervalMs: options.progressIntervalMs }),
-    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
-  };
-}

@@ -1,16 +1,19 @@
 import { hostname } from "node:os";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
-import { startStepWorker } from "../../shared/steps/step-worker.ts";
+import {
+  type StepWorkerTunables,
+  startStepWorker,
+  tunablesOf,
+} from "../../shared/steps/step-worker.ts";
 import { REPORT_STEP, reportStep } from "./report-step.ts";
 import { scheduleInventory } from "./schedule.ts";
 
 export { REPORT_STEP, reportStep } from "./report-step.ts";
 
-export interface InventoryServiceOptions {
+export interface InventoryServiceOptions extends StepWorkerTunables {
   /** Names this instance in step results. Default `inventory@<host>:<pid>`. */
   readonly worker?: string;
-  readonly ackWaitMs?: number;
 }
 
 /**
@@ -35,7 +38,7 @@ export function createInventoryService(options: InventoryServiceOptions = {}): S
         catalog,
         concurrency: 1,
         worker: options.worker ?? `inventory@${hostname()}:${process.pid}`,
-        ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+        ...tunablesOf(options),
       });
       const stopSchedule =
         config.inventory.schedule === null

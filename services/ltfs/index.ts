@@ -4,7 +4,11 @@ import type { LtfsDrive } from "../../shared/hardware/ltfs/index.ts";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import type { StepDefinition } from "../../shared/steps/step-handler.ts";
-import { startStepWorker } from "../../shared/steps/step-worker.ts";
+import {
+  type StepWorkerTunables,
+  startStepWorker,
+  tunablesOf,
+} from "../../shared/steps/step-worker.ts";
 import { driveOfJob } from "../../shared/steps/tape-job.ts";
 import { CYCLE_STEP, cycleStep } from "./cycle-step.ts";
 import { createDriveLocks, type DriveLocks } from "./drive-locks.ts";
@@ -28,15 +32,7 @@ export type { LtfsStepDependencies } from "./step-dependencies.ts";
 export { UNMOUNT_STEP, unmountStep } from "./unmount-step.ts";
 export { WRITE_STEP, writeStep } from "./write-step.ts";
 
-export interface LtfsServiceOptions {
-  /** JetStream ack wait of a step (the consumer calls working() meanwhile). Default 30 s. */
-  readonly ackWaitMs?: number;
-  /** Deliveries of one step before it is failed as interrupted. Default 3. */
-  readonly maxRuns?: number;
-  /** At most one progress report this often. Default 2 s. */
-  readonly progressIntervalMs?: number;
-  /** The last progress is reported again this often without news. Default 15 s. */
-  readonly heartbeatMs?: number;
+export interface LtfsServiceOptions extends StepWorkerTunables {
   /** How long an unmount waits for the ltfs process to exit. Default 30 minutes. */
   readonly exitTimeoutMs?: number;
   /** Names this instance in step results. Default `ltfs@<host>:<pid>`. */
@@ -101,7 +97,7 @@ export function createLtfsService(options: LtfsServiceOptions = {}): ServiceDefi
         signal,
         concurrency: Math.max(1, config.device.drives.length),
         worker: options.worker ?? `ltfs@${hostname()}:${process.pid}`,
-        ...pickDefined(options),
+        ...tunablesOf(options),
       });
       log.info("ltfs service running", {
         drives: config.device.drives.map((drive) => ({
@@ -149,17 +145,5 @@ function oneAtATimePerDrive(
       const signal = step.runsWhenAborted === true ? undefined : run.signal;
       return locks.withDrive(drive.element, signal, () => step.run(run));
     },
-  };
-}
-
-/** The step worker's tunables among the options, without undefined values. */
-function pickDefined(options: LtfsServiceOptions) {
-  return {
-    ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
-    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
-    ...(options.progressIntervalMs === undefined
-      ? {}
-      : { progressIntervalMs: options.progressIntervalMs }),
-    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   };
 }

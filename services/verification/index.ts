@@ -1,7 +1,11 @@
 import { hostname } from "node:os";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
-import { startStepWorker } from "../../shared/steps/step-worker.ts";
+import {
+  type StepWorkerTunables,
+  startStepWorker,
+  tunablesOf,
+} from "../../shared/steps/step-worker.ts";
 import { CHECK_STEP, checkStep } from "./check-step.ts";
 import { VERIFY_STEP, verifyStep } from "./verify-step.ts";
 
@@ -10,15 +14,7 @@ export { CHECK_STEP, type CheckStepDependencies, checkStep } from "./check-step.
 export { VERIFICATION_ERROR_CODES } from "./verification-errors.ts";
 export { VERIFY_STEP, type VerifyStepDependencies, verifyStep } from "./verify-step.ts";
 
-export interface VerificationServiceOptions {
-  /** JetStream ack wait of a step (the consumer calls working() meanwhile). Default 30 s. */
-  readonly ackWaitMs?: number;
-  /** Deliveries of one step before it is failed as interrupted. Default 3. */
-  readonly maxRuns?: number;
-  /** At most one progress report this often. Default 2 s. */
-  readonly progressIntervalMs?: number;
-  /** The last progress is reported again this often without news. Default 15 s. */
-  readonly heartbeatMs?: number;
+export interface VerificationServiceOptions extends StepWorkerTunables {
   /** Names this instance in step results. Default `verification@<host>:<pid>`. */
   readonly worker?: string;
 }
@@ -58,7 +54,7 @@ export function createVerificationService(
         // One read-back per drive: each drive holds at most one job's tape.
         concurrency: Math.max(1, drives.length),
         worker: options.worker ?? `verification@${hostname()}:${process.pid}`,
-        ...pickDefined(options),
+        ...tunablesOf(options),
       });
       const mountPoints = drives.map((drive) => drive.mountPoint).join(", ");
       log.info("verification service running", { drives: drives.length, mountPoints });
@@ -75,15 +71,3 @@ export function createVerificationService(
 
 /** The verification service as the runner starts it. */
 export const verificationService: ServiceDefinition = createVerificationService();
-
-/** The step worker's tunables among the options, without undefined values. */
-function pickDefined(options: VerificationServiceOptions) {
-  return {
-    ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
-    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
-    ...(options.progressIntervalMs === undefined
-      ? {}
-      : { progressIntervalMs: options.progressIntervalMs }),
-    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
-  };
-}

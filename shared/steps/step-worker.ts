@@ -9,7 +9,31 @@ import { createRunningSteps } from "./running-steps.ts";
 import { createStepHandler, type StepDefinition } from "./step-handler.ts";
 import { watchAbortRequests } from "./watch-abort-requests.ts";
 
-export interface StepWorkerOptions {
+/** What a service may tune in its step worker; left out, the defaults below apply. */
+export interface StepWorkerTunables {
+  /** JetStream ack wait of a step (the consumer calls working() meanwhile). Default 30 s. */
+  readonly ackWaitMs?: number;
+  /** Deliveries of one step before it is failed as interrupted. Default 3. */
+  readonly maxRuns?: number;
+  /** At most one progress report this often. Default 2 s. */
+  readonly progressIntervalMs?: number;
+  /** The last progress is reported again this often without news. Default 15 s. */
+  readonly heartbeatMs?: number;
+}
+
+/** The tunables among a service's options, without the ones left out. */
+export function tunablesOf(options: StepWorkerTunables): StepWorkerTunables {
+  return {
+    ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
+    ...(options.progressIntervalMs === undefined
+      ? {}
+      : { progressIntervalMs: options.progressIntervalMs }),
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  };
+}
+
+export interface StepWorkerOptions extends StepWorkerTunables {
   /** The service: its work queue `pyt.<lib>.work.<service>.>` and its durable consumers. */
   readonly service: string;
   readonly steps: Readonly<Record<string, StepDefinition>>;
@@ -22,14 +46,6 @@ export interface StepWorkerOptions {
   readonly concurrency: number;
   /** This instance, named in results. */
   readonly worker: string;
-  /** JetStream ack wait of a step (the consumer calls working() meanwhile). Default 30 s. */
-  readonly ackWaitMs?: number;
-  /** Deliveries of one step before it is failed as interrupted. Default 3. */
-  readonly maxRuns?: number;
-  /** At most one progress report this often. Default 2 s. */
-  readonly progressIntervalMs?: number;
-  /** The last progress is reported again this often without news. Default 15 s. */
-  readonly heartbeatMs?: number;
   /** Default: a client of this connection. */
   readonly catalog?: CatalogClient;
 }

@@ -2,6 +2,17 @@ import { createHash } from "node:crypto";
 import fs, { type BigIntStats } from "node:fs";
 import path from "node:path";
 import {
+  type Compression,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestEntry,
+  manifestPathFor,
+  toolVersion,
+  totalsOf,
+  writeManifest,
+} from "../../../shared/manifest/index.ts";
+import {
   ArchiveAbortedError,
   ArchiveNameTakenError,
   ArchiveSourceUnreadableError,
@@ -33,17 +44,6 @@ import {
   DEFAULT_CHUNK_BYTES,
   pumpWithHash,
 } from "./hashing-copy.ts";
-import {
-  type Compression,
-  MANIFEST_FORMAT,
-  MANIFEST_VERSION,
-  type Manifest,
-  type ManifestEntry,
-  manifestPathFor,
-  toolVersion,
-  totalsOf,
-  writeManifest,
-} from "./manifest.ts";
 import {
   createSmallFilePrefetcher,
   DEFAULT_PREFETCH_LIMITS,

@@ -1,4 +1,18 @@
 export {
+  type Compression,
+  MANIFEST_FORMAT,
+  MANIFEST_SUFFIX,
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestEntry,
+  type ManifestFolder,
+  type ManifestTotals,
+  manifestPathFor,
+  parseManifest,
+  readManifest,
+  writeManifest,
+} from "../../../shared/manifest/index.ts";
+export {
   type CopyFolderRequest,
   type CopyProgress,
   type CopyResult,
@@ -40,20 +54,6 @@ export {
   type SkipReason,
   scanFolder,
 } from "./folder-scan.ts";
-export {
-  type Compression,
-  MANIFEST_FORMAT,
-  MANIFEST_SUFFIX,
-  MANIFEST_VERSION,
-  type Manifest,
-  type ManifestEntry,
-  type ManifestFolder,
-  type ManifestTotals,
-  manifestPathFor,
-  parseManifest,
-  readManifest,
-  writeManifest,
-} from "./manifest.ts";
 export {
   type RestoreFolderRequest,
   type RestoreProgress,

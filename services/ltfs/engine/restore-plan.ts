@@ -1,6 +1,8 @@
 import type { Stats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
+import type { ManifestEntry } from "../../../shared/manifest/index.ts";
+import { relativePathProblem } from "../../../shared/manifest/index.ts";
 import {
   errnoOf,
   RestoreEntryInvalidError,
@@ -9,8 +11,6 @@ import {
   RestoreTargetInvalidError,
   RestoreTargetNotEmptyError,
 } from "./errors.ts";
-import type { ManifestEntry } from "./manifest.ts";
-import { relativePathProblem } from "./manifest.ts";
 
 /** A manifest entry with where LTFS put its data: from the catalog or from `readStartBlocks`. */
 export interface RestoreEntry extends Omit<ManifestEntry, "uid" | "gid" | "type"> {

@@ -1,8 +1,8 @@
 import { chmod, lstat, mkdir, mkdtemp, rm, utimes } from "node:fs/promises";
 import path from "node:path";
 import { CommandAbortedError, runCommand } from "../../../shared/exec/index.ts";
+import type { Compression } from "../../../shared/manifest/index.ts";
 import { RestoreAbortedError, UnpackFailedError } from "./errors.ts";
-import type { Compression } from "./manifest.ts";
 import {
   type RestoreFolderRequest,
   type RestoreResult,

@@ -1,0 +1,368 @@
+import { mkdir, open, readFile, rename, utimes, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeSampleTree } from "../../demo/sample-tree.ts";
+import { compareTrees, digestTree } from "../../demo/tree-digest.ts";
+import { waitForJob } from "../../demo/stack.ts";
+import { expectExit, runCommand } from "../../shared/exec/index.ts";
+import { describeBytes } from "../../shared/format/describe-size.ts";
+import {
+  type ReceivedMail,
+  startMailServer,
+  startWebhook,
+  type TestMailServer,
+  type TestWebhook,
+  waitFor,
+} from "../integration/notifier/support.ts";
+import { type E2eStack, startE2eStack, withTapeImage } from "./support.ts";
+
+/*
+ * Issue 5's verbs through the CLI on the simulated library, with a real SMTP server and a real
+ * chat webhook on loopback: explore exports a tape over NFS and mails where and until when, then
+ * withdraws, unmounts and puts the tape back (also when aborted); inventory mails the age
+ * groups and posts the summary to chat; deleteable lists only verified archives whose original
+ * is still there; a failed job mails the admins.
+ */
+
+const ADMIN = "admin@example.org";
+const REQUESTER = "user@example.org";
+
+let e2e: E2eStack;
+let mail: TestMailServer;
+let webhook: TestWebhook;
+let projects: string;
+/** The tape every folder of this file goes to. */
+let tape: string;
+/** The folder test 1 archives; later tests use it as the one still on disk. */
+let explored: string;
+
+beforeAll(async () => {
+  mail = await startMailServer();
+  webhook = await startWebhook();
+  e2e = await startE2eStack({
+    extraConfig: [
+      "[SMTP]",
+      "host = 127.0.0.1",
+      `port = ${mail.port}`,
+      `admins = ${ADMIN}`,
+      "from = pytarchive@example.org",
+      // No logging.conf of the machine's may fill in anything.
+      "logging_conf =",
+      "[Chat]",
+      `webhook_url = ${webhook.url}`,
+      "[Export]",
+      "to = 192.168.0.0/16",
+      "settings = ro,fsid=1,no_subtree_check",
+    ],
+  });
+  projects = path.join(e2e.home, "srv", "projects");
+  await mkdir(path.join(e2e.home, "restored"));
+  const { tapes } = await e2e.cli.json<{ tapes: { barcode: string; cleaning: boolean }[] }>([
+    "tapes",
+  ]);
+  [tape] = tapes.filter((entry) => !entry.cleaning).map((entry) => entry.barcode) as [string];
+}, 120_000);
+
+afterAll(async () => {
+  await e2e?.close();
+  await webhook?.close();
+  await mail?.close();
+}, 60_000);
+
+/** `exportfs -v` of the simulated NFS server: one entry per exported path and client. */
+async function exportsListed(): Promise<{ path: string; client: string; options: string[] }[]> {
+  const result = await expectExit(
+    await runCommand(path.join(e2e.simulator, "bin", "exportfs"), ["-v"]),
+  );
+  // Mount points hold no blanks: the listing is path, client(options), path, client(options) …
+  const words = result.stdout.trim().split(/\s+/).filter(Boolean);
+  const entries: { path: string; client: string; options: string[] }[] = [];
+  for (let index = 0; index + 1 < words.length; index += 2) {
+    const match = /^(.*)\((.*)\)$/.exec(words[index + 1] ?? "");
+    entries.push({
+      path: words[index] ?? "",
+      client: match?.[1] ?? "",
+      options: (match?.[2] ?? "").split(","),
+    });
+  }
+  return entries;
+}
+
+/** The simulated drives' mount points something is mounted at (/proc/mounts). */
+async function mountedDriveMountPoints(): Promise<string[]> {
+  const mountDir = `${path.join(e2e.simulator, "mnt")}/`;
+  return (await readFile("/proc/mounts", "utf8"))
+    .split("\n")
+    .map((line) => (line.split(" ")[1] ?? "").replace(/\\040/g, " "))
+    .filter((mountPoint) => mountPoint.startsWith(mountDir));
+}
+
+async function tapeListing(barcode: string) {
+  const { tapes } = await e2e.cli.json<{
+    tapes: { barcode: string; location: string; slot: number | null; drive: number | null }[];
+  }>(["tapes"]);
+  return tapes.find((entry) => entry.barcode === barcode);
+}
+
+/** The export of a drive's mount point, once the explore job made it. */
+function waitForExport(timeoutMs = 120_000) {
+  const mountDir = `${path.join(e2e.simulator, "mnt")}/`;
+  return waitFor(
+    "the explored tape to be exported",
+    async () => (await exportsListed()).find((entry) => entry.path.startsWith(mountDir)),
+    timeoutMs,
+  );
+}
+
+async function jobState(jobId: string): Promise<string | undefined> {
+  const { rows } = await e2e.db.query<{ state: string }>("select state from jobs where id = $1", [
+    jobId,
+  ]);
+  return rows[0]?.state;
+}
+
+function mailTo(address: string, subject: (text: string) => boolean): Promise<ReceivedMail> {
+  return waitFor(
+    `a mail to ${address}`,
+    () =>
+      mail.mails.find((each) => each.envelopeTo.includes(address) && subject(each.subject)) ??
+      false,
+    60_000,
+  );
+}
+
+async function deleteable(ignore: string[] = []) {
+  return e2e.cli.json<{
+    deleteable: { path: string; tape: string; sizeKiB: number; description: string }[];
+    unchecked: unknown[];
+  }>(["deleteable", ...(ignore.length > 0 ? ["--ignore", ...ignore] : [])]);
+}
+
+async function flipByte(file: string, offset: number): Promise<void> {
+  const handle = await open(file, "r+");
+  try {
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, offset);
+    byte[0] = (byte[0] ?? 0) ^ 0xff;
+    await handle.write(byte, 0, 1, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Prepares and archives a small sample folder to `tape`; returns its name on the tape. */
+async function archiveSample(folder: string, description: string): Promise<string> {
+  await makeSampleTree(folder, { largeFiles: 1, largeFileBytes: 256 * 1024, smallFiles: 8 });
+  expect(await e2e.run(["prepare", folder, description])).toMatchObject({ state: "done" });
+  expect(await e2e.run(["archive", folder, tape])).toMatchObject({ state: "done" });
+  const summary = await e2e.cli.json<{
+    tapes: { barcode: string; folders: { path: string; name: string }[] }[];
+  }>(["summary"]);
+  const name = summary.tapes
+    .find((entry) => entry.barcode === tape)
+    ?.folders.find((entry) => entry.path === folder)?.name;
+  expect(name).toBeDefined();
+  return name ?? "";
+}
+
+describe("explore, inventory and deleteable through the CLI on the simulated library", () => {
+  it("explore exports the tape read-only, mails where and until when, then puts it back", async () => {
+    explored = path.join(projects, "2025", "Explore Me");
+    const name = await archiveSample(explored, "Explored project, 2025");
+    const home = await tapeListing(tape);
+    expect(home).toMatchObject({ location: "slot" });
+
+    const { jobId } = await e2e.cli.json<{ jobId: string }>([
+      "explore",
+      tape,
+      "-t",
+      "8",
+      "-e",
+      REQUESTER,
+    ]);
+    const exported = await waitForExport();
+    // While it runs: exported to the configured network with the configured options …
+    expect(exported.client).toBe("192.168.0.0/16");
+    expect(exported.options).toEqual(
+      expect.arrayContaining(["ro", "fsid=1", "no_subtree_check"]),
+    );
+    expect(exported.options).not.toContain("rw");
+    // … and the mount point holds the archived folder, read-only. (Quick: the withdrawal ends
+    // every process still using the mount.)
+    const mountPoint = exported.path;
+    expect(await mountedDriveMountPoints()).toEqual([mountPoint]);
+    expect(
+      compareTrees(
+        await digestTree(explored, { exclude: [".cache"] }),
+        await digestTree(path.join(mountPoint, name)),
+        ["type", "size", "content"],
+      ),
+    ).toEqual([]);
+    await expect(writeFile(path.join(mountPoint, "scribble.txt"), "x")).rejects.toMatchObject({
+      code: "EROFS",
+    });
+
+    const toRequester = await mailTo(REQUESTER, (subject) => subject.includes(tape));
+    const address = `${hostname()}:${mountPoint}`;
+    expect(toRequester.subject).toContain(address);
+    expect(toRequester.text).toContain(`sudo mount -t nfs -o ro ${address} /mnt/tape`);
+    const exportedAt = /^Exported: .*\((\S+)\)$/m.exec(toRequester.text)?.[1];
+    const withdrawnAt = /^Withdrawn: .*\((\S+)\),/m.exec(toRequester.text)?.[1];
+    expect(Date.parse(withdrawnAt ?? "") - Date.parse(exportedAt ?? "")).toBe(8_000);
+
+    expect(await waitForJob(e2e.cli, jobId, { timeoutMs: 120_000 })).toEqual({ state: "done" });
+    expect(await jobState(jobId)).toBe("done");
+    // The export was withdrawn when the mail said (allowing for the polls and a busy machine).
+    const withdrawal = await e2e.db.query<{ at: Date }>(
+      "select created_at as at from events where job_id = $1 and kind like 'job.step%' order by id",
+      [jobId],
+    );
+    expect(withdrawal.rows.length).toBeGreaterThan(0);
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(withdrawnAt ?? ""));
+    expect(await exportsListed()).toEqual([]);
+    expect(await mountedDriveMountPoints()).toEqual([]);
+    expect(await tapeListing(tape)).toEqual(home);
+  }, 300_000);
+
+  it("explore stops at once when aborted: withdrawn, unmounted, tape home", async () => {
+    const home = await tapeListing(tape);
+    const { jobId } = await e2e.cli.json<{ jobId: string }>(["explore", tape, "-t", "600"]);
+    await waitForExport();
+    const abortedAt = Date.now();
+    expect(await e2e.cli.json<{ stopRequested: string[] }>(["abort", jobId])).toMatchObject({
+      stopRequested: [jobId],
+    });
+    expect(await waitForJob(e2e.cli, jobId, { timeoutMs: 30_000, pollMs: 250 })).toEqual({
+      state: "done",
+    });
+    await waitFor("the catalog to record the abort", async () =>
+      (await jobState(jobId)) === "aborted" ? true : undefined,
+    );
+    expect(Date.now() - abortedAt).toBeLessThan(30_000);
+    expect(await exportsListed()).toEqual([]);
+    expect(await mountedDriveMountPoints()).toEqual([]);
+    expect(await tapeListing(tape)).toEqual(home);
+  }, 180_000);
+
+  it("inventory mails each subfolder under its age group with its size, and posts to chat", async () => {
+    const source = path.join(e2e.home, "srv", "homes");
+    const day = 86_400_000;
+    const subfolders = [
+      { name: "ancient", kib: 400, ageDays: 3 * 365, heading: "Older than 2 years" },
+      { name: "old", kib: 300, ageDays: 548, heading: "Older than 1 year" },
+      { name: "half", kib: 200, ageDays: 243, heading: "Older than 6 months" },
+      { name: "fresh", kib: 100, ageDays: 30, heading: "Recently changed" },
+    ];
+    for (const sub of subfolders) {
+      const folder = path.join(source, sub.name);
+      await mkdir(path.join(folder, "data"), { recursive: true });
+      await writeFile(path.join(folder, "data", "values.bin"), Buffer.alloc(sub.kib * 1024, 7));
+      const when = new Date(Date.now() - sub.ageDays * day);
+      await utimes(folder, when, when);
+    }
+    const inventory = await e2e.run(["inventory", source]);
+    expect(inventory).toMatchObject({ state: "done" });
+
+    const report = await mailTo(ADMIN, (subject) => subject.startsWith("pytarchive inventory:"));
+    const lines = report.text.split("\n");
+    const headings = ["Older than 2 years", "Older than 1 year", "Older than 6 months"]
+      .concat("Recently changed")
+      .map((heading) => lines.findIndex((line) => line.startsWith(`${heading}:`)));
+    expect(headings.every((index) => index >= 0)).toBe(true);
+    for (const [position, sub] of subfolders.entries()) {
+      const folder = path.join(source, sub.name);
+      const du = await expectExit(await runCommand("du", ["-sk", folder]));
+      const size = describeBytes(Number(du.stdout.split("\t")[0]) * 1024);
+      const row = lines.findIndex((line) => line.endsWith(`  ${folder}`));
+      expect(row, `${sub.name} in the report`).toBeGreaterThan(headings[position] ?? 0);
+      expect(row, `${sub.name} under ${sub.heading}`).toBeLessThan(
+        headings[position + 1] ?? lines.length,
+      );
+      expect(lines[row]?.trim().startsWith(size), `${lines[row]} starts with ${size}`).toBe(true);
+      expect(lines[headings[position] ?? 0]).toContain("1 folder");
+    }
+
+    const post = await waitFor("the inventory summary in chat", () =>
+      webhook.posts.find(
+        (body): body is { text: string } =>
+          typeof (body as { text?: unknown }).text === "string" &&
+          (body as { text: string }).text.startsWith("pytarchive inventory of"),
+      ),
+    );
+    expect(post.text).toContain("- older than 2 years: 1 folder");
+    expect(post.text).toContain("- recently changed: 1 folder");
+  }, 180_000);
+
+  describe("deleteable", () => {
+    let gone: string;
+    let tampered: string;
+    let tamperedName: string;
+
+    it("lists verified archives whose original still exists, with tape, size and description", async () => {
+      gone = path.join(projects, "2025", "Gone Away");
+      tampered = path.join(projects, "2025", "Tampered");
+      await archiveSample(gone, "Removed after archiving");
+      tamperedName = await archiveSample(tampered, "Changed on tape");
+
+      const { deleteable: listed, unchecked } = await deleteable();
+      expect(unchecked).toEqual([]);
+      const { rows } = await e2e.db.query<{ path: string; size_kib: string }>(
+        "select path, size_kib from folders where state = 'archived'",
+      );
+      const sizeOf = (folder: string) =>
+        Number(rows.find((row) => row.path === folder)?.size_kib ?? -1);
+      expect(listed).toEqual(
+        [
+          [explored, "Explored project, 2025"],
+          [gone, "Removed after archiving"],
+          [tampered, "Changed on tape"],
+        ]
+          .sort(([a], [b]) => ((a ?? "") < (b ?? "") ? -1 : 1))
+          .map(([folder, description]) => expect.objectContaining({
+            path: folder,
+            tape,
+            sizeKiB: sizeOf(folder ?? ""),
+            description,
+          })),
+      );
+      for (const entry of listed) expect(entry.sizeKiB).toBeGreaterThan(256);
+    }, 300_000);
+
+    it("leaves out an original that was removed, one whose verify failed, and ignored prefixes", async () => {
+      await rename(gone, `${gone}.moved-away`);
+      await withTapeImage(e2e.simulator, tape, "rw", (mounted) =>
+        flipByte(path.join(mounted, tamperedName, "raw data", "scan 1.bin"), 100_000),
+      );
+      const verified = await e2e.run(["verify", tampered]);
+      expect(verified.state).toBe("failed");
+
+      expect((await deleteable()).deleteable.map((entry) => entry.path)).toEqual([explored]);
+      expect(
+        (await deleteable([path.join(projects, "2025", "Explore")])).deleteable.map(
+          (entry) => entry.path,
+        ),
+      ).toEqual([]);
+      expect(
+        (await deleteable([path.join(projects, "2024")])).deleteable.map((entry) => entry.path),
+      ).toEqual([explored]);
+    }, 300_000);
+
+    it("mails the admins when a job fails: a restore from the tampered tape", async () => {
+      const target = path.join(e2e.home, "restored", "tampered");
+      const restored = await e2e.run(["restore", tampered, target]);
+      expect(restored.state).toBe("failed");
+      const error = restored.state === "failed" ? restored.error : "";
+      expect(error).toContain("scan 1.bin");
+
+      const failure = await mailTo(
+        ADMIN,
+        (subject) => subject === `pytarchive: Task failed — restore ${restored.jobId}`,
+      );
+      expect(failure.envelopeTo).toEqual([ADMIN]);
+      expect(failure.text).toContain(restored.jobId);
+      expect(failure.text).toContain("scan 1.bin");
+      expect(failure.text).toContain(`pytarchive requeue ${restored.jobId}`);
+    }, 300_000);
+  });
+});
