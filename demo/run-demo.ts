@@ -44,6 +44,9 @@ async function main(argv: readonly string[]): Promise<number> {
       "tape_max_size = 1048576",
       "[Paths]",
       `state_dir = ${state}`,
+      "# Its own port, so that the demo runs beside a pytarchive already running here.",
+      "[HTTP]",
+      `port = ${await freePort()}`,
       "",
     ].join("\n"),
   );

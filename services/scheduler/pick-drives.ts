@@ -26,7 +26,8 @@ export interface DriveAssignment {
  * Which queued tape jobs start now, and on which drive. Lowest priority number first; within a
  * priority, jobs whose tape already sits in a free drive go first, to that drive (no robot move,
  * no second load); then the oldest job gets a free drive — an empty one, else one holding a tape
- * no waiting job wants, else any. A job whose tape is in a busy or blocked drive waits, and so
+ * no waiting job wants, else any. A job whose tape a running job uses (`tapesInUse`: also while
+ * that job's tape is still on its way to the drive) or that sits in a blocked drive waits, and so
  * does a second job for a tape another job takes now: one job per tape at a time.
  *
  * @example
@@ -37,13 +38,15 @@ export interface DriveAssignment {
 export function pickDrives(
   waiting: readonly WaitingTapeJob[],
   drives: readonly DriveView[],
+  tapesInUse: ReadonlySet<string> = new Set(),
 ): DriveAssignment[] {
   const free = drives.filter((drive) => !drive.busy && !drive.blocked);
-  const unavailableTapes = new Set(
-    drives
+  const unavailableTapes = new Set<string | null>([
+    ...tapesInUse,
+    ...drives
       .filter((drive) => (drive.busy || drive.blocked) && drive.barcode !== null)
       .map((drive) => drive.barcode),
-  );
+  ]);
   const wantedTapes = new Set(waiting.map((job) => job.tape));
   const takenTapes = new Set<string>();
   const assignments: DriveAssignment[] = [];
@@ -57,7 +60,7 @@ export function pickDrives(
   for (const priority of priorities) {
     const jobs = waiting.filter((job) => job.priority === priority);
     for (const job of jobs) {
-      if (takenTapes.has(job.tape)) continue;
+      if (takenTapes.has(job.tape) || unavailableTapes.has(job.tape)) continue;
       const holding = free.find((drive) => drive.barcode === job.tape);
       if (holding !== undefined) assign(job, holding);
     }

@@ -426,7 +426,16 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
         blocked: blocked.has(drive),
       };
     });
-    for (const { jobId, drive } of pickDrives(waiting, views)) {
+    const tapesInUse = new Set<string>();
+    for (const job of running) {
+      if (planOf(job.kind)?.needsDrive !== true) continue;
+      try {
+        tapesInUse.add(await tapeOf(job));
+      } catch {
+        // A running job whose tape cannot be told fails on its own; it holds no tape.
+      }
+    }
+    for (const { jobId, drive } of pickDrives(waiting, views, tapesInUse)) {
       const { job } = await catalog.call("job-start", { id: jobId, worker: deps.worker, drive });
       if (job === null) continue;
       const plan = planOf(job.kind);

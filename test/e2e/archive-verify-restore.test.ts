@@ -168,7 +168,7 @@ describe("archive, verify and restore through the CLI on the simulated library",
       [["archive", source, tape], /already archived|is archived|not prepared/i],
       [["archive", source, "NOPE99L9"], /not in the catalog/i],
       [["restore", source, nonEmpty], /not empty/i],
-      
+
       [["archive", "/does/not/exist", tape], /does not exist|no such/i],
     ];
     if (cleaning !== null) cases.push([["archive", source, cleaning], /cleaning/i]);

@@ -1,5 +1,7 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { once } from "node:events";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -8,11 +10,13 @@ import {
   createCli,
   freePort,
   type JobEnd,
+  REPO_ROOT,
   type RunningStack,
   startStack,
   waitForJob,
 } from "../../demo/stack.ts";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
+import { readEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
 import { TEST_POSTGRES_URL } from "../helpers/databases.ts";
 
 /*
@@ -34,7 +38,13 @@ export interface E2eStack {
   close(): Promise<void>;
 }
 
-export async function startE2eStack(options: { extraConfig?: string[] } = {}): Promise<E2eStack> {
+export interface E2eStackOptions {
+  readonly extraConfig?: string[];
+  /** Services the launcher runs (`--only`); the others run elsewhere (startServiceProcess). */
+  readonly only?: readonly string[];
+}
+
+export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eStack> {
   const home = await mkdtemp(path.join(tmpdir(), "pyt-e2e-"));
   const state = path.join(home, "state");
   await mkdir(state, { recursive: true });
@@ -57,12 +67,19 @@ export async function startE2eStack(options: { extraConfig?: string[] } = {}): P
       `state_dir = ${state}`,
       "[Database]",
       `url = ${dbUrl.toString()}`,
+      "[HTTP]",
+      `port = ${await freePort()}`,
       ...(options.extraConfig ?? []),
       "",
     ].join("\n"),
   );
   const env = { PYTARCHIVE_CONFIG: configFile };
-  const stack = await startStack({ configFile, natsPort: await freePort(), env });
+  const stack = await startStack({
+    configFile,
+    natsPort: await freePort(),
+    env,
+    ...(options.only === undefined ? {} : { only: options.only }),
+  });
   const cli = createCli(env);
   const db = new pg.Client({ connectionString: dbUrl.toString() });
   await db.connect();
@@ -81,7 +98,15 @@ export async function startE2eStack(options: { extraConfig?: string[] } = {}): P
     },
     async close() {
       await stack.stop();
+      // A test that failed mid-job may leave a tape mounted: unmount it, or the folder stays busy.
+      for (const mountPoint of await mountsBelow(path.join(state, "sim", "mnt"))) {
+        await runCommand("umount", [mountPoint]);
+      }
       await db.end();
+      // A test that failed half-way may leave a tape mounted in the library's folder.
+      for (const mountPoint of await mountsUnder(home)) {
+        await runCommand("umount", [mountPoint]);
+      }
       const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -111,4 +136,138 @@ export async function withTapeImage<T>(
     await expectExit(await runCommand("umount", [mountPoint]));
     await rm(mountPoint, { recursive: true, force: true });
   }
+}
+
+/** `pytarchive-sim VERB --state SIMULATOR ARGS…`, the simulated library's own CLI; its stdout. */
+export async function simulatorCli(
+  simulator: string,
+  verb: string,
+  args: readonly string[] = [],
+): Promise<string> {
+  const result = await runCommand(
+    process.execPath,
+    [path.join(REPO_ROOT, "bin/pytarchive-sim.mjs"), verb, "--state", simulator, ...args],
+    { cwd: REPO_ROOT, timeoutMs: 60_000 },
+  );
+  return expectExit(result).stdout;
+}
+
+/** The drives' mount points, as `pytarchive-sim env` configures them. */
+export async function simulatedMountPoints(simulator: string): Promise<string[]> {
+  const env = await simulatorCli(simulator, "env");
+  return [...env.matchAll(/^mount_point = (.+)$/gm)].map((match) => match[1] as string);
+}
+
+/** Mount points in the mount table (/proc/mounts) at or below `folder`. */
+export async function mountsUnder(folder: string): Promise<string[]> {
+  const table = await readFile("/proc/mounts", "utf8");
+  return table
+    .split("\n")
+    .map((line) => line.split(" ")[1])
+    .filter((field) => field !== undefined)
+    .map((field) =>
+      field.replace(/\\([0-7]{3})/g, (_, octal: string) =>
+        String.fromCharCode(Number.parseInt(octal, 8)),
+      ),
+    )
+    .filter((mountPoint) => mountPoint === folder || mountPoint.startsWith(`${folder}/`));
+}
+
+/** Services run by `services/runner/main.ts` in a child process of their own. */
+export interface ServiceProcess {
+  readonly process: ChildProcess;
+  /** What it printed, stdout and stderr, line by line. */
+  readonly output: string[];
+  /** SIGKILL, as a crash: nothing is stopped cleanly. Resolves once it is gone. */
+  kill(): Promise<void>;
+  /** SIGTERM (a clean stop), then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `services` of `e2e`'s pytarchive in a process of their own, as a separate host would
+ * run them: `services/runner/main.ts --only …` with a configuration of the stack's own lines,
+ * `[NATS] url` of the launcher's server with the credentials of NATS user `user`, and the
+ * simulated library's lines (`pytarchive-sim env`). Resolves once they run.
+ */
+export async function startServiceProcess(
+  e2e: E2eStack,
+  services: readonly string[],
+  user: string,
+): Promise<ServiceProcess> {
+  const client = readEmbeddedClientSettings(e2e.state);
+  if (client === null) throw new Error(`no client.json in ${e2e.state}: the launcher is not up`);
+  const configFile = path.join(e2e.home, `${services.join("+")}.conf`);
+  await writeFile(
+    configFile,
+    [
+      await readFile(e2e.configFile, "utf8"),
+      "[NATS]",
+      `url = ${client.natsUrl}`,
+      `credentials_file = ${path.join(e2e.state, "credentials", `${user}.cred`)}`,
+      "",
+      await simulatorCli(e2e.simulator, "env"),
+    ].join("\n"),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(REPO_ROOT, "services/runner/main.ts"),
+      "--only",
+      services.join(","),
+      "--config",
+      configFile,
+    ],
+    { cwd: REPO_ROOT, env: process.env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const output: string[] = [];
+  const exited = once(child, "exit");
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${services.join(", ")} did not start:\n${output.join("\n")}`)),
+      60_000,
+    );
+    const onText = (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n")) {
+        if (line === "") continue;
+        output.push(line);
+        if (line.includes("services running")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      }
+    };
+    child.stdout?.on("data", onText);
+    child.stderr?.on("data", onText);
+    void exited.then(([code]) => {
+      clearTimeout(timer);
+      reject(new Error(`${services.join(", ")} exited with ${code}:\n${output.join("\n")}`));
+    });
+  });
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  return {
+    process: child,
+    output,
+    async kill() {
+      if (gone()) return;
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      if (gone()) return;
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** What the mount table shows mounted below `folder`. */
+export async function mountsBelow(folder: string): Promise<string[]> {
+  const table = await readFile("/proc/mounts", "utf8");
+  return table
+    .split("\n")
+    .map((line) => line.split(" ")[1] ?? "")
+    .filter((mountPoint) => mountPoint.startsWith(`${folder}/`));
 }

@@ -58,6 +58,18 @@ describe("pickDrives: which queued tape job starts where", () => {
     expect(picks).toEqual([{ jobId: "aaaaaaa1", drive: 0 }]);
   });
 
+  it("keeps a job waiting whose tape a running job is still bringing to its drive", () => {
+    const picks = pickDrives(
+      [
+        { id: "aaaaaaa2", priority: 100, tape: "T1" },
+        { id: "aaaaaaa3", priority: 100, tape: "T2" },
+      ],
+      [drive(0, null, { busy: true }), drive(1, null)],
+      new Set(["T1"]),
+    );
+    expect(picks).toEqual([{ jobId: "aaaaaaa3", drive: 1 }]);
+  });
+
   it("never picks a blocked or busy drive", () => {
     const picks = pickDrives(
       [{ id: "aaaaaaa1", priority: 100, tape: "T1" }],
