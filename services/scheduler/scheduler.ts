@@ -163,7 +163,14 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       text: waitingText(step),
     });
     if (step.service === CHANGER) {
-      await sendMove(job, step);
+      try {
+        await sendMove(job, step);
+      } catch (error) {
+        if (!isFinalRefusal(error)) throw error;
+        // Asking again would be refused again: the job fails with the reason.
+        await failJob(job, planOf(job.kind), step.step, job.pendingError ?? errorInfoOf(error));
+        return;
+      }
     } else {
       await deps.dispatch(step.service, { jobId: job.id, step: step.step, attempt: job.attempts });
     }
@@ -572,7 +579,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       await release(job, plan, result.step, result.outcome === "failed" ? errorOf(result) : null);
       return;
     } else if (result.outcome === "failed") {
-      await failJob(job, plan, result.step, job.pendingError ?? errorOf(result));
+      await failJob(job, plan, result.step, withEarlierError(errorOf(result), job.pendingError));
     } else if (job.abortRequested) {
       await acknowledgeAbort(job);
     } else {
@@ -675,6 +682,32 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       while (looking !== null) await looking;
     },
   };
+}
+
+/**
+ * A release step's error, saying what failed before it: both matter to the operator (the tape is
+ * still in the drive, and the job had failed already).
+ */
+function withEarlierError(error: ErrorInfo, earlier: ErrorInfo | null): ErrorInfo {
+  if (earlier === null) return error;
+  return {
+    ...error,
+    message: `${error.message} (Before that, the job had failed: ${earlier.message})`,
+  };
+}
+
+/** Errors that a retry cannot cure, unlike an unreachable changer, catalog or NATS. */
+function isFinalRefusal(error: unknown): boolean {
+  return (
+    error instanceof PytarchiveError &&
+    ![
+      "SERVICE_NOT_RUNNING",
+      "SERVICE_TIMEOUT",
+      "NATS_REQUEST_FAILED",
+      "CHANGER_UNAVAILABLE",
+      "INTERNAL_ERROR",
+    ].includes(error.code)
+  );
 }
 
 function errorOf(result: StepResult): ErrorInfo {

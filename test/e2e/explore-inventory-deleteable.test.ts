@@ -271,9 +271,9 @@ describe("explore, inventory and deleteable through the CLI on the simulated lib
 
     const report = await mailTo(ADMIN, (subject) => subject.startsWith("pytarchive inventory:"));
     const lines = report.text.split("\n");
-    const headings = ["Older than 2 years", "Older than 1 year", "Older than 6 months"]
-      .concat("Recently changed")
-      .map((heading) => lines.findIndex((line) => line.startsWith(`${heading}:`)));
+    const headings = subfolders.map((sub) =>
+      lines.findIndex((line) => line.startsWith(`${sub.heading}:`)),
+    );
     expect(headings.every((index) => index >= 0)).toBe(true);
     for (const [position, sub] of subfolders.entries()) {
       const folder = path.join(source, sub.name);

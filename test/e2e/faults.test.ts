@@ -142,7 +142,6 @@ describe("a drive that refuses to release its tape (Request Sense 53/03)", () =>
 
     const events = await eventsOf(e2e, archived.jobId);
     const progress = events.filter((event) => event.kind === "job.progress");
-    console.log(JSON.stringify(events.map((e) => [e.kind, e.payload.step, e.payload.text]), null, 1));
     // The scheduler sent the ltfs service's `cycle` step, the ltfs service worked on it, and
     // the unload was asked for again afterwards.
     expect(progress.some((event) => event.payload.step === "cycle")).toBe(true);
@@ -177,7 +176,6 @@ describe("a drive that refuses to release its tape (Request Sense 53/03)", () =>
     const queue = await e2e.cli.json<Queue>(["queue"]);
     const failed = queue.failed.find((job) => job.id === first.jobId);
     expect(failed?.error).toMatch(/do not power cycle/i);
-    console.log("ERROR", failed?.error, await topOfTape(e2e, "SIM001L9"));
 
     const held = await tapeLine(e2e, tape);
     expect(held.location).toBe("drive");
