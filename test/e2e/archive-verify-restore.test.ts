@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeSampleTree } from "../../demo/sample-tree.ts";
 import { compareTrees, digestTree, type TreeDigest } from "../../demo/tree-digest.ts";
 import { manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
-import { type E2eStack, startE2eStack, withTapeImage } from "./support.ts";
+import { type E2eStack, flipByte, startE2eStack, withTapeImage } from "./support.ts";
 
 /*
  * The bar of the archive issue, through the CLI on the simulated library: prepare → archive →
@@ -45,19 +45,6 @@ async function cleaningTape(): Promise<string | null> {
     "tapes",
   ]);
   return tapes.find((tape) => tape.cleaning)?.barcode ?? null;
-}
-
-/** The path of a regular file of the archive on a mounted tape, whose content we then change. */
-async function flipByte(file: string, offset: number): Promise<void> {
-  const handle = await open(file, "r+");
-  try {
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, offset);
-    byte[0] = (byte[0] ?? 0) ^ 0xff;
-    await handle.write(byte, 0, 1, offset);
-  } finally {
-    await handle.close();
-  }
 }
 
 describe("archive, verify and restore through the CLI on the simulated library", () => {

@@ -15,7 +15,7 @@ import {
   type TestWebhook,
   waitFor,
 } from "../integration/notifier/support.ts";
-import { type E2eStack, startE2eStack, withTapeImage } from "./support.ts";
+import { type E2eStack, flipByte, startE2eStack, withTapeImage } from "./support.ts";
 
 /*
  * Issue 5's verbs through the CLI on the simulated library, with a real SMTP server and a real
@@ -137,18 +137,6 @@ async function deleteable(ignore: string[] = []) {
     deleteable: { path: string; tape: string; sizeKiB: number; description: string }[];
     unchecked: unknown[];
   }>(["deleteable", ...(ignore.length > 0 ? ["--ignore", ...ignore] : [])]);
-}
-
-async function flipByte(file: string, offset: number): Promise<void> {
-  const handle = await open(file, "r+");
-  try {
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, offset);
-    byte[0] = (byte[0] ?? 0) ^ 0xff;
-    await handle.write(byte, 0, 1, offset);
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Prepares and archives a small sample folder to `tape`; returns its name on the tape. */

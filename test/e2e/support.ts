@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -270,4 +270,17 @@ export async function mountsBelow(folder: string): Promise<string[]> {
     .split("\n")
     .map((line) => line.split(" ")[1] ?? "")
     .filter((mountPoint) => mountPoint.startsWith(`${folder}/`));
+}
+
+/** Changes one byte of `file` in place (same size): damage as a failing tape would do it. */
+export async function flipByte(file: string, offset: number): Promise<void> {
+  const handle = await open(file, "r+");
+  try {
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, offset);
+    byte[0] = (byte[0] ?? 0) ^ 0xff;
+    await handle.write(byte, 0, 1, offset);
+  } finally {
+    await handle.close();
+  }
 }
