@@ -47,6 +47,8 @@ export async function serveCatalog(options: {
       },
     });
   }
+  // The server has the subscriptions before this resolves: a request sent right after is answered.
+  await nc.flush();
   return {
     service,
     async stop() {

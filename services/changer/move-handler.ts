@@ -317,7 +317,7 @@ function failureInfo(error: unknown, attempt: Attempt, libraryId: string): Error
     let hint = error.hint;
     if (attempt.driveBlocked && attempt.drive !== null) {
       hint =
-        `${hint ?? ""} Drive ${attempt.drive} is now blocked and takes no moves until an operator clears it (request on pyt.${libraryId}.changer.clear-drive with {"drive": ${attempt.drive}}).`.trim();
+        `${hint ?? ""} Drive ${attempt.drive} is now blocked and takes no moves until an operator clears it: \`pytarchive clear-drive ${attempt.drive}\` (a request on pyt.${libraryId}.changer.clear-drive), then \`pytarchive requeue\` the task.`.trim();
     }
     return hint === undefined
       ? { code: error.code, message: error.message }

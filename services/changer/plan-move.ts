@@ -255,7 +255,7 @@ function checkNotBlocked(input: MovePlanInput, drive: number): void {
     C.driveBlocked,
     `Drive ${drive} is blocked since ${block.at} (${block.code}: ${block.reason}); it takes no moves until an operator clears it.`,
     {
-      hint: `Deal with the drive first (do not power-cycle the library while it holds a tape), then clear it with a clear-drive request for drive ${drive} to the changer.`,
+      hint: `Deal with the drive first (do not power-cycle the library while it holds a tape), then clear it: \`pytarchive clear-drive ${drive}\`.`,
       drive,
     },
   );

@@ -51,6 +51,8 @@ export async function serveCommands(options: {
       },
     });
   }
+  // The server has the subscriptions before this resolves: a request sent right after is answered.
+  await nc.flush();
   return {
     service,
     async stop() {

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from "node:fs/promises";
+import { access, mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeSampleTree } from "../../demo/sample-tree.ts";
@@ -8,7 +8,7 @@ import { SERVICE_REGISTRY } from "../../services/runner/registry.ts";
 import { manifestPathFor } from "../../shared/manifest/index.ts";
 import {
   type E2eStack,
-  mountsUnder,
+  mountsBelow,
   type ServiceProcess,
   simulatedMountPoints,
   simulatorCli,
@@ -109,6 +109,49 @@ async function topOfTape(e2e: E2eStack, tape: string): Promise<string[]> {
   return await withTapeImage(e2e.simulator, tape, "ro", async (mounted) =>
     (await readdir(mounted)).filter((name) => name !== "lost+found").sort(),
   );
+}
+
+/**
+ * Waits until job `jobId` is copying `name` onto a mounted tape: its folder there has its first
+ * files and no manifest yet. The tape is watched, not `pytarchive queue`: the copy takes a
+ * second or two here, and progress reaches the catalog at most every 2 s.
+ */
+async function waitForCopyUnderWay(
+  e2e: E2eStack,
+  jobId: string,
+  mountPoints: readonly string[],
+  name: string,
+): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (let round = 0; ; round++) {
+    for (const mountPoint of mountPoints) {
+      const folder = path.join(mountPoint, name);
+      const started = await access(path.join(folder, "analysis")).then(
+        () => true,
+        () => false,
+      );
+      const finished = await access(manifestPathFor(folder)).then(
+        () => true,
+        () => false,
+      );
+      if (started && !finished) return;
+    }
+    if (round % 100 === 0) {
+      const { rows } = await e2e.db.query<{ state: string; progress: string | null }>(
+        "select state, progress from jobs where id = $1",
+        [jobId],
+      );
+      const job = rows[0];
+      if (
+        job === undefined ||
+        !["queued", "running"].includes(job.state) ||
+        Date.now() > deadline
+      ) {
+        throw new Error(`job ${jobId} was not seen copying; it is ${job?.state}: ${job?.progress}`);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 const SMALL_TREE = { largeFiles: 1, largeFileBytes: 2 * 1024 * 1024, smallFiles: 30 };
@@ -235,53 +278,56 @@ describe("the ltfs service killed in the middle of a copy", () => {
   it("ends archived with every file, or failed with the reason; never a tape left mounted", async () => {
     const [tape] = (await dataTapes(e2e)) as [string];
     const home = await tapeLine(e2e, tape);
+    // 300 MiB of large files and 3,000 small ones (written first): about 1 to 3 s of copying
+    // on this machine.
     const source = await preparedFolder(e2e, "2023/Big Scans", {
-      largeFiles: 8,
-      largeFileBytes: 24 * 1024 * 1024,
-      smallFiles: 40,
+      largeFiles: 10,
+      largeFileBytes: 30 * 1024 * 1024,
+      smallFiles: 3000,
     });
     const before = await digestTree(source);
 
+    const name = "projects_2023_Big Scans";
+    const mountPoints = await simulatedMountPoints(e2e.simulator);
     const { jobId } = await e2e.cli.json<{ jobId: string }>(["archive", source, tape]);
-    // Wait until bytes are being written (not while the folder is being listed).
-    const deadline = Date.now() + 120_000;
-    const seen: string[] = [];
-    for (;;) {
-      const queue = await e2e.cli.json<Queue>(["queue"]);
-      const job = [...queue.running, ...queue.queued].find((line) => line.id === jobId);
-      const progress = job?.progress ?? "(not running)";
-      if (seen.at(-1) !== progress) seen.push(progress);
-      if (progress.includes("writing") && / of .* files/.test(progress)) break;
-      if (job === undefined || Date.now() > deadline) {
-        throw new Error(`the copy was not seen running; progress was:\n${seen.join("\n")}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitForCopyUnderWay(e2e, jobId, mountPoints, name);
     await ltfs?.kill();
+    // Killed in the middle of the write step: the job still runs and says it was writing (the
+    // poll leaves time for the catalog to record the last report the service sent).
+    await expect
+      .poll(
+        async () =>
+          (await e2e.cli.json<Queue>(["queue"])).running.find((line) => line.id === jobId)
+            ?.progress,
+        { timeout: 10_000, interval: 500 },
+      )
+      .toMatch(new RegExp(`^writing ${name} to tape ${tape}`));
     ltfs = await startServiceProcess(e2e, ["ltfs"], "ltfs");
 
     const end = await waitForJob(e2e.cli, jobId, { timeoutMs: 200_000 });
-    const mountPoints = await simulatedMountPoints(e2e.simulator);
-    const mounted = (await mountsUnder(e2e.simulator)).filter((mountPoint) =>
+    const stillMounted = (await mountsBelow(e2e.simulator)).filter((mountPoint) =>
       mountPoints.includes(mountPoint),
     );
-    expect(mounted).toEqual([]);
+    expect(stillMounted).toEqual([]);
     expect(await tapeLine(e2e, tape)).toMatchObject({ location: "slot", slot: home.slot });
 
     if (end.state === "done") {
-      expect(await foldersOnTape(e2e, tape)).toEqual([[source, "projects_2023_Big Scans"]]);
+      expect(await foldersOnTape(e2e, tape)).toEqual([[source, name]]);
       await mkdir(path.join(e2e.home, "restored"), { recursive: true });
       const target = path.join(e2e.home, "restored", "big scans");
       expect(await e2e.run(["restore", source, target])).toMatchObject({ state: "done" });
       expect(
         compareTrees(await digestTree(source, { exclude: [".cache"] }), await digestTree(target)),
       ).toEqual([]);
-      // One complete copy; the interrupted one, if any, is set aside and not listed as a folder.
-      const top = await topOfTape(e2e, tape);
-      expect(top.filter((name) => name !== INCOMPLETE_FOLDER)).toEqual([
-        "projects_2023_Big Scans",
-        path.basename(manifestPathFor("projects_2023_Big Scans")),
+      // One complete copy; the interrupted one (files were being written when the service was
+      // killed) is set aside, where no listing of the tape's folders takes it for one.
+      const [top, aside] = await withTapeImage(e2e.simulator, tape, "ro", async (mounted) => [
+        (await readdir(mounted)).filter((entry) => entry !== "lost+found").sort(),
+        await readdir(path.join(mounted, INCOMPLETE_FOLDER)),
       ]);
+      expect(top).toEqual([INCOMPLETE_FOLDER, name, path.basename(manifestPathFor(name))].sort());
+      expect(aside).toHaveLength(1);
+      expect(aside[0]?.startsWith(`${name}.${jobId}.`)).toBe(true);
     } else {
       // Failed: it says why, and the folder is not recorded as archived anywhere.
       expect(end.error.length).toBeGreaterThan(20);

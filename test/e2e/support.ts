@@ -103,10 +103,6 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
         await runCommand("umount", [mountPoint]);
       }
       await db.end();
-      // A test that failed half-way may leave a tape mounted in the library's folder.
-      for (const mountPoint of await mountsUnder(home)) {
-        await runCommand("umount", [mountPoint]);
-      }
       const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -156,21 +152,6 @@ export async function simulatorCli(
 export async function simulatedMountPoints(simulator: string): Promise<string[]> {
   const env = await simulatorCli(simulator, "env");
   return [...env.matchAll(/^mount_point = (.+)$/gm)].map((match) => match[1] as string);
-}
-
-/** Mount points in the mount table (/proc/mounts) at or below `folder`. */
-export async function mountsUnder(folder: string): Promise<string[]> {
-  const table = await readFile("/proc/mounts", "utf8");
-  return table
-    .split("\n")
-    .map((line) => line.split(" ")[1])
-    .filter((field) => field !== undefined)
-    .map((field) =>
-      field.replace(/\\([0-7]{3})/g, (_, octal: string) =>
-        String.fromCharCode(Number.parseInt(octal, 8)),
-      ),
-    )
-    .filter((mountPoint) => mountPoint === folder || mountPoint.startsWith(`${folder}/`));
 }
 
 /** Services run by `services/runner/main.ts` in a child process of their own. */

@@ -136,7 +136,7 @@ describe("an unload refused with medium removal prevented (ASC 53h, ASCQ 03h)", 
     expect(failed.driveBlocked).toBe(true);
     expect(failed.error.hint).toContain("DO NOT POWER CYCLE THE LIBRARY");
     expect(failed.error.hint).toContain(
-      `Drive 1 is now blocked and takes no moves until an operator clears it (request on pyt.${harness.libraryId}.changer.clear-drive with {"drive": 1}).`,
+      `Drive 1 is now blocked and takes no moves until an operator clears it: \`pytarchive clear-drive 1\` (a request on pyt.${harness.libraryId}.changer.clear-drive), then \`pytarchive requeue\` the task.`,
     );
     expect((await readDriveState(harness.kv, harness.libraryId, 1))?.blocked).toMatchObject({
       code: "MTX_MEDIUM_REMOVAL_PREVENTED",

@@ -11,6 +11,7 @@ import { type RunningServices, runServices } from "../../../services/runner/inde
 import { parseConfig } from "../../../shared/config/index.ts";
 import { expectExit, runCommand } from "../../../shared/exec/index.ts";
 import {
+  ClearDriveReply,
   ClearDriveRequest,
   changerSubjects,
   MOVE_EVENTS,
@@ -153,14 +154,26 @@ describe("the changer under the NATS permissions", () => {
     expect(s.event(MOVE_EVENTS.done)).toBe(changerSubjects(lib).moveDone);
   });
 
-  it("cannot serve clear-drive yet: the permission is missing, the changer says so and keeps working", async () => {
-    // What is missing (see the changer's README): subscribe for the changer, publish for the gateway.
+  it("answers the gateway's clear-drive request, and nobody else's", async () => {
     expect(
       changerLogs.find((line) => line.msg === "cannot answer clear-drive requests"),
-    ).toMatchObject({ level: "error", subject: changerSubjects(lib).clearDrive });
+    ).toBeUndefined();
     const gateway = await auth.connectAs("gateway");
+    const reply = ClearDriveReply.decode(
+      (
+        await gateway.request(
+          changerSubjects(lib).clearDrive,
+          ClearDriveRequest.encode({ drive: 0 }),
+          {
+            timeout: 5_000,
+          },
+        )
+      ).data,
+    );
+    expect(reply).toMatchObject({ drive: 0, wasBlocked: false, previousBlock: null });
+    const scheduler = await auth.connectAs("scheduler");
     const violation = await refusalOf(
-      gateway.request(changerSubjects(lib).clearDrive, ClearDriveRequest.encode({ drive: 0 }), {
+      scheduler.request(changerSubjects(lib).clearDrive, ClearDriveRequest.encode({ drive: 0 }), {
         timeout: 2_000,
       }),
     );
