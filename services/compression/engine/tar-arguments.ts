@@ -37,6 +37,8 @@ export interface TarCreatePlan {
  * The argument array for GNU tar to pack one folder. Why each option:
  * - `--format=posix`: nanosecond mtimes, any name length, any file size, UTF-8 names;
  *   atime and ctime are dropped from its extended headers (tar never restores them).
+ * - `--atime-preserve=system`: files are opened with O_NOATIME, so that packing does not even
+ *   change the originals' access times (the copy to tape reads them the same way).
  * - `--numeric-owner`: owners as numbers, which is what a restore on another host needs.
  * - `--sparse`: sparse files keep their holes instead of growing to their full length.
  * - `--zstd` / `--gzip`: tar starts the compressor by its name through `/bin/sh -c`, so the name
@@ -56,6 +58,7 @@ export function buildTarCreateArguments(plan: TarCreatePlan): string[] {
     `--file=${plan.archiveFile}`,
     "--format=posix",
     "--pax-option=delete=atime,delete=ctime",
+    "--atime-preserve=system",
     "--numeric-owner",
     "--sparse",
     `--${plan.compression}`,

@@ -181,6 +181,25 @@ describe.each(COMPRESSIONS)("packFolder with %s", (compression) => {
   });
 });
 
+describe("packFolder reads without leaving a trace", () => {
+  it("does not change the originals' access times", async () => {
+    const folder = path.join(workFolder, "atime check");
+    await fs.mkdir(folder);
+    const file = path.join(folder, "read me.txt");
+    await fs.writeFile(file, "content that tar reads\n");
+    // An access time older than the modification time: a plain read would move it (relatime).
+    await fs.utimes(file, new Date("2020-01-02T03:04:05Z"), new Date("2024-05-06T07:08:09Z"));
+    const before = (await fs.stat(file, { bigint: true })).atimeNs;
+    await packFolder({
+      folder,
+      scratchPath: await newScratch(),
+      name: "atime-check",
+      compression: "gzip",
+    });
+    expect((await fs.stat(file, { bigint: true })).atimeNs).toBe(before);
+  });
+});
+
 describe("packFolder keeps archives whole", () => {
   it("refuses an archive that already exists, and replaces it only when asked", async () => {
     const scratch = await newScratch();

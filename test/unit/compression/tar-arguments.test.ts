@@ -22,6 +22,7 @@ describe("buildTarCreateArguments", () => {
       "--file=/scratch/projects_alpha.tar.zst.partial",
       "--format=posix",
       "--pax-option=delete=atime,delete=ctime",
+      "--atime-preserve=system",
       "--numeric-owner",
       "--sparse",
       "--zstd",
