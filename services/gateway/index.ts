@@ -82,7 +82,7 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
           ),
         ...(options.pathTimeoutMs === undefined ? {} : { pathTimeoutMs: options.pathTimeoutMs }),
       });
-      const metrics = createGatewayMetrics();
+      const metrics = createGatewayMetrics({ catalog: createCatalogClient(nc, libraryId) });
       const execute = createCommandExecutor(handlers, metrics);
       const served = await serveCommands({ nc, libraryId, execute, log, version: VERSION });
 

@@ -128,6 +128,24 @@ describe("the gateway's HTTP API", () => {
     expect(response.body).toContain("process_cpu_user_seconds_total");
   });
 
+  it("shows the queue and the tapes' fill in /metrics, read from the catalog at each scrape", async () => {
+    const metrics = createGatewayMetrics({ catalog: fakeCatalog({ queue, "tapes-list": tapes }) });
+    const body = await metrics.registry.metrics();
+    expect(body).toContain('pytarchive_jobs{state="queued",kind="archive"} 1');
+    expect(body).toContain('pytarchive_jobs{state="failed",kind="inventory"} 1');
+    expect(body).toContain('pytarchive_tape_used_kib{barcode="AAK788L9"} 250');
+    expect(body).toContain('pytarchive_tape_capacity_kib{barcode="AAK788L9"} 1000');
+    expect(body).toContain("pytarchive_catalog_up 1");
+  });
+
+  it("says the catalog is down in /metrics instead of showing stale numbers", async () => {
+    const metrics = createGatewayMetrics({ catalog: fakeCatalog({}) });
+    const body = await metrics.registry.metrics();
+    expect(body).toContain("pytarchive_catalog_up 0");
+    expect(body).not.toContain("pytarchive_jobs{");
+    expect(body).not.toContain("pytarchive_tape_used_kib{");
+  });
+
   it("renders / as an HTML status page with folder names and errors escaped", async () => {
     const response = await appWith({ queue, "tapes-list": tapes }).inject({
       method: "GET",
