@@ -337,3 +337,54 @@ describe("the ltfs service killed in the middle of a copy", () => {
     expect(compareTrees(before, await digestTree(source), SOURCE_FIELDS)).toEqual([]);
   }, 300_000);
 });
+
+describe("pytarchive stopped in the middle of a copy and started again", () => {
+  let e2e: E2eStack;
+
+  beforeAll(async () => {
+    e2e = await startE2eStack();
+  }, 120_000);
+
+  afterAll(async () => {
+    await e2e?.close();
+  }, 90_000);
+
+  it("finishes the job after the restart: archived, one complete copy, tape home", async () => {
+    const [tape] = (await dataTapes(e2e)) as [string];
+    const home = await tapeLine(e2e, tape);
+    const source = await preparedFolder(e2e, "2022/Restarted", {
+      largeFiles: 10,
+      largeFileBytes: 30 * 1024 * 1024,
+      smallFiles: 3000,
+    });
+    const before = await digestTree(source);
+    const name = "projects_2022_Restarted";
+    const mountPoints = await simulatedMountPoints(e2e.simulator);
+    const { jobId } = await e2e.cli.json<{ jobId: string }>(["archive", source, tape]);
+    await waitForCopyUnderWay(e2e, jobId, mountPoints, name);
+    // SIGTERM, as `systemctl stop` or Ctrl-C sends it: the services stop, the copy stops between
+    // files and its step goes back to JetStream; LTFS keeps the tape mounted meanwhile.
+    await e2e.restart();
+
+    expect(await waitForJob(e2e.cli, jobId, { timeoutMs: 200_000 })).toEqual({ state: "done" });
+    expect(await foldersOnTape(e2e, tape)).toEqual([[source, name]]);
+    expect(await tapeLine(e2e, tape)).toMatchObject({ location: "slot", slot: home.slot });
+    const stillMounted = (await mountsBelow(e2e.simulator)).filter((mountPoint) =>
+      mountPoints.includes(mountPoint),
+    );
+    expect(stillMounted).toEqual([]);
+    const { rows } = await e2e.db.query<{ count: string }>(
+      "select count(*) from files f join folders d on d.id = f.folder_id where d.path = $1",
+      [source],
+    );
+    const sourceFiles = [...(await digestTree(source, { exclude: [".cache"] }))].filter(
+      ([, entry]) => entry.type === "file",
+    );
+    expect(Number(rows[0]?.count)).toBe(sourceFiles.length);
+    const top = await topOfTape(e2e, tape);
+    expect(top.filter((entry) => entry !== INCOMPLETE_FOLDER)).toEqual(
+      [name, path.basename(manifestPathFor(name))].sort(),
+    );
+    expect(compareTrees(before, await digestTree(source), SOURCE_FIELDS)).toEqual([]);
+  }, 300_000);
+});

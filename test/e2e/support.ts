@@ -31,8 +31,11 @@ export interface E2eStack {
   readonly simulator: string;
   readonly configFile: string;
   readonly cli: Cli;
+  /** The running launcher (a new one after `restart`). */
   readonly stack: RunningStack;
   readonly db: pg.Client;
+  /** Stops pytarchive as SIGTERM does and starts it again on the same state and database. */
+  restart(): Promise<void>;
   /** Queues a job through the CLI (`--json`) and waits for its end. */
   run(args: readonly string[], timeoutMs?: number): Promise<JobEnd & { jobId: string }>;
   close(): Promise<void>;
@@ -74,12 +77,15 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     ].join("\n"),
   );
   const env = { PYTARCHIVE_CONFIG: configFile };
-  const stack = await startStack({
-    configFile,
-    natsPort: await freePort(),
-    env,
-    ...(options.only === undefined ? {} : { only: options.only }),
-  });
+  const natsPort = await freePort();
+  const launch = () =>
+    startStack({
+      configFile,
+      natsPort,
+      env,
+      ...(options.only === undefined ? {} : { only: options.only }),
+    });
+  let stack = await launch();
   const cli = createCli(env);
   const db = new pg.Client({ connectionString: dbUrl.toString() });
   await db.connect();
@@ -89,8 +95,14 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     simulator: path.join(state, "sim"),
     configFile,
     cli,
-    stack,
+    get stack() {
+      return stack;
+    },
     db,
+    async restart() {
+      await stack.stop();
+      stack = await launch();
+    },
     async run(args, timeoutMs = 240_000) {
       const queued = await cli.json<{ jobId: string }>(args);
       const end = await waitForJob(cli, queued.jobId, { timeoutMs });
