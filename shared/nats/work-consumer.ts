@@ -75,6 +75,8 @@ export interface RunningWorkConsumer {
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_MAX_DELIVER = 5;
 const RESTART_DELAY_MS = 1_000;
+/** How long a step handed back by a stopping consumer waits before it is delivered again. */
+const STOPPED_REDELIVERY_DELAY_MS = 2_000;
 
 export function defaultRetryDelayMs(deliveryCount: number): number {
   return Math.min(60_000, 1_000 * 2 ** Math.max(0, deliveryCount - 1));
@@ -240,7 +242,9 @@ export async function runWorkConsumer<T>(
     const deliveryCount = message.info.deliveryCount;
     if (stopping.signal.aborted) {
       messageLog.info("stopped during a step; it will be delivered again", { error });
-      message.nak();
+      // Not at once: this instance's pull request is still open on the server, which would hand
+      // the step straight back to a consumer that is going away (and then wait for ack wait).
+      message.nak(STOPPED_REDELIVERY_DELAY_MS);
       return;
     }
     if (error instanceof PermanentWorkError || error instanceof MessageSchemaError) {
