@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeSampleTree } from "../../demo/sample-tree.ts";
 import { compareTrees, digestTree, type TreeDigest } from "../../demo/tree-digest.ts";
+import { expectExit, runCommand } from "../../shared/exec/index.ts";
 import { manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
 import { type E2eStack, flipByte, startE2eStack, withTapeImage } from "./support.ts";
 
@@ -162,6 +163,17 @@ describe("archive, verify and restore through the CLI on the simulated library",
   }, 300_000);
 
   it("refuses bad input with a clear error and changes nothing", async () => {
+    // Two prepared folders to be refused: one too big for the tape's 1 GiB, one for a name taken.
+    const huge = path.join(projects, "2021", "Huge Scans");
+    await mkdir(huge, { recursive: true });
+    await expectExit(await runCommand("fallocate", ["-l", "1100M", path.join(huge, "scan.raw")]));
+    expect(await e2e.run(["prepare", huge, "too big for one tape"])).toMatchObject({
+      state: "done",
+    });
+    const other = path.join(projects, "2021", "Other");
+    await makeSampleTree(other, { largeFiles: 0, smallFiles: 3 });
+    expect(await e2e.run(["prepare", other, "another folder"])).toMatchObject({ state: "done" });
+
     const queueBefore = await e2e.cli.json<unknown>(["queue"]);
     const foldersBefore = await e2e.db.query("select path, state from folders order by path");
     const unprepared = path.join(projects, "2022", "Never Prepared");
@@ -169,6 +181,8 @@ describe("archive, verify and restore through the CLI on the simulated library",
     const cleaning = await cleaningTape();
     const nonEmpty = path.join(e2e.home, "restored", "alpha");
     const cases: [string[], RegExp][] = [
+      [["archive", huge, tape], /does not fit on tape/i],
+      [["archive", other, tape, "-t", "projects_2024_Alpha Study"], /already has a folder named/i],
       [["archive", unprepared, tape], /not prepared|prepare it first/i],
       [["archive", source, tape], /already archived|is archived|not prepared/i],
       [["archive", source, "NOPE99L9"], /not in the catalog/i],
