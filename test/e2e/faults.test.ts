@@ -387,4 +387,43 @@ describe("pytarchive stopped in the middle of a copy and started again", () => {
     );
     expect(compareTrees(before, await digestTree(source), SOURCE_FIELDS)).toEqual([]);
   }, 300_000);
+
+  it("aborts an archive in the middle of the copy: tape unmounted and home, folder not archived", async () => {
+    const tape = (await dataTapes(e2e))[1] as string;
+    const home = await tapeLine(e2e, tape);
+    const source = await preparedFolder(e2e, "2022/Aborted", {
+      largeFiles: 10,
+      largeFileBytes: 30 * 1024 * 1024,
+      smallFiles: 3000,
+    });
+    const before = await digestTree(source);
+    const name = "projects_2022_Aborted";
+    const mountPoints = await simulatedMountPoints(e2e.simulator);
+    const { jobId } = await e2e.cli.json<{ jobId: string }>(["archive", source, tape]);
+    await waitForCopyUnderWay(e2e, jobId, mountPoints, name);
+    const aborted = await e2e.cli.json<{ stopRequested: string[] }>(["abort", jobId]);
+    expect(aborted.stopRequested).toEqual([jobId]);
+
+    await expect
+      .poll(
+        async () =>
+          (await e2e.db.query<{ state: string }>("select state from jobs where id = $1", [jobId]))
+            .rows[0]?.state,
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBe("aborted");
+    expect(await tapeLine(e2e, tape)).toMatchObject({ location: "slot", slot: home.slot });
+    const stillMounted = (await mountsBelow(e2e.simulator)).filter((mountPoint) =>
+      mountPoints.includes(mountPoint),
+    );
+    expect(stillMounted).toEqual([]);
+    const { rows } = await e2e.db.query<{ state: string; error: string | null }>(
+      "select state, error from folders where path = $1",
+      [source],
+    );
+    expect(rows[0]?.state).toBe("failed");
+    expect(rows[0]?.error).toMatch(/aborted/);
+    expect(await foldersOnTape(e2e, tape)).toEqual([]);
+    expect(compareTrees(before, await digestTree(source), SOURCE_FIELDS)).toEqual([]);
+  }, 300_000);
 });
