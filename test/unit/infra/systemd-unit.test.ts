@@ -1,0 +1,27 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../../demo/stack.ts";
+import { runCommand } from "../../../shared/exec/index.ts";
+
+const UNIT = path.join(REPO_ROOT, "infra/systemd/pytarchive.service");
+
+describe("the systemd unit", () => {
+  it("is a unit systemd accepts", async () => {
+    const result = await runCommand("systemd-analyze", ["verify", UNIT]);
+    expect(result.stderr.trim()).toBe("");
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("starts what `npm start` starts, stops with SIGTERM and restarts after a failure", () => {
+    const text = readFileSync(UNIT, "utf8");
+    const start = /^ExecStart=\/usr\/bin\/node --import tsx (\S+)$/m.exec(text)?.[1];
+    expect(start).toBe("services/launcher/main.ts");
+    expect(existsSync(path.join(REPO_ROOT, start ?? ""))).toBe(true);
+    const npmStart = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts
+      .start as string;
+    expect(npmStart).toContain(start);
+    expect(text).toMatch(/^KillSignal=SIGTERM$/m);
+    expect(text).toMatch(/^Restart=on-failure$/m);
+  });
+});
