@@ -1,27 +1,4 @@
-const UNITS = ["KiB", "MiB", "GiB", "TiB", "PiB"] as const;
-
-/**
- * Bytes as people read them, at most one decimal and none when it is 0.
- *
- * @example formatBytes(13_207_024_435) // "12.3 GiB"
- * @example formatBytes(32_212_254_720) // "30 GiB"
- */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${Math.round(bytes)} B`;
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const text = value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, "");
-  return `${text} ${UNITS[unit]}`;
-}
-
-/** A count with thousands separators: 1204 → "1,204". */
-export function formatCount(count: number): string {
-  return count.toLocaleString("en-US");
-}
+import { describeBytes, describeCount } from "../../shared/format/describe-size.ts";
 
 /** How far a copy to or from tape is. */
 export interface TransferState {
@@ -44,7 +21,7 @@ export function describeTransfer(state: TransferState): { percent: number; text:
         : 0;
   return {
     percent: Math.min(99, Math.floor(fraction * 100)),
-    text: `${formatBytes(state.bytesDone)} of ${formatBytes(state.bytesTotal)}, ${formatCount(state.filesDone)} of ${formatCount(state.filesTotal)} files`,
+    text: `${describeBytes(state.bytesDone)} of ${describeBytes(state.bytesTotal)}, ${describeCount(state.filesDone)} of ${describeCount(state.filesTotal)} files`,
   };
 }
 
@@ -55,7 +32,7 @@ export function describeRate(bytes: number, durationMs: number): string {
     seconds >= 60
       ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
       : `${seconds.toFixed(1)} s`;
-  return `${formatBytes(bytes)} in ${took} (${formatBytes(bytes / seconds)}/s)`;
+  return `${describeBytes(bytes)} in ${took} (${describeBytes(bytes / seconds)}/s)`;
 }
 
 /**

@@ -1,9 +1,9 @@
+import { describeBytes } from "../../shared/format/describe-size.ts";
 import { volumeSerialFromBarcode } from "../../shared/hardware/ltfs/index.ts";
 import type { CatalogReply } from "../../shared/messages/catalog-requests.ts";
 import type { StepDefinition } from "../../shared/steps/step-handler.ts";
 import { mountsReadOnly, tapeOfJob } from "../../shared/steps/tape-job.ts";
 import { checkTapeAgainstCatalog } from "./consistency-check.ts";
-import { formatBytes } from "./describe-transfer.ts";
 import { ownTargetNameOf } from "./job-arguments.ts";
 import { LTFS_SERVICE_ERROR_CODES as CODES, ltfsServiceError } from "./ltfs-service-errors.ts";
 import { type DriveSession, ensureTapeMounted, type MountedTape } from "./mount-tape.ts";
@@ -131,5 +131,5 @@ function summaryOf(
     .filter((part) => part !== null)
     .join(" ");
   const folders = contents.folders.length;
-  return `tape ${barcode} ${how}, ${mounted.readOnly ? "read-only" : "read-write"} in drive ${driveConfig.element} at ${drive.mountPoint}; ${folders} archived folder${folders === 1 ? "" : "s"} as the catalog says; ${formatBytes(space.totalBytes - space.freeBytes)} of ${formatBytes(space.totalBytes)} used`;
+  return `tape ${barcode} ${how}, ${mounted.readOnly ? "read-only" : "read-write"} in drive ${driveConfig.element} at ${drive.mountPoint}; ${folders} archived folder${folders === 1 ? "" : "s"} as the catalog says; ${describeBytes(space.totalBytes - space.freeBytes)} of ${describeBytes(space.totalBytes)} used`;
 }

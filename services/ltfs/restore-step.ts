@@ -1,10 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { describeCount } from "../../shared/format/describe-size.ts";
 import { type Manifest, manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
 import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/catalog-requests.ts";
 import type { StepDefinition } from "../../shared/steps/step-handler.ts";
 import { tapeOfJob } from "../../shared/steps/tape-job.ts";
-import { describeRate, describeTransfer, formatCount, throttled } from "./describe-transfer.ts";
+import { describeRate, describeTransfer, throttled } from "./describe-transfer.ts";
 import {
   checkRestoreTarget,
   compressionOfArchive,
@@ -92,7 +93,7 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
           })
         : await restoreFolderFromTape({ ...common, entries: entriesOf(files, manifest) });
       return {
-        summary: `restored ${what} from tape ${barcode} to ${args.target}: ${formatCount(result.files)} files${folder.compressed ? " (unpacked from its archive)" : ""}, ${describeRate(result.bytes, result.durationMs)}, every checksum matched`,
+        summary: `restored ${what} from tape ${barcode} to ${args.target}: ${describeCount(result.files)} files${folder.compressed ? " (unpacked from its archive)" : ""}, ${describeRate(result.bytes, result.durationMs)}, every checksum matched`,
       };
     },
   };

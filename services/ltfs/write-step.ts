@@ -1,16 +1,11 @@
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import type { PytarchiveError } from "../../shared/errors/index.ts";
+import { describeBytes, describeCount } from "../../shared/format/describe-size.ts";
 import { manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
 import type { CatalogFolder } from "../../shared/messages/catalog-requests.ts";
 import type { StepDefinition, StepRun } from "../../shared/steps/step-handler.ts";
-import {
-  describeRate,
-  describeTransfer,
-  formatBytes,
-  formatCount,
-  throttled,
-} from "./describe-transfer.ts";
+import { describeRate, describeTransfer, throttled } from "./describe-transfer.ts";
 import {
   ArchiveSourceMissingError,
   type CopyProgress,
@@ -183,7 +178,7 @@ async function checkRoom(
   if (freeBytes > needed) return;
   throw ltfsServiceError(
     CODES.tapeTooFull,
-    `Tape ${target.tape} has ${formatBytes(freeBytes)} free, but ${folder.path} needs ${formatBytes(sizeBytes)} plus ${formatBytes(needed - sizeBytes)} of room for LTFS; nothing was written.`,
+    `Tape ${target.tape} has ${describeBytes(freeBytes)} free, but ${folder.path} needs ${describeBytes(sizeBytes)} plus ${describeBytes(needed - sizeBytes)} of room for LTFS; nothing was written.`,
     "Archive it onto another tape (`pytarchive summary` suggests the fullest one where it fits).",
   );
 }
@@ -248,14 +243,14 @@ async function copy(
     );
     const notes = [
       result.changedWhileCopying.length > 0
-        ? `${formatCount(result.changedWhileCopying.length)} changed while being read`
+        ? `${describeCount(result.changedWhileCopying.length)} changed while being read`
         : null,
       result.skipped.length > 0
-        ? `${formatCount(result.skipped.length)} special files skipped`
+        ? `${describeCount(result.skipped.length)} special files skipped`
         : null,
     ].filter((note) => note !== null);
     return {
-      summary: `wrote ${folder.path} to tape ${target.tape} as ${target.targetName}: ${formatCount(result.files.length)} files, ${describeRate(result.bytes, result.durationMs)}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}`,
+      summary: `wrote ${folder.path} to tape ${target.tape} as ${target.targetName}: ${describeCount(result.files.length)} files, ${describeRate(result.bytes, result.durationMs)}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}`,
     };
   } catch (error) {
     if (error instanceof TapeFullError) await markFull(deps, run, session, error);

@@ -85,7 +85,7 @@ describe("the ltfs service on a simulated library", () => {
 
     const written = doneOf(await harness.runStep(job, "write"));
     expect(written).toMatch(
-      new RegExp(`^wrote ${folder} to tape ${TAPE} as projects_alpha: 25 files, 2 MiB in `),
+      new RegExp(`^wrote ${folder} to tape ${TAPE} as projects_alpha: 25 files, 2.0 MiB in `),
     );
     expect((await harness.catalog.call("folder-get", { path: folder })).folder).toMatchObject({
       state: "archiving",
@@ -211,7 +211,7 @@ describe("the ltfs service on a simulated library", () => {
     expect(result.error?.code).toBe("TAPE_TOO_FULL");
     expect(result.error?.message).toMatch(
       new RegExp(
-        `^Tape ${TAPE} has \\d+ MiB free, but ${folder} needs 200 MiB plus 66 MiB of room for LTFS; nothing was written\\.$`,
+        `^Tape ${TAPE} has \\d+ MiB free, but ${folder} needs 200 MiB plus 66.0 MiB of room for LTFS; nothing was written\\.$`,
       ),
     );
     expect(await fs.readdir(mountPoint)).not.toContain("projects_zeta");

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { describeTransfer, formatBytes } from "../../../services/ltfs/describe-transfer.ts";
+import { describeTransfer } from "../../../services/ltfs/describe-transfer.ts";
 import { createDriveLocks } from "../../../services/ltfs/drive-locks.ts";
+import { describeBytes } from "../../../shared/format/describe-size.ts";
 
 /** Runs `ms` of pretend work on `drive`, recording when it started and ended. */
 function work(events: string[], name: string, ms: number) {
@@ -71,11 +72,11 @@ describe("progress of a copy to or from tape", () => {
         filesDone: 1204,
         filesTotal: 5000,
       }),
-    ).toEqual({ percent: 40, text: "12.3 GiB of 30 GiB, 1,204 of 5,000 files" });
+    ).toEqual({ percent: 40, text: "12.3 GiB of 30.0 GiB, 1,204 of 5,000 files" });
     expect(describeTransfer({ bytesDone: 0, bytesTotal: 0, filesDone: 3, filesTotal: 4 })).toEqual({
       percent: 75,
       text: "0 B of 0 B, 3 of 4 files",
     });
-    expect(formatBytes(17_138_671_616 * 1024)).toBe("16 TiB");
+    expect(describeBytes(17_138_671_616 * 1024)).toBe("16.0 TiB");
   });
 });
