@@ -7,10 +7,12 @@ type QueueReply = CommandReply<"queue">;
  * One task as the original listed it: `[3fa2b1c0] 100 - Archiving folder: /x to tape AAK788L9`,
  * with ` [progress]` when it runs.
  *
- * @example queueLine(job) // "[3fa2b1c0] 100 - Archiving folder: /x to tape AAK788L9 [copying 42%]"
+ * @example queueLine(job) // "[3fa2b1c0] 100 - Archiving folder: /x to tape AAK788L9 [drive 0] [copying 42%]"
  */
 export function queueLine(job: QueueJob, withProgress: boolean): string {
   const notes: string[] = [];
+  // Which drive a tape job holds or held: what `pytarchive clear-drive` and the library panel need.
+  if (job.state !== "queued" && typeof job.drive === "number") notes.push(`drive ${job.drive}`);
   if (withProgress && job.progress !== null && job.progress !== "") notes.push(job.progress);
   if (job.abortRequested === true) notes.push("abort requested");
   const suffix = notes.map((note) => ` [${note}]`).join("");

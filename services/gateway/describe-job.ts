@@ -47,5 +47,6 @@ export function toQueueJob(job: CatalogJob): QueueJob {
     createdAt: job.createdAt,
     args: job.args,
     abortRequested: job.abortRequested,
+    drive: job.drive,
   };
 }

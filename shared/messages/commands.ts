@@ -84,6 +84,8 @@ export const QueueJobSchema = Type.Object({
   args: Type.Record(Type.String(), Type.Unknown()),
   /** A running job was asked to stop and has not stopped yet. */
   abortRequested: Type.Optional(Type.Boolean()),
+  /** The drive a running tape job holds (or a failed one held), for `pytarchive clear-drive`. */
+  drive: Type.Optional(NullableInteger),
 });
 export type QueueJob = Static<typeof QueueJobSchema>;
 

@@ -54,4 +54,16 @@ describe("renderQueue", () => {
       "[a1b2c3d4] 100 - Restoring folder: /data/projects/old to /scratch/old\n    (no error recorded)\n",
     );
   });
+
+  it("queueLine names the drive a running or failed tape task holds, not a queued one's", () => {
+    const running = { ...RUNNING_PREPARE, kind: "archive", drive: 1 };
+    expect(queueLine(running, true)).toBe(
+      "[0badc0de] 0 - Preparing folder: /data/projects/beta - Beta raw data [drive 1] [counting files: 120000]",
+    );
+    const failed = { ...FAILED_RESTORE, drive: 0 };
+    expect(queueLine(failed, false)).toBe(
+      "[a1b2c3d4] 100 - Restoring folder: /data/projects/old to /scratch/old [drive 0]",
+    );
+    expect(queueLine({ ...failed, state: "queued" }, false)).not.toContain("drive");
+  });
 });
