@@ -1,4 +1,5 @@
 import { dirname } from "node:path";
+import { mapLimited } from "../../shared/concurrency/index.ts";
 import { findTape, type LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
 import type { ClearDriveReply } from "../../shared/messages/changer-moves.ts";
@@ -23,6 +24,9 @@ import {
 import { toQueueJob } from "./describe-job.ts";
 import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
 import { describeDuration, probeEmptyFolder, probePath } from "./path-probe.ts";
+
+/** How many paths `deleteable` looks at at once. */
+const PROBES_AT_ONCE = 32;
 
 export interface GatewayDependencies {
   readonly catalog: CatalogClient;
@@ -220,7 +224,10 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     deleteable: async (request) => {
       const ignore = (request.ignore ?? []).map((prefix) => textOrThrow(prefix, "ignored prefix"));
       const { folders } = await catalog.call("deleteable-candidates", { ignore });
-      const looks = await Promise.all(folders.map((folder) => probes.path(folder.path, timeoutMs)));
+      // A few looks at a time: each is a process, and a catalog may hold thousands of folders.
+      const looks = await mapLimited(folders, PROBES_AT_ONCE, (folder) =>
+        probes.path(folder.path, timeoutMs),
+      );
       const deleteable: CommandReply<"deleteable">["deleteable"] = [];
       const unchecked: CommandReply<"deleteable">["unchecked"] = [];
       folders.forEach((folder, index) => {

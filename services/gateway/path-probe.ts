@@ -1,4 +1,6 @@
-import { opendir, stat } from "node:fs/promises";
+import { opendir } from "node:fs/promises";
+import { TIMED_OUT, withinTime } from "../../shared/concurrency/index.ts";
+import { runCommand } from "../../shared/exec/index.ts";
 
 /** What a bounded look at a path found. */
 export type PathProbe =
@@ -8,40 +10,34 @@ export type PathProbe =
   | { readonly kind: "timeout"; readonly timeoutMs: number }
   | { readonly kind: "error"; readonly reason: string };
 
-const TIMED_OUT = Symbol("timed out");
-
 /**
- * `work` or TIMED_OUT after `timeoutMs`. A stat on a hung NFS mount never returns and cannot be
- * cancelled: the gateway stops waiting and answers, the stuck call is left to finish on its own.
- */
-async function within<T>(work: Promise<T>, timeoutMs: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Looks at `path` (following symlinks), giving up after `timeoutMs`.
+ * Looks at `path` (following symlinks), giving up after `timeoutMs`. The look is a `stat`
+ * child process, not a call in this process: a call on a hung NFS mount never returns and holds
+ * one of libuv's four worker threads for good — four of them would stall every file access of
+ * every service in the process. A stuck child process costs only a process entry.
  *
  * @example
  * await probePath("/srv/projects/alpha", 2000); // { kind: "folder" }
  */
 export async function probePath(path: string, timeoutMs: number): Promise<PathProbe> {
   try {
-    const found = await within(stat(path), timeoutMs);
+    const found = await withinTime(
+      (signal) => runCommand("stat", ["-L", "--format=%F", "--", path], { signal }),
+      timeoutMs,
+    );
     if (found === TIMED_OUT) return { kind: "timeout", timeoutMs };
-    return found.isDirectory() ? { kind: "folder" } : { kind: "other" };
+    if (found.exitCode === 0) {
+      return found.stdout.trim() === "directory" ? { kind: "folder" } : { kind: "other" };
+    }
+    const reason = found.stderr.trim().split("\n").at(-1) ?? "";
+    if (/No such file or directory|Not a directory/.test(reason)) return { kind: "missing" };
+    if (/Permission denied/.test(reason)) return { kind: "error", reason: "permission denied" };
+    return {
+      kind: "error",
+      reason: reason.replace(/^stat: /, "") || `stat exited ${found.exitCode}`,
+    };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return { kind: "missing" };
-    return { kind: "error", reason: describeFsError(error) };
+    return { kind: "error", reason: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -63,7 +59,7 @@ export async function probeEmptyFolder(
     }
   };
   try {
-    const empty = await within(look(), timeoutMs);
+    const empty = await withinTime(() => look(), timeoutMs);
     if (empty === TIMED_OUT) return { kind: "timeout", timeoutMs };
     return empty ? { kind: "empty" } : { kind: "not-empty" };
   } catch (error) {

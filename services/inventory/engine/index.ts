@@ -26,4 +26,4 @@ export {
   type TakeInventoryOptions,
   takeInventory,
 } from "./take-inventory.ts";
-export { TIMED_OUT, withinTime } from "./within-time.ts";
+export { TIMED_OUT, withinTime } from "../../../shared/concurrency/index.ts";

@@ -12,7 +12,7 @@ import type {
   SourceInventory,
   UnreadableSubfolder,
 } from "./inventory-report.ts";
-import { TIMED_OUT, withinTime } from "./within-time.ts";
+import { TIMED_OUT, withinTime } from "../../../shared/concurrency/index.ts";
 
 export interface InventoryProgress {
   /** Subfolders finished (measured or found unreadable). */

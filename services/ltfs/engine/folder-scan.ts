@@ -1,6 +1,7 @@
 import type { BigIntStats } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { mapLimited } from "../../../shared/concurrency/index.ts";
 import type { EntryType, SkippedEntry, SkipReason } from "../../../shared/manifest/index.ts";
 import { ArchiveSourceMissingError, ArchiveSourceUnreadableError } from "./errors.ts";
 import type { ExcludeFilter } from "./exclude-filter.ts";
@@ -59,19 +60,6 @@ function typeOf(stats: BigIntStats): EntryType | SkipReason {
   if (stats.isFIFO()) return "fifo";
   if (stats.isSocket()) return "socket";
   return "device";
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**
