@@ -22,12 +22,15 @@ export type PathProbe =
 export async function probePath(path: string, timeoutMs: number): Promise<PathProbe> {
   try {
     const found = await withinTime(
-      (signal) => runCommand("stat", ["-L", "--format=%F", "--", path], { signal }),
+      // %f: the raw mode in hex; C locale: messages to match whatever the system's language.
+      (signal) =>
+        runCommand("stat", ["-L", "--format=%f", "--", path], { signal, env: { LC_ALL: "C" } }),
       timeoutMs,
     );
     if (found === TIMED_OUT) return { kind: "timeout", timeoutMs };
     if (found.exitCode === 0) {
-      return found.stdout.trim() === "directory" ? { kind: "folder" } : { kind: "other" };
+      const mode = Number.parseInt(found.stdout.trim(), 16);
+      return (mode & 0o170000) === 0o040000 ? { kind: "folder" } : { kind: "other" };
     }
     const reason = found.stderr.trim().split("\n").at(-1) ?? "";
     if (/No such file or directory|Not a directory/.test(reason)) return { kind: "missing" };
