@@ -1,3 +1,4 @@
+export { TIMED_OUT, withinTime } from "../../../shared/concurrency/index.ts";
 export {
   AGE_GROUP_IDS,
   AGE_GROUPS,
@@ -26,4 +27,3 @@ export {
   type TakeInventoryOptions,
   takeInventory,
 } from "./take-inventory.ts";
-export { TIMED_OUT, withinTime } from "../../../shared/concurrency/index.ts";

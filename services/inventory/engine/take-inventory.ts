@@ -1,4 +1,5 @@
 import path from "node:path";
+import { TIMED_OUT, withinTime } from "../../../shared/concurrency/index.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
 import { CommandNotStartedError } from "../../../shared/exec/index.ts";
 import { AGE_GROUPS, ageGroupOf, DAY_MS } from "./age-groups.ts";
@@ -12,7 +13,6 @@ import type {
   SourceInventory,
   UnreadableSubfolder,
 } from "./inventory-report.ts";
-import { TIMED_OUT, withinTime } from "../../../shared/concurrency/index.ts";
 
 export interface InventoryProgress {
   /** Subfolders finished (measured or found unreadable). */
