@@ -29,11 +29,6 @@ export async function findCounts(folder: string): Promise<{
   };
 }
 
-/** `cp -a SOURCE TARGET`: hard links, sparse files, links, modes and times kept. */
-export async function copyTree(source: string, target: string): Promise<void> {
-  expectExit(await runCommand("cp", ["-a", "--", source, target]));
-}
-
 /** Unpacks an archive into `target` with GNU tar (it recognises gzip and zstd by itself). */
 export async function extractArchive(archive: string, target: string): Promise<void> {
   expectExit(
