@@ -1,4 +1,3 @@
-import { opendir } from "node:fs/promises";
 import { TIMED_OUT, withinTime } from "../../shared/concurrency/index.ts";
 import { runCommand } from "../../shared/exec/index.ts";
 
@@ -53,27 +52,30 @@ export async function probeEmptyFolder(
   | { kind: "not-empty" }
   | Exclude<PathProbe, { kind: "folder" | "other" | "missing" }>
 > {
-  const look = async (): Promise<boolean> => {
-    const dir = await opendir(path);
-    try {
-      return (await dir.read()) === null;
-    } finally {
-      await dir.close().catch(() => {});
-    }
-  };
   try {
-    const empty = await withinTime(() => look(), timeoutMs);
-    if (empty === TIMED_OUT) return { kind: "timeout", timeoutMs };
-    return empty ? { kind: "empty" } : { kind: "not-empty" };
+    // `find` prints the first entry it meets and stops: one line means "not empty". A child
+    // process for the same reason as probePath: a hung mount must not take one of our threads.
+    const found = await withinTime(
+      (signal) =>
+        runCommand("find", [path, "-mindepth", "1", "-maxdepth", "1", "-print", "-quit"], {
+          signal,
+          env: { LC_ALL: "C" },
+        }),
+      timeoutMs,
+    );
+    if (found === TIMED_OUT) return { kind: "timeout", timeoutMs };
+    if (found.exitCode === 0) {
+      return found.stdout === "" ? { kind: "empty" } : { kind: "not-empty" };
+    }
+    const reason = found.stderr.trim().split("\n").at(-1) ?? "";
+    if (/Permission denied/.test(reason)) return { kind: "error", reason: "permission denied" };
+    return {
+      kind: "error",
+      reason: reason.replace(/^find: /, "") || `find exited ${found.exitCode}`,
+    };
   } catch (error) {
-    return { kind: "error", reason: describeFsError(error) };
+    return { kind: "error", reason: error instanceof Error ? error.message : String(error) };
   }
-}
-
-function describeFsError(error: unknown): string {
-  const { code, message } = error as NodeJS.ErrnoException;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  return code ?? message ?? String(error);
 }
 
 /** "2 s", "500 ms": how long a check waited, for messages. */

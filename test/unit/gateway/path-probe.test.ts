@@ -2,13 +2,15 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probePath } from "../../../services/gateway/index.ts";
+import { probeEmptyFolder, probePath } from "../../../services/gateway/index.ts";
 
 let root: string;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "pyt-path-probe-"));
   await mkdir(path.join(root, "folder"));
+  await mkdir(path.join(root, "empty"));
+  await writeFile(path.join(root, "folder", "inside.txt"), "x");
   await writeFile(path.join(root, "file.txt"), "x");
   await symlink(path.join(root, "folder"), path.join(root, "link to folder"));
 });
@@ -31,6 +33,22 @@ describe("probePath: a bounded look at a path, from a child process", () => {
   it("gives up when the answer takes longer than the time allowed, instead of waiting", async () => {
     // No look answers within 0 ms: this is what a path on a hung NFS mount gets after its wait.
     expect(await probePath(path.join(root, "folder"), 0)).toEqual({
+      kind: "timeout",
+      timeoutMs: 0,
+    });
+  });
+});
+
+describe("probeEmptyFolder: whether a restore target holds anything, from a child process", () => {
+  it("tells an empty folder from one with something in it", async () => {
+    expect(await probeEmptyFolder(path.join(root, "empty"), 5_000)).toEqual({ kind: "empty" });
+    expect(await probeEmptyFolder(path.join(root, "folder"), 5_000)).toEqual({
+      kind: "not-empty",
+    });
+  });
+
+  it("gives up when the answer takes longer than the time allowed", async () => {
+    expect(await probeEmptyFolder(path.join(root, "empty"), 0)).toEqual({
       kind: "timeout",
       timeoutMs: 0,
     });
