@@ -141,6 +141,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     lastActivity.delete(jobId);
     currentStep.delete(jobId);
     sent.delete(jobId);
+    tapes.delete(jobId);
   };
 
   const tapeOf = async (job: CatalogJob): Promise<string> => {
