@@ -5,7 +5,10 @@
  * against what exportfs would print for it.
  */
 
-/** Settings printed in every listing, one word of each pair: the given word must be listed. */
+/**
+ * Settings printed in every listing, one word of each pair: the given word must be listed.
+ * Not `secure`/`insecure`: nfs-utils 2.6.2 (Debian 12) lists neither, older versions one of them.
+ */
 const ALWAYS_LISTED = new Set([
   "ro",
   "rw",
@@ -15,8 +18,6 @@ const ALWAYS_LISTED = new Set([
   "no_wdelay",
   "hide",
   "nohide",
-  "secure",
-  "insecure",
   "root_squash",
   "no_root_squash",
   "all_squash",
@@ -41,6 +42,15 @@ const LISTED_WHEN_ON: Readonly<Record<string, readonly [string, boolean]>> = {
   no_pnfs: ["pnfs", false],
 };
 
+/**
+ * Listed by some nfs-utils versions only: checked when the listing shows either word of the pair,
+ * taken as shown when it shows neither (exportfs refuses a bad keyword when the export is made).
+ */
+const LISTED_BY_SOME_VERSIONS: Readonly<Record<string, string>> = {
+  secure: "insecure",
+  insecure: "secure",
+};
+
 /** anonuid and anongid are listed only when they are not nobody's (65534). */
 const DEFAULT_ANONYMOUS_ID = "65534";
 
@@ -63,6 +73,8 @@ export function unconfirmedOptions(settings: string, listed: readonly string[]):
     .filter((option) => {
       const wanted = normalise(option);
       if (ALWAYS_LISTED.has(wanted)) return !shown.has(wanted);
+      const opposite = LISTED_BY_SOME_VERSIONS[wanted];
+      if (opposite !== undefined) return !shown.has(wanted) && shown.has(opposite);
       const whenOn = LISTED_WHEN_ON[wanted];
       if (whenOn !== undefined) return shown.has(whenOn[0]) !== whenOn[1];
       const equals = wanted.indexOf("=");

@@ -142,7 +142,11 @@ export function parseExportOptions(
   return { ok: true, flags };
 }
 
-/** The option list `exportfs -v` prints, in nfs-utils' fixed order, without parentheses. */
+/**
+ * The option list `exportfs -v` prints, in nfs-utils' fixed order, without parentheses. As
+ * nfs-utils 2.6.2 (Debian 12) it prints neither `secure` nor `insecure`: the setting is kept but
+ * not listed (fixture real/exportfs/exportfs-v-debian12-nfs-utils-2.6.2-ro-insecure-fsid-client-column.txt).
+ */
 export function formatExportFlags(flags: ExportFlags): string {
   const options = [
     flags.async ? "async" : "sync",
@@ -166,7 +170,6 @@ export function formatExportFlags(flags: ExportFlags): string {
   options.push(
     `sec=${flags.sec.join(":")}`,
     flags.readOnly ? "ro" : "rw",
-    flags.insecure ? "insecure" : "secure",
     flags.rootSquash ? "root_squash" : "no_root_squash",
     flags.allSquash ? "all_squash" : "no_all_squash",
   );

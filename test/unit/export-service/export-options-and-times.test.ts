@@ -31,6 +31,19 @@ describe("unconfirmedOptions", () => {
     expect(unconfirmedOptions("ro,secure,root_squash,sync", listed)).toEqual([]);
   });
 
+  it("confirms insecure and secure from the real nfs-utils 2.6.2 listing, which shows neither", () => {
+    // exportfs -o ro,insecure,fsid=12,no_subtree_check 127.0.0.1:… on Debian 12 lists this:
+    const line = readFixture(
+      "real/exportfs/exportfs-v-debian12-nfs-utils-2.6.2-ro-insecure-fsid-client-column.txt",
+    );
+    const listed = /\((.*)\)/.exec(line)?.[1]?.split(",") ?? [];
+    expect(listed).toContain("fsid=12");
+    expect(unconfirmedOptions("ro,insecure,fsid=12,no_subtree_check", listed)).toEqual([]);
+    expect(unconfirmedOptions("ro,secure,fsid=12", listed)).toEqual([]);
+    // What it does show is still checked.
+    expect(unconfirmedOptions("rw,insecure,fsid=13", listed)).toEqual(["rw", "fsid=13"]);
+  });
+
   it("names what a real listing contradicts or lacks", () => {
     const readWrite = listedOptions("exportfs-v-two-long-paths-wrapped-no-root-squash.txt");
     expect(unconfirmedOptions("ro,fsid=1,no_subtree_check", readWrite)).toEqual(["ro", "fsid=1"]);

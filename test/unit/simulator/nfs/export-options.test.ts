@@ -5,6 +5,7 @@ import {
   parseExportOptions,
 } from "../../../../infra/simulator/nfs/export-options.ts";
 import { clientKind, inListingOrder } from "../../../../infra/simulator/nfs/export-table.ts";
+import { readFixture } from "../../hardware/ltfs/ltfs-captures.ts";
 
 function format(options: string): string {
   const parsed = parseExportOptions(options);
@@ -15,14 +16,22 @@ function format(options: string): string {
 describe("export options", () => {
   it("prints a command-line export's defaults in nfs-utils' order", () => {
     expect(formatExportFlags(DEFAULT_EXPORT_FLAGS)).toBe(
-      "sync,wdelay,hide,no_subtree_check,sec=sys,ro,secure,root_squash,no_all_squash",
+      "sync,wdelay,hide,no_subtree_check,sec=sys,ro,root_squash,no_all_squash",
     );
   });
 
-  it("prints the options of the real `exportfs -s` capture the same way", () => {
-    // exportfs-s-single-host.txt: /srv/share  192.168.57.151(sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,no_root_squash,no_all_squash)
+  it("prints what real nfs-utils 2.6.2 prints for ro,insecure,fsid=12: neither secure nor insecure", () => {
+    const real = readFixture(
+      "real/exportfs/exportfs-v-debian12-nfs-utils-2.6.2-ro-insecure-fsid-client-column.txt",
+    );
+    expect(`127.0.0.1(${format("ro,insecure,fsid=12,no_subtree_check")})\n`).toBe(real);
+    expect(format("ro,secure,fsid=12")).toBe(format("ro,insecure,fsid=12"));
+  });
+
+  it("prints the options of the real `exportfs -s` capture the same way, less `secure`", () => {
+    // exportfs-s-single-host.txt (an older nfs-utils, which listed secure): /srv/share  192.168.57.151(sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,no_root_squash,no_all_squash)
     expect(format("rw,sync,no_subtree_check,no_root_squash")).toBe(
-      "sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,no_root_squash,no_all_squash",
+      "sync,wdelay,hide,no_subtree_check,sec=sys,rw,no_root_squash,no_all_squash",
     );
   });
 
@@ -32,7 +41,7 @@ describe("export options", () => {
         "async,no_wdelay,nohide,crossmnt,subtree_check,insecure,all_squash,fsid=root,anonuid=1000,sec=krb5:sys",
       ),
     ).toBe(
-      "async,no_wdelay,nohide,crossmnt,fsid=0,anonuid=1000,sec=krb5:sys,ro,insecure,root_squash,all_squash",
+      "async,no_wdelay,nohide,crossmnt,fsid=0,anonuid=1000,sec=krb5:sys,ro,root_squash,all_squash",
     );
   });
 
