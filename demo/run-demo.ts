@@ -55,7 +55,8 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     say(`pytarchive demo in ${home}`);
     say("starting pytarchive (NATS, catalog on PGlite, simulated library, services) …");
-    stack = await startStack({ configFile, natsPort: await freePort(), env });
+    // The demo has no tapes: it asks for the simulated library, as `npm start -- --simulate`.
+    stack = await startStack({ configFile, natsPort: await freePort(), simulate: true, env });
     const cli = createCli(env);
 
     const source = path.join(home, "projects", "2024", "Demo Project");

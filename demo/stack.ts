@@ -30,12 +30,14 @@ export interface RunningStack {
 
 /**
  * Starts `services/launcher/main.ts` (what `npm start` runs) with `configFile`, and resolves once
- * it printed that pytarchive is running. `only` runs some services (`--only`), for tests that
- * run the others in another process.
+ * it printed that pytarchive is running. `simulate` asks for the simulated tape library
+ * (`--simulate`; pytarchive never simulates on its own). `only` runs some services (`--only`),
+ * for tests that run the others in another process.
  */
 export async function startStack(options: {
   readonly configFile: string;
   readonly natsPort: number;
+  readonly simulate: boolean;
   readonly only?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly onLine?: (line: string) => void;
@@ -49,6 +51,7 @@ export async function startStack(options: {
     options.configFile,
     "--nats-port",
     String(options.natsPort),
+    ...(options.simulate ? ["--simulate"] : []),
     ...(options.only === undefined ? [] : ["--only", options.only.join(",")]),
   ];
   const child = spawn(process.execPath, args, {

@@ -191,6 +191,8 @@ export function formatSimulatorConfig(stateDir: string): string {
     "",
     "[Device]",
     `library = ${layout.changerDevice}`,
+    // Says so to pytarchive, which marks this library's tapes as simulated.
+    "simulate = yes",
   ];
   for (const drive of state.drives) {
     lines.push(

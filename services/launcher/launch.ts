@@ -13,7 +13,7 @@ import { type EmbeddedNatsServer, startEmbeddedNatsServer } from "./embedded-nat
 import { stopLeftoverNatsServer } from "./leftover-nats-server.ts";
 import { natsServerVersionOrThrow } from "./nats-server-binary.ts";
 import { planServiceUsers, runServicesAsUsers } from "./run-services-as-users.ts";
-import { chooseTapeLibrary } from "./simulated-library.ts";
+import { chooseTapeLibrary, type LibraryChoice, requireChanger } from "./simulated-library.ts";
 import { lockStateDir } from "./state-lock.ts";
 
 /** The embedded NATS server's port unless PYTARCHIVE_NATS_PORT or --nats-port say otherwise. */
@@ -61,7 +61,8 @@ export interface RunningPytarchive {
  * (store and generated users in the state folder, on 127.0.0.1), writes a credentials file per
  * user, runs each service as its own NATS user and writes `<state>/client.json` for the CLI.
  * With a URL: runs the services against that server with the configured credentials. Either way
- * the simulated tape library stands in when no changer is configured (chooseTapeLibrary).
+ * the simulated tape library stands in only when the configuration asks for it; a missing
+ * changer otherwise stops the start before anything runs (chooseTapeLibrary).
  *
  * @example
  * const running = await launchPytarchive({ config: loadConfig(), services: SERVICE_REGISTRY, log });
@@ -70,6 +71,8 @@ export interface RunningPytarchive {
  */
 export async function launchPytarchive(options: LaunchOptions): Promise<RunningPytarchive> {
   const { log } = options;
+  // A missing changer stops the start before anything is created or started.
+  requireChanger(options.config);
   if (options.config.nats.url !== null) return await launchWithExternalNats(options);
 
   // Refuse unknown service names and services without a NATS user before starting anything.
@@ -94,14 +97,7 @@ export async function launchPytarchive(options: LaunchOptions): Promise<RunningP
   };
   try {
     const library = await chooseTapeLibrary(options.config, layout.simulatorDir);
-    if (library.simulatedLibrary !== null) {
-      log.info(
-        library.created
-          ? "no tape changer configured: created a simulated tape library"
-          : "no tape changer configured: using the simulated tape library",
-        { folder: library.simulatedLibrary },
-      );
-    }
+    logSimulation(log, library);
     const passwords = ensureEmbeddedCredentials(layout);
     await stopLeftoverNatsServer(layout.natsPidFile, layout.natsConfigFile, log);
     writeNatsServerConfig({
@@ -178,6 +174,7 @@ async function launchWithExternalNats(options: LaunchOptions): Promise<RunningPy
   const layout = embeddedLayout(options.config.paths.stateDir);
   createStateFolders(layout, false);
   const library = await chooseTapeLibrary(options.config, layout.simulatorDir);
+  logSimulation(options.log, library);
   const running = await runServices({
     services: options.services,
     config: library.config,
@@ -196,6 +193,15 @@ async function launchWithExternalNats(options: LaunchOptions): Promise<RunningPy
     health: () => running.health(),
     stop: () => running.stop(),
   };
+}
+
+/** Says loudly that the tapes are not real: nothing archived on them is safe to delete. */
+function logSimulation(log: Logger, library: LibraryChoice): void {
+  if (library.simulatedLibrary === null) return;
+  log.warn(
+    `simulation asked for: ${library.created ? "created" : "using"} a SIMULATED tape library; its tapes are loop images, marked simulated, and nothing archived on them counts as a copy`,
+    { folder: library.simulatedLibrary },
+  );
 }
 
 /** A failure promise that stays pending once a stop has begun (the server exits then on purpose). */

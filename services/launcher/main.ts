@@ -4,6 +4,7 @@
  *   npm start                                  everything, embedded NATS when no [NATS] url
  *   npm start -- --only gateway,catalog        only these services
  *   npm start -- --config FILE --nats-port N   another configuration file / embedded NATS port
+ *   npm start -- --simulate                    on the built-in simulated tape library
  *
  * Exits 0 after a clean stop (SIGINT or SIGTERM), 1 when something could not start or the
  * embedded nats-server stopped on its own.
@@ -19,15 +20,17 @@ import { DEFAULT_EMBEDDED_NATS_PORT, launchPytarchive, type RunningPytarchive } 
 /** Environment variable for the embedded NATS server's port. */
 export const NATS_PORT_ENV = "PYTARCHIVE_NATS_PORT";
 
-const USAGE = `Usage: npm start [-- [--only NAME[,NAME...]] [--config FILE] [--nats-port PORT]]
+const USAGE = `Usage: npm start [-- [--only NAME[,NAME...]] [--config FILE] [--nats-port PORT] [--simulate]]
 
 Runs pytarchive on this machine until Ctrl-C or SIGTERM: its own NATS server (when the
-configuration names no [NATS] url), the simulated tape library (when no changer is configured)
-and the services.
+configuration names no [NATS] url) and the services, on the configured tape changer
+([Device] library), or on a simulated tape library when asked for.
 
   --only NAMES      run only these services (comma-separated); default all
   --config FILE     configuration file (default $PYTARCHIVE_CONFIG or /etc/pytarchive/pytarchive.conf)
   --nats-port PORT  port of the embedded NATS server on 127.0.0.1 (default $${NATS_PORT_ENV} or ${DEFAULT_EMBEDDED_NATS_PORT})
+  --simulate        run on the built-in simulated tape library (as [Device] simulate = yes);
+                    its tapes are marked simulated and never count as a copy
   -h, --help        show this help
 
 Known services: ${SERVICE_REGISTRY.map((service) => service.name).join(", ")}`;
@@ -39,6 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
       only: { type: "string" },
       config: { type: "string" },
       "nats-port": { type: "string" },
+      simulate: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -66,7 +70,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.on("SIGTERM", onSignal);
   });
   const natsPort = portOrThrow(values["nats-port"] ?? process.env[NATS_PORT_ENV]);
-  const config = loadConfig(values.config === undefined ? {} : { path: values.config });
+  const loaded = loadConfig(values.config === undefined ? {} : { path: values.config });
+  const config = values.simulate
+    ? { ...loaded, device: { ...loaded.device, simulate: true } }
+    : loaded;
   const log = createLogger({ service: "launcher" });
   const running = await launchPytarchive({
     config,
@@ -111,7 +118,7 @@ function describeRunning(running: RunningPytarchive, stateDir: string, libraryId
     `pytarchive is running (library "${libraryId}", state folder ${stateDir}).`,
     `  NATS:      ${nats}`,
     `  Services:  ${running.services.map((service) => service.name).join(", ")}`,
-    `  Tapes:     ${running.simulatedLibrary ? `simulated library in ${running.simulatedLibrary}` : "the configured changer"}`,
+    `  Tapes:     ${running.simulatedLibrary ? `SIMULATED library in ${running.simulatedLibrary} (loop images, not an archive)` : "the configured changer"}`,
   ];
   if (running.clientFile) {
     lines.push(`  The pytarchive CLI on this machine finds it through ${running.clientFile}.`);

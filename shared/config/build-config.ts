@@ -5,7 +5,7 @@ import { readDrives } from "./drives.ts";
 import { DEFAULT_SECTION, type IniDocument } from "./ini.ts";
 import { interpolationReferences } from "./interpolation.ts";
 import { readInventory } from "./inventory-settings.ts";
-import { readChat, readSmtp } from "./notification-settings.ts";
+import { parseBoolean, readChat, readSmtp } from "./notification-settings.ts";
 import { DRIVE_SECTION_LABEL, KNOWN_SECTIONS, knownKeysOf, SETTINGS } from "./settings.ts";
 import { createSettingsSource, type Setting } from "./settings-source.ts";
 import { suggestClosest } from "./suggest.ts";
@@ -81,6 +81,7 @@ export function buildConfig(
           parseNonEmpty(s, "the changer device given to mtx -f, e.g. /dev/sch0"),
         ) ?? DEFAULTS.library,
       drives: readDrives(source),
+      simulate: read("Device", "simulate", parseBoolean) ?? false,
     },
     export: {
       to: read("Export", "to", parseExportClient) ?? DEFAULTS.exportTo,

@@ -14,6 +14,7 @@ export const CONFIG_ENV = {
   toolsPath: "PYTARCHIVE_TOOLS_PATH",
   mountTable: "PYTARCHIVE_MOUNT_TABLE",
   library: "PYTARCHIVE_LIBRARY",
+  simulate: "PYTARCHIVE_SIMULATE",
   smtpHost: "PYTARCHIVE_SMTP_HOST",
   smtpPort: "PYTARCHIVE_SMTP_PORT",
   smtpUser: "PYTARCHIVE_SMTP_USER",
@@ -83,6 +84,14 @@ export const SETTINGS: readonly SettingDescription[] = [
     defaultValue: "`/dev/sch0`",
     env: CONFIG_ENV.library,
     meaning: "The changer device given to `mtx -f` (not the tape drive).",
+  },
+  {
+    section: "Device",
+    key: "simulate",
+    defaultValue: "`no`",
+    env: CONFIG_ENV.simulate,
+    meaning:
+      "`yes`: a simulated library (`npm start` runs its own); its tapes are marked simulated.",
   },
   {
     section: "Device",

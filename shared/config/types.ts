@@ -55,6 +55,11 @@ export interface PytarchiveConfig {
     /** The changer device (`mtx -f`), e.g. /dev/sch0. */
     readonly library: string;
     readonly drives: readonly DriveConfig[];
+    /**
+     * True when the library is a simulation (`[Device] simulate = yes`, `npm start -- --simulate`):
+     * the launcher runs the built-in one, and every tape it reports is marked simulated.
+     */
+    readonly simulate: boolean;
   };
   readonly export: {
     /** Network allowed to mount an explored tape, e.g. 192.168.0.0/16. */

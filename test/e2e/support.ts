@@ -20,8 +20,8 @@ import { readEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts
 import { TEST_POSTGRES_URL } from "../helpers/databases.ts";
 
 /*
- * The whole of pytarchive as a user runs it: `npm start`'s launcher in a child process (its own
- * NATS server, a fresh simulated library), the catalog on a new PostgreSQL database (so a test
+ * The whole of pytarchive as a user runs it: `npm start -- --simulate`'s launcher in a child
+ * process (its own NATS server, a fresh simulated library), the catalog on a new PostgreSQL database (so a test
  * can read what the catalog recorded), and the `pytarchive` CLI.
  */
 
@@ -82,6 +82,8 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     startStack({
       configFile,
       natsPort,
+      // No changer here: the tests ask for the simulated library, as a user would.
+      simulate: true,
       env,
       ...(options.only === undefined ? {} : { only: options.only }),
     });

@@ -51,8 +51,9 @@ interface Launcher {
 }
 
 /**
- * Runs `services/launcher/main.ts` as its own process: directly (as the package's start script
- * does), or through `npm start` itself.
+ * Runs `services/launcher/main.ts --simulate` as its own process: directly (as the package's
+ * start script does), or through `npm start -- --simulate` itself. This machine has no changer,
+ * so every start asks for the simulated library.
  */
 function startLauncher(
   env: NodeJS.ProcessEnv = {},
@@ -63,8 +64,8 @@ function startLauncher(
   );
   const [command, args] =
     how === "npm start"
-      ? ["npm", ["start", "--silent"]]
-      : [process.execPath, ["--import", "tsx", "services/launcher/main.ts"]];
+      ? ["npm", ["start", "--silent", "--", "--simulate"]]
+      : [process.execPath, ["--import", "tsx", "services/launcher/main.ts", "--simulate"]];
   const child = spawn(command, args, {
     cwd: repositoryRoot,
     env: {
@@ -137,7 +138,9 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
     expect(statSync(join(stateDir, "nats", "nats-server.conf")).mode & 0o777).toBe(0o600);
     expect(existsSync(join(stateDir, "sim", "library.json"))).toBe(true);
     expect(first.stdout()).toContain(`NATS:      nats://127.0.0.1:${port} (embedded nats-server`);
-    expect(first.stdout()).toContain(`Tapes:     simulated library in ${join(stateDir, "sim")}`);
+    expect(first.stdout()).toContain(
+      `Tapes:     SIMULATED library in ${join(stateDir, "sim")} (loop images, not an archive)`,
+    );
     operatorCredentials = readFileSync(join(stateDir, "credentials", "operator.cred"), "utf8");
 
     const operator = await connectAs("operator");
@@ -211,8 +214,8 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
       } finally {
         await scheduler.close();
       }
-      expect(again.stdout()).toContain(`simulated library in ${join(stateDir, "sim")}`);
-      expect(again.stderr()).toContain("using the simulated tape library");
+      expect(again.stdout()).toContain(`SIMULATED library in ${join(stateDir, "sim")}`);
+      expect(again.stderr()).toContain("using a SIMULATED tape library");
     } finally {
       // npm passes the signal on to the launcher, waits for it, then ends itself by the signal.
       const serverPid = natsServerPid();

@@ -15,6 +15,7 @@ describe("defaults with nothing configured", () => {
     expect(config.device).toEqual({
       library: "/dev/sch0",
       drives: [{ element: 0, device: "/dev/sg0", mountPoint: "/ltfs", serial: null }],
+      simulate: false,
     });
     expect(config.general).toEqual({
       tapeMaxSizeKiB: 17138671616,

@@ -207,6 +207,7 @@ describe("pytarchive-sim command", () => {
         "",
         "[Device]",
         `library = ${stateDir}/changer`,
+        "simulate = yes",
         "",
         "[Drive 0]",
         `device = ${stateDir}/drives/0`,
