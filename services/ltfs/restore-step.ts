@@ -25,8 +25,9 @@ const PROGRESS_EVERY_MS = 1_000;
 
 /**
  * The `restore` step: copies an archived folder (or one subfolder) from the mounted tape into an
- * empty or new target, in tape order, checking every file against the checksum the catalog
- * recorded; folders' modes and times and symbolic links come from the manifest on the tape. A
+ * empty or new target (or into its own when run again after an interruption: the job's marker
+ * there says so, and what is already complete is kept), in tape order, checking every file
+ * against the checksum the catalog recorded; folders' modes and times and symbolic links come from the manifest on the tape. A
  * packed folder's archive is restored into scratch_path, checked, unpacked and removed.
  */
 export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
@@ -45,7 +46,8 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
           "`pytarchive summary` lists the archived folders on each tape.",
         );
       }
-      await checkRestoreTarget(args.target);
+      // Empty, missing, or this job's own interrupted work (its marker is there): continued.
+      await checkRestoreTarget(args.target, job.id);
       if (!(await session.drive.isMounted())) {
         throw ltfsServiceError(
           CODES.tapeNotMounted,
@@ -80,6 +82,7 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
         folderOnTape,
         target: args.target,
         subfolder: args.subfolder ?? null,
+        owner: job.id,
         signal,
         onProgress: (progress: RestoreProgress) => report(progress),
       };

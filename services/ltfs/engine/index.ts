@@ -62,10 +62,14 @@ export {
 } from "./restore-folder-from-tape.ts";
 export {
   checkRestoreTarget,
+  claimRestoreTarget,
   normaliseSubfolder,
   orderForRestore,
   type RestoreEntry,
+  releaseRestoreTarget,
+  restoreOwnerMarker,
   selectSubtree,
+  type TargetState,
 } from "./restore-plan.ts";
 export {
   compressionOfArchive,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { chmod, lstat, lutimes, mkdir, rename, symlink, utimes } from "node:fs/promises";
+import { chmod, lstat, lutimes, mkdir, rename, rm, symlink, utimes } from "node:fs/promises";
 import path from "node:path";
 import {
   type ChecksumMismatch,
@@ -23,9 +23,11 @@ import {
 import {
   checkRestoreEntries,
   checkRestoreTarget,
+  claimRestoreTarget,
   normaliseSubfolder,
   orderForRestore,
   type RestoreEntry,
+  releaseRestoreTarget,
   selectSubtree,
 } from "./restore-plan.ts";
 
@@ -47,6 +49,12 @@ export interface RestoreFolderRequest {
   readonly subfolder?: string | null;
   /** What was archived, with checksums, and start blocks where known (catalog or readStartBlocks). */
   readonly entries: readonly RestoreEntry[];
+  /**
+   * The restore job's id. Given, the target is claimed with the job's ownership marker before
+   * anything is written, and a target holding that marker (the job's own work, interrupted) is
+   * continued: complete files with the right checksum are kept, the others written again.
+   */
+  readonly owner?: string | null;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: RestoreProgress) => void;
   readonly chunkBytes?: number;
@@ -92,7 +100,10 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
   const subfolder = normaliseSubfolder(request.subfolder);
   checkRestoreEntries(request.entries);
   const selected = selectSubtree(request.entries, subfolder);
-  const targetState = await checkRestoreTarget(target);
+  const owner = request.owner ?? null;
+  // Checked before the tape is touched; claimed (the marker written) just before writing.
+  const targetState = await checkRestoreTarget(target, owner);
+  const resuming = targetState === "owned";
 
   const files = orderForRestore(selected.filter((entry) => (entry.type ?? "file") === "file"));
   const links = selected.filter((entry) => entry.type === "symlink");
@@ -134,13 +145,14 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
     if (!tapeRoot.isDirectory()) {
       throw readFailed("")(new Error("it is not a folder on the tape"));
     }
-    if (targetState === "missing") {
+    if (owner !== null) await claimRestoreTarget(target, owner);
+    else if (targetState === "missing") {
       await mkdir(target, { recursive: true }).catch((error: unknown) => {
         throw writeFailed("")(error);
       });
     }
     for (const folder of [...folders].sort((a, b) => depth(a) - depth(b))) {
-      await mkdir(path.join(target, folder)).catch((error: unknown) => {
+      await makeFolder(path.join(target, folder), resuming).catch((error: unknown) => {
         throw writeFailed(folder)(error);
       });
     }
@@ -151,7 +163,7 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
     for (const file of files) {
       signal?.throwIfAborted();
       progress(file.path);
-      const mismatch = await restoreFile(request, file, buffers, {
+      const mismatch = await restoreFile(request, file, buffers, resuming, {
         onBytes: (bytes) => {
           state.bytes += bytes;
           progress(file.path);
@@ -168,6 +180,7 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
       signal?.throwIfAborted();
       const linkPath = path.join(target, link.path);
       try {
+        if (resuming) await rm(linkPath, { force: true });
         await symlink(link.linkTarget as string, linkPath);
         const mtime = secondsFromNs(link.mtimeNs);
         await lutimes(linkPath, mtime, mtime);
@@ -195,6 +208,8 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
         throw writeFailed(folder)(error);
       }
     }
+    // The tree is complete: the marker goes before the target's own time is set.
+    if (owner !== null && mismatches.length === 0) await releaseRestoreTarget(target, owner);
     if (subfolder === null) {
       const onTape = await lstat(folderOnTape, { bigint: true });
       const mtime = secondsFromNs(onTape.mtimeNs);
@@ -222,6 +237,7 @@ async function restoreFile(
   request: RestoreFolderRequest,
   file: RestoreEntry,
   buffers: ChunkBuffers,
+  resuming: boolean,
   hooks: {
     onBytes: (bytes: number) => void;
     readFailed: (error: unknown) => Error;
@@ -231,6 +247,15 @@ async function restoreFile(
   const expected = file.sha256 as string;
   const source = path.join(request.folderOnTape, file.path);
   const destination = path.join(request.target, file.path);
+  if (resuming) {
+    const kept = await keepIfComplete(destination, file).catch((error: unknown) => {
+      throw hooks.writeFailed(error);
+    });
+    if (kept) {
+      hooks.onBytes(file.size);
+      return null;
+    }
+  }
   let input: number;
   try {
     input = await openForReading(source);
@@ -280,4 +305,43 @@ async function restoreFile(
     await closeQuietly(output);
     await closeQuietly(input);
   }
+}
+
+/** mkdir; continuing a restore, a folder already there (made by the interrupted run) is fine. */
+async function makeFolder(folder: string, resuming: boolean): Promise<void> {
+  try {
+    await mkdir(folder);
+  } catch (error) {
+    if (resuming && errnoOf(error) === "EEXIST" && (await lstat(folder)).isDirectory()) return;
+    throw error;
+  }
+}
+
+/**
+ * Continuing a restore: keeps a file the interrupted run wrote completely (its size and
+ * SHA-256 are the archived ones; its mode and time are applied again), and removes anything
+ * else at its path (a truncated file), so that it is written again. True when kept.
+ */
+async function keepIfComplete(destination: string, file: RestoreEntry): Promise<boolean> {
+  let stats: fs.Stats;
+  try {
+    stats = await lstat(destination);
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return false;
+    throw error;
+  }
+  if (stats.isFile() && stats.size === file.size && (await sha256Of(destination)) === file.sha256) {
+    await chmod(destination, permissionBits(file.mode));
+    const mtime = secondsFromNs(file.mtimeNs);
+    await utimes(destination, mtime, mtime);
+    return true;
+  }
+  await rm(destination, { recursive: true, force: true });
+  return false;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }

@@ -1,5 +1,5 @@
 import type { Stats } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
+import { lstat, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ManifestEntry } from "../../../shared/manifest/index.ts";
 import { relativePathProblem } from "../../../shared/manifest/index.ts";
@@ -116,16 +116,33 @@ export function orderForRestore<
   return [...placed.map(({ file }) => file), ...unplaced];
 }
 
-/** What the target holds now: nothing (it will be created) or an empty folder. */
-export type TargetState = "missing" | "empty";
+/**
+ * What the target holds now: nothing (it will be created), an empty folder, or the work of the
+ * same restore job that was interrupted (its ownership marker is there), to be continued.
+ */
+export type TargetState = "missing" | "empty" | "owned";
 
 /**
- * Refuses a target that is relative, a link, not a folder, or not empty; changes nothing.
+ * The hidden file a restore creates in its target before anything else, named after its job:
+ * proof that what the target holds is this job's own unfinished work (an interrupted restore
+ * continues into it) and not someone's files (which are never written over). Its name is the
+ * proof, so creating it is one atomic step. Removed when the restore is complete.
+ */
+export function restoreOwnerMarker(owner: string): string {
+  return `.pytarchive-restore-${owner}`;
+}
+
+/**
+ * Refuses a target that is relative, a link, not a folder, or not empty (unless it holds the
+ * ownership marker of `owner`, the restore job continuing into it); changes nothing.
  *
  * @example
  * await checkRestoreTarget("/srv/restore/ada") // "missing": restore will create it
  */
-export async function checkRestoreTarget(target: string): Promise<TargetState> {
+export async function checkRestoreTarget(
+  target: string,
+  owner: string | null = null,
+): Promise<TargetState> {
   if (!path.isAbsolute(target)) {
     throw new RestoreTargetInvalidError(target, "the path is relative");
   }
@@ -146,6 +163,29 @@ export async function checkRestoreTarget(target: string): Promise<TargetState> {
   } catch (error) {
     throw new RestoreTargetInvalidError(target, "its contents cannot be listed", error);
   }
-  if (names.length > 0) throw new RestoreTargetNotEmptyError(target);
-  return "empty";
+  if (names.length === 0) return "empty";
+  if (owner !== null && names.includes(restoreOwnerMarker(owner))) return "owned";
+  throw new RestoreTargetNotEmptyError(target);
+}
+
+/**
+ * Makes `target` the restore job `owner`'s own: creates it if missing and writes the ownership
+ * marker before anything else is written, so that the job, interrupted at any point and run
+ * again, finds its own work there. Returns what the target was.
+ */
+export async function claimRestoreTarget(target: string, owner: string): Promise<TargetState> {
+  const state = await checkRestoreTarget(target, owner);
+  if (state === "owned") return state;
+  try {
+    if (state === "missing") await mkdir(target, { recursive: true });
+    await writeFile(path.join(target, restoreOwnerMarker(owner)), "", { flag: "wx", mode: 0o600 });
+  } catch (error) {
+    throw new RestoreTargetInvalidError(target, "the restore could not start writing there", error);
+  }
+  return state;
+}
+
+/** Removes the ownership marker once the restore is complete (the tree is then the original's). */
+export async function releaseRestoreTarget(target: string, owner: string): Promise<void> {
+  await rm(path.join(target, restoreOwnerMarker(owner)), { force: true });
 }

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, mkdtemp, rm, utimes } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CommandAbortedError, runCommand } from "../../../shared/exec/index.ts";
 import type { Compression } from "../../../shared/manifest/index.ts";
@@ -8,7 +8,13 @@ import {
   type RestoreResult,
   restoreFolderFromTape,
 } from "./restore-folder-from-tape.ts";
-import { checkRestoreTarget, normaliseSubfolder } from "./restore-plan.ts";
+import {
+  checkRestoreTarget,
+  claimRestoreTarget,
+  normaliseSubfolder,
+  releaseRestoreTarget,
+  restoreOwnerMarker,
+} from "./restore-plan.ts";
 
 /** Unpacking a multi-terabyte archive takes hours; only a stuck tar should hit this. */
 const DEFAULT_UNPACK_TIMEOUT_MS = 48 * 60 * 60_000;
@@ -57,6 +63,8 @@ export interface UnpackRequest {
   readonly members?: readonly string[];
   /** Leading path parts dropped from each member (1 drops the archive's top folder). */
   readonly stripComponents?: number;
+  /** The restore job that owns `target` (its marker is there): tar then unpacks over its work. */
+  readonly owner?: string | null;
   /** The tar command (`[Tools]`); default "tar". */
   readonly tar?: string;
   readonly signal?: AbortSignal;
@@ -73,7 +81,7 @@ export interface UnpackRequest {
 export async function unpackArchive(request: UnpackRequest): Promise<{ durationMs: number }> {
   const started = performance.now();
   const { archive, target } = request;
-  const state = await checkRestoreTarget(target);
+  const state = await checkRestoreTarget(target, request.owner ?? null);
   if (state === "missing") await mkdir(target, { recursive: true });
   const args = tarExtractArguments({
     archive,
@@ -149,8 +157,27 @@ export async function restorePackedFolderFromTape(
     );
   }
   const subfolder = normaliseSubfolder(request.subfolder);
-  await checkRestoreTarget(request.target);
-  const scratch = await mkdtemp(path.join(request.scratchDir, "pytarchive-restore-"));
+  const owner = request.owner ?? null;
+  await checkRestoreTarget(request.target, owner);
+  if (owner !== null) await claimRestoreTarget(request.target, owner);
+  // A job's scratch folder has its id in the name: an interrupted run's copy of the archive is
+  // found again and kept when complete (checked by its checksum) instead of read from tape again.
+  const scratch =
+    owner === null
+      ? await mkdtemp(path.join(request.scratchDir, "pytarchive-restore-"))
+      : path.join(request.scratchDir, `pytarchive-restore-${owner}`);
+  if (owner !== null) {
+    await mkdir(scratch, { recursive: true });
+    // The archive's copy there may be complete (its marker then removed): the folder is this
+    // job's by its name, so it is marked again to be continued.
+    const copyFolder = path.join(scratch, "archive");
+    const copied = await lstat(copyFolder).then(
+      () => true,
+      () => false,
+    );
+    if (copied)
+      await writeFile(path.join(copyFolder, restoreOwnerMarker(owner)), "", { flag: "a" });
+  }
   try {
     const copied = await restoreFolderFromTape({
       ...request,
@@ -166,7 +193,9 @@ export async function restorePackedFolderFromTape(
       stripComponents: 1,
       tar: request.tar,
       signal: request.signal,
+      owner,
     });
+    if (owner !== null) await releaseRestoreTarget(request.target, owner);
     if (subfolder === null) {
       await restoreTopFolderAttributes({
         archive: path.join(scratch, "archive", archive.path),
