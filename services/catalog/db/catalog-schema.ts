@@ -27,8 +27,10 @@ import { JOB_KINDS, type JobKind } from "../../../shared/messages/job-messages.t
 
 export { JOB_KINDS, type JobKind };
 
-export const JOB_STATES = ["queued", "running", "failed", "done", "aborted"] as const;
-export type JobState = (typeof JOB_STATES)[number];
+// Job states and their transitions live in the one state machine module.
+import { JOB_STATES, type JobState } from "../job-states.ts";
+
+export { JOB_STATES, type JobState };
 
 export type JsonValue =
   | string
@@ -53,6 +55,8 @@ export interface FoldersTable {
   /** Why the folder is `failed`; null otherwise. */
   error: string | null;
   sizeKib: number | null;
+  /** Files' lengths in bytes (the archive's when packed): what the folder takes on LTFS. */
+  apparentBytes: number | null;
   fileCount: number | null;
   /** Whether the folder is written as one tar archive (`archivePath`) instead of file by file. */
   compressed: Generated<boolean>;
@@ -72,6 +76,8 @@ export interface TapesTable {
   generation: TapeGeneration | null;
   state: Generated<TapeState>;
   cleaning: Generated<boolean>;
+  /** Reported by a simulated library ([Device] simulate): a copy on it is no archive. */
+  simulated: Generated<boolean>;
   /** Space used as LTFS last reported it; the catalog's own sum is `getArchivedKiB`. */
   usedKib: number | null;
   capacityKib: number | null;
@@ -125,6 +131,20 @@ export interface JobsTable {
    * released; cleared when the job starts again or is requeued.
    */
   pendingError: ColumnType<JsonObject | null, string | null, string | null>;
+  /**
+   * The step the scheduler sent and no worker has taken up yet; null once a worker reports on
+   * it. A restarted scheduler sends exactly this step again.
+   */
+  waitingOn: string | null;
+  /** `waitingOn` is the unload retried after the 53/03 recovery. */
+  waitingRetry: Generated<boolean>;
+  /** When the job's result became permanent (an archive: folder archived); an abort is then too late. */
+  committedAt: Date | null;
+  /** What a finished job moved (read, written or checked); null when it moves no files or did not finish. */
+  bytesMoved: number | null;
+  filesMoved: number | null;
+  /** Insertion order: the last key of the queue order, after priority and creation time. */
+  seq: GeneratedAlways<number>;
   createdAt: DefaultedTimestamp;
   startedAt: Date | null;
   finishedAt: Date | null;

@@ -1,7 +1,14 @@
 import { randomBytes } from "node:crypto";
-import type { ExpressionBuilder, Kysely, UpdateObject } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql, type UpdateObject } from "kysely";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
 import { DEFAULT_PRIORITIES } from "../../../shared/messages/job-messages.ts";
+import {
+  abortDecision,
+  checkTransition,
+  FINISHED_JOB_STATES,
+  type JobTransition,
+  sourcesOf,
+} from "../job-states.ts";
 import type { CatalogSchema, JobKind, JobRow, JobState, JsonObject } from "./catalog-schema.ts";
 import { CATALOG_ERROR_CODES } from "./errors.ts";
 import { currentTime, inTransaction, jsonb } from "./sql-helpers.ts";
@@ -69,18 +76,42 @@ export interface JobQueue {
   readonly queued: JobRow[];
   /** Failed jobs with their error, the oldest failure first, until requeued or aborted. */
   readonly failed: JobRow[];
+  /** Done and aborted jobs that ended within `recentMs`, the newest first: their last outcome. */
+  readonly recent: JobRow[];
 }
 
-/** What `pytarchive queue` shows. Done and aborted jobs are not listed. */
-export async function listQueue(db: Kysely<CatalogSchema>): Promise<JobQueue> {
+/** How long `pytarchive queue` still shows a done or aborted job. */
+export const RECENT_OUTCOME_MS = 10 * 60 * 1000;
+
+/**
+ * What `pytarchive queue` shows: unfinished jobs, and done or aborted ones for `recentMs` after
+ * they ended (then only `pytarchive history` lists them).
+ */
+export async function listQueue(
+  db: Kysely<CatalogSchema>,
+  options: { recentMs?: number } = {},
+): Promise<JobQueue> {
+  const recentMs = options.recentMs ?? RECENT_OUTCOME_MS;
   // One statement, so a job that changes state meanwhile is listed exactly once.
   const jobs = await db
     .selectFrom("jobs")
     .selectAll()
-    .where("state", "in", ["running", "queued", "failed"])
+    .where((eb) =>
+      eb.or([
+        eb("state", "in", ["running", "queued", "failed"]),
+        eb.and([
+          eb("state", "in", ["done", "aborted"]),
+          eb(
+            "finishedAt",
+            ">",
+            sql<Date>`clock_timestamp() - make_interval(secs => ${recentMs / 1000})`,
+          ),
+        ]),
+      ]),
+    )
     .orderBy("priority")
     .orderBy("createdAt")
-    .orderBy("id")
+    .orderBy("seq")
     .execute();
   const byTime = (time: (job: JobRow) => Date | null) => (a: JobRow, b: JobRow) =>
     (time(a)?.getTime() ?? 0) - (time(b)?.getTime() ?? 0);
@@ -88,7 +119,33 @@ export async function listQueue(db: Kysely<CatalogSchema>): Promise<JobQueue> {
     running: jobs.filter((job) => job.state === "running").sort(byTime((job) => job.startedAt)),
     queued: jobs.filter((job) => job.state === "queued"),
     failed: jobs.filter((job) => job.state === "failed").sort(byTime((job) => job.finishedAt)),
+    recent: jobs
+      .filter((job) => job.state === "done" || job.state === "aborted")
+      .sort((a, b) => byTime((job) => job.finishedAt)(b, a) || b.seq - a.seq),
   };
+}
+
+export interface HistoryFilter {
+  /** Only failed jobs. */
+  readonly failedOnly?: boolean;
+  /** Only jobs that ended at or after this time. */
+  readonly since?: Date;
+  /** At most this many (the newest). */
+  readonly limit: number;
+}
+
+/**
+ * Finished jobs (done, failed, aborted), the newest end first: what `pytarchive history` lists.
+ * A failed job stays until it is requeued (then it runs again) or aborted.
+ */
+export function listHistory(db: Kysely<CatalogSchema>, filter: HistoryFilter): Promise<JobRow[]> {
+  let query = db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("state", "in", filter.failedOnly === true ? ["failed"] : FINISHED_JOB_STATES)
+    .where("finishedAt", "is not", null);
+  if (filter.since !== undefined) query = query.where("finishedAt", ">=", filter.since);
+  return query.orderBy("finishedAt", "desc").orderBy("seq", "desc").limit(filter.limit).execute();
 }
 
 /**
@@ -103,22 +160,18 @@ export async function claimNextJob(
   if (kinds !== undefined && kinds.length === 0) return null;
   const job = await db
     .updateTable("jobs")
-    .set((eb) => ({
-      state: "running",
-      startedAt: currentTime(),
-      updatedAt: currentTime(),
-      progress: null,
-      pendingError: null,
-      attempts: eb("attempts", "+", 1),
-    }))
-    .where("state", "=", "queued")
+    .set((eb) => ({ ...startPatch(eb), updatedAt: currentTime() }))
+    .where("state", "in", sourcesOf("start"))
     .where("id", "=", (eb) => {
-      let next = eb.selectFrom("jobs as next").select("next.id").where("next.state", "=", "queued");
+      let next = eb
+        .selectFrom("jobs as next")
+        .select("next.id")
+        .where("next.state", "in", sourcesOf("start"));
       if (kinds !== undefined) next = next.where("next.kind", "in", kinds);
       return next
         .orderBy("next.priority")
         .orderBy("next.createdAt")
-        .orderBy("next.id")
+        .orderBy("next.seq")
         .limit(1)
         .forUpdate()
         .skipLocked();
@@ -130,13 +183,25 @@ export async function claimNextJob(
 
 /** queued → running, for a job the scheduler picked itself (e.g. its tape is already loaded). */
 export function markJobRunning(db: Kysely<CatalogSchema>, id: string): Promise<JobRow> {
-  return transitionJob(db, id, "start", ["queued"], (eb) => ({
+  return transitionJob(db, id, "start", startPatch);
+}
+
+/** What every start changes: a fresh attempt, nothing left of the one before. */
+function startPatch(
+  eb: ExpressionBuilder<CatalogSchema, "jobs">,
+): UpdateObject<CatalogSchema, "jobs"> {
+  return {
     state: "running",
     startedAt: currentTime(),
     progress: null,
     pendingError: null,
+    waitingOn: null,
+    waitingRetry: false,
+    committedAt: null,
+    bytesMoved: null,
+    filesMoved: null,
     attempts: eb("attempts", "+", 1),
-  }));
+  };
 }
 
 /**
@@ -155,17 +220,9 @@ export async function startJobById(
 ): Promise<JobRow | null> {
   const job = await db
     .updateTable("jobs")
-    .set((eb) => ({
-      state: "running",
-      startedAt: currentTime(),
-      updatedAt: currentTime(),
-      progress: null,
-      pendingError: null,
-      drive: options.drive,
-      attempts: eb("attempts", "+", 1),
-    }))
+    .set((eb) => ({ ...startPatch(eb), drive: options.drive, updatedAt: currentTime() }))
     .where("id", "=", id)
-    .where("state", "=", "queued")
+    .where("state", "in", sourcesOf("start"))
     .returningAll()
     .executeTakeFirst();
   return job ?? null;
@@ -196,11 +253,18 @@ export async function setPendingError(
   return job ?? null;
 }
 
-/** running → done. */
-export function markJobDone(db: Kysely<CatalogSchema>, id: string): Promise<JobRow> {
-  return transitionJob(db, id, "mark done", ["running"], () => ({
+/** running → done; `moved`, when known, is what the job read, wrote or checked. */
+export function markJobDone(
+  db: Kysely<CatalogSchema>,
+  id: string,
+  moved: { bytes: number; files: number } | null = null,
+): Promise<JobRow> {
+  return transitionJob(db, id, "finish", () => ({
     state: "done",
     finishedAt: currentTime(),
+    waitingOn: null,
+    waitingRetry: false,
+    ...(moved === null ? {} : { bytesMoved: moved.bytes, filesMoved: moved.files }),
   }));
 }
 
@@ -210,33 +274,82 @@ export function markJobFailed(
   id: string,
   error: string,
 ): Promise<JobRow> {
-  return transitionJob(db, id, "mark failed", ["queued", "running"], () => ({
+  return transitionJob(db, id, "fail", () => ({
     state: "failed",
     error,
     finishedAt: currentTime(),
+    waitingOn: null,
+    waitingRetry: false,
   }));
 }
 
 /** running → aborted, once the worker of a job asked to abort has stopped and cleaned up. */
 export function markJobAborted(db: Kysely<CatalogSchema>, id: string): Promise<JobRow> {
-  return transitionJob(db, id, "mark aborted", ["running"], () => ({
+  return transitionJob(db, id, "abort-ack", () => ({
     state: "aborted",
     finishedAt: currentTime(),
+    waitingOn: null,
+    waitingRetry: false,
   }));
 }
 
+/** running, not yet committed → committed: its result is permanent, an abort now comes too late. */
+export async function markJobCommitted(
+  db: Kysely<CatalogSchema>,
+  id: string,
+  moved: { bytes: number; files: number } | null = null,
+): Promise<JobRow | null> {
+  const job = await db
+    .updateTable("jobs")
+    .set({
+      committedAt: currentTime(),
+      updatedAt: currentTime(),
+      ...(moved === null ? {} : { bytesMoved: moved.bytes, filesMoved: moved.files }),
+    })
+    .where("id", "=", id)
+    .where("state", "=", "running")
+    .returningAll()
+    .executeTakeFirst();
+  return job ?? null;
+}
+
+/** What the step a running job waits on becomes (see job-states.ts). */
+export type WaitingChange =
+  /** The scheduler sent `step` (a retried unload when `retry`). */
+  | { readonly waitingOn: string; readonly retry?: boolean }
+  /** A worker reported on `step`: the job no longer waits for it to be taken up. */
+  | { readonly reportedOn: string };
+
 /**
- * Sets the progress text of a running job. Returns null (and changes nothing) when the job is no
- * longer running: a late report from a worker that was stopped is not an error.
+ * Sets the progress text of a running job, and what it waits on. Returns null (and changes
+ * nothing) when the job is no longer running: a late report from a worker that was stopped is
+ * not an error.
  */
 export async function setJobProgress(
   db: Kysely<CatalogSchema>,
   id: string,
   progress: string | null,
+  waiting: WaitingChange | null = null,
 ): Promise<JobRow | null> {
   const job = await db
     .updateTable("jobs")
-    .set({ progress, updatedAt: currentTime() })
+    .set((eb) => ({
+      progress,
+      updatedAt: currentTime(),
+      ...(waiting === null
+        ? {}
+        : "waitingOn" in waiting
+          ? { waitingOn: waiting.waitingOn, waitingRetry: waiting.retry === true }
+          : {
+              // Only a report on the awaited step means it was taken up.
+              waitingOn: eb
+                .case()
+                .when("waitingOn", "=", waiting.reportedOn)
+                .then(null)
+                .else(eb.ref("waitingOn"))
+                .end(),
+            }),
+    }))
     .where("id", "=", id)
     .where("state", "=", "running")
     .returningAll()
@@ -258,14 +371,14 @@ export async function requeueJobs(
     let ids: readonly string[];
     if ("ids" in selection) {
       const jobs = await lockJobs(trx, selection.ids);
-      refuseUnless(jobs, ["failed"], "requeue", "only failed jobs can be requeued");
+      refuseUnless(jobs, sourcesOf("requeue"), "requeue", "only failed jobs can be requeued");
       ids = selection.ids;
     } else {
       ids = (
         await trx
           .selectFrom("jobs")
           .select("id")
-          .where("state", "=", "failed")
+          .where("state", "in", sourcesOf("requeue"))
           .forUpdate()
           .execute()
       ).map((job) => job.id);
@@ -281,10 +394,15 @@ export async function requeueJobs(
         startedAt: null,
         finishedAt: null,
         abortRequested: false,
+        waitingOn: null,
+        waitingRetry: false,
+        committedAt: null,
+        bytesMoved: null,
+        filesMoved: null,
         updatedAt: currentTime(),
       })
       .where("id", "in", ids)
-      .where("state", "=", "failed")
+      .where("state", "in", sourcesOf("requeue"))
       .returningAll()
       .execute();
     return sortLike(requeued, ids);
@@ -296,11 +414,17 @@ export interface AbortResult {
   readonly aborted: JobRow[];
   /** Running jobs asked to stop (`abortRequested`); their worker marks them aborted. */
   readonly stopRequested: JobRow[];
+  /**
+   * Running jobs past their point of no return (e.g. the folder is archived): left as they
+   * are, they end done.
+   */
+  readonly tooLate: JobRow[];
 }
 
 /**
  * `pytarchive abort ID...`: queued and failed jobs become aborted at once; running ones are asked
- * to stop. All ids must exist and be unfinished, or nothing changes.
+ * to stop, unless they committed (too late). All ids must exist and be unfinished, or nothing
+ * changes.
  */
 export async function abortJobs(
   db: Kysely<CatalogSchema>,
@@ -314,8 +438,17 @@ export async function abortJobs(
       "abort",
       "it has already finished; only queued, running or failed jobs can be aborted",
     );
-    const pending = ids.filter((id) => jobs.get(id)?.state !== "running");
-    const running = ids.filter((id) => jobs.get(id)?.state === "running");
+    const decided = (decision: string) =>
+      ids.filter((id) => {
+        const job = jobs.get(id);
+        return job !== undefined && abortDecision(job) === decision;
+      });
+    const pending = decided("abort-now");
+    const running = decided("ask-to-stop");
+    const tooLate = ids.flatMap((id) => {
+      const job = jobs.get(id);
+      return job !== undefined && abortDecision(job) === "too-late" ? [job] : [];
+    });
     const aborted =
       pending.length === 0
         ? []
@@ -323,6 +456,7 @@ export async function abortJobs(
             .updateTable("jobs")
             .set({ state: "aborted", finishedAt: currentTime(), updatedAt: currentTime() })
             .where("id", "in", pending)
+            .where("state", "in", sourcesOf("abort"))
             .returningAll()
             .execute();
     const stopRequested =
@@ -334,7 +468,11 @@ export async function abortJobs(
             .where("id", "in", running)
             .returningAll()
             .execute();
-    return { aborted: sortLike(aborted, pending), stopRequested: sortLike(stopRequested, running) };
+    return {
+      aborted: sortLike(aborted, pending),
+      stopRequested: sortLike(stopRequested, running),
+      tooLate,
+    };
   });
 }
 
@@ -342,26 +480,27 @@ type JobPatch = (
   eb: ExpressionBuilder<CatalogSchema, "jobs">,
 ) => UpdateObject<CatalogSchema, "jobs">;
 
+/** Applies `transition` (job-states.ts) to job `id`, or refuses it as the state machine does. */
 async function transitionJob(
   db: Kysely<CatalogSchema>,
   id: string,
-  action: string,
-  from: readonly JobState[],
+  transition: JobTransition,
   patch: JobPatch,
 ): Promise<JobRow> {
   const job = await db
     .updateTable("jobs")
     .set((eb) => ({ ...patch(eb), updatedAt: currentTime() }))
     .where("id", "=", id)
-    .where("state", "in", from)
+    .where("state", "in", sourcesOf(transition))
     .returningAll()
     .executeTakeFirst();
   if (job !== undefined) return job;
   const current = await getJob(db, id);
   if (current === null) throw jobNotFound([id]);
+  checkTransition(current, transition);
   throw new PytarchiveError(
     CATALOG_ERROR_CODES.jobStateConflict,
-    `Cannot ${action} job ${id}: it is ${current.state}, and only a ${from.join(" or ")} job can be.`,
+    `Cannot ${transition} job ${id}: it changed meanwhile.`,
     { hint: "Run `pytarchive queue` to see the job's current state." },
   );
 }

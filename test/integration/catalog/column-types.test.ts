@@ -7,6 +7,7 @@ import {
   getArchivedKiB,
   insertFiles,
   listFilesInTapeOrder,
+  markJobCommitted,
   setFolderState,
   setPendingError,
   startJobById,
@@ -83,6 +84,7 @@ async function seed(db: Kysely<CatalogSchema>): Promise<{ folderId: number }> {
   });
   await startJobById(db, job.id, { drive: 256 });
   await setPendingError(db, job.id, { code: "LTFS_WRITE_FAILED", message: "no space" });
+  await markJobCommitted(db, job.id, { bytes: 17_000_000_000 * 1024, files: 3 });
   await appendEvent(db, {
     jobId: job.id,
     kind: "FolderArchived",
@@ -148,6 +150,12 @@ const EXPECTED_TYPES: Record<keyof CatalogSchema, Record<string, JsType>> = {
     abortRequested: "boolean",
     drive: "number",
     pendingError: "object",
+    waitingOn: "null",
+    waitingRetry: "boolean",
+    committedAt: "Date",
+    bytesMoved: "number",
+    filesMoved: "number",
+    seq: "number",
     createdAt: "Date",
     startedAt: "Date",
     finishedAt: "null",

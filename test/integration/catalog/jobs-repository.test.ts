@@ -229,9 +229,28 @@ forEachDatabase("jobs repository", (catalog) => {
   });
 
   it("requeueJobs puts a failed job back in its old place in the queue, without its error", async () => {
-    const failing = await queue(catalog.db, "archive", 100, "/first");
-    const waiting = await queue(catalog.db, "archive", 100, "/second");
-    await markJobRunning(catalog.db, failing.id);
+    // Jobs of one priority created in the same instant: only the insertion order tells them
+    // apart. Their ids fall in the opposite order, so a tie-break by id would show.
+    const ids = ["fffffff4", "fffffff3", "fffffff2", "fffffff1", "fffffff0"];
+    const inserted = [];
+    for (const [index, id] of ids.entries()) {
+      inserted.push(
+        await createJob(catalog.db, {
+          kind: "archive",
+          args: { folder: `/tie/${index}` },
+          priority: 100,
+          id: () => id,
+        }),
+      );
+    }
+    await catalog.db
+      .updateTable("jobs")
+      .set({ createdAt: new Date("2026-01-01T00:00:00.000Z") })
+      .where("id", "in", ids)
+      .execute();
+    const [failing] = inserted;
+    if (failing === undefined) throw new Error("no job inserted");
+    expect((await claimNextJob(catalog.db))?.id).toBe(failing.id);
     await markJobFailed(catalog.db, failing.id, "Drive 0 is not ready.");
     const [requeued, ...rest] = await requeueJobs(catalog.db, { ids: [failing.id] });
     expect(rest).toEqual([]);
@@ -245,8 +264,11 @@ forEachDatabase("jobs repository", (catalog) => {
     });
     const listing = await listQueue(catalog.db);
     expect(listing.failed).toEqual([]);
-    expect(listing.queued.map((job) => job.id)).toEqual([failing.id, waiting.id]);
-    expect((await claimNextJob(catalog.db))?.attempts).toBe(2);
+    expect(listing.queued.map((job) => job.id)).toEqual(ids);
+    const claimed = [];
+    for (const _ of ids) claimed.push(await claimNextJob(catalog.db));
+    expect(claimed.map((job) => job?.id)).toEqual(ids);
+    expect(claimed[0]?.attempts).toBe(2);
   });
 
   it("requeueJobs with allFailed requeues every failed job and nothing else", async () => {
