@@ -1,6 +1,7 @@
 import type { Migration } from "kysely/migration";
 import { initialSchema } from "./0001-initial.ts";
 import { tapeJobsSchema } from "./0002-tape-jobs.ts";
+import { jobStateMachineSchema } from "./0005-job-state-machine.ts";
 
 /**
  * Every catalog migration, by name. Kysely runs them in name order. Listed here (not found by
@@ -10,4 +11,5 @@ import { tapeJobsSchema } from "./0002-tape-jobs.ts";
 export const CATALOG_MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_initial": initialSchema,
   "0002_tape_jobs": tapeJobsSchema,
+  "0005_job_state_machine": jobStateMachineSchema,
 };
