@@ -12,12 +12,14 @@ import {
   inTransaction,
   type JobRow,
   type JsonObject,
+  roomKiBOf,
   startPreparingFolder,
   type TapeRow,
 } from "./db/index.ts";
 import { type RecordedJobEvent, recordJobQueued } from "./job-events.ts";
 import { pendingJobsOf, reservedKiBByTape } from "./pending-jobs.ts";
-import { tapeCapacityKiB } from "./to-wire.ts";
+import { whereItFitsHint, writableTapeRooms } from "./tape-room.ts";
+import { tapeCapacityKiB, tapeUsedKiB } from "./to-wire.ts";
 
 type Trx = Transaction<CatalogSchema>;
 
@@ -149,18 +151,19 @@ async function checkArchive(trx: Trx, args: JsonObject, tapeMaxSizeKiB: number):
     );
   }
 
-  const sizeKiB = folder.sizeKib ?? 0;
-  const archivedKiB = await getArchivedKiB(trx, tape.barcode);
+  // Apparent size: LTFS stores sparse files in full, so `du` KiB would under-count.
+  const sizeKiB = roomKiBOf(folder);
+  const usedKiB = tapeUsedKiB(tape, await getArchivedKiB(trx, tape.barcode));
   const reservedKiB = (await reservedKiBByTape(trx, pendingArchives)).get(tape.barcode) ?? 0;
   const capacityKiB = tapeCapacityKiB(tape, tapeMaxSizeKiB);
-  if (tape.state === "full" || archivedKiB + reservedKiB + sizeKiB > capacityKiB) {
+  if (tape.state === "full" || usedKiB + reservedKiB + sizeKiB > capacityKiB) {
     const queued = reservedKiB > 0 ? ` plus ${reservedKiB} KiB of queued archive jobs` : "";
     throw refuse(
       CODES.tapeTooFull,
       tape.state === "full"
         ? `Tape ${tape.barcode} is marked full. Nothing was queued.`
-        : `${path} (${sizeKiB} KiB) does not fit on tape ${tape.barcode}: it holds ${archivedKiB} KiB${queued} of ${capacityKiB} KiB. Nothing was queued.`,
-      "`pytarchive summary` suggests, for each prepared folder, the fullest tape where it still fits.",
+        : `${path} (${sizeKiB} KiB on tape) does not fit on tape ${tape.barcode}: it holds ${usedKiB} KiB${queued} of ${capacityKiB} KiB. Nothing was queued.`,
+      whereItFitsHint(await writableTapeRooms(trx, tapeMaxSizeKiB), path, sizeKiB, tape.barcode),
     );
   }
 }

@@ -29,6 +29,7 @@ export async function recordFolderPrepared(
     attempt?: number;
     path: string;
     sizeKiB: number;
+    apparentBytes?: number;
     fileCount: number;
     compressed: boolean;
     archivePath: string | null;
@@ -47,6 +48,7 @@ export async function recordFolderPrepared(
       path: input.path,
       description: typeof job.args.description === "string" ? job.args.description : "",
       sizeKib: input.sizeKiB,
+      apparentBytes: input.apparentBytes ?? null,
       fileCount: input.fileCount,
       compressed: input.compressed,
       archivePath: input.archivePath,

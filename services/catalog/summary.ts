@@ -1,9 +1,14 @@
 import type { Kysely } from "kysely";
 import type { SummaryReply } from "../../shared/messages/commands.ts";
-import { type CatalogSchema, listPreparedFolders, listTapesWithFolders } from "./db/index.ts";
-import { pendingJobsOf, reservedKiBByTape } from "./pending-jobs.ts";
+import {
+  type CatalogSchema,
+  listPreparedFolders,
+  listTapesWithFolders,
+  roomKiBOf,
+} from "./db/index.ts";
 import { suggestTape } from "./suggest-tape.ts";
-import { isoOrNull, tapeCapacityKiB } from "./to-wire.ts";
+import { writableTapeRooms } from "./tape-room.ts";
+import { isoOrNull, tapeCapacityKiB, tapeUsedKiB } from "./to-wire.ts";
 
 /**
  * What `pytarchive summary` shows: each data tape with its fill and archived folders, and each
@@ -14,19 +19,19 @@ export async function buildSummary(
   db: Kysely<CatalogSchema>,
   tapeMaxSizeKiB: number,
 ): Promise<SummaryReply> {
-  const [tapes, prepared, pendingArchives] = await Promise.all([
+  const [tapes, prepared, writable] = await Promise.all([
     listTapesWithFolders(db),
     listPreparedFolders(db),
-    pendingJobsOf(db, ["archive"]),
+    writableTapeRooms(db, tapeMaxSizeKiB),
   ]);
-  const reserved = await reservedKiBByTape(db, pendingArchives);
   const summaryTapes = tapes.map((tape) => {
     const capacityKiB = tapeCapacityKiB(tape, tapeMaxSizeKiB);
+    const usedKiB = tapeUsedKiB(tape, tape.archivedKib);
     return {
       barcode: tape.barcode,
-      usedKiB: tape.archivedKib,
+      usedKiB,
       capacityKiB,
-      percent: capacityKiB === 0 ? 0 : Math.round((tape.archivedKib / capacityKiB) * 1000) / 10,
+      percent: capacityKiB === 0 ? 0 : Math.round((usedKiB / capacityKiB) * 1000) / 10,
       folders: tape.folders
         .filter((folder) => folder.state === "archived")
         .map((folder) => ({
@@ -38,13 +43,6 @@ export async function buildSummary(
         })),
     };
   });
-  const writable = tapes
-    .filter((tape) => tape.state === "blank" || tape.state === "formatted")
-    .map((tape) => ({
-      barcode: tape.barcode,
-      usedKiB: tape.archivedKib + (reserved.get(tape.barcode) ?? 0),
-      capacityKiB: tapeCapacityKiB(tape, tapeMaxSizeKiB),
-    }));
   return {
     tapeMaxSizeKiB,
     tapes: summaryTapes,
@@ -54,7 +52,8 @@ export async function buildSummary(
       sizeKiB: folder.sizeKib ?? 0,
       fileCount: folder.fileCount ?? 0,
       compressed: folder.compressed,
-      suggestedTape: suggestTape(writable, folder.sizeKib ?? 0),
+      // Room by apparent size: LTFS stores sparse files in full.
+      suggestedTape: suggestTape(writable, roomKiBOf(folder)),
     })),
   };
 }

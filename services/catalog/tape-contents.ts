@@ -5,6 +5,7 @@ import {
   getTape,
   inTransaction,
   listArchivedFoldersOnTape,
+  roomKiBOf,
 } from "./db/index.ts";
 import { folderToWire, tapeToWire } from "./to-wire.ts";
 
@@ -21,9 +22,9 @@ export async function getTapeContents(
     const tape = await getTape(trx, barcode);
     if (tape === null) return { tape: null, folders: [] };
     const folders = await listArchivedFoldersOnTape(trx, barcode);
-    const usedKiB = folders.reduce((sum, folder) => sum + (folder.sizeKib ?? 0), 0);
+    const archivedKiB = folders.reduce((sum, folder) => sum + roomKiBOf(folder), 0);
     return {
-      tape: tapeToWire(tape, usedKiB, tapeMaxSizeKiB),
+      tape: tapeToWire(tape, archivedKiB, tapeMaxSizeKiB),
       folders: folders.map(folderToWire),
     };
   });

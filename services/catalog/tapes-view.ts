@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { CatalogTape } from "../../shared/messages/catalog-requests.ts";
-import { type CatalogSchema, inTransaction, upsertTape } from "./db/index.ts";
+import { type CatalogSchema, FOLDER_ROOM_KIB_SQL, inTransaction, upsertTape } from "./db/index.ts";
 import { tapeToWire } from "./to-wire.ts";
 
 /** Every tape, cleaning cartridges included, by barcode, with the KiB archived on each. */
@@ -12,7 +12,10 @@ export async function listTapes(
     db.selectFrom("tapes").selectAll().orderBy("barcode").execute(),
     db
       .selectFrom("folders")
-      .select(["tapeBarcode", sql<number>`coalesce(sum(size_kib), 0)::bigint`.as("archivedKib")])
+      .select([
+        "tapeBarcode",
+        sql<number>`coalesce(sum(${FOLDER_ROOM_KIB_SQL}), 0)::bigint`.as("archivedKib"),
+      ])
       .where("state", "=", "archived")
       .groupBy("tapeBarcode")
       .execute(),

@@ -65,6 +65,7 @@ export function folderToWire(folder: FolderRow): CatalogFolder {
     description: folder.description,
     targetName: folder.targetName,
     sizeKiB: folder.sizeKib,
+    apparentBytes: folder.apparentBytes,
     fileCount: folder.fileCount,
     compressed: folder.compressed,
     archivePath: folder.archivePath,
@@ -75,20 +76,36 @@ export function folderToWire(folder: FolderRow): CatalogFolder {
   };
 }
 
-/** `usedKiB` is what the catalog archived on the tape; capacity falls back to tape_max_size. */
-export function tapeToWire(tape: TapeRow, usedKiB: number, tapeMaxSizeKiB: number): CatalogTape {
+/** `archivedKiB` is what the catalog archived on the tape; see tapeUsedKiB and tapeCapacityKiB. */
+export function tapeToWire(
+  tape: TapeRow,
+  archivedKiB: number,
+  tapeMaxSizeKiB: number,
+): CatalogTape {
   return {
     barcode: tape.barcode,
     state: tape.state,
     cleaning: tape.cleaning,
     homeSlot: tape.homeSlot,
-    usedKiB,
+    usedKiB: tapeUsedKiB(tape, archivedKiB),
     capacityKiB: tapeCapacityKiB(tape, tapeMaxSizeKiB),
     lastSeenAt: isoOrNull(tape.lastSeenAt),
   };
 }
 
-/** The tape's own capacity when LTFS reported one, else `[General] tape_max_size`. */
+/**
+ * The tape's own capacity (LTFS's, or the cartridge's before it was formatted), capped by
+ * `[General] tape_max_size`: the admin's cap stays a cap. Unknown: tape_max_size.
+ */
 export function tapeCapacityKiB(tape: TapeRow, tapeMaxSizeKiB: number): number {
-  return tape.capacityKib ?? tapeMaxSizeKiB;
+  return Math.min(tape.capacityKib ?? tapeMaxSizeKiB, tapeMaxSizeKiB);
+}
+
+/**
+ * Space taken on the tape: what LTFS last reported, or the catalog's archived folders if they
+ * add up to more. LTFS's figure also counts copies that did not complete (moved aside, never
+ * freed: LTFS does not reclaim space), which the catalog's sum cannot know.
+ */
+export function tapeUsedKiB(tape: TapeRow, archivedKiB: number): number {
+  return Math.max(tape.usedKib ?? 0, archivedKiB);
 }

@@ -42,6 +42,7 @@ export function prepareStep(deps: {
         attempt: item.attempt,
         path: folder,
         sizeKiB: prepared.sizeKiB,
+        apparentBytes: prepared.apparentBytes,
         fileCount: prepared.fileCount,
         compressed: prepared.compressed,
         archivePath: prepared.archivePath,

@@ -38,6 +38,11 @@ export type { StepProgress };
 export interface PreparedFolder {
   /** KiB as `du -s` counts them: of the folder, or of the archive when packed. */
   readonly sizeKiB: number;
+  /**
+   * Bytes it takes on LTFS, which stores sparse files in full: the files' lengths, or the
+   * archive's length when packed. The room checks count this, not `sizeKiB`.
+   */
+  readonly apparentBytes: number;
   /** Regular files in the folder (excluded folders left out). */
   readonly fileCount: number;
   readonly compressed: boolean;
@@ -85,6 +90,7 @@ export async function prepareFolder(
   if (!needsPacking({ fileCount: measurement.fileCount, compress: options.compress })) {
     return {
       sizeKiB: measurement.sizeKiB,
+      apparentBytes: measurement.apparentBytes,
       fileCount: measurement.fileCount,
       compressed: false,
       archivePath: null,
@@ -134,6 +140,7 @@ export async function prepareFolder(
     }
     return {
       sizeKiB: packed.sizeKiB,
+      apparentBytes: packed.bytes,
       fileCount: measurement.fileCount,
       compressed: true,
       archivePath: packed.archivePath,

@@ -51,6 +51,8 @@ export const CatalogFolderSchema = Type.Object({
   description: Type.String(),
   targetName: NullableString,
   sizeKiB: Type.Union([Type.Number(), Type.Null()]),
+  /** What the folder takes on LTFS, in bytes (files' lengths: sparse files count in full). */
+  apparentBytes: Type.Optional(Type.Union([Type.Number({ minimum: 0 }), Type.Null()])),
   fileCount: Type.Union([Type.Number(), Type.Null()]),
   compressed: Type.Boolean(),
   /** The folder's tar archive in scratch_path when `compressed` (what is written to tape). */
@@ -68,9 +70,9 @@ export const CatalogTapeSchema = Type.Object({
   state: Type.String(),
   cleaning: Type.Boolean(),
   homeSlot: NullableInteger,
-  /** Sum of the archived folders' sizes. */
+  /** What LTFS last reported used (incomplete copies included), or the archived folders' sum if more. */
   usedKiB: Type.Number({ minimum: 0 }),
-  /** The tape's own capacity when known, else `[General] tape_max_size`. */
+  /** The tape's own capacity (LTFS's, else the cartridge's) capped by `[General] tape_max_size`. */
   capacityKiB: Type.Number({ minimum: 0 }),
   lastSeenAt: NullableTimestamp,
 });
@@ -84,6 +86,8 @@ export const InventoryCartridgeSchema = Type.Object({
   }),
   homeSlot: NullableInteger,
   cleaning: Type.Boolean(),
+  /** The cartridge's capacity as the library tells it (`[Device] media_capacity`), if it does. */
+  capacityKiB: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 
 /**
@@ -302,6 +306,8 @@ export const CATALOG_REQUESTS = {
       attempt: Type.Optional(Type.Integer({ minimum: 1 })),
       path: Type.String({ pattern: "^/" }),
       sizeKiB: Type.Integer({ minimum: 0 }),
+      /** Files' lengths (the archive's when packed): the room it needs on LTFS. */
+      apparentBytes: Type.Optional(Type.Integer({ minimum: 0 })),
       fileCount: Type.Integer({ minimum: 0 }),
       compressed: Type.Boolean(),
       archivePath: Type.Union([Type.String({ pattern: "^/" }), Type.Null()]),

@@ -164,6 +164,8 @@ export async function upsertPreparedFolder(
     path: string;
     description: string;
     sizeKib: number;
+    /** Apparent size in bytes; null when the prepare step did not report it. */
+    apparentBytes?: number | null;
     fileCount: number;
     compressed: boolean;
     archivePath: string | null;
@@ -172,6 +174,7 @@ export async function upsertPreparedFolder(
   const measured = {
     description: input.description,
     sizeKib: input.sizeKib,
+    apparentBytes: input.apparentBytes ?? null,
     fileCount: input.fileCount,
     compressed: input.compressed,
     archivePath: input.archivePath,
@@ -194,6 +197,21 @@ export async function upsertPreparedFolder(
     `Folder ${input.path} is already ${existing?.state ?? "known"}; it cannot be marked prepared again.`,
     { hint: "`pytarchive summary` lists prepared and archived folders." },
   );
+}
+
+/**
+ * KiB a folder takes on an LTFS tape: its apparent size (LTFS stores sparse files in full),
+ * rounded up, or its `du -s` KiB when the apparent size was not recorded (prepared before it
+ * was), whichever is larger.
+ *
+ * @example roomKiBOf({ sizeKib: 8, apparentBytes: 1_572_864_000 }) // 1536000
+ */
+export function roomKiBOf(folder: {
+  readonly sizeKib: number | null;
+  readonly apparentBytes: number | null;
+}): number {
+  const apparentKiB = folder.apparentBytes === null ? 0 : Math.ceil(folder.apparentBytes / 1024);
+  return Math.max(folder.sizeKib ?? 0, apparentKiB);
 }
 
 /** Records that a fixity check of an archived folder passed at `verifiedAt`. */

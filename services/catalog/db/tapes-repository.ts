@@ -6,6 +6,7 @@ import type {
   TapeRow,
   TapeState,
 } from "./catalog-schema.ts";
+import { roomKiBOf } from "./folders-repository.ts";
 import { currentTime } from "./sql-helpers.ts";
 
 const GENERATION_BY_SUFFIX: Readonly<Record<string, TapeGeneration>> = {
@@ -112,12 +113,18 @@ export async function getTape(db: Kysely<CatalogSchema>, barcode: string): Promi
   );
 }
 
-/** KiB the catalog has archived on the tape: the sum of its archived folders' sizes. */
+/**
+ * A folder's room on tape in SQL, as roomKiBOf computes it: apparent KiB rounded up, or the
+ * `du -s` KiB when larger or the apparent size is unknown (greatest() skips nulls).
+ */
+export const FOLDER_ROOM_KIB_SQL = sql<number>`greatest(size_kib, ceil(apparent_bytes / 1024.0))`;
+
+/** KiB the catalog has archived on the tape: the sum of its archived folders' room (roomKiBOf). */
 export async function getArchivedKiB(db: Kysely<CatalogSchema>, barcode: string): Promise<number> {
   const row = await db
     .selectFrom("folders")
     // sum(int8) is numeric (a string from either driver); back to int8 so it parses as a number.
-    .select(sql<number>`coalesce(sum(size_kib), 0)::bigint`.as("archivedKib"))
+    .select(sql<number>`coalesce(sum(${FOLDER_ROOM_KIB_SQL}), 0)::bigint`.as("archivedKib"))
     .where("tapeBarcode", "=", barcode)
     .where("state", "=", "archived")
     .executeTakeFirstOrThrow();
@@ -125,7 +132,7 @@ export async function getArchivedKiB(db: Kysely<CatalogSchema>, barcode: string)
 }
 
 export interface TapeWithFolders extends TapeRow {
-  /** Sum of the archived folders' sizes. */
+  /** Sum of the archived folders' room on tape (roomKiBOf). */
   readonly archivedKib: number;
   /** Every folder recorded on the tape (archived, or failed later), the largest first. */
   readonly folders: FolderRow[];
@@ -147,7 +154,7 @@ export async function listTapesWithFolders(db: Kysely<CatalogSchema>): Promise<T
     const onTape = folders.filter((folder) => folder.tapeBarcode === tape.barcode);
     const archivedKib = onTape
       .filter((folder) => folder.state === "archived")
-      .reduce((sum, folder) => sum + (folder.sizeKib ?? 0), 0);
+      .reduce((sum, folder) => sum + roomKiBOf(folder), 0);
     return { ...tape, archivedKib, folders: onTape };
   });
 }
