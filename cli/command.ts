@@ -1,3 +1,5 @@
+import { escapeControlCharacters } from "../shared/format/control-characters.ts";
+
 /** Where a command writes: the terminal in production, a buffer in tests. */
 export interface CliIo {
   /** Writes to standard output; the text carries its own line ends. */
@@ -28,12 +30,16 @@ export interface CliCommand {
   run(argv: readonly string[], io: CliIo): Promise<number>;
 }
 
+/**
+ * The terminal. Whatever is printed may quote names from the catalog (paths, descriptions,
+ * errors): control characters other than line ends are shown escaped, so none moves the cursor.
+ */
 export const processIo: CliIo = {
   stdout: (text) => {
-    process.stdout.write(text);
+    process.stdout.write(escapeControlCharacters(text, "\n"));
   },
   stderr: (text) => {
-    process.stderr.write(text);
+    process.stderr.write(escapeControlCharacters(text, "\n"));
   },
   get cwd() {
     return process.cwd();

@@ -1,4 +1,5 @@
 import { PytarchiveError } from "../shared/errors/index.ts";
+import { escapeControlCharacters } from "../shared/format/control-characters.ts";
 import type { CliIo } from "./command.ts";
 import { CliUsageError } from "./usage-error.ts";
 
@@ -15,15 +16,16 @@ function isParseArgsError(error: unknown): error is TypeError & { code: string }
 /**
  * Prints an error for a person at a terminal and returns the exit code. Known errors
  * (PytarchiveError) print `error: <message>` and `hint: <hint>`, never a stack; anything else
- * is a bug, so its stack is printed for the report.
+ * is a bug, so its stack is printed for the report. A message may quote a file name or a tool's
+ * output: its control characters are shown escaped, each on the one line it belongs to.
  */
 export function reportError(error: unknown, io: CliIo, verb: string | null): number {
   if (isParseArgsError(error)) {
     return reportError(new CliUsageError(verb, error.message), io, verb);
   }
   if (error instanceof PytarchiveError) {
-    io.stderr(`error: ${error.message}\n`);
-    if (error.hint) io.stderr(`hint: ${error.hint}\n`);
+    io.stderr(`error: ${escapeControlCharacters(error.message)}\n`);
+    if (error.hint) io.stderr(`hint: ${escapeControlCharacters(error.hint)}\n`);
     return error instanceof CliUsageError ? EXIT_USAGE : EXIT_FAILED;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);

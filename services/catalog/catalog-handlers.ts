@@ -44,6 +44,8 @@ export interface CatalogDependencies {
   /** `[General] tape_max_size`: the capacity of a tape that reported none itself. */
   readonly tapeMaxSizeKiB: number;
   /** Announces job events after their transaction committed (never throws). */
+  /** `[General] scratch_path`: no restore may write into it. */
+  readonly scratchPath?: string;
   readonly publish: (events: readonly RecordedJobEvent[]) => Promise<void>;
 }
 
@@ -77,7 +79,7 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       const { job, events } = await createCheckedJob(
         db,
         { kind, args: args as JsonObject, ...(priority === undefined ? {} : { priority }) },
-        { tapeMaxSizeKiB },
+        { tapeMaxSizeKiB, scratchPath: deps.scratchPath ?? "" },
       );
       await publish(events);
       return { job: jobToWire(job) };

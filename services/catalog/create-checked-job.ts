@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
+import { checkFolderToPrepare, checkRestoreTarget } from "../../shared/originals/originals-rule.ts";
 import { CATALOG_REFUSAL_CODES as CODES, refuse } from "./catalog-errors.ts";
 import {
   CATALOG_ERROR_CODES,
@@ -39,7 +40,7 @@ export interface CheckedJobInput {
 export async function createCheckedJob(
   db: Kysely<CatalogSchema>,
   input: CheckedJobInput,
-  options: { tapeMaxSizeKiB: number },
+  options: { tapeMaxSizeKiB: number; scratchPath?: string },
 ): Promise<{ job: JobRow; events: RecordedJobEvent[] }> {
   return inTransaction(db, async (trx) => {
     switch (input.kind) {
@@ -50,7 +51,7 @@ export async function createCheckedJob(
         await checkArchive(trx, input.args, options.tapeMaxSizeKiB);
         break;
       case "restore":
-        await checkRestore(trx, input.args);
+        await checkRestore(trx, input.args, options.scratchPath ?? "");
         break;
       case "explore":
         await usableTapeOrThrow(trx, text(input.args, "tape"), "explore");
@@ -89,8 +90,23 @@ async function lockFolderPath(trx: Trx, path: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${`folder:${path}`}))`.execute(trx);
 }
 
+/**
+ * Serialises the checks of the originals rule (prepare and restore targets) until the transaction
+ * ends: two requests for nested paths (`/a` and `/a/sub`) take different folder locks.
+ */
+async function lockOriginals(trx: Trx): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('originals'))`.execute(trx);
+}
+
+/** Every folder the catalog knows, with its state: the originals the rule protects. */
+function knownFolders(trx: Trx): Promise<{ path: string; state: string }[]> {
+  return trx.selectFrom("folders").select(["path", "state"]).execute();
+}
+
 async function checkPrepare(trx: Trx, folder: string): Promise<void> {
+  await lockOriginals(trx);
   await lockFolderPath(trx, folder);
+  checkFolderToPrepare(folder, await knownFolders(trx));
   const pending = (await pendingJobsOf(trx, ["prepare", "archive"])).find(
     (job) => job.args.folder === folder,
   );
@@ -168,8 +184,10 @@ async function checkArchive(trx: Trx, args: JsonObject, tapeMaxSizeKiB: number):
   }
 }
 
-async function checkRestore(trx: Trx, args: JsonObject): Promise<void> {
+async function checkRestore(trx: Trx, args: JsonObject, scratchPath: string): Promise<void> {
   const path = text(args, "folder");
+  await lockOriginals(trx);
+  checkRestoreTarget(text(args, "target"), await knownFolders(trx), scratchPath);
   const folder = await findFolderByPath(trx, path);
   if (folder === null || folder.state !== "archived") {
     throw refuse(

@@ -69,6 +69,7 @@ export function createCatalogService(options: CatalogServiceOptions = {}): Servi
         const handlers = createCatalogHandlers({
           db,
           tapeMaxSizeKiB: config.general.tapeMaxSizeKiB,
+          scratchPath: config.general.scratchPath,
           publish: (events) => publishJobEvents(js, libraryId, events, log),
         });
         const served = await serveCatalog({

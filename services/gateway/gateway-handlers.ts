@@ -12,21 +12,32 @@ import {
 } from "../../shared/messages/commands.ts";
 import { defaultTargetName } from "../../shared/messages/index.ts";
 import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import { checkRestoreTarget } from "../../shared/originals/originals-rule.ts";
 import {
   absolutePathOrThrow,
   barcodeOf,
+  DEFAULT_EXPLORE_MAX_SECONDS,
+  descriptionOrThrow,
+  driveOrThrow,
   emailOrThrow,
+  exploreSecondsOrThrow,
+  jobIdOrThrow,
+  listOrThrow,
   nameOrThrow,
+  newPathOrThrow,
   priorityOrThrow,
   subfolderOrThrow,
   textOrThrow,
 } from "./check-arguments.ts";
 import { toQueueJob } from "./describe-job.ts";
 import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
-import { describeDuration, probeEmptyFolder, probePath } from "./path-probe.ts";
+import { describeDuration, probeEmptyFolder, probePath, probeRealPath } from "./path-probe.ts";
 
 /** How many paths `deleteable` looks at at once. */
 const PROBES_AT_ONCE = 32;
+
+/** Most folders, ids or prefixes one command may list: a bound on the work one request makes. */
+const LIST_MAX = 1_000;
 
 export interface GatewayDependencies {
   readonly catalog: CatalogClient;
@@ -40,11 +51,17 @@ export interface GatewayDependencies {
   readonly pathTimeoutMs?: number;
   /** How paths are looked at; the real file system by default (tests pass a hung mount). */
   readonly probes?: PathProbes;
+  /** `[General] scratch_path`: no restore may write into it. */
+  readonly scratchPath?: string;
+  /** `[Export] max_seconds`: the longest `explore`; default 7 days. */
+  readonly exploreMaxSeconds?: number;
 }
 
 export interface PathProbes {
   readonly path: typeof probePath;
   readonly emptyFolder: typeof probeEmptyFolder;
+  /** Resolves symlinks; the real `realpath -m` when absent. */
+  readonly realPath?: typeof probeRealPath;
 }
 
 export type GatewayHandlers = {
@@ -64,6 +81,8 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
   const timeoutMs = deps.pathTimeoutMs ?? 2_000;
   const { catalog } = deps;
   const probes = deps.probes ?? { path: probePath, emptyFolder: probeEmptyFolder };
+  const realPath = probes.realPath ?? probeRealPath;
+  const exploreMaxSeconds = deps.exploreMaxSeconds ?? DEFAULT_EXPLORE_MAX_SECONDS;
 
   const queueJob = async (
     kind: CatalogJobKind,
@@ -78,8 +97,18 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     return { jobId: job.id, message: `queued as ${job.id}` };
   };
 
+  /**
+   * The path with the symlinks of its existing part resolved, so that the originals rule
+   * compares where things really are (a link to an original is the original).
+   */
+  const resolvedOrThrow = async (path: string): Promise<string> => {
+    const found = await realPath(path, timeoutMs);
+    if (found.kind === "resolved") return found.path;
+    throw unreachable(path, found);
+  };
+
   const existingFolderOrThrow = async (value: string, what: string): Promise<string> => {
-    const path = absolutePathOrThrow(value, what);
+    const path = await resolvedOrThrow(absolutePathOrThrow(value, what));
     const found = await probes.path(path, timeoutMs);
     switch (found.kind) {
       case "folder":
@@ -114,7 +143,13 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
   };
 
   const restoreTargetOrThrow = async (value: string): Promise<string> => {
-    const target = absolutePathOrThrow(value, "restore target");
+    const target = await resolvedOrThrow(newPathOrThrow(value, "restore target"));
+    // The catalog checks the originals (it knows them); scratch_path is checked here too,
+    // resolved, in case it is reached through a symlink.
+    if (deps.scratchPath !== undefined && deps.scratchPath !== "") {
+      const scratch = await realPath(deps.scratchPath, timeoutMs);
+      checkRestoreTarget(target, [], scratch.kind === "resolved" ? scratch.path : deps.scratchPath);
+    }
     const found = await probes.path(target, timeoutMs);
     if (found.kind === "missing") {
       // A new target is created by the restore; its parent must exist.
@@ -145,7 +180,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     prepare: async (request) => {
       const priority = priorityOrThrow(request.priority);
       const folder = await folderToArchiveOrThrow(request.folder);
-      const description = textOrThrow(request.description, "description");
+      const description = descriptionOrThrow(request.description);
       return queueJob("prepare", { folder, description, compress: request.compress }, priority);
     },
 
@@ -160,7 +195,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
       const priority = priorityOrThrow(request.priority);
       // The original may be gone (that is why one restores): only its form is checked here;
       // the catalog checks that it is archived.
-      const folder = absolutePathOrThrow(request.folder, "archived folder");
+      const folder = await resolvedOrThrow(absolutePathOrThrow(request.folder, "archived folder"));
       const subfolder =
         request.subfolder === undefined ? undefined : subfolderOrThrow(request.subfolder);
       const target = await restoreTargetOrThrow(request.target);
@@ -178,7 +213,10 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
         "explore",
         {
           tape: barcodeOf(request.tape),
-          seconds: request.seconds ?? DEFAULT_EXPLORE_SECONDS,
+          seconds: exploreSecondsOrThrow(
+            request.seconds ?? Math.min(DEFAULT_EXPLORE_SECONDS, exploreMaxSeconds),
+            exploreMaxSeconds,
+          ),
           ...(email === undefined ? {} : { email }),
         },
         priority,
@@ -187,7 +225,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
 
     inventory: async (request) => {
       const priority = priorityOrThrow(request.priority);
-      const given = request.folders ?? deps.sourceFolders;
+      const given = listOrThrow(request.folders ?? deps.sourceFolders, "folders", LIST_MAX);
       if (given.length === 0) {
         throw gatewayError(
           CODES.invalidArgument,
@@ -205,7 +243,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
       const value = request.target.trim();
       if (value.includes("/") && !value.startsWith("/")) absolutePathOrThrow(value, "folder");
       const target = value.startsWith("/")
-        ? absolutePathOrThrow(value, "folder")
+        ? await resolvedOrThrow(absolutePathOrThrow(value, "folder"))
         : barcodeOf(value);
       return queueJob("verify", { target }, priority);
     },
@@ -222,7 +260,9 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     summary: () => catalog.call("summary", {}),
 
     deleteable: async (request) => {
-      const ignore = (request.ignore ?? []).map((prefix) => textOrThrow(prefix, "ignored prefix"));
+      const ignore = listOrThrow(request.ignore ?? [], "prefixes to ignore", LIST_MAX).map(
+        (prefix) => textOrThrow(prefix, "ignored prefix"),
+      );
       const { folders } = await catalog.call("deleteable-candidates", { ignore });
       // A few looks at a time: each is a process, and a catalog may hold thousands of folders.
       const looks = await mapLimited(folders, PROBES_AT_ONCE, (folder) =>
@@ -256,7 +296,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
           "Run the gateway with the other services (`npm start`).",
         );
       }
-      const reply = await deps.clearDrive(drive);
+      const reply = await deps.clearDrive(driveOrThrow(drive));
       return {
         drive,
         wasBlocked: reply.wasBlocked,
@@ -289,7 +329,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     },
 
     requeue: async (request) => {
-      const ids = request.ids ?? [];
+      const ids = listOrThrow(request.ids ?? [], "task ids", LIST_MAX).map(jobIdOrThrow);
       if ((request.all === true) === ids.length > 0) {
         throw gatewayError(
           CODES.invalidArgument,
@@ -301,14 +341,14 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
       }
       const { requeued } = await catalog.call(
         "jobs-requeue",
-        request.all === true ? { all: true } : { ids: ids.map((id) => id.trim()) },
+        request.all === true ? { all: true } : { ids },
       );
       return { requeued: requeued.map((job) => job.id) };
     },
 
     abort: async (request) => {
       const { aborted, stopRequested } = await catalog.call("jobs-abort", {
-        ids: request.ids.map((id) => id.trim()),
+        ids: listOrThrow(request.ids, "task ids", LIST_MAX).map(jobIdOrThrow),
       });
       return {
         aborted: aborted.map((job) => job.id),

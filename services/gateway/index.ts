@@ -68,6 +68,8 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
             )
           ).library,
         sourceFolders: config.general.sourceFolders,
+        scratchPath: config.general.scratchPath,
+        exploreMaxSeconds: config.export.maxSeconds,
         clearDrive: (drive) =>
           request(
             nc,

@@ -43,6 +43,41 @@ export async function probePath(path: string, timeoutMs: number): Promise<PathPr
   }
 }
 
+/**
+ * The path with its existing part's symlinks and `.`/`..` resolved (`realpath -m`: the missing
+ * rest is kept as given), in a bounded child process for the same reason as probePath.
+ *
+ * @example
+ * await probeRealPath("/srv/link-to-a/new", 2000); // { kind: "resolved", path: "/srv/a/new" }
+ */
+export async function probeRealPath(
+  path: string,
+  timeoutMs: number,
+): Promise<
+  { kind: "resolved"; path: string } | Exclude<PathProbe, { kind: "folder" | "other" | "missing" }>
+> {
+  try {
+    const found = await withinTime(
+      (signal) =>
+        runCommand("realpath", ["-m", "-z", "--", path], { signal, env: { LC_ALL: "C" } }),
+      timeoutMs,
+    );
+    if (found === TIMED_OUT) return { kind: "timeout", timeoutMs };
+    // -z ends the path with NUL, not a newline: a name may end with a newline itself.
+    if (found.exitCode === 0 && found.stdout.endsWith("\0")) {
+      return { kind: "resolved", path: found.stdout.slice(0, -1) };
+    }
+    const reason = found.stderr.trim().split("\n").at(-1) ?? "";
+    if (/Permission denied/.test(reason)) return { kind: "error", reason: "permission denied" };
+    return {
+      kind: "error",
+      reason: reason.replace(/^realpath: /, "") || `realpath exited ${found.exitCode}`,
+    };
+  } catch (error) {
+    return { kind: "error", reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** Whether the folder has no entries; "timeout" or an error text when that cannot be told. */
 export async function probeEmptyFolder(
   path: string,

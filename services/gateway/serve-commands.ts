@@ -44,9 +44,23 @@ export function serveCommands(options: {
   });
 }
 
+/** Refuses bytes that are not UTF-8 instead of turning them into U+FFFD silently. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** The request body; an empty one is `{}`, so `nats req pyt.<lib>.cmd.queue ""` works. */
 function parseJson(verb: string, data: Uint8Array): unknown {
-  const text = new TextDecoder().decode(data).trim();
+  let text: string;
+  try {
+    text = utf8.decode(data).trim();
+  } catch {
+    throw new PytarchiveError(
+      GATEWAY_ERROR_CODES.invalidArgument,
+      `The ${verb} command is not UTF-8 text. Nothing was queued or changed.`,
+      {
+        hint: "Send the request as UTF-8 JSON; a path with other bytes in its name cannot be named to pytarchive.",
+      },
+    );
+  }
   if (text === "") return {};
   try {
     return JSON.parse(text);

@@ -27,6 +27,7 @@ import {
   parseOptionalAbsolutePath,
   parsePort,
   parseRelativeFolderList,
+  parseSeconds,
   REFUSED_MKLTFS_ARGUMENTS,
 } from "./values.ts";
 
@@ -38,6 +39,7 @@ export const DEFAULTS = {
   // fsid: a FUSE mount has no stable device number, and NFS needs one to export it;
   // no_subtree_check: exportfs warns when neither subtree option is given.
   exportSettings: "ro,fsid=1,no_subtree_check",
+  exploreMaxSeconds: 7 * 24 * 3600,
   mountTable: "/proc/mounts",
   stateDir: "/var/lib/pytarchive",
   libraryId: "default",
@@ -87,6 +89,7 @@ export function buildConfig(
       to: read("Export", "to", parseExportClient) ?? DEFAULTS.exportTo,
       settings: read("Export", "settings", parseExportOptions) ?? DEFAULTS.exportSettings,
     },
+      maxSeconds: read("Export", "max_seconds", parseSeconds) ?? DEFAULTS.exploreMaxSeconds,
     ltfs: {
       mountOptions: read("LTFS", "mount_options", parseMountOptions) ?? [],
       mkltfsOptions:

@@ -157,6 +157,13 @@ export const SETTINGS: readonly SettingDescription[] = [
     meaning: "Comma-separated; each becomes `-o X` on every `ltfs` mount.",
   },
   {
+  {
+    section: "Export",
+    key: "max_seconds",
+    defaultValue: "`604800` (7 days)",
+    env: null,
+    meaning: "The longest time `explore -t` may export a tape, in seconds.",
+  },
     section: "LTFS",
     key: "mkltfs_options",
     defaultValue: "(none)",

@@ -71,6 +71,8 @@ export interface PytarchiveConfig {
     /** Extra `-o` options for every `ltfs` mount, e.g. ["sync_type=unmount", "capture_index"]. */
     readonly mountOptions: readonly string[];
     /** Extra arguments for `mkltfs`, e.g. ["-e", "file"] or ["--no-compression"]. */
+    /** The longest `explore -t`, in seconds (7 days by default). */
+    readonly maxSeconds: number;
     readonly mkltfsOptions: readonly string[];
     /** Extra arguments for `ltfsck`, e.g. ["-e", "file"]. */
     readonly ltfsckOptions: readonly string[];

@@ -276,6 +276,19 @@ export function parseLibraryId(setting: Setting): string {
   return value;
 }
 
+/** A duration in whole seconds, at least 1 and at most 10 years (a typo's bound). */
+export function parseSeconds(setting: Setting): number {
+  const text = setting.text.trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 10 * 366 * 24 * 3600) {
+    throw settingError(
+      setting,
+      "expected a whole number of seconds from 1 up, e.g. 604800 (7 days)",
+    );
+  }
+  return value;
+}
+
 /** `[HTTP] port`: a TCP port, 1 to 65535. */
 export function parsePort(setting: Setting): number {
   const text = setting.text.trim();

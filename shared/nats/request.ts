@@ -8,6 +8,20 @@ const SERVICE_ERROR_CODE_HEADER = "Nats-Service-Error-Code";
 const ErrorReply = defineMessage("service.error", ErrorInfoSchema);
 
 /**
+ * A header value that NATS can carry: printable ASCII only, one line, short. Error texts (which
+ * may quote a file name holding a newline, or a tool's stderr) go in the reply body instead; a
+ * header with `\r` or `\n` makes the client refuse to send the reply at all, and the caller waits
+ * in silence.
+ *
+ * @example
+ * headerSafe("TARGET_NOT_EMPTY"); // "TARGET_NOT_EMPTY"
+ * headerSafe("a\nb"); // "a?b"
+ */
+export function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 200);
+}
+
+/**
  * A service answered a request with an error (headers `Nats-Service-Error` / `-Code`).
  * `code`, `message` and `hint` are the service's own, from the JSON body `{ code, message, hint }`.
  */
@@ -131,6 +145,7 @@ function requestFailure(
  * Answers a @nats-io/services request with an error that {@link request} turns back into a
  * ServiceError: status 400 and the error's code, message and hint for a PytarchiveError; status
  * 500 and a generic message for anything else (its text may hold internals; log it instead).
+ * The `Nats-Service-Error` header carries only the code: the text travels in the JSON body.
  *
  * @example
  * try { … } catch (error) { log.error("archive failed", { error }); respondWithError(msg, error); }
@@ -141,11 +156,11 @@ export function respondWithError(msg: ServiceMsg, error: unknown): boolean {
       error.hint === undefined
         ? { code: error.code, message: error.message }
         : { code: error.code, message: error.message, hint: error.hint };
-    return msg.respondError(400, error.message, ErrorReply.encode(info));
+    return msg.respondError(400, headerSafe(error.code), ErrorReply.encode(info));
   }
   const info = {
     code: "INTERNAL_ERROR",
     message: "The service failed unexpectedly; its log has the details.",
   };
-  return msg.respondError(500, info.message, ErrorReply.encode(info));
+  return msg.respondError(500, info.code, ErrorReply.encode(info));
 }

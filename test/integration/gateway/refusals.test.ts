@@ -335,9 +335,15 @@ describe.each(catalogDatabaseFactories)(
       );
       await expectRefused(
         "abort",
-        { ids: [jobs.queued, "nonsense"] },
+        { ids: [jobs.queued, "0badc0de"] },
         "UNKNOWN_JOB",
-        /No job with id nonsense/,
+        /No job with id 0badc0de/,
+      );
+      await expectRefused(
+        "abort",
+        { ids: [jobs.queued, "nonsense"] },
+        "INVALID_ARGUMENT",
+        /"nonsense" is not a task id \(8 hex digits\)/,
       );
     });
 

@@ -65,7 +65,11 @@ describe("docs/configuration.md", () => {
     expect(config.device.drives).toEqual([
       { element: 0, device: "10WT012345", mountPoint: "/ltfs", serial: "10WT012345" },
     ]);
-    expect(config.export).toEqual({ to: "192.168.0.0/16", settings: "ro,fsid=1" });
+    expect(config.export).toEqual({
+      to: "192.168.0.0/16",
+      settings: "ro,fsid=1",
+      maxSeconds: 604800,
+    });
   });
 
   it("has a two-drive example that reads as two drives", () => {

@@ -23,7 +23,11 @@ describe("defaults with nothing configured", () => {
       sourceFolders: [],
       scratchPath: "/var/lib/pytarchive/scratch",
     });
-    expect(config.export).toEqual({ to: "127.0.0.1", settings: "ro,fsid=1,no_subtree_check" });
+    expect(config.export).toEqual({
+      to: "127.0.0.1",
+      settings: "ro,fsid=1,no_subtree_check",
+      maxSeconds: 604800,
+    });
     expect(config.nats).toEqual({ url: null, credentialsFile: null, libraryId: "default" });
     expect(config.database).toEqual({ url: null });
     expect(config.paths).toEqual({ mountTable: "/proc/mounts", stateDir: "/var/lib/pytarchive" });

@@ -45,7 +45,7 @@ describe("the original README's pytarchive.conf", () => {
         drives: [{ element: 0, device: "10WT012345", mountPoint: "/ltfs", serial: "10WT012345" }],
         simulate: false,
       },
-      export: { to: "192.168.0.0/16", settings: "ro,fsid=1" },
+      export: { to: "192.168.0.0/16", settings: "ro,fsid=1", maxSeconds: 604800 },
       ltfs: { mountOptions: [], mkltfsOptions: [], ltfsckOptions: [] },
       tools: {
         mtx: "mtx",

@@ -2,8 +2,12 @@ import { describe, expect, it } from "vitest";
 import {
   absolutePathOrThrow,
   barcodeOf,
+  descriptionOrThrow,
   emailOrThrow,
+  exploreSecondsOrThrow,
+  jobIdOrThrow,
   nameOrThrow,
+  newPathOrThrow,
   priorityOrThrow,
   subfolderOrThrow,
 } from "../../../services/gateway/check-arguments.ts";
@@ -82,15 +86,55 @@ describe("subfolderOrThrow", () => {
 describe("other arguments", () => {
   it("reads barcodes in capitals", () => {
     expect(barcodeOf(" aak788l9 ")).toBe("AAK788L9");
-    expect(errorOf(() => barcodeOf("   ")).message).toBe('"   " is not a tape barcode.');
+    expect(errorOf(() => barcodeOf("   ")).message).toBe(
+      '"   " is not a tape barcode (up to 32 letters and digits).',
+    );
+    expect(errorOf(() => barcodeOf("AAK\u001b[2J")).code).toBe("INVALID_ARGUMENT");
+    expect(errorOf(() => barcodeOf("A".repeat(33))).code).toBe("INVALID_ARGUMENT");
   });
 
-  it("bounds priorities so they fit the queue", () => {
-    expect(priorityOrThrow(-5)).toBe(-5);
+  it("bounds priorities from 0 to 1000", () => {
+    expect(priorityOrThrow(0)).toBe(0);
+    expect(priorityOrThrow(1000)).toBe(1000);
     expect(priorityOrThrow(undefined)).toBeUndefined();
-    expect(errorOf(() => priorityOrThrow(2_000_000)).message).toBe(
-      "The priority 2000000 is out of range: use a whole number from -1000000 to 1000000.",
+    expect(errorOf(() => priorityOrThrow(-5)).message).toBe(
+      "The priority -5 is out of range: use a whole number from 0 to 1000.",
     );
+    expect(errorOf(() => priorityOrThrow(1001)).code).toBe("INVALID_ARGUMENT");
+  });
+
+  it("bounds explore's time from 1 s to the configured maximum", () => {
+    expect(exploreSecondsOrThrow(1, 604_800)).toBe(1);
+    expect(exploreSecondsOrThrow(604_800, 604_800)).toBe(604_800);
+    expect(errorOf(() => exploreSecondsOrThrow(8_700_000_000_000, 604_800)).message).toBe(
+      "The time 8700000000000 s is out of range: a tape is exported for 1 to 604800 seconds.",
+    );
+    expect(errorOf(() => exploreSecondsOrThrow(0, 604_800)).code).toBe("INVALID_ARGUMENT");
+  });
+
+  it("bounds paths to PATH_MAX and names to 255 bytes", () => {
+    expect(errorOf(() => absolutePathOrThrow(`/${"a/".repeat(2100)}`, "folder")).message).toMatch(
+      /is longer than 4096 bytes/,
+    );
+    expect(errorOf(() => absolutePathOrThrow(`/srv/${"é".repeat(128)}`, "folder")).message).toMatch(
+      /has a part longer than 255 bytes/,
+    );
+  });
+
+  it("refuses control characters in what pytarchive creates or shows", () => {
+    expect(errorOf(() => newPathOrThrow("/srv/restore/a\nb", "restore target")).code).toBe(
+      "INVALID_ARGUMENT",
+    );
+    expect(newPathOrThrow("/srv/restore/alpha", "restore target")).toBe("/srv/restore/alpha");
+    expect(errorOf(() => descriptionOrThrow("two\rlines")).code).toBe("INVALID_ARGUMENT");
+    expect(errorOf(() => descriptionOrThrow("x".repeat(1001))).code).toBe("INVALID_ARGUMENT");
+    expect(descriptionOrThrow("Project alpha, 2019-2021")).toBe("Project alpha, 2019-2021");
+  });
+
+  it("reads task ids as queue prints them", () => {
+    expect(jobIdOrThrow(" 3FA2B1C0 ")).toBe("3fa2b1c0");
+    expect(errorOf(() => jobIdOrThrow("3fa2\u001bb1c0")).code).toBe("INVALID_ARGUMENT");
+    expect(errorOf(() => jobIdOrThrow("x".repeat(10_000))).message.length).toBeLessThan(200);
   });
 
   it("accepts one mail address", () => {
