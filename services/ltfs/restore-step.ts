@@ -5,6 +5,7 @@ import { type Manifest, manifestPathFor, readManifest } from "../../shared/manif
 import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/catalog-requests.ts";
 import type { StepDefinition } from "../../shared/steps/step-handler.ts";
 import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import type { UserXattrs } from "../../shared/xattrs/index.ts";
 import { describeRate, describeTransfer, throttled } from "./describe-transfer.ts";
 import {
   checkRestoreTarget,
@@ -89,12 +90,16 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
       const result = folder.compressed
         ? await restorePackedFolderFromTape({
             ...common,
-            entries: files.map(fileEntry),
+            entries: files.map((file) => fileEntry(file)),
             scratchDir: await scratchDir(deps),
             compression: manifest.folder.compression ?? compressionOfArchive(files[0]?.path ?? ""),
             archiveTop: path.basename(folder.path),
           })
-        : await restoreFolderFromTape({ ...common, entries: entriesOf(files, manifest) });
+        : await restoreFolderFromTape({
+            ...common,
+            entries: entriesOf(files, manifest),
+            rootXattrs: manifest.folder.xattrs ?? null,
+          });
       return {
         summary: `restored ${what} from tape ${barcode} to ${args.target}: ${describeCount(result.files)} files${folder.compressed ? " (unpacked from its archive)" : ""}, ${describeRate(result.bytes, result.durationMs)}, every checksum matched`,
       };
@@ -121,8 +126,9 @@ async function catalogFiles(
   }
 }
 
-function fileEntry(file: CatalogFile): RestoreEntry {
+function fileEntry(file: CatalogFile, xattrs?: UserXattrs): RestoreEntry {
   return {
+    ...(xattrs === undefined ? {} : { xattrs }),
     path: file.path,
     type: "file",
     size: file.sizeBytes,
@@ -137,13 +143,18 @@ function fileEntry(file: CatalogFile): RestoreEntry {
 
 /**
  * The catalog's files (their checksums are what the restore checks) and the manifest's folders
- * and links, which the catalog does not keep.
+ * and links, which the catalog does not keep, nor the files' extended attributes.
  */
 function entriesOf(files: readonly CatalogFile[], manifest: Manifest): RestoreEntry[] {
   const others = manifest.entries
     .filter((entry) => entry.type !== "file")
     .map((entry) => ({ ...entry, startBlock: null, partition: null }));
-  return [...files.map(fileEntry), ...others];
+  const xattrs = new Map(
+    manifest.entries.flatMap((entry) =>
+      entry.type === "file" && entry.xattrs !== undefined ? [[entry.path, entry.xattrs]] : [],
+    ),
+  );
+  return [...files.map((file) => fileEntry(file, xattrs.get(file.path))), ...others];
 }
 
 async function scratchDir(deps: LtfsStepDependencies): Promise<string> {

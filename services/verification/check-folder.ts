@@ -111,15 +111,20 @@ function expectedEntries(
   manifest: Manifest | null,
   problems: string[],
 ): ExpectedEntry[] {
-  const fromCatalog: ExpectedEntry[] = files.map((file) => ({
-    path: file.path,
-    type: "file",
-    size: file.sizeBytes,
-    sha256: file.sha256,
-  }));
+  const inManifest = new Map((manifest?.entries ?? []).map((entry) => [entry.path, entry]));
+  const fromCatalog: ExpectedEntry[] = files.map((file) => {
+    // The catalog keeps no extended attributes; the manifest's are checked with the file.
+    const xattrs = inManifest.get(file.path)?.xattrs;
+    return {
+      path: file.path,
+      type: "file",
+      size: file.sizeBytes,
+      sha256: file.sha256,
+      ...(xattrs === undefined ? {} : { xattrs }),
+    };
+  });
   if (manifest === null) return [...impliedFolders(files), ...fromCatalog];
 
-  const inManifest = new Map(manifest.entries.map((entry) => [entry.path, entry]));
   const inCatalog = new Set(files.map((file) => file.path));
   for (const file of files) {
     const entry = inManifest.get(file.path);

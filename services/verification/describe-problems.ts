@@ -35,6 +35,8 @@ export function describeMismatch(mismatch: VerifyMismatch): string {
       return `${path}: a ${String(actual)} on the tape where a ${String(expected)} was recorded`;
     case "link-target":
       return `${path}: link points to ${String(actual)}, recorded ${String(expected)}`;
+    case "xattrs":
+      return `${path}: extended attributes differ on the tape (recorded ${String(expected)}; differing ${String(actual)})`;
     case "unreadable":
       return `${path}: unreadable on the tape (${String(actual)})`;
   }

@@ -1,5 +1,6 @@
 import { open, readFile } from "node:fs/promises";
 import { PYTARCHIVE_VERSION } from "../version.ts";
+import type { UserXattrs } from "../xattrs/index.ts";
 import {
   ENTRY_TYPES,
   type EntryType,
@@ -37,6 +38,11 @@ export interface ManifestEntry {
   readonly sha256: string | null;
   /** Where a symbolic link points, unresolved; null for files and folders. */
   readonly linkTarget: string | null;
+  /**
+   * The original's `user.*` extended attributes (values in base64), files and folders only;
+   * absent when it had none (and in manifests written before pytarchive carried them).
+   */
+  readonly xattrs?: UserXattrs;
 }
 
 /** The folder itself, so that the catalog entry could be rebuilt from the tape alone. */
@@ -58,6 +64,8 @@ export interface ManifestFolder {
    * original (`prepare --compress`, or more than 500,000 files), compressed this way.
    */
   readonly compression: Compression | null;
+  /** The original folder's own `user.*` extended attributes (base64 values); absent: none. */
+  readonly xattrs?: UserXattrs;
 }
 
 export interface ManifestTotals {
@@ -121,6 +129,7 @@ function entryJson(entry: ManifestEntry): string {
     gid: entry.gid,
     sha256: entry.sha256,
     linkTarget: entry.linkTarget,
+    ...(entry.xattrs === undefined ? {} : { xattrs: entry.xattrs }),
   });
 }
 
@@ -273,6 +282,7 @@ function parseFolder(value: unknown, fail: (problem: string) => never): Manifest
   if (typeof value.mtimeNs !== "string" || !NS_PATTERN.test(value.mtimeNs)) {
     fail('"folder.mtimeNs" is not a decimal string of nanoseconds');
   }
+  if (value.xattrs !== undefined) checkXattrs(value.xattrs, '"folder"', fail);
   const compression = value.compression;
   if (compression !== null && !(COMPRESSIONS as readonly unknown[]).includes(compression)) {
     fail(`"folder.compression" is ${JSON.stringify(compression)}, not null, "zstd" or "gzip"`);
@@ -286,6 +296,7 @@ function parseFolder(value: unknown, fail: (problem: string) => never): Manifest
     mode: value.mode as number,
     mtimeNs: value.mtimeNs as string,
     compression: compression as Compression | null,
+    ...(value.xattrs === undefined ? {} : { xattrs: value.xattrs as UserXattrs }),
   };
 }
 
@@ -296,7 +307,7 @@ function parseEntries(value: unknown, fail: (problem: string) => never): Manifes
   return value.map((raw, index): ManifestEntry => {
     const where = `entry ${index + 1}`;
     if (!isObject(raw)) return fail(`${where} is not an object`);
-    const { path, type, size, mtimeNs, mode, uid, gid, sha256, linkTarget } = raw;
+    const { path, type, size, mtimeNs, mode, uid, gid, sha256, linkTarget, xattrs } = raw;
     if (typeof path !== "string") return fail(`${where} has no "path"`);
     const problem = relativePathProblem(path);
     if (problem !== null) fail(`${where}: path ${JSON.stringify(path)} ${problem}`);
@@ -328,6 +339,7 @@ function parseEntries(value: unknown, fail: (problem: string) => never): Manifes
         fail(`${where} (${path}): a symlink needs its "linkTarget"`);
       }
     } else if (linkTarget !== null) fail(`${where} (${path}): only symlinks have a "linkTarget"`);
+    if (xattrs !== undefined) checkXattrs(xattrs, `${where} (${path})`, fail);
     return {
       path,
       type: type as EntryType,
@@ -338,6 +350,20 @@ function parseEntries(value: unknown, fail: (problem: string) => never): Manifes
       gid: gid as number,
       sha256: sha256 as string | null,
       linkTarget: linkTarget as string | null,
+      ...(xattrs === undefined ? {} : { xattrs: xattrs as UserXattrs }),
     };
   });
+}
+
+const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function checkXattrs(value: unknown, where: string, fail: (problem: string) => never): void {
+  if (!isObject(value)) fail(`${where}: "xattrs" is not an object`);
+  for (const [name, encoded] of Object.entries(value as Fields)) {
+    if (!name.startsWith("user."))
+      fail(`${where}: "xattrs" holds ${JSON.stringify(name)}, not a user attribute`);
+    if (typeof encoded !== "string" || !BASE64_PATTERN.test(encoded)) {
+      fail(`${where}: the value of ${JSON.stringify(name)} is not base64`);
+    }
+  }
 }

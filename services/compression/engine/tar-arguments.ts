@@ -40,6 +40,8 @@ export interface TarCreatePlan {
  * - `--atime-preserve=system`: files are opened with O_NOATIME, so that packing does not even
  *   change the originals' access times (the copy to tape reads them the same way).
  * - `--numeric-owner`: owners as numbers, which is what a restore on another host needs.
+ * - `--xattrs --xattrs-include=user.*`: the files' and folders' user extended attributes go
+ *   into the archive (restore unpacks them the same way); other namespaces are the system's.
  * - `--sparse`: sparse files keep their holes instead of growing to their full length.
  * - `--zstd` / `--gzip`: tar starts the compressor by its name through `/bin/sh -c`, so the name
  *   is a constant here and the zstd thread count goes in the environment (ZSTD_NBTHREADS),
@@ -61,6 +63,8 @@ export function buildTarCreateArguments(plan: TarCreatePlan): string[] {
     "--atime-preserve=system",
     "--numeric-owner",
     "--sparse",
+    "--xattrs",
+    "--xattrs-include=user.*",
     `--${plan.compression}`,
     ...checkpointArguments(plan.checkpointRecords),
     "--totals",

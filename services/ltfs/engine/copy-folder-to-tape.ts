@@ -12,6 +12,7 @@ import {
   totalsOf,
   writeManifest,
 } from "../../../shared/manifest/index.ts";
+import { readUserXattrs, type UserXattrs, writeUserXattrs } from "../../../shared/xattrs/index.ts";
 import {
   ArchiveAbortedError,
   ArchiveNameTakenError,
@@ -191,6 +192,7 @@ export async function copyFolderToTape(request: CopyFolderRequest): Promise<Copy
       if (errnoOf(error) === "EEXIST") throw new ArchiveNameTakenError(destination, destination);
       throw tapeError("", error);
     }
+    const rootXattrs = await carryXattrs(source, destination, (error) => tapeError("", error));
     const written = await writeEntries(request, scan, destination, state, tapeError);
     request.onProgress?.({
       phase: "finishing",
@@ -214,6 +216,7 @@ export async function copyFolderToTape(request: CopyFolderRequest): Promise<Copy
         mode: scan.root.mode,
         mtimeNs: scan.root.mtimeNs.toString(),
         compression: request.compression ?? null,
+        ...(rootXattrs === null ? {} : { xattrs: rootXattrs }),
       },
       totals: totalsOf(written.entries),
       excluded: scan.excluded,
@@ -291,7 +294,10 @@ async function writeEntries(
       signal?.throwIfAborted();
       const target = path.join(destination, entry.path);
       if (entry.type === "directory") {
-        entries.push(manifestEntry(entry, entry.size, entry.mode, entry.mtimeNs, null));
+        const xattrs = await carryXattrs(path.join(source, entry.path), target, (error) =>
+          tapeError(entry.path, error),
+        );
+        entries.push(manifestEntry(entry, entry.size, entry.mode, entry.mtimeNs, null, xattrs));
       } else if (entry.type === "symlink") {
         try {
           fs.symlinkSync(entry.linkTarget as string, target);
@@ -329,6 +335,7 @@ async function writeEntries(
           },
           tapeError: (error) => tapeError(entry.path, error),
         });
+        const xattrs = await carryXattrs(absolute, target, (error) => tapeError(entry.path, error));
         state.filesWritten += 1;
         if (copied.bytes !== entry.size || copied.stats.mtimeNs !== entry.mtimeNs) {
           changed.push(entry.path);
@@ -340,6 +347,7 @@ async function writeEntries(
             Number(copied.stats.mode),
             copied.stats.mtimeNs,
             copied.sha256,
+            xattrs,
           ),
         );
         progress(null);
@@ -373,6 +381,7 @@ function manifestEntry(
   mode: number,
   mtimeNs: bigint,
   sha256: string | null,
+  xattrs: UserXattrs | null = null,
 ): ManifestEntry {
   return {
     path: entry.path,
@@ -384,7 +393,30 @@ function manifestEntry(
     gid: entry.gid,
     sha256,
     linkTarget: entry.linkTarget,
+    ...(xattrs === null ? {} : { xattrs }),
   };
+}
+
+/**
+ * Copies the `user.*` extended attributes of a source file or folder onto its copy on the tape
+ * (LTFS stores them) and returns them for the manifest; null when there are none.
+ */
+async function carryXattrs(
+  source: string,
+  target: string,
+  tapeError: (error: unknown) => Error,
+): Promise<UserXattrs | null> {
+  let xattrs: UserXattrs | null;
+  try {
+    xattrs = await readUserXattrs(source);
+  } catch (error) {
+    throw new ArchiveSourceUnreadableError(source, error);
+  }
+  if (xattrs === null) return null;
+  await writeUserXattrs(target, xattrs).catch((error: unknown) => {
+    throw tapeError(error);
+  });
+  return xattrs;
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { chmod, lstat, lutimes, mkdir, rename, rm, symlink, utimes } from "node:fs/promises";
 import path from "node:path";
+import { type UserXattrs, writeUserXattrs } from "../../../shared/xattrs/index.ts";
 import {
   type ChecksumMismatch,
   errnoOf,
@@ -55,6 +56,8 @@ export interface RestoreFolderRequest {
    * continued: complete files with the right checksum are kept, the others written again.
    */
   readonly owner?: string | null;
+  /** The archived folder's own `user.*` extended attributes (the manifest's), for the target. */
+  readonly rootXattrs?: UserXattrs | null;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: RestoreProgress) => void;
   readonly chunkBytes?: number;
@@ -195,6 +198,7 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
       const folderPath = path.join(target, folder);
       try {
         if (listed) {
+          if (listed.xattrs !== undefined) await writeUserXattrs(folderPath, listed.xattrs);
           await chmod(folderPath, permissionBits(listed.mode));
           const mtime = secondsFromNs(listed.mtimeNs);
           await utimes(folderPath, mtime, mtime);
@@ -213,9 +217,12 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
     if (subfolder === null) {
       const onTape = await lstat(folderOnTape, { bigint: true });
       const mtime = secondsFromNs(onTape.mtimeNs);
-      await utimes(target, mtime, mtime).catch((error: unknown) => {
+      try {
+        if (request.rootXattrs) await writeUserXattrs(target, request.rootXattrs);
+        await utimes(target, mtime, mtime);
+      } catch (error) {
         throw writeFailed("")(error);
-      });
+      }
     }
 
     if (mismatches.length > 0) throw new RestoreChecksumMismatchError(target, mismatches);
@@ -294,6 +301,11 @@ async function restoreFile(
     await closeFile(written).catch((error: unknown) => {
       throw hooks.writeFailed(error);
     });
+    if (file.xattrs !== undefined) {
+      await writeUserXattrs(destination, file.xattrs).catch((error: unknown) => {
+        throw hooks.writeFailed(error);
+      });
+    }
     const actual = hash.digest("hex");
     if (actual === expected) return null;
     const keptAs = `${destination}${MISMATCH_SUFFIX}`;
@@ -331,6 +343,7 @@ async function keepIfComplete(destination: string, file: RestoreEntry): Promise<
     throw error;
   }
   if (stats.isFile() && stats.size === file.size && (await sha256Of(destination)) === file.sha256) {
+    if (file.xattrs !== undefined) await writeUserXattrs(destination, file.xattrs);
     await chmod(destination, permissionBits(file.mode));
     const mtime = secondsFromNs(file.mtimeNs);
     await utimes(destination, mtime, mtime);

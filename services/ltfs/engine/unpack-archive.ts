@@ -29,7 +29,8 @@ export function compressionOfArchive(archive: string): Compression | null {
 
 /**
  * tar's arguments: members are given after `--`, so that a name starting with "-" is a name.
- * Owners are not restored (`--no-same-owner`), as with an uncompressed folder.
+ * Owners are not restored (`--no-same-owner`), as with an uncompressed folder; user extended
+ * attributes are (`--xattrs`, packed with them).
  */
 export function tarExtractArguments(request: {
   readonly archive: string;
@@ -48,6 +49,8 @@ export function tarExtractArguments(request: {
     "-C",
     request.target,
     "--no-same-owner",
+    "--xattrs",
+    "--xattrs-include=user.*",
     ...(request.stripComponents ? [`--strip-components=${request.stripComponents}`] : []),
     ...(request.members && request.members.length > 0 ? ["--", ...request.members] : []),
   ];

@@ -1,5 +1,6 @@
 import { lstat, readlink } from "node:fs/promises";
 import path from "node:path";
+import { differingXattrs, readUserXattrs, type UserXattrs } from "../../../shared/xattrs/index.ts";
 import { VerifyAbortedError, VerifyFolderMissingError } from "./errors.ts";
 import { type HashFilesOptions, hashFilesInOrder } from "./hash-files.ts";
 import { listTapeTree, type TapeEntryKind } from "./tape-tree.ts";
@@ -14,6 +15,8 @@ export interface ExpectedEntry {
   /** Files: 64 lowercase hex digits. */
   readonly sha256: string | null;
   readonly linkTarget?: string | null;
+  /** Files and folders: the `user.*` extended attributes recorded (base64 values), if any. */
+  readonly xattrs?: UserXattrs;
 }
 
 export const VERIFY_PROBLEMS = [
@@ -23,12 +26,14 @@ export const VERIFY_PROBLEMS = [
   "extra",
   "type",
   "link-target",
+  "xattrs",
   "unreadable",
 ] as const;
 /**
  * missing: expected but not on the tape; size, checksum: the content differs; extra: on the tape
  * but not expected; type: a file where a folder was expected and so on; link-target: a symbolic
- * link points elsewhere; unreadable: the tape gave a read error (actual holds the error).
+ * link points elsewhere; xattrs: extended attributes recorded for the entry are missing or differ on
+ * the tape (expected and actual list their names); unreadable: the tape gave a read error (actual holds the error).
  */
 export type VerifyProblem = (typeof VERIFY_PROBLEMS)[number];
 
@@ -119,6 +124,13 @@ export async function verifyFolderOnTape(request: VerifyRequest): Promise<Verify
       }
     }
   }
+  for (const entry of expected) {
+    if (entry.xattrs === undefined || (onTape.get(entry.path) ?? null) !== kindOfExpected(entry)) {
+      continue;
+    }
+    const mismatch = await xattrsMismatch(folderOnTape, entry, entry.xattrs);
+    if (mismatch !== null) mismatches.push(mismatch);
+  }
   const expectedPaths = new Set(expected.map((entry) => entry.path));
   const extras = [...onTape.keys()].filter((found) => !expectedPaths.has(found));
 
@@ -195,5 +207,32 @@ export async function verifyFolderOnTape(request: VerifyRequest): Promise<Verify
     filesChecked: filesDone,
     bytesChecked: bytesDone,
     durationMs: performance.now() - started,
+  };
+}
+
+/** The recorded attributes against the tape's (LTFS's own `user.ltfs.*` left out); null: equal. */
+async function xattrsMismatch(
+  folderOnTape: string,
+  entry: ExpectedEntry,
+  recorded: UserXattrs,
+): Promise<VerifyMismatch | null> {
+  let actual: UserXattrs | null;
+  try {
+    actual = await readUserXattrs(path.join(folderOnTape, entry.path));
+  } catch (error) {
+    return {
+      path: entry.path,
+      problem: "unreadable",
+      expected: Object.keys(recorded).join(", "),
+      actual: error instanceof Error ? error.message : String(error),
+    };
+  }
+  const differing = differingXattrs(recorded, actual);
+  if (differing.length === 0) return null;
+  return {
+    path: entry.path,
+    problem: "xattrs",
+    expected: Object.keys(recorded).sort().join(", "),
+    actual: differing.join(", "),
   };
 }

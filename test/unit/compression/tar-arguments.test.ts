@@ -25,6 +25,8 @@ describe("buildTarCreateArguments", () => {
       "--atime-preserve=system",
       "--numeric-owner",
       "--sparse",
+      "--xattrs",
+      "--xattrs-include=user.*",
       "--zstd",
       "--checkpoint=6554",
       "--checkpoint-action=echo=pytarchive-checkpoint %u",

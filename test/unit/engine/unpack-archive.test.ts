@@ -55,6 +55,8 @@ describe("tarExtractArguments", () => {
       "-C",
       "/srv/restore",
       "--no-same-owner",
+      "--xattrs",
+      "--xattrs-include=user.*",
       "--strip-components=1",
       "--",
       "alpha/-odd name",
@@ -67,6 +69,8 @@ describe("tarExtractArguments", () => {
       "-C",
       "/t",
       "--no-same-owner",
+      "--xattrs",
+      "--xattrs-include=user.*",
     ]);
   });
 

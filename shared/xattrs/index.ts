@@ -1,0 +1,7 @@
+export {
+  differingXattrs,
+  isCarriedXattr,
+  readUserXattrs,
+  type UserXattrs,
+  writeUserXattrs,
+} from "./user-xattrs.ts";

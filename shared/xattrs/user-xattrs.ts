@@ -1,0 +1,66 @@
+import { getAttribute, listAttributes, setAttribute } from "@napi-rs/xattr";
+
+/**
+ * A file's or folder's `user.*` extended attributes: name → value in base64 (values are bytes,
+ * often not text). The manifest records them in this form.
+ */
+export type UserXattrs = Readonly<Record<string, string>>;
+
+/** `user.ltfs.*` are LTFS's own virtual attributes (start block, partition…), not the user's. */
+const LTFS_PREFIX = "user.ltfs.";
+
+/** Whether an attribute is one pytarchive carries: a user attribute that is not LTFS's own. */
+export function isCarriedXattr(name: string): boolean {
+  return name.startsWith("user.") && !name.startsWith(LTFS_PREFIX);
+}
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string") return code;
+  // The native binding puts the errno's name in the message ("… Operation not supported …").
+  const message = error instanceof Error ? error.message : String(error);
+  return /not supported/i.test(message) ? "ENOTSUP" : undefined;
+}
+
+/**
+ * The carried attributes of `path` (a file or folder, never a link: it would be followed), in
+ * name order; null when it has none or its file system keeps none.
+ *
+ * @example
+ * await readUserXattrs("/srv/projects/ada/notes.txt") // { "user.comment": "aGVsbG8=" }
+ */
+export async function readUserXattrs(path: string): Promise<UserXattrs | null> {
+  let names: string[];
+  try {
+    names = (await listAttributes(path)).filter(isCarriedXattr).sort();
+  } catch (error) {
+    if (errnoOf(error) === "ENOTSUP") return null;
+    throw error;
+  }
+  if (names.length === 0) return null;
+  const xattrs: Record<string, string> = {};
+  for (const name of names) {
+    const value = await getAttribute(path, name);
+    // Removed between the listing and the read: it is not there any more.
+    if (value !== null) xattrs[name] = value.toString("base64");
+  }
+  return Object.keys(xattrs).length === 0 ? null : xattrs;
+}
+
+/** Sets every attribute of `xattrs` on `path` (a file or folder). */
+export async function writeUserXattrs(path: string, xattrs: UserXattrs): Promise<void> {
+  for (const [name, value] of Object.entries(xattrs)) {
+    await setAttribute(path, name, Buffer.from(value, "base64"));
+  }
+}
+
+/** Names whose values differ between two sets (missing on one side counts), in name order. */
+export function differingXattrs(
+  expected: UserXattrs | null | undefined,
+  actual: UserXattrs | null | undefined,
+): string[] {
+  const want = expected ?? {};
+  const got = actual ?? {};
+  const names = new Set([...Object.keys(want), ...Object.keys(got)]);
+  return [...names].filter((name) => want[name] !== got[name]).sort();
+}
