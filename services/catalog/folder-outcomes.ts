@@ -8,6 +8,7 @@ import {
   type FolderState,
   findFolderByPath,
   inTransaction,
+  returnFolderToPrepared,
   setFolderState,
   upsertPreparedFolder,
 } from "./db/index.ts";
@@ -66,10 +67,16 @@ export async function recordFolderPrepared(
   });
 }
 
+/** The write step's code when a compressed folder's packed archive is gone from scratch_path. */
+const PACKED_ARCHIVE_MISSING = "ARCHIVE_SOURCE_MISSING";
+
 /**
- * Marks the folder a failed job was working on (preparing or archiving) as failed with the
- * job's error, with a `folder.failed` event. Any other folder, or none, is left alone: asking
- * twice is harmless.
+ * The folder a failed (or aborted) job was working on. A folder being prepared becomes failed
+ * with the job's error, with a `folder.failed` event. A folder being archived goes back to
+ * prepared: its measurements and packed archive still hold, so it can be archived (to another
+ * tape) at once; the job's own event says why. Only when its packed archive is gone does it
+ * become failed, to be prepared again. Any other folder, or none, is left alone: asking twice
+ * is harmless.
  */
 export async function recordFolderFailed(
   db: Kysely<CatalogSchema>,
@@ -79,6 +86,10 @@ export async function recordFolderFailed(
     const current = await findFolderByPath(trx, input.path);
     if (current === null || !FAILABLE_STATES.includes(current.state)) {
       return { folder: current, changed: false, events: [] };
+    }
+    if (current.state === "archiving" && input.error.code !== PACKED_ARCHIVE_MISSING) {
+      const folder = await returnFolderToPrepared(trx, current.id);
+      return { folder: folder ?? current, changed: folder !== null, events: [] };
     }
     const folder = await setFolderState(trx, current.id, {
       state: "failed",

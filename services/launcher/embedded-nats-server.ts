@@ -31,6 +31,8 @@ export interface EmbeddedNatsServer {
 }
 
 const READY_LINE = "Server is ready";
+/** util-linux's setpriv, which starts nats-server with a parent-death signal. */
+const SETPRIV = "setpriv";
 const KEPT_LINES = 50;
 
 /**
@@ -41,7 +43,8 @@ const KEPT_LINES = 50;
  * nats-server is a long-lived child that we signal and watch, not a command that finishes, so it
  * is spawned here (argument array, no shell) rather than through the exec helper, whose
  * commands have a time limit and keep all their output. It runs in its own process group: a
- * terminal's Ctrl-C reaches only the launcher, which stops the services before the server.
+ * terminal's Ctrl-C reaches only the launcher, which stops the services before the server. It
+ * gets SIGTERM from the kernel when the launcher dies (setpriv --pdeathsig).
  *
  * @example
  * const server = await startEmbeddedNatsServer({ binary: "nats-server", configFile, log });
@@ -58,10 +61,14 @@ export async function startEmbeddedNatsServer(
   const readyLine = new Promise<void>((resolve) => {
     announceReady = resolve;
   });
-  const child: ChildProcess = spawn(options.binary, ["-c", options.configFile], {
-    stdio: ["ignore", "ignore", "pipe"],
-    detached: true,
-  });
+  // setpriv sets the parent-death signal and then becomes nats-server (same pid): the kernel
+  // sends nats-server SIGTERM the moment the launcher dies, however it dies (kill -9 too), so it
+  // never outlives the launcher. No watchdog process or polling is needed.
+  const child: ChildProcess = spawn(
+    SETPRIV,
+    ["--pdeathsig", "SIGTERM", "--", options.binary, "-c", options.configFile],
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
+  );
   const exited = new Promise<NatsServerExit>((resolve, reject) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
     child.once("error", (error) => reject(error));
@@ -119,6 +126,13 @@ export async function startEmbeddedNatsServer(
       "NATS_SERVER_START_TIMEOUT",
       `nats-server did not become ready within ${readyTimeoutMs / 1000} s.${quoteLines(lines)}`,
       { hint: `Check its configuration: nats-server -c ${options.configFile} -t` },
+    );
+  }
+  if (outcome instanceof Error && (outcome as NodeJS.ErrnoException).path === SETPRIV) {
+    throw new PytarchiveError(
+      "SETPRIV_NOT_INSTALLED",
+      `nats-server could not be started: ${SETPRIV} (util-linux), which ties it to pytarchive's life, is missing: ${outcome.message}.`,
+      { hint: "Install it: apt-get install util-linux (as root).", cause: outcome },
     );
   }
   if (outcome instanceof Error) {

@@ -6,7 +6,8 @@
  *   npm start -- --config FILE --nats-port N   another configuration file / embedded NATS port
  *   npm start -- --simulate                    on the built-in simulated tape library
  *
- * Exits 0 after a clean stop (SIGINT or SIGTERM), 1 when something could not start or the
+ * Exits 0 after a clean stop (SIGINT, SIGTERM or SIGHUP, however many copies arrive): every
+ * tape unmounted, then nats-server stopped. Exits 1 when something could not start or the
  * embedded nats-server stopped on its own.
  */
 import { parseArgs } from "node:util";
@@ -52,23 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   // Listen for a stop signal at once: one that arrives while starting stops after the start.
-  let embeddedNatsPid: number | null = null;
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-    let received: NodeJS.Signals | null = null;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (received === null) {
-        received = signal;
-        resolve(signal);
-        return;
-      }
-      // A second signal: give up waiting, but do not leave the NATS server behind.
-      process.stderr.write(`${signal} again: exiting without waiting for the services.\n`);
-      if (embeddedNatsPid !== null) process.kill(embeddedNatsPid, "SIGTERM");
-      process.exit(1);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+  const stopSignal = stopSignalOnce();
   const natsPort = portOrThrow(values["nats-port"] ?? process.env[NATS_PORT_ENV]);
   const loaded = loadConfig(values.config === undefined ? {} : { path: values.config });
   const config = values.simulate
@@ -82,8 +67,10 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(natsPort === undefined ? {} : { natsPort }),
     ...(values.only === undefined ? {} : { only: values.only.split(",") }),
   });
-  embeddedNatsPid = running.embeddedNats?.pid ?? null;
-  process.stdout.write(describeRunning(running, config.paths.stateDir, config.nats.libraryId));
+  writeQuietly(
+    process.stdout,
+    describeRunning(running, config.paths.stateDir, config.nats.libraryId),
+  );
 
   const outcome = await Promise.race([
     stopSignal.then((signal) => ({ signal })),
@@ -93,8 +80,52 @@ async function main(argv: readonly string[]): Promise<number> {
   else log.error("the embedded NATS server stopped; stopping the services", {});
   await running.stop();
   if ("failure" in outcome) throw outcome.failure;
-  process.stdout.write("pytarchive stopped.\n");
+  writeQuietly(process.stdout, "pytarchive stopped.\n");
   return 0;
+}
+
+/** Signals that stop pytarchive: systemd's and kill's, a terminal's Ctrl-C, a closed terminal. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+
+/**
+ * Resolves with the first stop signal. Later ones are only logged: one Ctrl-C on `npm start`
+ * arrives twice (from the terminal and from npm), and a stop must always end the same way,
+ * with every tape unmounted and nats-server stopped. `kill -9` still ends it at once.
+ */
+function stopSignalOnce(): Promise<NodeJS.Signals> {
+  return new Promise<NodeJS.Signals>((resolve) => {
+    let received: NodeJS.Signals | null = null;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received === null) {
+        received = signal;
+        resolve(signal);
+        return;
+      }
+      writeQuietly(
+        process.stderr,
+        `${signal} again: still stopping (unmounting tapes, then nats-server); please wait.\n`,
+      );
+    };
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  });
+}
+
+/**
+ * Writes to stdout/stderr without failing when the reader is gone: with `npm start | tee`, one
+ * Ctrl-C ends tee too, and a write error must not cut the stop short (nats-server, tapes).
+ */
+function writeQuietly(stream: NodeJS.WriteStream, text: string): void {
+  try {
+    stream.write(text);
+  } catch {
+    // The reader is gone; nobody is left to read it.
+  }
+}
+
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", () => {
+    // EPIPE after the reader of a pipe (tee) ended: keep stopping cleanly.
+  });
 }
 
 function portOrThrow(text: string | undefined): number | undefined {

@@ -17,6 +17,7 @@ import { reportDriveMounts } from "./reconcile-drives.ts";
 import { REMOUNT_STEP, remountStep } from "./remount-step.ts";
 import { RESTORE_STEP, restoreStep } from "./restore-step.ts";
 import type { LtfsStepDependencies } from "./step-dependencies.ts";
+import { remountAfterStop, unmountAtStop } from "./stop-mounts.ts";
 import { ltfsDriveFor } from "./tape-drives.ts";
 import { UNMOUNT_STEP, unmountStep } from "./unmount-step.ts";
 import { WRITE_STEP, writeStep } from "./write-step.ts";
@@ -51,6 +52,8 @@ export interface LtfsServiceOptions extends StepWorkerTunables {
 export function createLtfsService(options: LtfsServiceOptions = {}): ServiceDefinition {
   return {
     name: "ltfs",
+    // Stopping waits for every unmount, and each for LTFS to write its index and exit.
+    stopTimeoutMs: (options.exitTimeoutMs ?? DEFAULT_UNMOUNT_WAIT_MS) + STOP_MARGIN_MS,
     async start({ config, nc, js, log, signal }) {
       const libraryId = config.nats.libraryId;
       const drives = new Map<number, LtfsDrive>(
@@ -68,10 +71,13 @@ export function createLtfsService(options: LtfsServiceOptions = {}): ServiceDefi
         catalog: createCatalogClient(nc, libraryId),
         ltfsDrive: (drive) => drives.get(drive.element) ?? ltfsDriveFor(config, drive),
       };
-      await reportDriveMounts(
-        config.device.drives.map((drive) => ({ config: drive, ltfs: deps.ltfsDrive(drive) })),
-        log,
-      );
+      const configured = config.device.drives.map((drive) => ({
+        config: drive,
+        ltfs: deps.ltfsDrive(drive),
+      }));
+      // Before any step: the job that had a tape mounted when pytarchive stopped expects it so.
+      await remountAfterStop({ config, drives: configured, log });
+      await reportDriveMounts(configured, log);
 
       const locks = createDriveLocks();
       const steps: Record<string, StepDefinition> = {
@@ -117,12 +123,21 @@ export function createLtfsService(options: LtfsServiceOptions = {}): ServiceDefi
         },
         // Running steps are stopped and handed back to JetStream: a copy stops between files
         // (its folder has no manifest and is moved aside by the next run), an LTFS command
-        // runs to its end. Mounts stay as they are for the steps that follow.
-        stop: () => worker.stop(),
+        // runs to its end. Then every tape is unmounted (LTFS writes its index) and mounted
+        // again at the next start for the steps that follow.
+        async stop() {
+          await worker.stop();
+          await unmountAtStop({ config, drives: configured, locks, log });
+        },
       };
     },
   };
 }
+
+/** How long an unmount waits for LTFS to exit unless told otherwise (the drive adapter's default). */
+const DEFAULT_UNMOUNT_WAIT_MS = 30 * 60_000;
+/** Beyond the unmount: the running steps' ends (an LTFS command runs to its end). */
+const STOP_MARGIN_MS = 5 * 60_000;
 
 /** The ltfs service as the runner starts it. */
 export const ltfsService: ServiceDefinition = createLtfsService();

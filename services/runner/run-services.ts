@@ -84,15 +84,15 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
   });
   watchConnection(nc, log);
   const abort = new AbortController();
-  const started: { name: string; running: RunningService }[] = [];
+  const started: { name: string; running: RunningService; stopTimeoutMs?: number }[] = [];
 
   const stopAll = async (): Promise<void> => {
     abort.abort(new Error("the service runner is stopping"));
-    for (const { name, running } of [...started].reverse()) {
+    for (const { name, running, stopTimeoutMs } of [...started].reverse()) {
       try {
         await withTimeout(
           running.stop(),
-          options.stopTimeoutMs ?? 30_000,
+          stopTimeoutMs ?? options.stopTimeoutMs ?? 30_000,
           `${name} did not stop in time`,
         );
         log.info("service stopped", { stoppedService: name });
@@ -117,7 +117,11 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
         log: makeLogger(service.name),
         signal: abort.signal,
       });
-      started.push({ name: service.name, running });
+      started.push({
+        name: service.name,
+        running,
+        ...(service.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: service.stopTimeoutMs }),
+      });
       log.info("service started", { startedService: service.name });
     }
   } catch (error) {
@@ -132,21 +136,23 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
     resolveStopped = resolve;
   });
   const onSignal = (signal: NodeJS.Signals): void => {
+    // One Ctrl-C arrives more than once (from the terminal and from npm): a stop is a stop.
     if (stopping !== null) {
-      log.warn("second stop signal: exiting without waiting", { signal });
-      process.exit(1);
+      log.info("stop signal received again; still stopping (kill -9 forces it)", { signal });
+      return;
     }
     log.info("stop signal received; stopping services", { signal });
     void stop();
   };
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      await stopAll();
+      log.info("all services stopped");
+      // Only now: a signal while stopping must find the handler, not end the process at once.
       if (options.handleSignals !== false) {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }
-      await stopAll();
-      log.info("all services stopped");
       resolveStopped();
     })();
     return stopping;

@@ -315,8 +315,10 @@ export const CATALOG_REQUESTS = {
     Type.Object({ folder: CatalogFolderSchema }),
   ),
   /**
-   * The job working on a folder failed: a folder still preparing or archiving becomes failed
-   * with the error. Any other folder is left as it is (`changed: false`).
+   * The job working on a folder failed (or was aborted): a folder still preparing becomes
+   * failed with the error; one being archived goes back to prepared (failed only when its
+   * packed archive is gone, ARCHIVE_SOURCE_MISSING). Any other folder is left as it is
+   * (`changed: false`).
    */
   "folder-failed": operation(
     "folder-failed",

@@ -47,5 +47,10 @@ export interface RunningService {
 export interface ServiceDefinition {
   /** Also the name for `--only`; a subject token (letters, digits, - and _). */
   readonly name: string;
+  /**
+   * How long its stop() may take before the runner gives up on it and moves on. Default the
+   * runner's (30 s); the ltfs service waits longer, for LTFS to write a tape's index.
+   */
+  readonly stopTimeoutMs?: number;
   start(context: ServiceContext): Promise<RunningService>;
 }

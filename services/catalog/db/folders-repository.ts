@@ -7,11 +7,13 @@ import { currentTime, isUniqueViolation } from "./sql-helpers.ts";
 /**
  * Which states a folder may come from, for each state it may go to:
  * preparing → prepared → archiving → archived; any → failed; failed → preparing or archiving
- * (a retry). A folder is `archived` only after verification passed, so nothing skips a step.
+ * (a retry); archiving → prepared (the archive failed or was aborted: the folder can go to
+ * another tape at once). A folder is `archived` only after verification passed, so nothing
+ * skips a step.
  */
 export const FOLDER_TRANSITIONS: Readonly<Record<FolderState, readonly FolderState[]>> = {
   preparing: ["failed"],
-  prepared: ["preparing"],
+  prepared: ["preparing", "archiving"],
   archiving: ["prepared", "failed"],
   archived: ["archiving"],
   failed: ["preparing", "prepared", "archiving", "archived", "failed"],
@@ -84,6 +86,25 @@ export async function setFolderState(
     `Folder ${current.path} cannot go from ${current.state} to ${transition.state}: only a folder that is ${from.join(" or ")} can.`,
     { hint: stateHint(current.state) },
   );
+}
+
+/**
+ * archiving → prepared: the archive job ended without archiving the folder (failed or aborted);
+ * its measurements and packed archive stay, so it can be archived again at once. Null (nothing
+ * changed) when the folder is not being archived.
+ */
+export async function returnFolderToPrepared(
+  db: Kysely<CatalogSchema>,
+  folderId: number,
+): Promise<FolderRow | null> {
+  const folder = await db
+    .updateTable("folders")
+    .set({ state: "prepared", error: null, updatedAt: currentTime() })
+    .where("id", "=", folderId)
+    .where("state", "=", "archiving")
+    .returningAll()
+    .executeTakeFirst();
+  return folder ?? null;
 }
 
 function changesFor(transition: FolderTransition): UpdateObject<CatalogSchema, "folders"> {

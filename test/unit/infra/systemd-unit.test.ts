@@ -24,4 +24,13 @@ describe("the systemd unit", () => {
     expect(text).toMatch(/^KillSignal=SIGTERM$/m);
     expect(text).toMatch(/^Restart=on-failure$/m);
   });
+
+  it("sends SIGTERM to the launcher alone and waits long enough for LTFS to write a tape's index", () => {
+    const text = readFileSync(UNIT, "utf8");
+    // mixed: nats-server and LTFS are stopped by the launcher, in order, not by systemd at once.
+    expect(text).toMatch(/^KillMode=mixed$/m);
+    const timeout = /^TimeoutStopSec=(\d+)min$/m.exec(text)?.[1];
+    // The ltfs service's stop waits up to 30 min for an unmount, plus 5 min for running steps.
+    expect(Number(timeout)).toBeGreaterThanOrEqual(35);
+  });
 });
