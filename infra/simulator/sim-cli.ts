@@ -8,7 +8,7 @@ import type { ToolIO } from "./changer/tool-io.ts";
 import { createSimulatedLibrary, type LoadedAtStart } from "./create-library.ts";
 import { clearFaults, type Fault, injectFault, readFaults } from "./faults.ts";
 import { simulatorLayout } from "./layout.ts";
-import { readLibrary, withLibraryLock, writeLibrary } from "./library-state.ts";
+import { type LibraryState, readLibrary, withLibraryLock, writeLibrary } from "./library-state.ts";
 
 const HELP = `pytarchive-sim: a simulated tape library (mtx, tapeinfo, mkltfs, ltfs, ltfsck, exportfs, fuser)
 
@@ -193,6 +193,7 @@ export function formatSimulatorConfig(stateDir: string): string {
     `library = ${layout.changerDevice}`,
     // Says so to pytarchive, which marks this library's tapes as simulated.
     "simulate = yes",
+    ...mediaCapacityLines(state),
   ];
   for (const drive of state.drives) {
     lines.push(
@@ -204,6 +205,19 @@ export function formatSimulatorConfig(stateDir: string): string {
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The simulated cartridges are far smaller than the LTO generation their barcodes name: the
+ * library tells pytarchive what a blank one holds (the smallest, if they differ), as LTFS tells
+ * it once a tape is formatted.
+ */
+function mediaCapacityLines(state: LibraryState): string[] {
+  const sizes = Object.values(state.cartridges)
+    .filter((cartridge) => !cartridge.cleaning && cartridge.capacityMiB > 0)
+    .map((cartridge) => cartridge.capacityMiB);
+  if (sizes.length === 0) return [];
+  return [`media_capacity = ${Math.min(...sizes) * 1024}`];
 }
 
 function envCommand(args: readonly string[], io: ToolIO): number {

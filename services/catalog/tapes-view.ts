@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { CatalogTape } from "../../shared/messages/catalog-requests.ts";
 import { type CatalogSchema, FOLDER_ROOM_KIB_SQL, inTransaction, upsertTape } from "./db/index.ts";
+import { recordMediaCapacities } from "./media-capacity.ts";
 import { tapeToWire } from "./to-wire.ts";
 
 /** Every tape, cleaning cartridges included, by barcode, with the KiB archived on each. */
@@ -63,6 +64,8 @@ export async function recordCartridges(
         lastSeenAt: seenAt,
       });
     }
+    // The inventory's cartridges carry capacityKiB when the library states one.
+    await recordMediaCapacities(trx, cartridges);
     return {
       recorded: cartridges.length,
       added: barcodes.filter((barcode) => !known.has(barcode)),

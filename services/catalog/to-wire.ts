@@ -6,6 +6,7 @@ import type {
 } from "../../shared/messages/catalog-requests.ts";
 import type { ErrorInfo } from "../../shared/messages/index.ts";
 import type { FileRow, FolderRow, JobRow, JsonObject, TapeRow } from "./db/index.ts";
+import { nominalCapacityKiB } from "./media-capacity.ts";
 
 /* Database rows → the JSON the catalog answers with: ISO timestamps, KiB names as on the wire. */
 
@@ -94,11 +95,13 @@ export function tapeToWire(
 }
 
 /**
- * The tape's own capacity (LTFS's, or the cartridge's before it was formatted), capped by
- * `[General] tape_max_size`: the admin's cap stays a cap. Unknown: tape_max_size.
+ * The tape's own capacity, capped by `[General] tape_max_size` (the admin's cap stays a cap):
+ * LTFS's once formatted, else the library's statement for the cartridge, else what its LTO
+ * generation holds. Unknown: tape_max_size.
  */
 export function tapeCapacityKiB(tape: TapeRow, tapeMaxSizeKiB: number): number {
-  return Math.min(tape.capacityKib ?? tapeMaxSizeKiB, tapeMaxSizeKiB);
+  const own = tape.capacityKib ?? nominalCapacityKiB(tape.generation);
+  return Math.min(own ?? tapeMaxSizeKiB, tapeMaxSizeKiB);
 }
 
 /**

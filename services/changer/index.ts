@@ -120,7 +120,9 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
           });
           throw error;
         }
-        const inventory = inventoryOf(library);
+        const inventory = inventoryOf(library, {
+          mediaCapacityKiB: config.device.mediaCapacityKiB,
+        });
         for (const problem of inventory.skipped) log.warn("cartridge not recorded", { problem });
         try {
           const cartridges = keepKnownHomes(

@@ -6,6 +6,8 @@ export interface Cartridge {
   /** The storage slot it lives in: the slot it is in, or the slot a drive loaded it from. */
   readonly homeSlot: number | null;
   readonly cleaning: boolean;
+  /** What a blank data cartridge holds, in KiB, when the library says so ([Device] media_capacity). */
+  readonly capacityKiB?: number;
 }
 
 export interface Inventory {
@@ -19,12 +21,17 @@ const RECORDABLE_BARCODE = /^[A-Z0-9]{1,32}$/;
 
 /**
  * Every cartridge `mtx status` shows, with its home slot. A tape in a drive lives in the slot it
- * was loaded from; one in an import/export slot has no home yet. Pure: no I/O.
+ * was loaded from; one in an import/export slot has no home yet. Data cartridges get
+ * `mediaCapacityKiB` as their capacity when the library states one. Pure: no I/O.
  *
  * @example
  * inventoryOf(status).cartridges; // [{ barcode: "AAK787L9", homeSlot: 24, cleaning: false }, ...]
  */
-export function inventoryOf(library: LibraryStatus): Inventory {
+export function inventoryOf(
+  library: LibraryStatus,
+  options: { readonly mediaCapacityKiB?: number | null } = {},
+): Inventory {
+  const capacity = options.mediaCapacityKiB ?? null;
   const cartridges = new Map<string, Cartridge>();
   const skipped: string[] = [];
   const add = (where: string, barcode: string | null, homeSlot: number | null) => {
@@ -35,7 +42,13 @@ export function inventoryOf(library: LibraryStatus): Inventory {
         `${where}: barcode ${JSON.stringify(barcode)} is not 1-32 capital letters and digits`,
       );
     } else if (!cartridges.has(barcode)) {
-      cartridges.set(barcode, { barcode, homeSlot, cleaning: isCleaningTape(barcode) });
+      const cleaning = isCleaningTape(barcode);
+      cartridges.set(barcode, {
+        barcode,
+        homeSlot,
+        cleaning,
+        ...(capacity === null || cleaning ? {} : { capacityKiB: capacity }),
+      });
     }
   };
   for (const drive of library.drives) {

@@ -166,14 +166,17 @@ async function sourceOf(folder: CatalogFolder): Promise<string> {
   return source;
 }
 
-/** TAPE_TOO_FULL unless the tape has the folder's size plus a margin free. */
+/**
+ * TAPE_TOO_FULL unless the tape has the folder's apparent size plus a margin free: LTFS stores
+ * sparse files in full, so `du`'s allocated KiB would let a folder start that cannot end.
+ */
 async function checkRoom(
   session: DriveSession,
   folder: CatalogFolder,
   target: ArchiveTarget,
 ): Promise<void> {
   const { freeBytes } = await session.drive.freeSpace();
-  const sizeBytes = (folder.sizeKiB ?? 0) * 1024;
+  const sizeBytes = Math.max(folder.apparentBytes ?? 0, (folder.sizeKiB ?? 0) * 1024);
   const needed = sizeBytes + Math.ceil(sizeBytes * MARGIN_FRACTION) + MARGIN_BYTES;
   if (freeBytes > needed) return;
   throw ltfsServiceError(
@@ -254,6 +257,10 @@ async function copy(
     };
   } catch (error) {
     if (error instanceof TapeFullError) await markFull(deps, run, session, error);
+    // What an incomplete copy wrote stays on tape (LTFS never frees it): record it while mounted.
+    await recordTapeSpace(deps, session, run.job).catch((recordError: unknown) =>
+      session.log.warn("could not record the tape's space", { error: recordError }),
+    );
     throw error;
   } finally {
     await staged?.dispose();

@@ -84,6 +84,7 @@ export function buildConfig(
         ) ?? DEFAULTS.library,
       drives: readDrives(source),
       simulate: read("Device", "simulate", parseBoolean) ?? false,
+      mediaCapacityKiB: read("Device", "media_capacity", parseKiB) ?? null,
     },
     export: {
       to: read("Export", "to", parseExportClient) ?? DEFAULTS.exportTo,

@@ -95,6 +95,14 @@ export const SETTINGS: readonly SettingDescription[] = [
   },
   {
     section: "Device",
+    key: "media_capacity",
+    defaultValue: "(by the barcode's LTO generation)",
+    env: null,
+    meaning:
+      "Capacity of one blank data cartridge in KiB, until LTFS reports it; capped by `tape_max_size`.",
+  },
+  {
+    section: "Device",
     key: "drive_serial",
     defaultValue: "(none: drive 0 is `/dev/sg0`)",
     env: null,

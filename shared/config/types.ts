@@ -60,6 +60,11 @@ export interface PytarchiveConfig {
      * the launcher runs the built-in one, and every tape it reports is marked simulated.
      */
     readonly simulate: boolean;
+    /**
+     * `[Device] media_capacity`: what one blank cartridge holds, in KiB, when the library says so
+     * (the simulated one does); null: its barcode's LTO generation tells it.
+     */
+    readonly mediaCapacityKiB: number | null;
   };
   readonly export: {
     /** Network allowed to mount an explored tape, e.g. 192.168.0.0/16. */
