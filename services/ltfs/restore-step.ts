@@ -8,7 +8,6 @@ import { tapeOfJob } from "../../shared/steps/tape-job.ts";
 import type { UserXattrs } from "../../shared/xattrs/index.ts";
 import { describeRate, describeTransfer, throttled } from "./describe-transfer.ts";
 import {
-  checkRestoreTarget,
   compressionOfArchive,
   type RestoreEntry,
   type RestoreProgress,
@@ -47,8 +46,8 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
           "`pytarchive summary` lists the archived folders on each tape.",
         );
       }
-      // Empty, missing, or this job's own interrupted work (its marker is there): continued.
-      await checkRestoreTarget(args.target, job.id);
+      // The target is checked by the engine before it reads the tape: empty or missing, or
+      // this job's own interrupted work (its marker is there, continued), or its finished work.
       if (!(await session.drive.isMounted())) {
         throw ltfsServiceError(
           CODES.tapeNotMounted,

@@ -108,6 +108,31 @@ describe("a restore run again by the same job", () => {
     expect(restorableView(snapshotTree(target))).toEqual(restorableView(snapshotTree(source)));
   });
 
+  it("run again after it finished (the end not reported), finds its tree complete and ends", async () => {
+    const target = nextTarget();
+    const run = () =>
+      restoreFolderFromTape({
+        folderOnTape: archived.destination,
+        target,
+        entries: entries(),
+        owner: "0badcaf5",
+      });
+    await run();
+    expect(fs.existsSync(path.join(target, restoreOwnerMarker("0badcaf5")))).toBe(false);
+    // Nothing is written again (only read: access times aside, every entry stays as it was).
+    const unchanged = () => snapshotTree(target).map(({ atimeNs: _, ...entry }) => entry);
+    const before = unchanged();
+
+    const again = await run();
+    expect(again.files).toBe(archived.files.length);
+    expect(unchanged()).toEqual(before);
+
+    // Anything else in it, and it is not this job's tree any more: refused, left alone.
+    fs.writeFileSync(path.join(target, "small", "new.txt"), "someone's");
+    await expect(run()).rejects.toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY" });
+    expect(fs.readFileSync(path.join(target, "small", "new.txt"), "utf8")).toBe("someone's");
+  });
+
   it("still refuses a target with files and no marker, or another job's marker", async () => {
     const foreign = nextTarget();
     fs.mkdirSync(foreign);
