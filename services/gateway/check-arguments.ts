@@ -143,9 +143,11 @@ export function subfolderOrThrow(value: string): string {
         ? 'contains "." or ".." parts'
         : value.includes("\0")
           ? "contains a NUL character"
-          : Buffer.byteLength(value) > PATH_MAX_BYTES
-            ? `is longer than ${PATH_MAX_BYTES} bytes`
-            : null;
+          : hasControlCharacters(value)
+            ? "contains control characters"
+            : Buffer.byteLength(value) > PATH_MAX_BYTES
+              ? `is longer than ${PATH_MAX_BYTES} bytes`
+              : null;
   if (problem === null) return parts.join("/");
   throw gatewayError(
     CODES.invalidName,
@@ -189,6 +191,16 @@ export function textOrThrow(value: string, what: string, maxBytes = PATH_MAX_BYT
   throw gatewayError(
     CODES.invalidArgument,
     `The ${what} ${quoted(value)} is longer than ${maxBytes} bytes.`,
+    "Check how it was typed or pasted.",
+  );
+}
+
+/** One line of text (a path prefix…): no control characters, at most {@link PATH_MAX_BYTES} bytes. */
+export function lineOrThrow(value: string, what: string): string {
+  if (!hasControlCharacters(value)) return textOrThrow(value, what);
+  throw gatewayError(
+    CODES.invalidArgument,
+    `The ${what} ${quoted(value)} contains control characters.`,
     "Check how it was typed or pasted.",
   );
 }

@@ -22,12 +22,12 @@ import {
   emailOrThrow,
   exploreSecondsOrThrow,
   jobIdOrThrow,
+  lineOrThrow,
   listOrThrow,
   nameOrThrow,
   newPathOrThrow,
   priorityOrThrow,
   subfolderOrThrow,
-  textOrThrow,
 } from "./check-arguments.ts";
 import { toQueueJob } from "./describe-job.ts";
 import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
@@ -261,7 +261,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
 
     deleteable: async (request) => {
       const ignore = listOrThrow(request.ignore ?? [], "prefixes to ignore", LIST_MAX).map(
-        (prefix) => textOrThrow(prefix, "ignored prefix"),
+        (prefix) => lineOrThrow(prefix, "ignored prefix"),
       );
       const { folders } = await catalog.call("deleteable-candidates", { ignore });
       // A few looks at a time: each is a process, and a catalog may hold thousands of folders.
