@@ -29,6 +29,7 @@ export async function buildSummary(
     const usedKiB = tapeUsedKiB(tape, tape.archivedKib);
     return {
       barcode: tape.barcode,
+      simulated: tape.simulated,
       usedKiB,
       capacityKiB,
       percent: capacityKiB === 0 ? 0 : Math.round((usedKiB / capacityKiB) * 1000) / 10,
@@ -40,6 +41,8 @@ export async function buildSummary(
           sizeKiB: folder.sizeKib ?? 0,
           description: folder.description,
           archivedAt: isoOrNull(folder.archivedAt),
+          // Its one copy is on this tape.
+          simulated: tape.simulated,
         })),
     };
   });

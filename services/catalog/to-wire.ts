@@ -87,6 +87,7 @@ export function tapeToWire(
     barcode: tape.barcode,
     state: tape.state,
     cleaning: tape.cleaning,
+    simulated: tape.simulated,
     homeSlot: tape.homeSlot,
     usedKiB: tapeUsedKiB(tape, archivedKiB),
     capacityKiB: tapeCapacityKiB(tape, tapeMaxSizeKiB),

@@ -125,11 +125,12 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
         });
         for (const problem of inventory.skipped) log.warn("cartridge not recorded", { problem });
         try {
+          // The configuration alone says the library is simulated; the catalog marks its tapes.
           const cartridges = keepKnownHomes(
             inventory.cartridges,
             library,
             await homes.all().catch(() => new Map<string, number | null>()),
-          );
+          ).map((cartridge) => ({ ...cartridge, simulated: config.device.simulate }));
           const op = CATALOG_REQUESTS["tapes-record"];
           const recorded = await request(
             nc,

@@ -270,11 +270,15 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
       );
       const deleteable: CommandReply<"deleteable">["deleteable"] = [];
       const unchecked: CommandReply<"deleteable">["unchecked"] = [];
+      // Only on simulated tapes: a loop image is no copy, so never safe to delete; listed apart.
+      const simulatedOnly: CommandReply<"deleteable">["simulatedOnly"] = [];
       folders.forEach((folder, index) => {
         const found = looks[index];
         if (found === undefined || found.kind === "missing") return;
-        if (found.kind === "folder" || found.kind === "other") deleteable.push(folder);
-        else {
+        if (found.kind === "folder" || found.kind === "other") {
+          const { simulated, ...listed } = folder;
+          (simulated ? simulatedOnly : deleteable).push(listed);
+        } else {
           unchecked.push({
             path: folder.path,
             tape: folder.tape,
@@ -285,7 +289,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
           });
         }
       });
-      return { deleteable, unchecked };
+      return { deleteable, unchecked, simulatedOnly };
     },
 
     "clear-drive": async ({ drive }) => {
@@ -320,6 +324,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
             slot: where?.kind === "slot" ? where.slot : null,
             drive: where?.kind === "drive" ? where.drive : null,
             cleaning: tape.cleaning,
+            simulated: tape.simulated,
             state: tape.state,
             usedKiB: tape.usedKiB,
             capacityKiB: tape.capacityKiB,

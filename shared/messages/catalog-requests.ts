@@ -69,6 +69,8 @@ export const CatalogTapeSchema = Type.Object({
   barcode: Type.String(),
   state: Type.String(),
   cleaning: Type.Boolean(),
+  /** Reported by a simulated library ([Device] simulate): a copy on it is no archive. */
+  simulated: Type.Boolean(),
   homeSlot: NullableInteger,
   /** What LTFS last reported used (incomplete copies included), or the archived folders' sum if more. */
   usedKiB: Type.Number({ minimum: 0 }),
@@ -86,6 +88,8 @@ export const InventoryCartridgeSchema = Type.Object({
   }),
   homeSlot: NullableInteger,
   cleaning: Type.Boolean(),
+  /** The library is a simulation ([Device] simulate); left out: the tape's mark stays as it is. */
+  simulated: Type.Optional(Type.Boolean()),
   /** The cartridge's capacity as the library tells it (`[Device] media_capacity`), if it does. */
   capacityKiB: Type.Optional(Type.Integer({ minimum: 1 })),
 });
@@ -204,7 +208,10 @@ export const CATALOG_REQUESTS = {
     Type.Object({ cartridges: Type.Array(InventoryCartridgeSchema) }),
     Type.Object({ recorded: Type.Integer({ minimum: 0 }), added: Type.Array(Type.String()) }),
   ),
-  /** Archived and verified folders (minus the ignored prefixes); the gateway checks which still exist. */
+  /**
+   * Archived and verified folders (minus the ignored prefixes); the gateway checks which still
+   * exist. `simulated`: every copy of the folder is on a simulated tape.
+   */
   "deleteable-candidates": operation(
     "deleteable-candidates",
     Type.Object({ ignore: Type.Optional(Type.Array(Type.String())) }),
@@ -216,6 +223,7 @@ export const CATALOG_REQUESTS = {
           sizeKiB: Type.Number({ minimum: 0 }),
           description: Type.String(),
           archivedAt: NullableTimestamp,
+          simulated: Type.Boolean(),
         }),
       ),
     }),

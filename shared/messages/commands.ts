@@ -103,10 +103,14 @@ export const SummaryFolderSchema = Type.Object({
   sizeKiB: Type.Number({ minimum: 0 }),
   description: Type.String(),
   archivedAt: NullableTimestamp,
+  /** Every copy of the folder is on a simulated tape: it is not archived for real. */
+  simulated: Type.Boolean(),
 });
 
 export const SummaryTapeSchema = Type.Object({
   barcode: Type.String(),
+  /** A tape of a simulated library ([Device] simulate). */
+  simulated: Type.Boolean(),
   usedKiB: Type.Number({ minimum: 0 }),
   capacityKiB: Type.Number({ minimum: 0 }),
   /** 0-100 with one decimal. */
@@ -151,9 +155,13 @@ export const UncheckedFolderSchema = Type.Object({
   reason: Type.String(),
 });
 
+/** Archived, verified and still there, but only on simulated tapes: never safe to delete. */
+export const SimulatedOnlyFolderSchema = DeleteableFolderSchema;
+
 const DeleteableReplySchema = Type.Object({
   deleteable: Type.Array(DeleteableFolderSchema),
   unchecked: Type.Array(UncheckedFolderSchema),
+  simulatedOnly: Type.Array(SimulatedOnlyFolderSchema),
 });
 
 export const TAPE_LOCATIONS = ["slot", "drive", "unknown"] as const;
@@ -165,6 +173,8 @@ export const TapeListingSchema = Type.Object({
   slot: NullableInteger,
   drive: NullableInteger,
   cleaning: Type.Boolean(),
+  /** A tape of a simulated library ([Device] simulate): a loop image, not a cartridge. */
+  simulated: Type.Boolean(),
   state: Type.String(),
   usedKiB: Type.Number({ minimum: 0 }),
   capacityKiB: Type.Number({ minimum: 0 }),

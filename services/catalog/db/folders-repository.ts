@@ -7,13 +7,13 @@ import { currentTime, isUniqueViolation } from "./sql-helpers.ts";
 /**
  * Which states a folder may come from, for each state it may go to:
  * preparing → prepared → archiving → archived; any → failed; failed → preparing or archiving
- * (a retry); archiving → prepared (the archive failed or was aborted: the folder can go to
- * another tape at once). A folder is `archived` only after verification passed, so nothing
- * skips a step.
+ * (a retry). A folder is `archived` only after verification passed, so nothing skips a step.
+ * (An archive that ended without archiving returns its folder to prepared, measurements
+ * unchanged: returnFolderToPrepared, the one way back.)
  */
 export const FOLDER_TRANSITIONS: Readonly<Record<FolderState, readonly FolderState[]>> = {
   preparing: ["failed"],
-  prepared: ["preparing", "archiving"],
+  prepared: ["preparing"],
   archiving: ["prepared", "failed"],
   archived: ["archiving"],
   failed: ["preparing", "prepared", "archiving", "archived", "failed"],

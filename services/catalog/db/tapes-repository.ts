@@ -34,6 +34,7 @@ export interface TapeUpdate {
   generation?: TapeGeneration | null;
   state?: TapeState;
   cleaning?: boolean;
+  simulated?: boolean;
   usedKib?: number | null;
   capacityKib?: number | null;
   homeSlot?: number | null;

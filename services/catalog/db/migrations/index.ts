@@ -1,6 +1,7 @@
 import type { Migration } from "kysely/migration";
 import { initialSchema } from "./0001-initial.ts";
 import { tapeJobsSchema } from "./0002-tape-jobs.ts";
+import { simulatedTapesSchema } from "./0003-simulated-tapes.ts";
 import { apparentSizeSchema } from "./0004-apparent-size.ts";
 import { jobStateMachineSchema } from "./0005-job-state-machine.ts";
 
@@ -12,6 +13,7 @@ import { jobStateMachineSchema } from "./0005-job-state-machine.ts";
 export const CATALOG_MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001_initial": initialSchema,
   "0002_tape_jobs": tapeJobsSchema,
+  "0003_simulated_tapes": simulatedTapesSchema,
   "0004_apparent_size": apparentSizeSchema,
   "0005_job_state_machine": jobStateMachineSchema,
 };
