@@ -6,11 +6,14 @@ type DeleteableReply = CommandReply<"deleteable">;
 
 /**
  * `pytarchive deleteable`: archived (and verified) folders whose original still exists, with
- * tape, size and description; then, apart, the folders that could not be checked in time.
+ * tape, size and description; then, apart, the folders that could not be checked in time and
+ * those whose only copies are on simulated tapes (never safe to delete: a loop image is no copy).
  */
 export function renderDeleteable(reply: DeleteableReply): string {
-  const { deleteable, unchecked } = reply;
-  if (deleteable.length === 0 && unchecked.length === 0) return "Nothing to delete.\n";
+  const { deleteable, unchecked, simulatedOnly } = reply;
+  if (deleteable.length === 0 && unchecked.length === 0 && simulatedOnly.length === 0) {
+    return "Nothing to delete.\n";
+  }
   const parts: string[] = [];
   if (deleteable.length === 0) {
     parts.push("Nothing can be deleted for sure.\n");
@@ -37,6 +40,21 @@ export function renderDeleteable(reply: DeleteableReply): string {
           ["FOLDER", "TAPE", "REASON"],
           unchecked.map((folder) => [folder.path, folder.tape, folder.reason]),
         ),
+    );
+  }
+  if (simulatedOnly.length > 0) {
+    parts.push(
+      "NOT safe to delete: archived only on SIMULATED tapes (loop images of a simulated library, not an archive):\n" +
+        formatTable(
+          ["FOLDER", "TAPE", "SIZE", "DESCRIPTION"],
+          simulatedOnly.map((folder) => [
+            folder.path,
+            folder.tape,
+            formatKiB(folder.sizeKiB),
+            folder.description,
+          ]),
+        ) +
+        "Keep these originals: archive them to tapes of a real library first.\n",
     );
   }
   return parts.join("\n");

@@ -5,9 +5,13 @@ type SummaryReply = CommandReply<"summary">;
 type SummaryTape = SummaryReply["tapes"][number];
 type PreparedFolder = SummaryReply["prepared"][number];
 
+/** What a simulated tape or folder is marked with: it is a loop image, not an archive. */
+export const SIMULATED_MARK = "SIMULATED (loop image of a simulated library, not an archive)";
+
 /** `AAK788L9  1.50 TiB / 15.96 TiB (9.4%)  1610612736 / 17138671616 KiB` */
 function tapeLine(tape: SummaryTape): string {
-  return `${tape.barcode}  ${formatKiB(tape.usedKiB)} / ${formatKiB(tape.capacityKiB)} (${tape.percent.toFixed(1)}%)  ${tape.usedKiB} / ${tape.capacityKiB} KiB`;
+  const line = `${tape.barcode}  ${formatKiB(tape.usedKiB)} / ${formatKiB(tape.capacityKiB)} (${tape.percent.toFixed(1)}%)  ${tape.usedKiB} / ${tape.capacityKiB} KiB`;
+  return tape.simulated ? `${line}  ${SIMULATED_MARK}` : line;
 }
 
 /** The folders of one tape, largest first (as the original): `/x -> name_on_tape (size) description`. */
@@ -16,7 +20,7 @@ function folderLines(tape: SummaryTape): string[] {
   return [...tape.folders]
     .sort((a, b) => b.sizeKiB - a.sizeKiB)
     .map((folder) =>
-      `    ${folder.path} -> ${folder.name} (${formatKiB(folder.sizeKiB)}) ${folder.description}`.trimEnd(),
+      `    ${folder.path} -> ${folder.name} (${formatKiB(folder.sizeKiB)}) ${folder.description}${folder.simulated ? " [simulated copy only]" : ""}`.trimEnd(),
     );
 }
 
@@ -34,7 +38,7 @@ function preparedLines(folder: PreparedFolder): string[] {
 
 /**
  * `pytarchive summary`: every tape (by barcode) with its fill in binary units and in KiB and the
- * folders on it, then the prepared folders with the tape suggested for each (the fullest tape
+ * folders on it (simulated tapes and folders marked so), then the prepared folders with the tape suggested for each (the fullest tape
  * where it still fits).
  */
 export function renderSummary(reply: SummaryReply): string {

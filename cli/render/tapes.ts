@@ -8,14 +8,23 @@ function whereIs(tape: TapeListing): string {
   return "unknown";
 }
 
-/** `pytarchive tapes`: each tape with where it is, its state and how full it is. */
+/** The NOTE column: a cleaning tape, a tape of a simulated library (not a real cartridge). */
+function noteOf(tape: TapeListing): string {
+  const notes = [tape.cleaning ? "cleaning tape" : "", tape.simulated ? "SIMULATED" : ""];
+  return notes.filter((note) => note !== "").join(", ");
+}
+
+/**
+ * `pytarchive tapes`: each tape with where it is, its state and how full it is; tapes of a
+ * simulated library are marked SIMULATED, and the last line says what that means.
+ */
 export function renderTapes(reply: CommandReply<"tapes">): string {
   if (reply.tapes.length === 0) {
     return "No tapes known. Put tapes in the library; `pytarchive summary` lists what is archived.\n";
   }
   const rows = reply.tapes.map((tape) =>
     tape.cleaning
-      ? [tape.barcode, whereIs(tape), tape.state, "-", "-", "-", "cleaning tape"]
+      ? [tape.barcode, whereIs(tape), tape.state, "-", "-", "-", noteOf(tape)]
       : [
           tape.barcode,
           whereIs(tape),
@@ -23,8 +32,13 @@ export function renderTapes(reply: CommandReply<"tapes">): string {
           formatKiB(tape.usedKiB),
           formatKiB(tape.capacityKiB),
           formatPercent(tape.usedKiB, tape.capacityKiB),
-          "",
+          noteOf(tape),
         ],
   );
-  return `${formatTable(["BARCODE", "WHERE", "STATE", "USED", "CAPACITY", "FILL", "NOTE"], rows)}${plural(reply.tapes.length, "tape")}.\n`;
+  const simulated = reply.tapes.filter((tape) => tape.simulated).length;
+  const simulatedNote =
+    simulated === 0
+      ? ""
+      : `; ${simulated} SIMULATED (loop images of a simulated library: nothing on them is an archive)`;
+  return `${formatTable(["BARCODE", "WHERE", "STATE", "USED", "CAPACITY", "FILL", "NOTE"], rows)}${plural(reply.tapes.length, "tape")}${simulatedNote}.\n`;
 }

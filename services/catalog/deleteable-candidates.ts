@@ -5,19 +5,30 @@ import { isoOrNull } from "./to-wire.ts";
 /**
  * Archived and verified folders, by path, without those under an ignored prefix (compared as
  * text, as the original did). Whether each original still exists is the gateway's check.
+ * `simulated`: the folder's copies are all on simulated tapes (today a folder has one copy, on
+ * `tape_barcode`), so it is not archived for real and its original must never look deleteable.
  */
 export async function listDeleteableCandidates(
   db: Kysely<CatalogSchema>,
   ignore: readonly string[],
 ): Promise<
-  { path: string; tape: string; sizeKiB: number; description: string; archivedAt: string | null }[]
+  {
+    path: string;
+    tape: string;
+    sizeKiB: number;
+    description: string;
+    archivedAt: string | null;
+    simulated: boolean;
+  }[]
 > {
   const folders = await db
     .selectFrom("folders")
-    .selectAll()
-    .where("state", "=", "archived")
-    .where("verifiedAt", "is not", null)
-    .orderBy(sql`path collate "C"`)
+    .innerJoin("tapes", "tapes.barcode", "folders.tapeBarcode")
+    .selectAll("folders")
+    .select("tapes.simulated")
+    .where("folders.state", "=", "archived")
+    .where("folders.verifiedAt", "is not", null)
+    .orderBy(sql`folders.path collate "C"`)
     .execute();
   return folders
     .filter((folder) => !ignore.some((prefix) => prefix !== "" && folder.path.startsWith(prefix)))
@@ -27,5 +38,6 @@ export async function listDeleteableCandidates(
       sizeKiB: folder.sizeKib ?? 0,
       description: folder.description,
       archivedAt: isoOrNull(folder.archivedAt),
+      simulated: folder.simulated,
     }));
 }

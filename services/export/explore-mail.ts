@@ -13,6 +13,8 @@ export interface ExploreMailFacts {
   readonly client: string;
   readonly exportedAt: Date;
   readonly withdrawnAt: Date;
+  /** The library is a simulation ([Device] simulate): the tape is a loop image, said so. */
+  readonly simulated?: boolean;
 }
 
 /**
@@ -26,13 +28,21 @@ export interface ExploreMailFacts {
 export function exploreMail(facts: ExploreMailFacts): { subject: string; text: string } {
   const address = `${facts.host}:${facts.mountPoint}`;
   const seconds = (facts.withdrawnAt.getTime() - facts.exportedAt.getTime()) / 1000;
-  const subject = `${facts.subjectPrefix}: tape ${facts.tape} is exported at ${address} until ${clockUtc(facts.withdrawnAt, facts.exportedAt)}`;
+  const tape = facts.simulated === true ? `${facts.tape} (SIMULATED)` : facts.tape;
+  const subject = `${facts.subjectPrefix}: tape ${tape} is exported at ${address} until ${clockUtc(facts.withdrawnAt, facts.exportedAt)}`;
   const text = [
-    `Tape ${facts.tape} is mounted read-only and exported over NFS, as you asked (job ${facts.jobId}).`,
+    ...(facts.simulated === true
+      ? [
+          "SIMULATED library ([Device] simulate): this tape is a loop image, not a cartridge;",
+          "nothing on it is an archive.",
+          "",
+        ]
+      : []),
+    `Tape ${tape} is mounted read-only and exported over NFS, as you asked (job ${facts.jobId}).`,
     "",
     `Export:     ${address}`,
     `Allowed:    ${facts.client}`,
-    `Tape:       ${facts.tape}`,
+    `Tape:       ${tape}`,
     `Exported:   ${longUtc(facts.exportedAt)} (${facts.exportedAt.toISOString()})`,
     `Withdrawn:  ${longUtc(facts.withdrawnAt)} (${facts.withdrawnAt.toISOString()}), ${describeSeconds(seconds)} after it was exported`,
     "",

@@ -119,6 +119,7 @@ async function exportFor(
         client: target.client,
         exportedAt,
         withdrawnAt,
+        simulated: deps.config.device.simulate,
       }),
     });
   }

@@ -54,10 +54,17 @@ export function renderStatusPage(data: StatusPageData): string {
         tape.capacityKiB > 0 ? `${((tape.usedKiB / tape.capacityKiB) * 100).toFixed(1)}%` : "";
       return (
         `<tr><td><code>${e(tape.barcode)}</code></td><td>${e(where)}</td>` +
-        `<td>${tape.cleaning ? "cleaning" : e(tape.state)}</td><td>${tape.usedKiB} / ${tape.capacityKiB} KiB ${percent}</td></tr>`
+        `<td>${tape.cleaning ? "cleaning" : e(tape.state)}</td><td>${tape.usedKiB} / ${tape.capacityKiB} KiB ${percent}</td>` +
+        `<td>${tape.simulated ? '<strong class="simulated">SIMULATED</strong>' : ""}</td></tr>`
       );
     })
     .join("\n");
+  const simulatedCount = (data.tapes?.tapes ?? []).filter((tape) => tape.simulated).length;
+  // Loud and first: nothing archived on these tapes is a copy an original could be deleted for.
+  const simulatedWarning =
+    simulatedCount === 0
+      ? ""
+      : `<p class="simulated">${simulatedCount} SIMULATED tape${simulatedCount === 1 ? "" : "s"}: loop images of a simulated library ([Device] simulate); nothing archived on them is an archive.</p>`;
   const problems = data.problems
     .map((problem) => `<p class="problem">${e(problem)}</p>`)
     .join("\n");
@@ -72,15 +79,17 @@ body { font-family: sans-serif; margin: 2em; }
 table { border-collapse: collapse; }
 td, th { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }
 .problem { color: #a00; }
+.simulated { color: #a00; font-weight: bold; }
 </style>
 </head>
 <body>
 <h1>pytarchive: library ${e(data.libraryId)}</h1>
 <p>As of ${e(data.generatedAt.toISOString())}; this page refreshes every 30 s.</p>
+${simulatedWarning}
 ${problems}
 ${data.queue === null ? "" : [jobTable("Running", data.queue.running, false), jobTable("Queued", data.queue.queued, false), jobTable("Failed", data.queue.failed, true)].join("\n")}
 <h2>Tapes (${data.tapes?.tapes.length ?? 0})</h2>
-${tapeRows === "" ? "<p>None.</p>" : `<table><tr><th>Barcode</th><th>Location</th><th>State</th><th>Used</th></tr>\n${tapeRows}\n</table>`}
+${tapeRows === "" ? "<p>None.</p>" : `<table><tr><th>Barcode</th><th>Location</th><th>State</th><th>Used</th><th>Note</th></tr>\n${tapeRows}\n</table>`}
 </body>
 </html>
 `;

@@ -8,7 +8,13 @@ export interface FailedJob {
   readonly libraryId: string;
   /** The host the notifier runs on, so admins of several libraries know where to look. */
   readonly hostName: string;
+  /** The library is a simulation ([Device] simulate): said in the subject and the text. */
+  readonly simulated?: boolean;
 }
+
+/** The line a mail about a simulated library starts with. */
+export const SIMULATED_LIBRARY_LINE =
+  "SIMULATED library ([Device] simulate): its tapes are loop images; nothing on them is an archive.";
 
 /**
  * The failure mail (subject `<failureSubject> — <kind> <jobId>`) and the one-line chat summary.
@@ -24,8 +30,10 @@ export function describeFailure(
   const kind = job?.kind ?? "job";
   const { error } = event;
   const argumentLines = formatArguments(job?.args ?? {});
+  const simulated = failed.simulated === true;
   const text = [
-    `A pytarchive job failed on ${failed.hostName} (library ${failed.libraryId}).`,
+    ...(simulated ? [SIMULATED_LIBRARY_LINE, ""] : []),
+    `A pytarchive job failed on ${failed.hostName} (library ${failed.libraryId}${simulated ? ", SIMULATED" : ""}).`,
     "",
     `Job:        ${event.jobId}`,
     `Kind:       ${job?.kind ?? "unknown (the catalog no longer has this job)"}`,
@@ -43,9 +51,9 @@ export function describeFailure(
     "",
   ].join("\n");
   return {
-    subject: `${failureSubject} — ${kind} ${event.jobId}`,
+    subject: `${failureSubject} — ${kind} ${event.jobId}${simulated ? " (simulated library)" : ""}`,
     text,
-    chat: `pytarchive: ${kind} job ${event.jobId} failed at step ${event.step}: ${error.message}${error.hint ? ` Hint: ${error.hint}` : ""} (pytarchive requeue ${event.jobId})`,
+    chat: `pytarchive${simulated ? " (SIMULATED library)" : ""}: ${kind} job ${event.jobId} failed at step ${event.step}: ${error.message}${error.hint ? ` Hint: ${error.hint}` : ""} (pytarchive requeue ${event.jobId})`,
   };
 }
 

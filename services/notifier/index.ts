@@ -108,6 +108,7 @@ export function createNotifierService(options: NotifierServiceOptions = {}): Ser
             catalog: createCatalogClient(nc, libraryId),
             failureSubject: settings?.failureSubject ?? `${config.smtp.subjectPrefix}: Task failed`,
             hostName,
+            simulated: config.device.simulate,
             maxAgeMs: options.maxFailureAgeMs ?? 24 * 3_600_000,
             retryDelayMs,
             log,

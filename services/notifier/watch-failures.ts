@@ -13,6 +13,8 @@ export interface WatchFailuresOptions {
   /** Subject of failure mails before ` — <kind> <jobId>`. */
   readonly failureSubject: string;
   readonly hostName: string;
+  /** The library is a simulation ([Device] simulate): the mails say so. */
+  readonly simulated: boolean;
   /** Older failures are not announced (the events stream keeps 30 days). */
   readonly maxAgeMs: number;
   readonly retryDelayMs?: (deliveryCount: number) => number;
@@ -53,7 +55,13 @@ export function watchFailures(options: WatchFailuresOptions): Promise<RunningWor
       // The event has no kind or arguments; a catalog that does not answer makes this retry.
       const { job } = await options.catalog.call("job-get", { id: event.jobId });
       const report = describeFailure(
-        { event, job, libraryId: options.libraryId, hostName: options.hostName },
+        {
+          event,
+          job,
+          libraryId: options.libraryId,
+          hostName: options.hostName,
+          simulated: options.simulated,
+        },
         options.failureSubject,
       );
       const id = `${event.jobId}.failed.${event.attempt}`;

@@ -35,7 +35,13 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
     const database = await factory.open({ migrated: false });
     try {
       expect(await tableNames(database.db)).toEqual([]);
-      expect(await migrateCatalog(database.db)).toEqual(["0001_initial", "0002_tape_jobs"]);
+      expect(await migrateCatalog(database.db)).toEqual([
+        "0001_initial",
+        "0002_tape_jobs",
+        "0003_simulated_tapes",
+        "0004_apparent_size",
+        "0005_job_state_machine",
+      ]);
       expect(await tableNames(database.db)).toEqual([
         "events",
         "files",
@@ -48,7 +54,13 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
       const job = await createJob(database.db, { kind: "inventory", args: {} });
       expect(await migrateCatalog(database.db)).toEqual([]);
       expect(await getJob(database.db, job.id)).toEqual(job);
-      expect(CATALOG_MIGRATION_NAMES).toEqual(["0001_initial", "0002_tape_jobs"]);
+      expect(CATALOG_MIGRATION_NAMES).toEqual([
+        "0001_initial",
+        "0002_tape_jobs",
+        "0003_simulated_tapes",
+        "0004_apparent_size",
+        "0005_job_state_machine",
+      ]);
     } finally {
       await database.close();
     }

@@ -60,6 +60,7 @@ export const SUMMARY_REPLY: CommandReply<"summary"> = {
       usedKiB: 0,
       capacityKiB: 17138671616,
       percent: 0,
+      simulated: false,
       folders: [],
     },
     {
@@ -67,6 +68,7 @@ export const SUMMARY_REPLY: CommandReply<"summary"> = {
       usedKiB: 1610612736,
       capacityKiB: 17138671616,
       percent: 9.4,
+      simulated: false,
       folders: [
         {
           path: "/data/projects/gamma",
@@ -74,6 +76,7 @@ export const SUMMARY_REPLY: CommandReply<"summary"> = {
           sizeKiB: 536870912,
           description: "Gamma survey",
           archivedAt: "2026-10-01T08:00:00.000Z",
+          simulated: false,
         },
         {
           path: "/data/projects/alpha",
@@ -81,6 +84,7 @@ export const SUMMARY_REPLY: CommandReply<"summary"> = {
           sizeKiB: 1073741824,
           description: "Alpha project, final data 2024",
           archivedAt: "2026-09-01T08:00:00.000Z",
+          simulated: false,
         },
       ],
     },
@@ -123,6 +127,7 @@ export const DELETEABLE_REPLY: CommandReply<"deleteable"> = {
     },
   ],
   unchecked: [{ path: "/mnt/hung/delta", tape: "AAK789L9", reason: "timed out after 2 s" }],
+  simulatedOnly: [],
 };
 
 export const TAPES_REPLY: CommandReply<"tapes"> = {
@@ -133,6 +138,7 @@ export const TAPES_REPLY: CommandReply<"tapes"> = {
       slot: 1,
       drive: null,
       cleaning: false,
+      simulated: false,
       state: "in use",
       usedKiB: 1610612736,
       capacityKiB: 17138671616,
@@ -143,6 +149,7 @@ export const TAPES_REPLY: CommandReply<"tapes"> = {
       slot: null,
       drive: 0,
       cleaning: false,
+      simulated: false,
       state: "blank",
       usedKiB: 0,
       capacityKiB: 17138671616,
@@ -153,6 +160,7 @@ export const TAPES_REPLY: CommandReply<"tapes"> = {
       slot: 10,
       drive: null,
       cleaning: true,
+      simulated: false,
       state: "cleaning",
       usedKiB: 0,
       capacityKiB: 0,

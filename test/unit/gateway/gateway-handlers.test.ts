@@ -23,6 +23,7 @@ const candidates: CatalogReply<"deleteable-candidates"> = {
     sizeKiB: 10,
     description: `${path} project`,
     archivedAt: "2026-01-01T00:00:00.000Z",
+    simulated: false,
   })),
 };
 
@@ -46,6 +47,33 @@ describe("deleteable", () => {
       { path: "/nfs/locked", tape: "AAK788L9", reason: "permission denied" },
     ]);
     expect(catalog.calls).toEqual([{ op: "deleteable-candidates", payload: { ignore: ["/old"] } }]);
+    expect(reply.simulatedOnly).toEqual([]);
+  });
+
+  it("never lists a folder whose copies are all on simulated tapes as deleteable: apart, to say why", async () => {
+    const onSimulatedTape = {
+      path: "/srv/sim-only",
+      tape: "SIM001L9",
+      sizeKiB: 10,
+      description: "archived on a loop image",
+      archivedAt: "2026-01-01T00:00:00.000Z",
+    };
+    const handlers = createGatewayHandlers({
+      catalog: fakeCatalog({
+        "deleteable-candidates": {
+          folders: [
+            { ...onSimulatedTape, simulated: true },
+            { ...onSimulatedTape, path: "/srv/real", tape: "AAK788L9", simulated: false },
+          ],
+        },
+      }),
+      readLibrary: async () => null,
+      sourceFolders: [],
+      probes: fakeProbes({ "/srv/sim-only": { kind: "folder" }, "/srv/real": { kind: "folder" } }),
+    });
+    const reply = await handlers.deleteable({});
+    expect(reply.deleteable.map((folder) => folder.path)).toEqual(["/srv/real"]);
+    expect(reply.simulatedOnly).toEqual([onSimulatedTape]);
   });
 });
 
@@ -85,6 +113,7 @@ describe("tapes", () => {
     barcode,
     state: "formatted",
     cleaning,
+    simulated: false,
     homeSlot: null,
     usedKiB: 0,
     capacityKiB: 1000,
