@@ -4,6 +4,7 @@ import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
 import { checkFolderToPrepare, checkRestoreTarget } from "../../shared/originals/originals-rule.ts";
 import { CATALOG_REFUSAL_CODES as CODES, refuse } from "./catalog-errors.ts";
 import {
+  abortJobs,
   CATALOG_ERROR_CODES,
   type CatalogSchema,
   createJob,
@@ -17,7 +18,8 @@ import {
   startPreparingFolder,
   type TapeRow,
 } from "./db/index.ts";
-import { type RecordedJobEvent, recordJobQueued } from "./job-events.ts";
+import { JOB_EVENTS } from "../../shared/messages/index.ts";
+import { type RecordedJobEvent, recordJobEvent, recordJobQueued } from "./job-events.ts";
 import { pendingJobsOf, reservedKiBByTape } from "./pending-jobs.ts";
 import { whereItFitsHint, writableTapeRooms } from "./tape-room.ts";
 import { tapeCapacityKiB, tapeUsedKiB } from "./to-wire.ts";
@@ -43,12 +45,13 @@ export async function createCheckedJob(
   options: { tapeMaxSizeKiB: number; scratchPath?: string },
 ): Promise<{ job: JobRow; events: RecordedJobEvent[] }> {
   return inTransaction(db, async (trx) => {
+    const earlier: RecordedJobEvent[] = [];
     switch (input.kind) {
       case "prepare":
         await checkPrepare(trx, text(input.args, "folder"));
         break;
       case "archive":
-        await checkArchive(trx, input.args, options.tapeMaxSizeKiB);
+        earlier.push(...(await checkArchive(trx, input.args, options.tapeMaxSizeKiB)));
         break;
       case "restore":
         await checkRestore(trx, input.args, options.scratchPath ?? "");
@@ -69,7 +72,7 @@ export async function createCheckedJob(
       ...(input.priority === undefined ? {} : { priority: input.priority }),
     });
     const events = await recordJobQueued(trx, job, { created: true });
-    return { job, events };
+    return { job, events: [...earlier, ...events] };
   });
 }
 
@@ -132,15 +135,27 @@ async function recordPreparingFolder(trx: Trx, args: JsonObject): Promise<void> 
   }
 }
 
-async function checkArchive(trx: Trx, args: JsonObject, tapeMaxSizeKiB: number): Promise<void> {
+/** Checks an archive job; returns the events of a failed archive of the folder it replaces. */
+async function checkArchive(
+  trx: Trx,
+  args: JsonObject,
+  tapeMaxSizeKiB: number,
+): Promise<RecordedJobEvent[]> {
   const path = text(args, "folder");
   const barcode = text(args, "tape");
   const name = text(args, "targetName");
   await lockFolderPath(trx, path);
   const tape = await usableTapeOrThrow(trx, barcode, "archive to");
-  const pendingArchives = await pendingJobsOf(trx, ["archive"]);
+  let pendingArchives = await pendingJobsOf(trx, ["archive"]);
   const sameFolder = pendingArchives.find((job) => job.args.folder === path);
-  if (sameFolder !== undefined) throw alreadyQueued(path, sameFolder);
+  const replaced: RecordedJobEvent[] = [];
+  if (sameFolder?.state === "failed") {
+    // A failed archive left its folder prepared: a new archive (another tape, say) replaces it.
+    replaced.push(await abortReplacedJob(trx, sameFolder));
+    pendingArchives = pendingArchives.filter((job) => job.id !== sameFolder.id);
+  } else if (sameFolder !== undefined) {
+    throw alreadyQueued(path, sameFolder);
+  }
 
   const folder = await findFolderByPath(trx, path);
   if (folder === null || folder.state !== "prepared") throw notPrepared(path, folder);
@@ -182,6 +197,7 @@ async function checkArchive(trx: Trx, args: JsonObject, tapeMaxSizeKiB: number):
       whereItFitsHint(await writableTapeRooms(trx, tapeMaxSizeKiB), path, sizeKiB, tape.barcode),
     );
   }
+  return replaced;
 }
 
 async function checkRestore(trx: Trx, args: JsonObject, scratchPath: string): Promise<void> {
@@ -269,6 +285,16 @@ async function usableTapeOrThrow(trx: Trx, barcode: string, action: string): Pro
     );
   }
   return tape;
+}
+
+/** failed → aborted, for a failed archive job a new archive of its folder replaces. */
+async function abortReplacedJob(trx: Trx, job: JobRow): Promise<RecordedJobEvent> {
+  await abortJobs(trx, [job.id]);
+  return recordJobEvent(trx, JOB_EVENTS.aborted, job.id, {
+    jobId: job.id,
+    reason: `replaced by a new archive of ${String(job.args.folder)}`,
+    at: new Date().toISOString(),
+  });
 }
 
 function alreadyQueued(folder: string, job: JobRow): PytarchiveError {

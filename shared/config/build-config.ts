@@ -76,6 +76,7 @@ export function buildConfig(
       scratchPath:
         read("General", "scratch_path", (s) => parseAbsolutePath(s, "/srv/scratch")) ??
         path.posix.join(stateDir, "scratch"),
+      keepPacked: read("General", "keep_packed", parseBoolean) ?? false,
     },
     device: {
       library:

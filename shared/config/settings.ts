@@ -79,6 +79,14 @@ export const SETTINGS: readonly SettingDescription[] = [
     meaning: "Absolute path where `prepare` writes tar archives of folders with many files.",
   },
   {
+    section: "General",
+    key: "keep_packed",
+    defaultValue: "`no`",
+    env: null,
+    meaning:
+      "`yes`: keep a folder's tar archive in `scratch_path` after it was archived and read back.",
+  },
+  {
     section: "Device",
     key: "library",
     defaultValue: "`/dev/sch0`",

@@ -50,6 +50,11 @@ export interface PytarchiveConfig {
     readonly sourceFolders: readonly string[];
     /** Where `prepare` writes tar archives of folders with too many files. */
     readonly scratchPath: string;
+    /**
+     * `[General] keep_packed`: a folder's tar archive stays in scratch_path after the folder was
+     * archived and read back (by default it is removed then).
+     */
+    readonly keepPacked: boolean;
   };
   readonly device: {
     /** The changer device (`mtx -f`), e.g. /dev/sch0. */

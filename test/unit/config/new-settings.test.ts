@@ -16,6 +16,7 @@ describe("defaults with nothing configured", () => {
       library: "/dev/sch0",
       drives: [{ element: 0, device: "/dev/sg0", mountPoint: "/ltfs", serial: null }],
       simulate: false,
+      mediaCapacityKiB: null,
     });
     expect(config.general).toEqual({
       tapeMaxSizeKiB: 17138671616,

@@ -44,6 +44,7 @@ describe("the original README's pytarchive.conf", () => {
         library: "/dev/sch0",
         drives: [{ element: 0, device: "10WT012345", mountPoint: "/ltfs", serial: "10WT012345" }],
         simulate: false,
+        mediaCapacityKiB: null,
       },
       export: { to: "192.168.0.0/16", settings: "ro,fsid=1", maxSeconds: 604800 },
       ltfs: { mountOptions: [], mkltfsOptions: [], ltfsckOptions: [] },

@@ -208,6 +208,8 @@ describe("pytarchive-sim command", () => {
         "[Device]",
         `library = ${stateDir}/changer`,
         "simulate = yes",
+        // Its cartridges' size (1 GiB), far below their barcodes' LTO generation.
+        "media_capacity = 1048576",
         "",
         "[Drive 0]",
         `device = ${stateDir}/drives/0`,
