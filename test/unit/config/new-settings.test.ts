@@ -23,6 +23,7 @@ describe("defaults with nothing configured", () => {
       excludeFolders: [],
       sourceFolders: [],
       scratchPath: "/var/lib/pytarchive/scratch",
+      keepPacked: false,
     });
     expect(config.export).toEqual({
       to: "127.0.0.1",

@@ -39,6 +39,7 @@ describe("the original README's pytarchive.conf", () => {
         excludeFolders: [".local", ".cache", ".config"],
         sourceFolders: ["/path/to/user/homes", "/another/network/drive"],
         scratchPath: "/tmp",
+        keepPacked: false,
       },
       device: {
         library: "/dev/sch0",

@@ -302,7 +302,7 @@ describe("unknown names", () => {
       `${FILE}: [General] tape_max_sise (line 2): unknown key; did you mean tape_max_size?`,
     );
     expect(error.hint).toBe(
-      "Keys of [General]: tape_max_size, exclude_folders, source_folders, scratch_path.",
+      "Keys of [General]: tape_max_size, exclude_folders, source_folders, scratch_path, keep_packed.",
     );
   });
 
