@@ -69,7 +69,7 @@ function observeCatalog(registry: Registry, catalog: CatalogClient): void {
   });
   const used = new Gauge({
     name: "pytarchive_tape_used_kib",
-    help: "KiB archived on each tape, as the catalog sums its folders.",
+    help: "KiB used on each tape: LTFS's last report, or the catalog's archived folders if more.",
     labelNames: ["barcode"] as const,
     registers: [registry],
     async collect() {
@@ -80,7 +80,7 @@ function observeCatalog(registry: Registry, catalog: CatalogClient): void {
   });
   const capacity = new Gauge({
     name: "pytarchive_tape_capacity_kib",
-    help: "Each tape's capacity in KiB (LTFS's, else [General] tape_max_size).",
+    help: "Each tape's capacity in KiB (LTFS's, the library's or its LTO generation's), capped by [General] tape_max_size.",
     labelNames: ["barcode"] as const,
     registers: [registry],
     async collect() {
