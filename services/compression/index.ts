@@ -10,6 +10,8 @@ import {
 } from "../../shared/steps/step-worker.ts";
 import { checkPackingTools } from "./engine/index.ts";
 import { PREPARE_STEP, prepareStep } from "./handle-prepare-step.ts";
+import { packedLedger } from "./packed-ledger.ts";
+import { sweepPackedArchives } from "./sweep-packed.ts";
 
 export { PREPARE_STEP, prepareStep } from "./handle-prepare-step.ts";
 export { PREPARE_ERROR_CODES } from "./prepare-errors.ts";
@@ -26,7 +28,11 @@ export interface CompressionServiceOptions extends StepWorkerTunables {
   readonly progressEveryBytes?: number;
   /** Names this instance in step results. Default `compression@<host>:<pid>`. */
   readonly worker?: string;
+  /** How often packed archives nothing needs are looked for. Default 15 s. */
+  readonly sweepEveryMs?: number;
 }
+
+const DEFAULT_SWEEP_EVERY_MS = 15_000;
 
 /**
  * The compression service: does the `prepare` step. It consumes
@@ -59,13 +65,16 @@ export function createCompressionService(
           log.warn("folders that need packing will fail until this is fixed", { error }),
       );
 
+      const catalog = createCatalogClient(nc, libraryId);
+      const ledger = packedLedger(config.paths.stateDir);
       const worker = await startStepWorker({
         service: "compression",
         steps: {
           [PREPARE_STEP]: prepareStep({
-            catalog: createCatalogClient(nc, libraryId),
+            catalog,
             settings: {
               scratchPath,
+              ledger,
               exclude: config.general.excludeFolders,
               compression: program,
               ...(config.compression.threads === 0 ? {} : { threads: config.compression.threads }),
@@ -84,6 +93,18 @@ export function createCompressionService(
         worker: options.worker ?? `compression@${hostname()}:${process.pid}`,
         ...tunablesOf(options),
       });
+      // Packed archives nothing needs any more leave scratch_path: at start (what a crash or an
+      // older run left) and then every little while (folders archived and read back meanwhile).
+      let sweeping: Promise<unknown> = Promise.resolve();
+      const sweep = () => {
+        sweeping = sweeping
+          .then(() =>
+            sweepPackedArchives({ ledger, catalog, keepPacked: config.general.keepPacked, log }),
+          )
+          .catch((error: unknown) => log.warn("cleaning scratch_path failed", { error }));
+      };
+      sweep();
+      const sweeper = setInterval(sweep, options.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS);
       log.info("compression service running", {
         scratchPath,
         program,
@@ -95,7 +116,11 @@ export function createCompressionService(
           return { ok: true, detail: `packs with ${program} into ${scratchPath}` };
         },
         // Stopping aborts running steps: they remove what they wrote and run again after a restart.
-        stop: () => worker.stop(),
+        async stop() {
+          clearInterval(sweeper);
+          await worker.stop();
+          await sweeping;
+        },
       };
     },
   };

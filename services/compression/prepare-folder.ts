@@ -13,6 +13,7 @@ import {
   verifyArchive,
 } from "./engine/index.ts";
 import { stopLeftoverPackers } from "./leftover-packers.ts";
+import type { PackedLedger } from "./packed-ledger.ts";
 import { PREPARE_ERROR_CODES as CODES } from "./prepare-errors.ts";
 import { scratchArchiveName } from "./scratch-archive-name.ts";
 
@@ -28,6 +29,8 @@ export interface PrepareSettings {
   readonly threads?: number;
   /** Progress of packing every this many bytes of tar stream. Default 16 MiB. */
   readonly progressEveryBytes?: number;
+  /** Where the archives this service writes are recorded (what the scratch clean-up may remove). */
+  readonly ledger?: PackedLedger;
 }
 
 import type { StepProgress } from "../../shared/steps/progress-reporter.ts";
@@ -103,6 +106,12 @@ export async function prepareFolder(
     scratchArchivePaths(options.scratchPath, name).map((archive) => `${archive}${PARTIAL_SUFFIX}`),
   );
   await removeScratchArchives(options.scratchPath, name);
+  // Recorded before tar writes a byte: an archive pytarchive made is always known as its own.
+  const expectedArchive = path.join(
+    await fs.realpath(options.scratchPath).catch(() => options.scratchPath),
+    `${name}${ARCHIVE_SUFFIXES[options.compression]}`,
+  );
+  await options.ledger?.record(expectedArchive, folder);
   try {
     const total = measurement.apparentBytes;
     const packed = await packFolder({
@@ -123,6 +132,10 @@ export async function prepareFolder(
         });
       },
     });
+    if (packed.archivePath !== expectedArchive) {
+      await options.ledger?.record(packed.archivePath, folder);
+      await options.ledger?.forget(expectedArchive);
+    }
     onProgress({ percent: 99, text: "checking the archive" });
     const check = await verifyArchive({
       archivePath: packed.archivePath,
@@ -149,6 +162,7 @@ export async function prepareFolder(
   } catch (error) {
     // Nothing half-made stays in scratch_path (packFolder removes its partial file itself).
     await removeScratchArchives(options.scratchPath, name);
+    await options.ledger?.forget(expectedArchive);
     throw error;
   }
 }
