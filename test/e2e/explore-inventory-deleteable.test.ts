@@ -21,8 +21,9 @@ import { type E2eStack, flipByte, startE2eStack, withTapeImage } from "./support
  * Issue 5's verbs through the CLI on the simulated library, with a real SMTP server and a real
  * chat webhook on loopback: explore exports a tape over NFS and mails where and until when, then
  * withdraws, unmounts and puts the tape back (also when aborted); inventory mails the age
- * groups and posts the summary to chat; deleteable lists only verified archives whose original
- * is still there; a failed job mails the admins.
+ * groups and posts the summary to chat; deleteable lists verified archives whose original is
+ * still there, and, this library being simulated, lists them apart as never safe to delete; a
+ * failed job mails the admins, saying the library is simulated.
  */
 
 const ADMIN = "admin@example.org";
@@ -136,6 +137,7 @@ async function deleteable(ignore: string[] = []) {
   return e2e.cli.json<{
     deleteable: { path: string; tape: string; sizeKiB: number; description: string }[];
     unchecked: unknown[];
+    simulatedOnly: { path: string; tape: string; sizeKiB: number; description: string }[];
   }>(["deleteable", ...(ignore.length > 0 ? ["--ignore", ...ignore] : [])]);
 }
 
@@ -196,6 +198,8 @@ describe("explore, inventory and deleteable through the CLI on the simulated lib
     const toRequester = await mailTo(REQUESTER, (subject) => subject.includes(tape));
     const address = `${hostname()}:${mountPoint}`;
     expect(toRequester.subject).toContain(address);
+    // The library is a simulation: the mail says the tape is not a real cartridge.
+    expect(toRequester.subject).toContain(`tape ${tape} (SIMULATED)`);
     expect(toRequester.text).toContain(`sudo mount -t nfs -o ro ${address} /mnt/tape`);
     const exportedAt = /^Exported: .*\((\S+)\)$/m.exec(toRequester.text)?.[1];
     const withdrawnAt = /^Withdrawn: .*\((\S+)\),/m.exec(toRequester.text)?.[1];
@@ -292,14 +296,16 @@ describe("explore, inventory and deleteable through the CLI on the simulated lib
     let tampered: string;
     let tamperedName: string;
 
-    it("lists verified archives whose original still exists, with tape, size and description", async () => {
+    it("lists verified archives whose original still exists, with tape, size and description, apart: only on simulated tapes, never safe to delete", async () => {
       gone = path.join(projects, "2025", "Gone Away");
       tampered = path.join(projects, "2025", "Tampered");
       await archiveSample(gone, "Removed after archiving");
       tamperedName = await archiveSample(tampered, "Changed on tape");
 
-      const { deleteable: listed, unchecked } = await deleteable();
+      const { deleteable: safe, simulatedOnly: listed, unchecked } = await deleteable();
       expect(unchecked).toEqual([]);
+      // Every copy is on a loop image of the simulated library: none is safe to delete.
+      expect(safe).toEqual([]);
       // The size is the original's as du counts it without the excluded .cache folder.
       const sizes = new Map<string, number>();
       for (const folder of [explored, gone, tampered]) {
@@ -325,7 +331,7 @@ describe("explore, inventory and deleteable through the CLI on the simulated lib
       for (const entry of listed) expect(entry.sizeKiB).toBeGreaterThan(256);
       // --ignore drops the folders under a prefix (compared as text), and only those.
       expect(
-        (await deleteable([path.join(projects, "2025", "Gone")])).deleteable.map(
+        (await deleteable([path.join(projects, "2025", "Gone")])).simulatedOnly.map(
           (entry) => entry.path,
         ),
       ).toEqual([explored, tampered]);
@@ -339,9 +345,12 @@ describe("explore, inventory and deleteable through the CLI on the simulated lib
       const verified = await e2e.run(["verify", tampered]);
       expect(verified.state).toBe("failed");
 
-      expect((await deleteable()).deleteable.map((entry) => entry.path)).toEqual([explored]);
+      expect(await deleteable()).toMatchObject({
+        deleteable: [],
+        simulatedOnly: [expect.objectContaining({ path: explored })],
+      });
       expect(
-        (await deleteable([path.join(projects, "2025", "Explore")])).deleteable.map(
+        (await deleteable([path.join(projects, "2025", "Explore")])).simulatedOnly.map(
           (entry) => entry.path,
         ),
       ).toEqual([]);
@@ -356,7 +365,8 @@ describe("explore, inventory and deleteable through the CLI on the simulated lib
 
       const failure = await mailTo(
         ADMIN,
-        (subject) => subject === `pytarchive: Task failed — restore ${restored.jobId}`,
+        (subject) =>
+          subject === `pytarchive: Task failed — restore ${restored.jobId} (simulated library)`,
       );
       expect(failure.envelopeTo).toEqual([ADMIN]);
       expect(failure.text).toContain(restored.jobId);
