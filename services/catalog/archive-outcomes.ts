@@ -13,10 +13,13 @@ import {
   type JobRow,
   lockFolderByPath,
   lockTape,
+  markJobCommitted,
   setFolderState,
+  summariseFiles,
 } from "./db/index.ts";
 import { type RecordedJobEvent, recordJobEvent } from "./job-events.ts";
 import { runningJobOrThrow } from "./job-lifecycle.ts";
+import { JOB_STATE_CODES } from "./job-states.ts";
 
 /*
  * What a running archive job reports about its folder: it begins (archiving), the files it wrote
@@ -117,6 +120,10 @@ export async function recordArchivedFiles(
  * when exactly `fileCount` files are recorded for the folder, else FILES_INCOMPLETE and nothing
  * changes. A repeated report for a folder this job already archived answers with the folder and
  * changes nothing (its reply may have been lost).
+ *
+ * This is the job's point of no return: in the same transaction the job is marked committed
+ * (an abort after it is too late, the job ends done). An abort asked for before it wins: the
+ * folder is not archived (JOB_ABORT_REQUESTED), so what the operator was told stays true.
  */
 export async function recordFolderArchived(
   db: Kysely<CatalogSchema>,
@@ -144,12 +151,21 @@ export async function recordFolderArchived(
         "Record every file that was written and checked (files-record), then report the folder archived again.",
       );
     }
+    if (job.abortRequested && job.committedAt === null) {
+      throw refuse(
+        JOB_STATE_CODES.abortRequested,
+        `${input.path} was not marked archived: job ${job.id} was aborted before its read-back was recorded. The folder stays prepared.`,
+        `Archive it again when wanted: \`pytarchive archive ${input.path} TAPE\`.`,
+      );
+    }
     if (current.state === "archiving") await refuseNameTaken(trx, current, input.tape);
     const folder = await setFolderState(trx, current.id, {
       state: "archived",
       tapeBarcode: input.tape,
       verifiedAt: new Date(input.verifiedAt),
     });
+    const totals = await summariseFiles(trx, folder.id);
+    await markJobCommitted(trx, job.id, { bytes: totals.totalBytes, files: totals.fileCount });
     const event = await recordJobEvent(trx, FOLDER_EVENTS.archived, job.id, {
       jobId: job.id,
       attempt: job.attempts,

@@ -18,6 +18,7 @@ import {
   getJob,
   type JsonObject,
   listEvents,
+  listHistory,
   listQueue,
 } from "./db/index.ts";
 import { listDeleteableCandidates } from "./deleteable-candidates.ts";
@@ -69,7 +70,16 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
         running: queue.running.map(jobToWire),
         queued: queue.queued.map(jobToWire),
         failed: queue.failed.map(jobToWire),
+        recent: queue.recent.map(jobToWire),
       };
+    },
+    "jobs-history": async ({ failedOnly, since, limit }) => {
+      const jobs = await listHistory(db, {
+        limit,
+        ...(failedOnly === undefined ? {} : { failedOnly }),
+        ...(since === undefined ? {} : { since: new Date(since) }),
+      });
+      return { jobs: jobs.map(jobToWire) };
     },
     "job-get": async ({ id }) => {
       const job = await getJob(db, id);
@@ -100,9 +110,13 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       return { requeued: requeued.map(jobToWire) };
     },
     "jobs-abort": async ({ ids }) => {
-      const { aborted, stopRequested, events } = await abortJobsWithEvents(db, ids);
+      const { aborted, stopRequested, tooLate, events } = await abortJobsWithEvents(db, ids);
       await publish(events);
-      return { aborted: aborted.map(jobToWire), stopRequested: stopRequested.map(jobToWire) };
+      return {
+        aborted: aborted.map(jobToWire),
+        stopRequested: stopRequested.map(jobToWire),
+        tooLate: tooLate.map(jobToWire),
+      };
     },
     "folder-get": async ({ path }) => {
       const folder = await findFolderByPath(db, path);

@@ -34,16 +34,22 @@ export async function requeueJobsWithEvents(
 
 /**
  * Aborts queued and failed jobs at once and asks running ones to stop, with a `job.aborted` or
- * `job.abort-requested` event each. An aborted prepare job also forgets its folder while the
- * folder was only being prepared, so the folder can be prepared again.
+ * `job.abort-requested` event each; running jobs past their point of no return are left to end
+ * done (`tooLate`). An aborted prepare job also forgets its folder while the folder was only
+ * being prepared, so the folder can be prepared again.
  */
 export async function abortJobsWithEvents(
   db: Kysely<CatalogSchema>,
   ids: readonly string[],
-): Promise<{ aborted: JobRow[]; stopRequested: JobRow[]; events: RecordedJobEvent[] }> {
+): Promise<{
+  aborted: JobRow[];
+  stopRequested: JobRow[];
+  tooLate: JobRow[];
+  events: RecordedJobEvent[];
+}> {
   return withUnknownJobCode(() =>
     inTransaction(db, async (trx) => {
-      const { aborted, stopRequested } = await abortJobs(trx, ids);
+      const { aborted, stopRequested, tooLate } = await abortJobs(trx, ids);
       const at = new Date().toISOString();
       const events: RecordedJobEvent[] = [];
       for (const job of aborted) {
@@ -65,7 +71,7 @@ export async function abortJobsWithEvents(
       for (const job of stopRequested) {
         events.push(await recordJobEvent(trx, JOB_ABORT_REQUESTED, job.id, { jobId: job.id, at }));
       }
-      return { aborted, stopRequested, events };
+      return { aborted, stopRequested, tooLate, events };
     }),
   );
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
+import { JOB_EVENTS } from "../../shared/messages/index.ts";
 import { checkFolderToPrepare, checkRestoreTarget } from "../../shared/originals/originals-rule.ts";
 import { CATALOG_REFUSAL_CODES as CODES, refuse } from "./catalog-errors.ts";
 import {
@@ -18,7 +19,6 @@ import {
   startPreparingFolder,
   type TapeRow,
 } from "./db/index.ts";
-import { JOB_EVENTS } from "../../shared/messages/index.ts";
 import { type RecordedJobEvent, recordJobEvent, recordJobQueued } from "./job-events.ts";
 import { pendingJobsOf, reservedKiBByTape } from "./pending-jobs.ts";
 import { whereItFitsHint, writableTapeRooms } from "./tape-room.ts";

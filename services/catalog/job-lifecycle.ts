@@ -15,6 +15,7 @@ import {
   setJobProgress,
 } from "./db/index.ts";
 import { type RecordedJobEvent, recordJobEvent } from "./job-events.ts";
+import { movedByJob } from "./job-moved.ts";
 
 /*
  * The life of a running job: claimed by the scheduler, reported on by its worker, ended by the
@@ -70,7 +71,16 @@ export function recordJobStarted(trx: Trx, job: JobRow, worker: string): Promise
  */
 export async function recordJobProgress(
   db: Kysely<CatalogSchema>,
-  input: { id: string; attempt?: number; step: string; percent?: number; text: string },
+  input: {
+    id: string;
+    attempt?: number;
+    step: string;
+    percent?: number;
+    text: string;
+    /** The scheduler sent this step; without it, a worker reports on `step`. */
+    waitingOn?: string;
+    waitingRetry?: boolean;
+  },
 ): Promise<{ job: JobRow | null; events: RecordedJobEvent[] }> {
   return inTransaction(db, async (trx) => {
     const current = await lockJob(trx, input.id);
@@ -78,7 +88,14 @@ export async function recordJobProgress(
     if (input.attempt !== undefined && current.attempts !== input.attempt) {
       return { job: null, events: [] };
     }
-    const job = await setJobProgress(trx, input.id, input.text);
+    const job = await setJobProgress(
+      trx,
+      input.id,
+      input.text,
+      input.waitingOn === undefined
+        ? { reportedOn: input.step }
+        : { waitingOn: input.waitingOn, retry: input.waitingRetry === true },
+    );
     if (job === null) return { job: null, events: [] };
     const event = await recordJobEvent(trx, JOB_EVENTS.progress, job.id, {
       jobId: job.id,
@@ -91,14 +108,18 @@ export async function recordJobProgress(
   });
 }
 
-/** running → done, with a `job.finished` event; the summary stays as the job's progress text. */
+/**
+ * running → done, with a `job.finished` event; the summary stays as the job's progress text.
+ * What the job moved is recorded for its history (an archive recorded it when it committed).
+ */
 export async function finishJobWithEvents(
   db: Kysely<CatalogSchema>,
   input: { id: string; attempt?: number; summary?: string },
 ): Promise<{ job: JobRow; events: RecordedJobEvent[] }> {
   return inTransaction(db, async (trx) => {
-    await runningJobOrThrow(trx, input.id, input.attempt, "finish");
-    let job = await markJobDone(trx, input.id);
+    const current = await runningJobOrThrow(trx, input.id, input.attempt, "finish");
+    const moved = current.bytesMoved === null ? await movedByJob(trx, current) : null;
+    let job = await markJobDone(trx, input.id, moved);
     if (input.summary !== undefined) {
       job = await trx
         .updateTable("jobs")

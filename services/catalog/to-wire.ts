@@ -30,6 +30,11 @@ export function jobToWire(job: JobRow): CatalogJob {
     createdAt: job.createdAt.toISOString(),
     startedAt: isoOrNull(job.startedAt),
     finishedAt: isoOrNull(job.finishedAt),
+    waitingOn: job.waitingOn,
+    waitingRetry: job.waitingRetry,
+    committedAt: isoOrNull(job.committedAt),
+    bytesMoved: job.bytesMoved,
+    filesMoved: job.filesMoved,
   };
 }
 

@@ -59,8 +59,6 @@ export interface Scheduler {
   close(): Promise<void>;
 }
 
-const WAITING_PREFIX = "waiting for the ";
-
 /** A move's outcome as the changer published it. */
 export type MoveOutcome = { done: MoveDone } | { failed: MoveFailed };
 
@@ -69,6 +67,9 @@ const REMOVAL_PREVENTED = "MTX_MEDIUM_REMOVAL_PREVENTED";
 
 /** The end of the progress text while the unload is retried after the 53/03 recovery. */
 const RETRY_TEXT = ", again after mounting and unmounting the tape";
+
+/** The catalog's refusal to archive a folder whose job was aborted first (job-states.ts). */
+const ABORTED_BEFORE_COMMIT = "JOB_ABORT_REQUESTED";
 
 /** Suffix of the move id of the unload retried after the 53/03 recovery. */
 const RETRY_SUFFIX = "retry";
@@ -96,13 +97,11 @@ export function parseMoveId(
 }
 
 /**
- * The progress text of a job whose step was sent and not yet picked up. It doubles as the
- * marker a restarted scheduler looks for: a running job that shows it (or no progress at all)
- * may never have had its step sent, so the step is sent again (JetStream drops the duplicate
- * within its window; the worker skips a step of a job that no longer runs).
+ * The progress text of a job whose step was sent and not yet picked up. Only for people: what
+ * a restarted scheduler resumes from is the job's `waitingOn` column, set with it.
  */
 export function waitingText(step: PlannedStep): string {
-  return `${WAITING_PREFIX}${step.service} service (step ${step.step})`;
+  return `waiting for the ${step.service} service (step ${step.step})`;
 }
 
 /**
@@ -156,12 +155,14 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
   const sendStep = async (job: CatalogJob, step: PlannedStep): Promise<void> => {
     lastActivity.set(job.id, now());
     currentStep.set(job.id, step);
-    // The marker goes first: a crash after it and before the publish is resumed by a restart.
+    // The step waited on is recorded first: a crash after it and before the publish is resumed
+    // by a restart, which sends exactly this step again.
     await catalog.call("job-progress", {
       id: job.id,
       attempt: job.attempts,
       step: step.step,
       text: waitingText(step),
+      waitingOn: step.step,
     });
     if (step.service === CHANGER) {
       try {
@@ -299,14 +300,14 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
   const acknowledgeAbort = async (job: CatalogJob, reason?: string) => {
     const folder = job.args.folder;
     if (job.kind === "archive" && typeof folder === "string") {
-      // Not archived, and no longer being archived: the operator prepares it again to retry.
+      // Not archived, and no longer being archived: the folder is prepared again, as before.
       await catalog.call("folder-failed", {
         jobId: job.id,
         path: folder,
         error: {
           code: "ARCHIVE_ABORTED",
-          message: `Archiving ${folder} was aborted (job ${job.id}); it is not archived.`,
-          hint: `Prepare it again to archive it: \`pytarchive prepare ${folder} "description"\`.`,
+          message: `Archiving ${folder} was aborted (job ${job.id}); it is not archived and stays prepared.`,
+          hint: `Archive it again when wanted: \`pytarchive archive ${folder} TAPE\`.`,
         },
       });
     }
@@ -326,18 +327,17 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       const plan = runnable.includes(job.kind) ? planOf(job.kind) : null;
       if (plan === null) continue;
       if (plan.needsDrive && changer === null) continue;
-      if (job.progress !== null && !job.progress.startsWith(WAITING_PREFIX)) continue;
-      const candidates = plan.needsDrive ? [...plan.steps, CYCLE_STEP] : plan.steps;
-      const step =
-        candidates.find((planned) => job.progress?.startsWith(waitingText(planned))) ??
-        plan.steps[0];
+      const waitingOn = job.waitingOn ?? null;
+      // No step waited on, yet progress: a worker took its step up (JetStream redelivers it).
+      if (waitingOn === null && job.progress !== null) continue;
+      const step = (waitingOn === null ? null : findStep(plan, waitingOn)) ?? plan.steps[0];
       if (sent.get(job.id) === sentKey(job, step)) continue;
       log.info("sending the step of a running job again: it may never have been sent", {
         jobId: job.id,
         step: step.step,
         attempt: job.attempts,
       });
-      const retry = job.progress?.endsWith(RETRY_TEXT) === true;
+      const retry = job.waitingRetry === true;
       if (retry) {
         await sendMove(job, step, true);
         sent.set(job.id, sentKey(job, step));
@@ -530,7 +530,8 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       await failJob(job, plan, result.step, job.pendingError);
       return;
     }
-    if (job.abortRequested) {
+    // A committed job (e.g. its folder is archived) ends done: an abort then came too late.
+    if (job.abortRequested && (job.committedAt ?? null) === null) {
       await acknowledgeAbort(job);
       return;
     }
@@ -576,8 +577,10 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     } else if (result.outcome === "done") {
       await afterDone(job, plan, planned, result);
     } else if (plan.needsDrive && (planned.phase === "work" || planned.step === "mount")) {
-      // The tape may be mounted: release the drive, then end failed or aborted.
-      await release(job, plan, result.step, result.outcome === "failed" ? errorOf(result) : null);
+      // The tape may be mounted: release the drive, then end failed or aborted. A step the
+      // catalog refused because the job was aborted first ends aborted, not failed.
+      const failed = result.outcome === "failed" && !abortedFirst(job, result);
+      await release(job, plan, result.step, failed ? errorOf(result) : null);
       return;
     } else if (result.outcome === "failed") {
       await failJob(job, plan, result.step, withEarlierError(errorOf(result), job.pendingError));
@@ -630,6 +633,8 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       attempt: job.attempts,
       step: unload.step,
       text: `${waitingText(unload)}${RETRY_TEXT}`,
+      waitingOn: unload.step,
+      waitingRetry: true,
     });
     await sendMove(job, unload, true);
   };
@@ -709,6 +714,11 @@ function isFinalRefusal(error: unknown): boolean {
       "INTERNAL_ERROR",
     ].includes(error.code)
   );
+}
+
+/** The step failed only because the catalog refused to commit a job that was aborted first. */
+function abortedFirst(job: CatalogJob, result: StepResult): boolean {
+  return job.abortRequested && result.error?.code === ABORTED_BEFORE_COMMIT;
 }
 
 function errorOf(result: StepResult): ErrorInfo {

@@ -41,6 +41,18 @@ export const CatalogJobSchema = Type.Object({
   createdAt: TimestampSchema,
   startedAt: NullableTimestamp,
   finishedAt: NullableTimestamp,
+  /**
+   * The step the scheduler sent and no worker has taken up yet (null once one reports on it);
+   * a restarted scheduler sends exactly this step again. `waitingRetry`: it is the unload
+   * retried after the 53/03 recovery.
+   */
+  waitingOn: Type.Optional(NullableString),
+  waitingRetry: Type.Optional(Type.Boolean()),
+  /** When the job's result became permanent (an archive: its folder archived); an abort is then too late. */
+  committedAt: Type.Optional(NullableTimestamp),
+  /** What the job read, wrote or checked, once known (archive, restore, verify, prepare). */
+  bytesMoved: Type.Optional(Type.Union([Type.Number({ minimum: 0 }), Type.Null()])),
+  filesMoved: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
 });
 export type CatalogJob = Static<typeof CatalogJobSchema>;
 
@@ -146,7 +158,10 @@ function operation<Q extends TSchema, R extends TSchema>(op: string, request: Q,
  *   { request: CATALOG_REQUESTS["job-get"].request, reply: CATALOG_REQUESTS["job-get"].reply, service: "catalog" });
  */
 export const CATALOG_REQUESTS = {
-  /** Running, queued (priority, then age) and failed jobs. */
+  /**
+   * Running, queued (priority, then age, then insertion) and failed jobs; `recent`: done and
+   * aborted jobs of the last 10 minutes, the newest first.
+   */
   queue: operation(
     "queue",
     Empty,
@@ -154,7 +169,18 @@ export const CATALOG_REQUESTS = {
       running: Type.Array(CatalogJobSchema),
       queued: Type.Array(CatalogJobSchema),
       failed: Type.Array(CatalogJobSchema),
+      recent: Type.Optional(Type.Array(CatalogJobSchema)),
     }),
+  ),
+  /** Finished jobs (done, failed, aborted), the newest end first: `pytarchive history`. */
+  "jobs-history": operation(
+    "jobs-history",
+    Type.Object({
+      failedOnly: Type.Optional(Type.Boolean()),
+      since: Type.Optional(TimestampSchema),
+      limit: Type.Integer({ minimum: 1, maximum: 1000 }),
+    }),
+    Type.Object({ jobs: Type.Array(CatalogJobSchema) }),
   ),
   "job-get": operation(
     "job-get",
@@ -188,6 +214,8 @@ export const CATALOG_REQUESTS = {
     Type.Object({
       aborted: Type.Array(CatalogJobSchema),
       stopRequested: Type.Array(CatalogJobSchema),
+      /** Running jobs past their point of no return (e.g. folder archived): they end done. */
+      tooLate: Type.Optional(Type.Array(CatalogJobSchema)),
     }),
   ),
   "folder-get": operation(
@@ -257,7 +285,10 @@ export const CATALOG_REQUESTS = {
     }),
     JobOrNullReply,
   ),
-  /** Progress text of a running job; `job: null` when it no longer runs (the worker should stop). */
+  /**
+   * Progress text of a running job; `job: null` when it no longer runs (the worker should stop).
+   * The scheduler sets `waitingOn` (the step it sent); a worker's report on that step clears it.
+   */
   "job-progress": operation(
     "job-progress",
     Type.Object({
@@ -266,6 +297,9 @@ export const CATALOG_REQUESTS = {
       step: StepSchema,
       percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
       text: Type.String(),
+      waitingOn: Type.Optional(StepSchema),
+      /** `waitingOn` is the unload retried after the 53/03 recovery. */
+      waitingRetry: Type.Optional(Type.Boolean()),
     }),
     JobOrNullReply,
   ),

@@ -243,6 +243,8 @@ export async function setPendingError(
     .updateTable("jobs")
     .set({
       pendingError: pendingError === null ? null : jsonb(pendingError),
+      // The failed step is no longer waited on; the release is sent next.
+      ...(pendingError === null ? {} : { waitingOn: null, waitingRetry: false }),
       ...(options.progress === undefined ? {} : { progress: options.progress }),
       updatedAt: currentTime(),
     })
