@@ -86,6 +86,8 @@ export const QueueJobSchema = Type.Object({
   abortRequested: Type.Optional(Type.Boolean()),
   /** The drive a running tape job holds (or a failed one held), for `pytarchive clear-drive`. */
   drive: Type.Optional(NullableInteger),
+  /** When a finished job ended (the `recent` list). */
+  finishedAt: Type.Optional(NullableTimestamp),
 });
 export type QueueJob = Static<typeof QueueJobSchema>;
 
@@ -93,7 +95,47 @@ const QueueReplySchema = Type.Object({
   running: Type.Array(QueueJobSchema),
   queued: Type.Array(QueueJobSchema),
   failed: Type.Array(QueueJobSchema),
+  /** Done and aborted tasks of the last 10 minutes, the newest first: their last outcome. */
+  recent: Type.Optional(Type.Array(QueueJobSchema)),
 });
+
+/** Most jobs one `history` request lists. */
+export const HISTORY_MAX_LIMIT = 1000;
+/** Jobs `history` lists when no `--limit` is given. */
+export const HISTORY_DEFAULT_LIMIT = 50;
+
+const HistoryRequestSchema = Type.Object({
+  /** Only failed jobs. */
+  failed: Type.Optional(Type.Boolean()),
+  /** Only jobs that ended at or after this time (ISO 8601). */
+  since: Type.Optional(Type.String({ minLength: 1 })),
+  /** At most this many, the newest; default 50. */
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_MAX_LIMIT })),
+});
+
+/** One finished job as `pytarchive history` lists it. */
+export const HistoryJobSchema = Type.Object({
+  id: JobIdSchema,
+  kind: Type.String(),
+  /** done, failed or aborted. */
+  outcome: Type.String(),
+  description: Type.String(),
+  /** Why it failed (code: message, then what to do); null unless failed. */
+  error: NullableString,
+  /** Its last progress text (a done job's summary). */
+  summary: NullableString,
+  createdAt: TimestampSchema,
+  startedAt: NullableTimestamp,
+  finishedAt: TimestampSchema,
+  /** What it read, wrote or checked; null when it moves no files or did not finish. */
+  bytes: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+  files: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  attempts: Type.Integer({ minimum: 0 }),
+  args: Type.Record(Type.String(), Type.Unknown()),
+});
+export type HistoryJob = Static<typeof HistoryJobSchema>;
+
+const HistoryReplySchema = Type.Object({ jobs: Type.Array(HistoryJobSchema) });
 
 /** A folder on a tape, as `pytarchive summary` lists it. */
 export const SummaryFolderSchema = Type.Object({
@@ -198,6 +240,11 @@ const AbortRequestSchema = Type.Object({
 const AbortReplySchema = Type.Object({
   aborted: Type.Array(JobIdSchema),
   stopRequested: Type.Array(JobIdSchema),
+  /**
+   * Running tasks past their point of no return (an archive whose folder is read back and in
+   * the catalog): not aborted, they end done. `message`: "too late: archived".
+   */
+  tooLate: Type.Optional(Type.Array(Type.Object({ id: JobIdSchema, message: Type.String() }))),
 });
 
 const ClearDriveRequestSchema = Type.Object({
@@ -239,6 +286,7 @@ export const COMMANDS = {
   inventory: command("inventory", InventoryRequestSchema, JobQueuedReplySchema),
   verify: command("verify", VerifyRequestSchema, JobQueuedReplySchema),
   queue: command("queue", EmptyRequestSchema, QueueReplySchema),
+  history: command("history", HistoryRequestSchema, HistoryReplySchema),
   summary: command("summary", EmptyRequestSchema, SummaryReplySchema),
   deleteable: command("deleteable", DeleteableRequestSchema, DeleteableReplySchema),
   tapes: command("tapes", EmptyRequestSchema, TapesReplySchema),

@@ -1,0 +1,76 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import { Svcm } from "@nats-io/services";
+import { connect } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { respondWithServiceError } from "../../../services/changer/respond-error.ts";
+import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { request, respondWithError, ServiceError } from "../../../shared/nats/index.ts";
+import { startNatsServer, type TestNatsServer } from "../../helpers/nats-server.ts";
+
+/*
+ * Issue 9, finding 4: an error text holding a line break, a carriage return, an escape or
+ * non-ASCII (a file name, a tool's stderr) reaches the caller whole, from a micro-service
+ * endpoint and from a plain subscription (the changer's way); the headers carry only the code.
+ */
+
+const NASTY = "tar: /srv/a/no\npe: Cannot open\r\u001b[2J — données perdues? \u2028";
+
+let server: TestNatsServer;
+let nc: NatsConnection;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connect({ servers: server.url });
+});
+
+afterAll(async () => {
+  await nc?.drain();
+  await server?.dispose();
+});
+
+async function expectServiceError(subject: string): Promise<ServiceError> {
+  const error = await request(nc, subject, {}, { timeoutMs: 2_000 }).catch((caught) => caught);
+  expect(error).toBeInstanceOf(ServiceError);
+  return error as ServiceError;
+}
+
+describe("error texts with any characters", () => {
+  it("reach the caller of a micro-service endpoint, the header holding only the code", async () => {
+    const service = await new Svcm(nc).add({ name: "error-text", version: "0.0.1" });
+    service.addEndpoint("fail", {
+      subject: "test.error-text.fail",
+      handler: (_error, msg) => {
+        respondWithError(msg, new PytarchiveError("TAR_FAILED", NASTY, { hint: `check ${NASTY}` }));
+      },
+    });
+    try {
+      const error = await expectServiceError("test.error-text.fail");
+      expect({ code: error.code, message: error.message, hint: error.hint }).toEqual({
+        code: "TAR_FAILED",
+        message: NASTY,
+        hint: `check ${NASTY}`,
+      });
+      const raw = await nc.request("test.error-text.fail", "{}", { timeout: 2_000 });
+      expect(raw.headers?.get("Nats-Service-Error")).toBe("TAR_FAILED");
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it("reach the caller of a plain subscription answered like the changer answers", async () => {
+    const sub = nc.subscribe("test.error-text.changer", {
+      callback: (_error, msg) =>
+        respondWithServiceError(msg, new PytarchiveError("MTX_FAILED", NASTY), 400),
+    });
+    try {
+      const error = await expectServiceError("test.error-text.changer");
+      expect({ code: error.code, message: error.message, status: error.status }).toEqual({
+        code: "MTX_FAILED",
+        message: NASTY,
+        status: 400,
+      });
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+});
