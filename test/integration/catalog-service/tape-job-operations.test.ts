@@ -559,9 +559,15 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
       capacityKiB: 2000,
       usedKiB: 0,
     });
-    expect(tape).toMatchObject({ barcode: TAPE, state: "formatted", capacityKiB: 2000 });
+    // LTFS's 2000 KiB, capped by tape_max_size (1000 here): the admin's cap stays a cap.
+    expect(tape).toMatchObject({ barcode: TAPE, state: "formatted", capacityKiB: 1000 });
     const formatted = await getTape(catalog.db, TAPE);
-    expect(formatted).toMatchObject({ volumeSerial: "AAA001", usedKib: 0, homeSlot: 1 });
+    expect(formatted).toMatchObject({
+      volumeSerial: "AAA001",
+      usedKib: 0,
+      capacityKib: 2000,
+      homeSlot: 1,
+    });
     expect(formatted?.formattedAt).toBeInstanceOf(Date);
 
     await handlers["tape-update"]({ barcode: TAPE, usedKiB: 1500, state: "formatted" });

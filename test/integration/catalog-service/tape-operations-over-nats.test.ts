@@ -116,9 +116,9 @@ describe.each(catalogDatabaseFactories)("tape job operations over NATS on $diale
       jobId: job.id,
       state: "formatted",
       volumeSerial: "AAA001",
-      capacityKiB: 5000,
+      capacityKiB: 900,
     });
-    expect(formatted.tape).toMatchObject({ state: "formatted", capacityKiB: 5000 });
+    expect(formatted.tape).toMatchObject({ state: "formatted", capacityKiB: 900 });
 
     const report = { jobId: job.id, attempt: 1, path: "/srv/alpha", tape: TAPE };
     await ask("folder-archiving", { ...report, targetName: "alpha" });

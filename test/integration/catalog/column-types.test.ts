@@ -59,6 +59,12 @@ async function seed(db: Kysely<CatalogSchema>): Promise<{ folderId: number }> {
     compressed: true,
     archivePath: "/scratch/projects_alpha.tar",
   });
+  // Beyond 2^32 as well: a sparse 16 TB image measured by its length.
+  await db
+    .updateTable("folders")
+    .set({ apparentBytes: 17_000_000_000_000 })
+    .where("id", "=", folder.id)
+    .execute();
   await setFolderState(db, folder.id, { state: "archiving", targetName: "projects_alpha" });
   await setFolderState(db, folder.id, {
     state: "archived",
@@ -117,6 +123,7 @@ const EXPECTED_TYPES: Record<keyof CatalogSchema, Record<string, JsType>> = {
     state: "string",
     error: "null",
     sizeKib: "number",
+    apparentBytes: "number",
     fileCount: "number",
     compressed: "boolean",
     archivePath: "string",
