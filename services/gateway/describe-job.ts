@@ -48,5 +48,6 @@ export function toQueueJob(job: CatalogJob): QueueJob {
     args: job.args,
     abortRequested: job.abortRequested,
     drive: job.drive,
+    finishedAt: job.finishedAt,
   };
 }

@@ -31,6 +31,7 @@ import {
 } from "./check-arguments.ts";
 import { toQueueJob } from "./describe-job.ts";
 import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
+import { listHistory } from "./history.ts";
 import { describeDuration, probeEmptyFolder, probePath, probeRealPath } from "./path-probe.ts";
 
 /** How many paths `deleteable` looks at at once. */
@@ -254,6 +255,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
         running: queue.running.map(toQueueJob),
         queued: queue.queued.map(toQueueJob),
         failed: queue.failed.map(toQueueJob),
+        recent: (queue.recent ?? []).map(toQueueJob),
       };
     },
 
@@ -352,14 +354,22 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     },
 
     abort: async (request) => {
-      const { aborted, stopRequested } = await catalog.call("jobs-abort", {
+      const { aborted, stopRequested, tooLate } = await catalog.call("jobs-abort", {
         ids: listOrThrow(request.ids, "task ids", LIST_MAX).map(jobIdOrThrow),
       });
       return {
         aborted: aborted.map((job) => job.id),
         stopRequested: stopRequested.map((job) => job.id),
+        // Past the point of no return (an archive: folder read back and recorded) the job ends
+        // done; the caller is told so, not "aborted".
+        tooLate: (tooLate ?? []).map((job) => ({
+          id: job.id,
+          message: `too late: ${job.kind === "archive" ? "archived" : "done"}`,
+        })),
       };
     },
+
+    history: (request) => listHistory(catalog, request),
   };
 }
 
