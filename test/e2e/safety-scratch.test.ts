@@ -94,7 +94,10 @@ describe("scratch_path is cleaned of pytarchive's own packed archives only", () 
     const archive = await archivePathOf(e2e, source);
     await e2e.stack.stop();
     // While pytarchive is down the folder stops referring to it (as after a prepare redone).
-    await e2e.db.query("update folders set archive_path = null where path = $1", [source]);
+    await e2e.db.query(
+      "update folders set archive_path = null, compressed = false where path = $1",
+      [source],
+    );
     expect(await exists(archive)).toBe(true);
 
     await e2e.restart();
