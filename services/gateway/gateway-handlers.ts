@@ -194,8 +194,8 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
 
     restore: async (request) => {
       const priority = priorityOrThrow(request.priority);
-      // The original may be gone (that is why one restores): only its form is checked here;
-      // the catalog checks that it is archived.
+      // The original may be gone (that is why one restores): only its form is checked here,
+      // and the symlinks of the part that exists resolved; the catalog checks that it is archived.
       const folder = await resolvedOrThrow(absolutePathOrThrow(request.folder, "archived folder"));
       const subfolder =
         request.subfolder === undefined ? undefined : subfolderOrThrow(request.subfolder);
