@@ -9,12 +9,14 @@ function usage(name: string): string {
 Lists archived folders whose original still exists, so they can be deleted by hand: a folder
 is archived only after its copy on tape was verified. pytarchive never deletes anything
 itself. Folders that do not answer within a short time (a hung network mount) are listed
-apart, as not checked.${name === "deleteable" ? "" : "\n\n`deletable` is another spelling of `deleteable`."}
+apart, as not checked; so are folders whose only copies are on tapes of a simulated library
+([Device] simulate): a loop image is no copy, so they are never safe to delete.${name === "deleteable" ? "" : "\n\n`deletable` is another spelling of `deleteable`."}
 
 Options:
   --ignore PREFIX...  leave out folders under these full paths (several may follow one
                       --ignore, as in the original, or repeat --ignore)
-  --json              print the reply as JSON: {"deleteable": [...], "unchecked": [...]}
+  --json              print the reply as JSON: {"deleteable": [...], "unchecked": [...],
+                      "simulatedOnly": [...]}
   -h, --help          show this help
 
 Example:

@@ -18,15 +18,19 @@ export interface CatalogHomes {
 }
 
 /**
+ * `simulated`: the library is a simulation ([Device] simulate), so a tape this records is marked
+ * simulated in the catalog, as the inventory marks it.
+ *
  * @example
- * const homes = catalogHomes(nc, "lib1");
+ * const homes = catalogHomes(nc, "lib1", { simulated: false });
  * await homes.homeOf("AAK787L9"); // 24
  */
 export function catalogHomes(
   nc: NatsConnection,
   libraryId: string,
-  timeoutMs = 5_000,
+  options: { readonly simulated: boolean; readonly timeoutMs?: number } = { simulated: false },
 ): CatalogHomes {
+  const { simulated, timeoutMs = 5_000 } = options;
   const s = subjects(libraryId);
   const all = async (): Promise<Map<string, number | null>> => {
     const op = CATALOG_REQUESTS["tapes-list"];
@@ -49,7 +53,7 @@ export function catalogHomes(
       await request(
         nc,
         s.catalog(op.op),
-        { cartridges: [{ barcode, homeSlot, cleaning: isCleaningTape(barcode) }] },
+        { cartridges: [{ barcode, homeSlot, cleaning: isCleaningTape(barcode), simulated }] },
         { request: op.request, reply: op.reply, timeoutMs, service: "catalog" },
       );
       return true;

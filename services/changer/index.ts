@@ -106,7 +106,7 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
         return reading;
       };
 
-      const homes = catalogHomes(nc, libraryId);
+      const homes = catalogHomes(nc, libraryId, { simulated: config.device.simulate });
       const takeInventory = async (): Promise<void> => {
         let library: LibraryStatus;
         try {
