@@ -93,7 +93,7 @@ export async function prepareFolder(
   if (!needsPacking({ fileCount: measurement.fileCount, compress: options.compress })) {
     return {
       sizeKiB: measurement.sizeKiB,
-      apparentBytes: measurement.apparentBytes,
+      apparentBytes: measurement.tapeBytes,
       fileCount: measurement.fileCount,
       compressed: false,
       archivePath: null,

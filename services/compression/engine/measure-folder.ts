@@ -13,6 +13,11 @@ export interface FolderMeasurement {
   readonly sizeKiB: number;
   /** Sum of regular files' lengths, each hard-linked file once: what tar will read. */
   readonly apparentBytes: number;
+  /**
+   * Sum of regular files' lengths, every name of a hard-linked file counted: what a copy onto
+   * LTFS writes (LTFS has no hard links, and stores sparse files in full).
+   */
+  readonly tapeBytes: number;
   /** Regular files. */
   readonly fileCount: number;
   /** Folders, including the measured folder itself (as `tar --list` shows it). */
@@ -226,6 +231,7 @@ class Tally {
   // Numbers are exact here: 2^53 blocks of 512 bytes is 4 ZiB.
   #blocks = 0;
   #apparentBytes = 0;
+  #tapeBytes = 0;
   #fileCount = 0;
   #directoryCount = 0;
   #symlinkCount = 0;
@@ -238,8 +244,10 @@ class Tally {
   add({ stats, linkedInode }: Examined): void {
     this.entriesSeen += 1;
     if (stats.isDirectory()) this.#directoryCount += 1;
-    else if (stats.isFile()) this.#fileCount += 1;
-    else if (stats.isSymbolicLink()) this.#symlinkCount += 1;
+    else if (stats.isFile()) {
+      this.#fileCount += 1;
+      this.#tapeBytes += stats.size;
+    } else if (stats.isSymbolicLink()) this.#symlinkCount += 1;
     else this.#otherCount += 1;
     if (linkedInode !== null) {
       if (this.#linkedInodes.has(linkedInode)) return;
@@ -269,6 +277,7 @@ class Tally {
     return {
       sizeKiB: allocatedKiB(BigInt(this.#blocks)),
       apparentBytes: this.#apparentBytes,
+      tapeBytes: this.#tapeBytes,
       fileCount: this.#fileCount,
       directoryCount: this.#directoryCount,
       symlinkCount: this.#symlinkCount,
