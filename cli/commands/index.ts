@@ -6,6 +6,7 @@ import { archiveVerb } from "./archive.ts";
 import { clearDriveVerb } from "./clear-drive.ts";
 import { deletableVerb, deleteableVerb } from "./deleteable.ts";
 import { exploreVerb } from "./explore.ts";
+import { historyVerb } from "./history.ts";
 import { inventoryVerb } from "./inventory.ts";
 import { libraryCommand } from "./library.ts";
 import { prepareVerb } from "./prepare.ts";
@@ -33,6 +34,7 @@ export function createCommands(connect: GatewayConnector = () => connectToGatewa
     remoteCommand(deleteableVerb, connect),
     remoteCommand(deletableVerb, connect),
     remoteCommand(queueVerb, connect),
+    remoteCommand(historyVerb, connect),
     remoteCommand(requeueVerb, connect),
     remoteCommand(abortVerb, connect),
     remoteCommand(tapesVerb, connect),

@@ -17,11 +17,12 @@ export function hasControlCharacters(text: string): boolean {
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /**
- * `text` with every control character written out (`\n`, `\r`, `\t`, `\x1b`…); `keep` lists
- * those left as they are (the line ends of multi-line output).
+ * `text` with every control character written out as JSON writes it (`\n`, `\r`, `\t`,
+ * `\u001b`…), so that `--json` output stays valid JSON; `keep` lists those left as they are (the
+ * line ends of multi-line output).
  *
  * @example
- * escapeControlCharacters("a\u001b[2Jb"); // "a\\x1b[2Jb"
+ * escapeControlCharacters("a\u001b[2Jb"); // "a\\u001b[2Jb"
  * escapeControlCharacters("one\ntwo\n", "\n"); // "one\ntwo\n"
  */
 export function escapeControlCharacters(text: string, keep = ""): string {
@@ -29,7 +30,7 @@ export function escapeControlCharacters(text: string, keep = ""): string {
   for (const char of text) {
     const code = char.charCodeAt(0);
     if (!isControl(code) || keep.includes(char)) out += char;
-    else out += NAMED[char] ?? `\\x${code.toString(16).padStart(2, "0")}`;
+    else out += NAMED[char] ?? `\\u${code.toString(16).padStart(4, "0")}`;
   }
   return out;
 }

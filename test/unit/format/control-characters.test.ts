@@ -13,8 +13,15 @@ describe("control characters in names shown on a terminal", () => {
   });
 
   it("are written out so that none moves the cursor; kept line ends stay", () => {
-    expect(escapeControlCharacters("a\u001b[2Jb\rc\0d\u009be")).toBe("a\\x1b[2Jb\\rc\\x00d\\x9be");
+    expect(escapeControlCharacters("a\u001b[2Jb\rc\0d\u009be")).toBe(
+      "a\\u001b[2Jb\\rc\\u0000d\\u009be",
+    );
     expect(escapeControlCharacters("one\ntwo\tthree\n", "\n")).toBe("one\ntwo\\tthree\n");
     expect(escapeControlCharacters("Données — α")).toBe("Données — α");
+  });
+
+  it("keep JSON output valid JSON with the same strings", () => {
+    const json = JSON.stringify({ path: "/srv/a\u007fb\u009bc\u001bd" });
+    expect(JSON.parse(escapeControlCharacters(json, "\n"))).toEqual(JSON.parse(json));
   });
 });
