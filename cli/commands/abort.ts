@@ -10,7 +10,8 @@ IDs are the 8 hex digits in brackets in \`pytarchive queue\`; several may be giv
 comma-separated. Original folders are never touched.
 
 Options:
-  --json      print the reply as JSON: {"aborted": [...], "stopRequested": [...]}
+  --json      print the reply as JSON: {"aborted": [...], "stopRequested": [...],
+              "tooLate": [{"id", "message": "too late: archived"}]}
   -h, --help  show this help
 
 Example:

@@ -5,11 +5,13 @@ import { renderQueue } from "../render/queue.ts";
 const USAGE = `usage: pytarchive queue [--json]
 
 Lists the tasks: failed ones first, with their error, then the running ones with their
-progress, then the queued ones in the order they will run (priority, then age). The id in
-brackets is what \`requeue\` and \`abort\` take.
+progress, then the queued ones in the order they will run (priority, then age), then the
+tasks that ended in the last 10 minutes with their outcome (done or aborted; all finished
+tasks: \`pytarchive history\`). The id in brackets is what \`requeue\` and \`abort\` take.
 
 Options:
-  --json      print the reply as JSON: {"running": [...], "queued": [...], "failed": [...]}
+  --json      print the reply as JSON: {"running": [...], "queued": [...], "failed": [...],
+              "recent": [...]}
   -h, --help  show this help
 
 Example:

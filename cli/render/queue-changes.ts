@@ -8,12 +8,18 @@ export function renderRequeued(reply: CommandReply<"requeue">): string {
     .join("");
 }
 
-/** `pytarchive abort`: removed tasks, then running tasks asked to stop. */
+/**
+ * `pytarchive abort`: removed tasks, running tasks asked to stop, and running tasks it came too
+ * late for (they end done: e.g. the folder is already archived).
+ */
 export function renderAborted(reply: CommandReply<"abort">): string {
   return [
     ...reply.aborted.map((id) => `Task ${id} removed from the queue.\n`),
     ...reply.stopRequested.map(
       (id) => `Task ${id}: abort requested; it is cleaning up and stops soon.\n`,
+    ),
+    ...(reply.tooLate ?? []).map(
+      ({ id, message }) => `Task ${id}: ${message}; it was not aborted and ends done.\n`,
     ),
   ].join("");
 }

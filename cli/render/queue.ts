@@ -27,16 +27,19 @@ function errorLines(job: QueueJob): string[] {
 
 /**
  * `pytarchive queue`: a count, then failed tasks first (each with its error), then the running
- * and the queued ones (in the gateway's order: priority, then age). Empty sections are left out.
+ * and the queued ones (in the gateway's order: priority, then age), then tasks that ended in
+ * the last minutes with their outcome. Empty sections are left out.
  */
 export function renderQueue(reply: QueueReply): string {
   const { failed, running, queued } = reply;
+  const recent = reply.recent ?? [];
   const total = failed.length + running.length + queued.length;
   const lines = [
     `Queue state: ${plural(total, "task")} (${failed.length} failed, ${running.length} running, ${queued.length} queued)`,
   ];
   if (total === 0) {
     lines.push("", "Nothing is running or queued.");
+    lines.push(...recentLines(recent));
     return `${lines.join("\n")}\n`;
   }
   if (failed.length > 0) {
@@ -51,6 +54,7 @@ export function renderQueue(reply: QueueReply): string {
     lines.push("", "Queued:");
     for (const job of queued) lines.push(queueLine(job, false));
   }
+  lines.push(...recentLines(recent));
   if (failed.length > 0) {
     lines.push(
       "",
@@ -58,4 +62,15 @@ export function renderQueue(reply: QueueReply): string {
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** Tasks that ended lately, each with its outcome and last word (`pytarchive history` has all). */
+function recentLines(recent: readonly QueueJob[]): string[] {
+  if (recent.length === 0) return [];
+  const lines = ["", "Ended in the last 10 minutes (all: `pytarchive history`):"];
+  for (const job of recent) {
+    const last = job.progress !== null && job.progress !== "" ? ` [${job.progress}]` : "";
+    lines.push(`[${job.id}] ${job.state} - ${job.description}${last}`);
+  }
+  return lines;
 }

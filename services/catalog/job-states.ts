@@ -119,8 +119,3 @@ export function abortDecision(job: {
   if (job.state === "running") return job.committedAt === null ? "ask-to-stop" : "too-late";
   return "finished";
 }
-
-/** What a committed job did, in the user's words, for "too late" answers. */
-export function committedOutcome(kind: string): string {
-  return kind === "archive" ? "archived" : "done";
-}
