@@ -137,16 +137,17 @@ export type Cli = ReturnType<typeof createCli>;
 interface QueueLine {
   id: string;
   kind: string;
+  state?: string;
   progress: string | null;
   error: string | null;
 }
 
 /** How a job ended, as `pytarchive queue` shows it. */
-export type JobEnd = { state: "done" } | { state: "failed"; error: string };
+export type JobEnd = { state: "done" } | { state: "failed"; error: string } | { state: "aborted" };
 
 /**
- * Waits until job `jobId` left the queue: done (no longer listed) or failed (listed with its
- * error). Reports each new progress text.
+ * Waits until job `jobId` left the queue: done or aborted (listed among the recent outcomes, or
+ * no longer listed at all) or failed (listed with its error). Reports each new progress text.
  */
 export async function waitForJob(
   cli: Cli,
@@ -160,9 +161,12 @@ export async function waitForJob(
       running: QueueLine[];
       queued: QueueLine[];
       failed: QueueLine[];
+      recent?: QueueLine[];
     }>(["queue"]);
     const failed = queue.failed.find((job) => job.id === jobId);
     if (failed !== undefined) return { state: "failed", error: failed.error ?? "(no error text)" };
+    const ended = (queue.recent ?? []).find((job) => job.id === jobId);
+    if (ended?.state === "aborted") return { state: "aborted" };
     const pending = [...queue.running, ...queue.queued].find((job) => job.id === jobId);
     if (pending === undefined) return { state: "done" };
     if (pending.progress !== null && pending.progress !== lastProgress) {
