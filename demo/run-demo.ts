@@ -126,6 +126,7 @@ async function step(cli: Cli, title: string, args: readonly string[]): Promise<v
     onProgress: (text) => say(`  … ${text}`),
   });
   if (end.state === "failed") throw new Error(`${title} failed: ${end.error}`);
+  if (end.state === "aborted") throw new Error(`${title} was aborted`);
   say(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
