@@ -23,7 +23,7 @@ Arguments:
 Options:
   -t, --targetname NAME  folder name on the tape (default: the last three parts of FOLDER
                          joined by '_')
-  --priority N           queue priority, lower runs first (default ${DEFAULT_PRIORITIES.archive})
+  --priority N           queue priority 0-1000, lower runs first (default ${DEFAULT_PRIORITIES.archive})
   --json                 print the gateway's reply as JSON
   -h, --help             show this help
 

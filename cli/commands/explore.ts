@@ -20,9 +20,10 @@ Arguments:
   TAPE                barcode of the tape, e.g. AAK788L9
 
 Options:
-  -t, --time SECONDS  how long the tape stays exported (default ${DEFAULT_EXPLORE_SECONDS})
+  -t, --time SECONDS  how long the tape stays exported (default ${DEFAULT_EXPLORE_SECONDS}; at most
+                      [Export] max_seconds, 7 days unless set)
   -e, --email ADDRESS mail this address when the tape can be mounted
-  --priority N        queue priority, lower runs first (default ${DEFAULT_PRIORITIES.explore})
+  --priority N        queue priority 0-1000, lower runs first (default ${DEFAULT_PRIORITIES.explore})
   --json              print the gateway's reply as JSON
   -h, --help          show this help
 

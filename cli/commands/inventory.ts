@@ -13,7 +13,7 @@ Arguments:
                 \`[General] source_folders\` of the configuration)
 
 Options:
-  --priority N  queue priority, lower runs first (default ${DEFAULT_PRIORITIES.inventory})
+  --priority N  queue priority 0-1000, lower runs first (default ${DEFAULT_PRIORITIES.inventory})
   --json        print the gateway's reply as JSON
   -h, --help    show this help
 

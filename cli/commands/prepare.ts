@@ -12,7 +12,8 @@ const USAGE = `usage: pytarchive prepare FOLDER DESCRIPTION [--compress] [--prio
 
 Queues the preparation of FOLDER for archiving: its size (KiB, like \`du -s\`) and file count
 are measured; a folder with more than 500,000 files (or any folder with --compress) is packed
-into one tar archive under scratch_path first. The folder itself is never changed.
+into one tar archive under scratch_path first. The folder itself is never changed. A folder
+inside or around one already prepared or archived is refused: its files would go to tape twice.
 
 Arguments:
   FOLDER        full path of the folder, e.g. /full/path/to/folder
@@ -20,7 +21,7 @@ Arguments:
 
 Options:
   --compress    pack the folder into a tar archive even when it has few files
-  --priority N  queue priority, lower runs first (default ${DEFAULT_PRIORITIES.prepare})
+  --priority N  queue priority 0-1000, lower runs first (default ${DEFAULT_PRIORITIES.prepare})
   --json        print the gateway's reply as JSON
   -h, --help    show this help
 

@@ -12,7 +12,9 @@ import { renderJobQueued } from "../render/job-queued.ts";
 const USAGE = `usage: pytarchive restore FOLDER TARGET [-s SUBFOLDER] [--priority N] [--json]
 
 Queues the restore of an archived FOLDER (or one subfolder of it) into TARGET, which must be
-empty or not exist yet. Files are read in tape order and verified after copying.
+empty or not exist yet, and lie outside every folder pytarchive knows as an original (archived,
+prepared, …) and outside scratch_path: pytarchive never writes into an original. Files are read
+in tape order and verified after copying.
 
 Arguments:
   FOLDER                full path the folder had when it was archived, e.g. /full/path/to/folder
@@ -20,12 +22,12 @@ Arguments:
 
 Options:
   -s, --subfolder SUB   restore only this subfolder (a path inside FOLDER)
-  --priority N          queue priority, lower runs first (default ${DEFAULT_PRIORITIES.restore})
+  --priority N          queue priority 0-1000, lower runs first (default ${DEFAULT_PRIORITIES.restore})
   --json                print the gateway's reply as JSON
   -h, --help            show this help
 
 Example:
-  pytarchive restore /data/projects/alpha /scratch/alpha-restored -s results/2024
+  pytarchive restore /data/projects/alpha /data/restored/alpha -s results/2024
 `;
 
 export const restoreVerb: RemoteVerb<"restore"> = {

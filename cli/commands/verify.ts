@@ -20,7 +20,7 @@ Arguments:
   TAPE          or a tape barcode, e.g. AAK788L9
 
 Options:
-  --priority N  queue priority, lower runs first (default ${DEFAULT_VERIFY_PRIORITY})
+  --priority N  queue priority 0-1000, lower runs first (default ${DEFAULT_VERIFY_PRIORITY})
   --json        print the gateway's reply as JSON
   -h, --help    show this help
 
