@@ -334,6 +334,7 @@ describe.each(catalogDatabaseFactories)(
           sizeKiB: 700,
           description: "first",
           archivedAt: expect.any(String),
+          simulated: false,
         },
       ]);
       const suggested = Object.fromEntries(summary.prepared.map((f) => [f.path, f.suggestedTape]));
@@ -389,6 +390,8 @@ describe.each(catalogDatabaseFactories)(
         [still, "AAA001L9", 10],
       ]);
       expect(reply.unchecked).toEqual([]);
+      // Tapes of a real library: nothing is held back as only on simulated tapes.
+      expect(reply.simulatedOnly).toEqual([]);
     });
 
     it("tapes lists every cartridge the catalog knows, cleaning tapes marked", async () => {
@@ -401,6 +404,7 @@ describe.each(catalogDatabaseFactories)(
           slot: null,
           drive: null,
           cleaning: false,
+          simulated: false,
           state: "blank",
           usedKiB: 123,
           capacityKiB: 1000,
@@ -411,6 +415,7 @@ describe.each(catalogDatabaseFactories)(
           slot: null,
           drive: null,
           cleaning: false,
+          simulated: false,
           state: "blank",
           usedKiB: 0,
           capacityKiB: 1000,
@@ -421,6 +426,7 @@ describe.each(catalogDatabaseFactories)(
           slot: null,
           drive: null,
           cleaning: true,
+          simulated: false,
           state: "blank",
           usedKiB: 0,
           capacityKiB: 1000,
