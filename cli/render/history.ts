@@ -28,7 +28,8 @@ function historyLines(job: HistoryJob): string[] {
       ? ""
       : `, ${describeBytes(job.bytes)} in ${plural(job.files, "file")}`;
   lines.push(`    ${describeTimes(job.startedAt, job.finishedAt)}${moved}`);
-  const detail = job.outcome === "failed" ? job.error : job.summary;
+  // The error when there is one (a failed job, or one aborted after it failed), else its summary.
+  const detail = job.error ?? job.summary;
   if (detail !== null && detail.trim() !== "") {
     for (const line of detail.trim().split("\n")) lines.push(`    ${line}`);
   }
