@@ -107,6 +107,7 @@ const EXPECTED_TYPES: Record<keyof CatalogSchema, Record<string, JsType>> = {
     generation: "string",
     state: "string",
     cleaning: "boolean",
+    simulated: "boolean",
     usedKib: "number",
     capacityKib: "number",
     homeSlot: "number",
