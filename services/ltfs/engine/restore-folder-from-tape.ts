@@ -290,6 +290,9 @@ async function restoreFile(
     });
     if (kept) {
       hooks.onBytes(file.size);
+      await dropMismatchCopy(destination).catch((error: unknown) => {
+        throw hooks.writeFailed(error);
+      });
       return null;
     }
   }
@@ -337,7 +340,14 @@ async function restoreFile(
       });
     }
     const actual = hash.digest("hex");
-    if (actual === expected) return null;
+    if (actual === expected) {
+      if (resuming) {
+        await dropMismatchCopy(destination).catch((error: unknown) => {
+          throw hooks.writeFailed(error);
+        });
+      }
+      return null;
+    }
     const keptAs = `${destination}${MISMATCH_SUFFIX}`;
     await rename(destination, keptAs).catch((error: unknown) => {
       throw hooks.writeFailed(error);
@@ -347,6 +357,14 @@ async function restoreFile(
     await closeQuietly(output);
     await closeQuietly(input);
   }
+}
+
+/**
+ * Continuing a restore whose earlier run kept a file that did not match as
+ * `<name>.pytarchive-checksum-mismatch`: now that the file is restored right, that copy goes.
+ */
+async function dropMismatchCopy(destination: string): Promise<void> {
+  await rm(`${destination}${MISMATCH_SUFFIX}`, { force: true });
 }
 
 /** mkdir; continuing a restore, a folder already there (made by the interrupted run) is fine. */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type CopyResult,
   copyFolderToTape,
+  MISMATCH_SUFFIX,
   RestoreAbortedError,
   type RestoreEntry,
   restoreFolderFromTape,
@@ -131,6 +132,32 @@ describe("a restore run again by the same job", () => {
     fs.writeFileSync(path.join(target, "small", "new.txt"), "someone's");
     await expect(run()).rejects.toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY" });
     expect(fs.readFileSync(path.join(target, "small", "new.txt"), "utf8")).toBe("someone's");
+  });
+
+  it("requeued after it failed on a damaged file, ends with the original tree once it reads right", async () => {
+    const target = nextTarget();
+    const onTape = path.join(archived.destination, "small", "f5.txt");
+    const good = fs.readFileSync(onTape);
+    const stats = fs.statSync(onTape);
+    fs.writeFileSync(onTape, Buffer.from(good).fill(0x21, 0, 4));
+    fs.utimesSync(onTape, stats.atime, stats.mtime);
+    const run = () =>
+      restoreFolderFromTape({
+        folderOnTape: archived.destination,
+        target,
+        entries: entries(),
+        owner: "0badcaf6",
+      });
+    try {
+      await expect(run()).rejects.toMatchObject({ code: "RESTORE_CHECKSUM_MISMATCH" });
+      expect(fs.existsSync(path.join(target, "small", `f5.txt${MISMATCH_SUFFIX}`))).toBe(true);
+    } finally {
+      fs.writeFileSync(onTape, good);
+      fs.utimesSync(onTape, stats.atime, stats.mtime);
+    }
+
+    await run();
+    expect(restorableView(snapshotTree(target))).toEqual(restorableView(snapshotTree(source)));
   });
 
   it("still refuses a target with files and no marker, or another job's marker", async () => {
