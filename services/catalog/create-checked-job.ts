@@ -2,7 +2,12 @@ import { type Kysely, sql, type Transaction } from "kysely";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
 import { JOB_EVENTS } from "../../shared/messages/index.ts";
-import { checkFolderToPrepare, checkRestoreTarget } from "../../shared/originals/originals-rule.ts";
+import {
+  checkFolderToPrepare,
+  checkNotBeingRestored,
+  checkRestoreTarget,
+  type PendingRestore,
+} from "../../shared/originals/originals-rule.ts";
 import { CATALOG_REFUSAL_CODES as CODES, refuse } from "./catalog-errors.ts";
 import {
   abortJobs,
@@ -106,10 +111,18 @@ function knownFolders(trx: Trx): Promise<{ path: string; state: string }[]> {
   return trx.selectFrom("folders").select(["path", "state"]).execute();
 }
 
+/** Where the restores that have not finished write. */
+async function pendingRestores(trx: Trx): Promise<PendingRestore[]> {
+  return (await pendingJobsOf(trx, ["restore"])).flatMap((job) =>
+    typeof job.args.target === "string" ? [{ jobId: job.id, target: job.args.target }] : [],
+  );
+}
+
 async function checkPrepare(trx: Trx, folder: string): Promise<void> {
   await lockOriginals(trx);
   await lockFolderPath(trx, folder);
   checkFolderToPrepare(folder, await knownFolders(trx));
+  checkNotBeingRestored(folder, await pendingRestores(trx), "folder");
   const pending = (await pendingJobsOf(trx, ["prepare", "archive"])).find(
     (job) => job.args.folder === folder,
   );
@@ -203,7 +216,9 @@ async function checkArchive(
 async function checkRestore(trx: Trx, args: JsonObject, scratchPath: string): Promise<void> {
   const path = text(args, "folder");
   await lockOriginals(trx);
-  checkRestoreTarget(text(args, "target"), await knownFolders(trx), scratchPath);
+  const target = text(args, "target");
+  checkRestoreTarget(target, await knownFolders(trx), scratchPath);
+  checkNotBeingRestored(target, await pendingRestores(trx), "restore target");
   const folder = await findFolderByPath(trx, path);
   if (folder === null || folder.state !== "archived") {
     throw refuse(

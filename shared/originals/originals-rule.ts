@@ -16,6 +16,8 @@ export const ORIGINALS_CODES = {
   targetInScratch: "TARGET_IN_SCRATCH",
   /** A folder to prepare inside or around a folder already prepared, queued or archived. */
   folderOverlapsOriginal: "FOLDER_OVERLAPS_ORIGINAL",
+  /** A folder to prepare, or a restore target, overlapping where an unfinished restore writes. */
+  overlapsRestoreTarget: "OVERLAPS_RESTORE_TARGET",
 } as const;
 
 /** How path `a` stands to path `b`: the same folder, inside it, containing it, or apart. */
@@ -111,6 +113,44 @@ export function checkFolderToPrepare(folder: string, known: readonly KnownFolder
           relation === "inside"
             ? `Archive ${other.path} as a whole (restore takes -s SUBFOLDER to get one part back).`
             : `Prepare the folders beside ${other.path} one by one, or abort the job of ${other.path} first (\`pytarchive queue\`).`,
+      },
+    );
+  }
+}
+
+/** A restore that has not finished, and the folder it writes into. */
+export interface PendingRestore {
+  readonly jobId: string;
+  readonly target: string;
+}
+
+/**
+ * Throws when `path` (a folder to prepare, or another restore's target) is, is inside or
+ * contains the target of a restore that has not finished: that folder is still being written,
+ * so it is neither an original to archive nor free to write into.
+ *
+ * @example
+ * checkNotBeingRestored("/srv/restore/a", [{ jobId: "3fa2b1c0", target: "/srv/restore/a" }], "folder"); // throws
+ */
+export function checkNotBeingRestored(
+  path: string,
+  restores: readonly PendingRestore[],
+  what: "folder" | "restore target",
+): void {
+  for (const restore of restores) {
+    const relation = pathRelation(path, restore.target);
+    if (relation === "apart") continue;
+    const where =
+      relation === "same"
+        ? "is the folder"
+        : relation === "inside"
+          ? `is inside ${restore.target},`
+          : `contains ${restore.target},`;
+    throw new PytarchiveError(
+      ORIGINALS_CODES.overlapsRestoreTarget,
+      `The ${what} ${path} ${where} where restore job ${restore.jobId} writes and has not finished. Nothing was queued.`,
+      {
+        hint: `Wait until job ${restore.jobId} is done (\`pytarchive queue\`), or abort it first.`,
       },
     );
   }

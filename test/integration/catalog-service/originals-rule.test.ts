@@ -1,0 +1,96 @@
+import { expect, it } from "vitest";
+import { createCatalogHandlers } from "../../../services/catalog/index.ts";
+import { forEachDatabase } from "../../helpers/databases.ts";
+import { catalogSnapshot, seedArchived, seedPrepared, seedTapes } from "../gateway/support.ts";
+
+/*
+ * The originals rule where it cannot be bypassed: the catalog's job-create, as any service (or a
+ * plain `nats req` past the gateway) reaches it. Paths here are as the gateway hands them over.
+ */
+
+forEachDatabase("the catalog's originals rule", (catalog) => {
+  const handlers = () =>
+    createCatalogHandlers({
+      db: catalog.db,
+      tapeMaxSizeKiB: 1000,
+      scratchPath: "/var/pytarchive/scratch",
+      publish: async () => {},
+    });
+
+  async function refusal(work: () => Promise<unknown>): Promise<{ code: string; message: string }> {
+    const before = await catalogSnapshot(catalog.db);
+    const error = (await work().then(
+      () => null,
+      (caught: unknown) => caught,
+    )) as { code: string; message: string } | null;
+    expect(error, "refused").not.toBeNull();
+    expect(await catalogSnapshot(catalog.db), "nothing written").toEqual(before);
+    return { code: error?.code ?? "", message: error?.message ?? "" };
+  }
+
+  it("refuses restore targets in, on or around originals of any state, and in scratch", async () => {
+    await seedTapes(catalog.db);
+    await seedArchived(catalog.db, "/srv/a", { tape: "AAA001L9", name: "a", sizeKib: 1 });
+    await seedPrepared(catalog.db, "/srv/b", 1);
+    const restore = (target: string) =>
+      handlers()["job-create"]({ kind: "restore", args: { folder: "/srv/a", target } });
+    for (const target of ["/srv/a/emptysub", "/srv/b/new", "/srv/b", "/srv"]) {
+      expect(await refusal(() => restore(target))).toMatchObject({
+        code: "TARGET_OVERLAPS_ORIGINAL",
+      });
+    }
+    expect(await refusal(() => restore("/var/pytarchive/scratch/x"))).toMatchObject({
+      code: "TARGET_IN_SCRATCH",
+    });
+    const { job } = await restore("/srv/ab/restored");
+    expect(job.state).toBe("queued");
+  });
+
+  it("refuses to prepare a folder in or around one held for archiving, naming it", async () => {
+    await seedTapes(catalog.db);
+    await seedArchived(catalog.db, "/srv/a", { tape: "AAA001L9", name: "a", sizeKib: 1 });
+    const prepare = (folder: string) =>
+      handlers()["job-create"]({
+        kind: "prepare",
+        args: { folder, description: "d", compress: false },
+      });
+    expect(await refusal(() => prepare("/srv/a/sub"))).toEqual({
+      code: "FOLDER_OVERLAPS_ORIGINAL",
+      message:
+        "/srv/a/sub is inside /srv/a, which is archived: its files would be archived twice. Nothing was queued.",
+    });
+    await prepare("/srv/c");
+    expect((await refusal(() => prepare("/srv"))).message).toMatch(
+      /^\/srv contains \/srv\/(a|c), which is (archived|preparing)/,
+    );
+    expect((await prepare("/srv/ab")).job.state).toBe("queued");
+  });
+
+  it("refuses to prepare, or restore again into, where an unfinished restore writes", async () => {
+    await seedTapes(catalog.db);
+    await seedArchived(catalog.db, "/srv/a", { tape: "AAA001L9", name: "a", sizeKib: 1 });
+    const { job } = await handlers()["job-create"]({
+      kind: "restore",
+      args: { folder: "/srv/a", target: "/restored/a" },
+    });
+    expect(
+      await refusal(() =>
+        handlers()["job-create"]({
+          kind: "prepare",
+          args: { folder: "/restored/a", description: "d", compress: false },
+        }),
+      ),
+    ).toEqual({
+      code: "OVERLAPS_RESTORE_TARGET",
+      message: `The folder /restored/a is the folder where restore job ${job.id} writes and has not finished. Nothing was queued.`,
+    });
+    expect(
+      await refusal(() =>
+        handlers()["job-create"]({
+          kind: "restore",
+          args: { folder: "/srv/a", target: "/restored/a/inner" },
+        }),
+      ),
+    ).toMatchObject({ code: "OVERLAPS_RESTORE_TARGET" });
+  });
+});
