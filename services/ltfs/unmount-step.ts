@@ -1,7 +1,9 @@
+import { rm } from "node:fs/promises";
 import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
 import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { StepDefinition } from "../../shared/steps/step-handler.ts";
 import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import { restoredNotePath } from "./engine/index.ts";
 import type { DriveSession } from "./mount-tape.ts";
 import { driveSessionOf, type LtfsStepDependencies } from "./step-dependencies.ts";
 
@@ -18,7 +20,12 @@ export function unmountStep(deps: LtfsStepDependencies): StepDefinition {
     async run({ job, log, progress }) {
       const barcode = await barcodeOrUnknown(job, deps.catalog);
       const session = driveSessionOf(deps, { job, log, progress }, barcode);
-      return { summary: await unmountTape(session) };
+      const summary = await unmountTape(session);
+      if (job.kind === "restore") {
+        // The restore step's end is recorded by now: its note for a run after a crash can go.
+        await rm(restoredNotePath(deps.config.general.scratchPath, job.id), { force: true });
+      }
+      return { summary };
     },
   };
 }

@@ -74,6 +74,7 @@ export {
 export {
   compressionOfArchive,
   type RestorePackedRequest,
+  restoredNotePath,
   restorePackedFolderFromTape,
   tarExtractArguments,
   type UnpackRequest,

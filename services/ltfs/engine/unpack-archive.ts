@@ -1,8 +1,8 @@
-import { chmod, lstat, mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CommandAbortedError, runCommand } from "../../../shared/exec/index.ts";
 import type { Compression } from "../../../shared/manifest/index.ts";
-import { RestoreAbortedError, UnpackFailedError } from "./errors.ts";
+import { RestoreAbortedError, RestoreTargetNotEmptyError, UnpackFailedError } from "./errors.ts";
 import {
   type RestoreFolderRequest,
   type RestoreResult,
@@ -161,7 +161,25 @@ export async function restorePackedFolderFromTape(
   }
   const subfolder = normaliseSubfolder(request.subfolder);
   const owner = request.owner ?? null;
-  await checkRestoreTarget(request.target, owner);
+  const note = owner === null ? null : restoredNotePath(request.scratchDir, owner);
+  try {
+    await checkRestoreTarget(request.target, owner);
+  } catch (error) {
+    // This job unpacked everything before (its note says where) but could not report it.
+    const finished =
+      note !== null &&
+      error instanceof RestoreTargetNotEmptyError &&
+      (await readFile(note, "utf8").catch(() => null)) === request.target;
+    if (!finished) throw error;
+    return {
+      target: request.target,
+      files: 1,
+      bytes: archive.size,
+      directories: 0,
+      symlinks: 0,
+      durationMs: 0,
+    };
+  }
   if (owner !== null) await claimRestoreTarget(request.target, owner);
   // A job's scratch folder has its id in the name: an interrupted run's copy of the archive is
   // found again and kept when complete (checked by its checksum) instead of read from tape again.
@@ -198,7 +216,11 @@ export async function restorePackedFolderFromTape(
       signal: request.signal,
       owner,
     });
-    if (owner !== null) await releaseRestoreTarget(request.target, owner);
+    if (owner !== null && note !== null) {
+      // Written before the marker goes: a run after a crash from here on finds the work done.
+      await writeFile(note, request.target);
+      await releaseRestoreTarget(request.target, owner);
+    }
     if (subfolder === null) {
       await restoreTopFolderAttributes({
         archive: path.join(scratch, "archive", archive.path),
@@ -214,6 +236,15 @@ export async function restorePackedFolderFromTape(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * A packed restore's note in scratch_path that job `owner` unpacked everything into the target
+ * it names (the target itself holds nothing of pytarchive's by then). The step after the
+ * restore (unmount) removes it, once the restore's end is recorded.
+ */
+export function restoredNotePath(scratchDir: string, owner: string): string {
+  return path.join(scratchDir, `.pytarchive-restored-${owner}`);
 }
 
 /**

@@ -1,0 +1,111 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type CopyResult,
+  copyFolderToTape,
+  RestoreAbortedError,
+  type RestoreEntry,
+  restoredNotePath,
+  restorePackedFolderFromTape,
+} from "../../../services/ltfs/engine/index.ts";
+import { expectExit, runCommand } from "../../../shared/exec/index.ts";
+import { restorableView, snapshotTree, writeRandomFile } from "./tree-snapshot.ts";
+
+/*
+ * A packed folder's restore run again by the same job: after an interruption it continues (its
+ * copy of the archive in scratch kept when complete) and ends with the original tree; after it
+ * finished without its end being reported, it finds its note and ends done, writing nothing.
+ */
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "pyt-packed-resume-"));
+const original = path.join(root, "srv", "project");
+const scratch = path.join(root, "scratch");
+let onTape: CopyResult;
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  writeRandomFile(path.join(original, "data", "big.bin"), 4 * 1024 * 1024 + 3);
+  for (let index = 0; index < 10; index++) {
+    writeRandomFile(path.join(original, "notes", `n${index}.txt`), 50 + index);
+  }
+  fs.utimesSync(path.join(original, "notes"), 1_600_000_000, 1_600_000_000);
+  const packed = path.join(root, "packed");
+  fs.mkdirSync(packed);
+  fs.mkdirSync(scratch);
+  expectExit(
+    await runCommand("tar", [
+      "--create",
+      "--zstd",
+      "--format=posix",
+      `--file=${path.join(packed, "srv_project.tar.zst")}`,
+      `--directory=${path.dirname(original)}`,
+      "--",
+      "project",
+    ]),
+  );
+  fs.mkdirSync(path.join(root, "tape"));
+  onTape = await copyFolderToTape({
+    source: packed,
+    destination: path.join(root, "tape", "srv_project"),
+    description: "x",
+    compression: "zstd",
+  });
+}, 30_000);
+
+function request(target: string, owner: string) {
+  return {
+    folderOnTape: onTape.destination,
+    target,
+    scratchDir: scratch,
+    compression: "zstd" as const,
+    archiveTop: "project",
+    owner,
+    entries: onTape.files.map(
+      (file): RestoreEntry => ({ ...file, startBlock: null, partition: null }),
+    ),
+  };
+}
+
+/** tar keeps whole seconds of folders' times here; files keep theirs. */
+function view(folder: string) {
+  return restorableView(snapshotTree(folder)).filter((entry) => entry.type === "file");
+}
+
+describe("a packed folder's restore run again by the same job", () => {
+  it("continues after an interruption and ends with the original files", async () => {
+    const target = path.join(root, "restored-1");
+    const controller = new AbortController();
+    const error = await restorePackedFolderFromTape({
+      ...request(target, "0cafe001"),
+      chunkBytes: 64 * 1024,
+      signal: controller.signal,
+      onProgress: (progress) => {
+        if (progress.bytesDone > 1024 * 1024) controller.abort();
+      },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RestoreAbortedError);
+
+    await restorePackedFolderFromTape(request(target, "0cafe001"));
+    expect(view(target)).toEqual(view(original));
+    expect(fs.readdirSync(target).filter((name) => name.startsWith(".pytarchive"))).toEqual([]);
+  });
+
+  it("finished but not reported, it ends done writing nothing; without its note it is refused", async () => {
+    const target = path.join(root, "restored-2");
+    await restorePackedFolderFromTape(request(target, "0cafe002"));
+    const note = restoredNotePath(scratch, "0cafe002");
+    expect(fs.readFileSync(note, "utf8")).toBe(target);
+    const before = view(target);
+
+    await restorePackedFolderFromTape(request(target, "0cafe002"));
+    expect(view(target)).toEqual(before);
+
+    fs.rmSync(note);
+    await expect(restorePackedFolderFromTape(request(target, "0cafe002"))).rejects.toMatchObject({
+      code: "RESTORE_TARGET_NOT_EMPTY",
+    });
+    expect(view(target)).toEqual(before);
+  });
+});
