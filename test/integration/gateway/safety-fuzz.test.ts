@@ -67,6 +67,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   deleteable: { ignore: ["/srv/ignored"] },
   requeue: { ids: ["0badc0de"] },
   abort: { ids: ["0badc0de"] },
+  history: { since: "2026-01-01", limit: 10 },
 };
 
 /** A bad text put where the field's kind of value goes: paths stay absolute, so the text is the fault. */
@@ -197,6 +198,9 @@ describe("bad input over NATS and through the CLI", () => {
       await expectClearError("clear-drive", { drive });
     }
     await expectClearError("requeue", { ids: Array.from({ length: 1001 }, () => "0badc0de") });
+    for (const limit of [0, 1001, 8_700_000_000_000]) {
+      await expectClearError("history", { ...VALID.history, limit });
+    }
   });
 
   it("refuses bodies that are not UTF-8, or not JSON, on every verb", async () => {
@@ -239,6 +243,7 @@ describe("bad input over NATS and through the CLI", () => {
         ["requeue", text],
         ["abort", text],
         ["clear-drive", text],
+        ["history", "--since", text],
       );
     }
     lines.push(
@@ -246,6 +251,7 @@ describe("bad input over NATS and through the CLI", () => {
       ["explore", "AAA001L9", "-t", "0"],
       ["prepare", fresh, "a project", "--priority", "100000"],
       ["clear-drive", "99999999"],
+      ["history", "--limit", "100000"],
     );
     for (const argv of lines) {
       const started = Date.now();
