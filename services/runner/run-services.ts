@@ -82,7 +82,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
     credentialsFile: config.nats.credentialsFile,
     name: `pytarchive-${selected.map((service) => service.name).join("+")}`,
   });
-  watchConnection(nc, log);
+  const link = watchConnection(nc, log);
   const abort = new AbortController();
   const started: { name: string; running: RunningService; stopTimeoutMs?: number }[] = [];
 
@@ -100,7 +100,9 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
         log.error("service did not stop cleanly", { stoppedService: name, error });
       }
     }
-    await drainNats(nc, { log });
+    // Without a server there is nothing to flush: a drain would only wait for a reconnect.
+    if (link.connected) await drainNats(nc, { log });
+    else await nc.close();
   };
 
   try {
@@ -186,16 +188,24 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
   };
 }
 
-/** Operators should see in the log when the services lose and regain the NATS server. */
-function watchConnection(nc: NatsConnection, log: Logger): void {
+/**
+ * Operators should see in the log when the services lose and regain the NATS server; the stop
+ * needs to know whether there is a server to drain to.
+ */
+function watchConnection(nc: NatsConnection, log: Logger): { readonly connected: boolean } {
+  const link = { connected: true };
   void (async () => {
     for await (const status of nc.status()) {
-      if (status.type === "disconnect")
+      if (status.type === "disconnect") {
+        link.connected = false;
         log.warn("lost the NATS server; reconnecting", { server: status.server });
-      else if (status.type === "reconnect")
+      } else if (status.type === "reconnect") {
+        link.connected = true;
         log.info("reconnected to the NATS server", { server: status.server });
+      }
     }
   })().catch(() => {});
+  return link;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
