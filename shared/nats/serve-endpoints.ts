@@ -63,6 +63,12 @@ export async function serveEndpoints(options: {
           respondWithError(msg, error);
         } catch (replyError) {
           log.error(`could not answer a ${what}`, { [label]: endpoint.name, error: replyError });
+          // The generic answer always encodes: the caller learns of a failure, never waits in silence.
+          try {
+            respondWithError(msg, new Error("the error reply could not be sent"));
+          } catch {
+            // The connection itself is gone; the caller's timeout tells it so.
+          }
         }
       }
     };

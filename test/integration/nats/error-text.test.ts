@@ -4,7 +4,9 @@ import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { respondWithServiceError } from "../../../services/changer/respond-error.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { createLogger } from "../../../shared/logging/index.ts";
 import { request, respondWithError, ServiceError } from "../../../shared/nats/index.ts";
+import { serveEndpoints } from "../../../shared/nats/serve-endpoints.ts";
 import { startNatsServer, type TestNatsServer } from "../../helpers/nats-server.ts";
 
 /*
@@ -71,6 +73,38 @@ describe("error texts with any characters", () => {
       });
     } finally {
       sub.unsubscribe();
+    }
+  });
+
+  it("a served endpoint answers even when its error cannot be encoded", async () => {
+    const served = await serveEndpoints({
+      nc,
+      name: "error-text-served",
+      version: "0.0.1",
+      description: "test",
+      metadata: {},
+      log: createLogger({ service: "test", stream: { write: () => true } }),
+      what: "request",
+      label: "endpoint",
+      endpoints: [
+        {
+          name: "broken",
+          subject: "test.error-text.broken",
+          // No code: the error body does not fit its schema.
+          answer: async () => {
+            throw new PytarchiveError("", NASTY);
+          },
+        },
+      ],
+    });
+    try {
+      const error = await expectServiceError("test.error-text.broken");
+      expect({ code: error.code, status: error.status }).toEqual({
+        code: "INTERNAL_ERROR",
+        status: 500,
+      });
+    } finally {
+      await served.stop();
     }
   });
 });
