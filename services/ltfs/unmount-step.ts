@@ -1,8 +1,10 @@
 import { rm } from "node:fs/promises";
+import path from "node:path";
 import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
 import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { StepDefinition } from "../../shared/steps/step-handler.ts";
 import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import { moveAbortedCopyAside } from "./aborted-copy.ts";
 import { restoredNotePath } from "./engine/index.ts";
 import type { DriveSession } from "./mount-tape.ts";
 import { driveSessionOf, type LtfsStepDependencies } from "./step-dependencies.ts";
@@ -20,7 +22,16 @@ export function unmountStep(deps: LtfsStepDependencies): StepDefinition {
     async run({ job, log, progress }) {
       const barcode = await barcodeOrUnknown(job, deps.catalog);
       const session = driveSessionOf(deps, { job, log, progress }, barcode);
-      const summary = await unmountTape(session);
+      const aside = await moveAbortedCopyAside(session, job).catch((error: unknown) => {
+        // The unmount matters more: the tape must not stay mounted because of this.
+        log.warn("could not move the aborted archive's copy aside", { error });
+        return null;
+      });
+      const unmounted = await unmountTape(session);
+      const summary =
+        aside === null
+          ? unmounted
+          : `moved the aborted copy to ${path.relative(session.drive.mountPoint, aside)}; ${unmounted}`;
       if (job.kind === "restore") {
         // The restore step's end is recorded by now: its note for a run after a crash can go.
         await rm(restoredNotePath(deps.config.general.scratchPath, job.id), { force: true });

@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeSampleTree } from "../../demo/sample-tree.ts";
@@ -12,6 +12,7 @@ import {
   simulatedMountPoints,
   startE2eStack,
   startServiceProcess,
+  withTapeImage,
 } from "./support.ts";
 
 /*
@@ -133,6 +134,20 @@ describe("job outcomes are what the user was told", () => {
     return end.jobId;
   }
 
+  /**
+   * The aborted job's copy on `barcode` (in its slot) was moved aside: the name is free, and
+   * `.pytarchive-incomplete/` holds `<name>.<job>.…` (with its manifest when it was complete).
+   */
+  async function copyMovedAside(barcode: string, name: string, jobId: string) {
+    const [top, aside] = await withTapeImage(e2e.simulator, barcode, "ro", async (mounted) => [
+      (await readdir(mounted)).filter((entry) => entry !== "lost+found").sort(),
+      await readdir(path.join(mounted, ".pytarchive-incomplete")).catch(() => []),
+    ]);
+    expect(top).toEqual([".pytarchive-incomplete"]);
+    expect(aside.some((entry) => entry.startsWith(`${name}.${jobId}.`))).toBe(true);
+    expect(aside.every((entry) => entry.startsWith(`${name}.${jobId}.`))).toBe(true);
+  }
+
   async function nothingMounted() {
     const mountPoints = await simulatedMountPoints(e2e.simulator);
     const mounted = (await mountsBelow(e2e.simulator)).filter((mountPoint) =>
@@ -180,6 +195,7 @@ describe("job outcomes are what the user was told", () => {
         [folder],
       );
       expect(rows[0]?.n).toBe(0);
+      await copyMovedAside(tape(0), "projects_2023_ReadBack", jobId);
       // And it can be archived again at once, here to another tape.
       await archivedTo(folder, tape(1));
     } else {
@@ -306,6 +322,7 @@ describe("job outcomes are what the user was told", () => {
     expect(await folderRow(folder)).toMatchObject({ state: "prepared" });
     expect((await summary(tape(5))).onTape).toEqual([]);
     await nothingMounted();
+    await copyMovedAside(tape(5), name, jobId);
     await archivedTo(folder, tape(6));
   }, 400_000);
 
