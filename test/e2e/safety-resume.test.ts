@@ -79,6 +79,7 @@ async function killNatsServer(e2e: E2eStack): Promise<void> {
 describe("a restore interrupted by SIGKILL continues after the restart", () => {
   let e2e: E2eStack;
   let source: string;
+  let packed: string;
 
   beforeAll(async () => {
     e2e = await startE2eStack();
@@ -86,11 +87,17 @@ describe("a restore interrupted by SIGKILL continues after the restart", () => {
     source = path.join(e2e.home, "srv", "projects", "2024", "resume");
     await makeSampleTree(source, TREE);
     expect(await e2e.run(["prepare", source, "resume test"])).toMatchObject({ state: "done" });
+    packed = path.join(e2e.home, "srv", "projects", "2024", "resume-packed");
+    await makeSampleTree(packed, TREE);
+    expect(
+      await e2e.run(["prepare", packed, "resume test, packed", "--compress"], 600_000),
+    ).toMatchObject({ state: "done" });
     const { tapes } = await e2e.cli.json<{ tapes: { barcode: string; cleaning: boolean }[] }>([
       "tapes",
     ]);
     const tape = tapes.find((line) => !line.cleaning)?.barcode as string;
     expect(await e2e.run(["archive", source, tape], 600_000)).toMatchObject({ state: "done" });
+    expect(await e2e.run(["archive", packed, tape], 600_000)).toMatchObject({ state: "done" });
   }, 900_000);
 
   afterAll(async () => {
@@ -126,4 +133,39 @@ describe("a restore interrupted by SIGKILL continues after the restart", () => {
       expect(await mountsBelow(path.join(e2e.simulator, "mnt"))).toEqual([]);
     }, 900_000);
   }
+
+  it("kill -9 of pytarchive mid-restore of a --compress folder: done, the tree is identical", async () => {
+    const target = path.join(e2e.home, "restored", "packed");
+    const queued = await e2e.cli.json<{ jobId: string }>(["restore", packed, target]);
+    // The folder's archive is first read from the tape into scratch_path, then unpacked.
+    const copy = path.join(e2e.state, "scratch", `pytarchive-restore-${queued.jobId}`, "archive");
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const names = await readdir(copy).catch(() => [] as string[]);
+      const archive = names.find((name) => name.endsWith(".tar.zst"));
+      const size =
+        archive === undefined ? 0 : await stat(path.join(copy, archive)).then((s) => s.size);
+      if (size > 0) break;
+      if (Date.now() > deadline) throw new Error(`restore ${queued.jobId} was not seen copying`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await killLauncher(e2e);
+
+    await e2e.restart();
+    const end = await waitForJob(e2e.cli, queued.jobId, { timeoutMs: 600_000 });
+    expect(end).toEqual({ state: "done" });
+    expect(
+      compareTrees(
+        await digestTree(packed, { exclude: [".cache"] }),
+        await digestTree(target),
+        RESTORE_FIELDS,
+      ),
+    ).toEqual([]);
+    // Nothing of the restore is left in scratch_path.
+    expect(
+      (await readdir(path.join(e2e.state, "scratch"))).filter((name) =>
+        name.includes(queued.jobId),
+      ),
+    ).toEqual([]);
+  }, 900_000);
 });
