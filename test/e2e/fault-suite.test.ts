@@ -26,7 +26,7 @@ import { type E2eStack, mountsBelow, startE2eStack } from "./support.ts";
 
 const SOURCE_FIELDS = ["type", "size", "content", "mtimeUs", "mode", "ctimeNs"] as const;
 const SLOW_MS = 1_500;
-const EXPLORE_SECONDS = 10;
+const EXPLORE_SECONDS = 6;
 
 type Victim = "pytarchive" | "nats-server";
 type Point = "early" | "middle" | "late";
@@ -37,6 +37,8 @@ interface Fault {
   readonly victim: Victim;
   /** Why it does not count as survived; null when it does. */
   problem: string | null;
+  /** How long it took to reach the point and to restart, for the report. */
+  timing?: string;
 }
 
 /** What the suite sees of a running job at one moment. */
@@ -172,6 +174,7 @@ async function runWithFaults(
     };
     faults.push(fault);
     let seenMounted = false;
+    const pointStart = Date.now();
     const deadline = Date.now() + 150_000;
     for (;;) {
       const now = await snapshot(jobId, seenMounted);
@@ -183,7 +186,11 @@ async function runWithFaults(
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (fault.problem === null) await crashAndRestart(fault.victim);
+    if (fault.problem === null) {
+      const crashAt = Date.now();
+      await crashAndRestart(fault.victim);
+      fault.timing = `reached after ${Math.round((crashAt - pointStart) / 1000)} s, restarted in ${Math.round((Date.now() - crashAt) / 1000)} s`;
+    }
   }
   const end = await waitForJob(e2e.cli, jobId, { timeoutMs: 240_000 });
   const { rows } = await e2e.db.query<{ state: string; error: string | null }>(
@@ -319,10 +326,12 @@ describe("kill -9 of pytarchive and of its nats-server at random points of every
 
   it("survives every fault", () => {
     const survived = faults.filter((fault) => fault.problem === null).length;
-    process.stdout.write(`faults survived ${survived}/${faults.length}\n`);
-    for (const fault of faults.filter((entry) => entry.problem !== null)) {
-      process.stdout.write(`  ${fault.job} ${fault.point} (${fault.victim}): ${fault.problem}\n`);
+    for (const fault of faults) {
+      process.stdout.write(
+        `  ${fault.job} ${fault.point}, kill -9 of ${fault.victim}: ${fault.problem ?? "survived"} (${fault.timing ?? "not injected"})\n`,
+      );
     }
+    process.stdout.write(`faults survived ${survived}/${faults.length}\n`);
     expect(faults.length).toBe(12);
     expect(survived).toBe(faults.length);
   });
