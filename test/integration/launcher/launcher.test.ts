@@ -226,19 +226,40 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
     }
   });
 
-  it("stops a nats-server left behind by a killed launcher before starting its own", async () => {
+  it("takes its nats-server along when it is killed (kill -9): gone within seconds", async () => {
     const killed = startLauncher();
     await untilRunning(killed);
-    const orphan = natsServerPid();
+    const server = natsServerPid();
+    expect(server !== null && isRunning(server)).toBe(true);
     killed.child.kill("SIGKILL");
     await killed.exited;
-    // Its nats-server runs on in its own process group, holding the port.
-    expect(orphan !== null && isRunning(orphan)).toBe(true);
+    // The kernel's parent-death signal (setpriv --pdeathsig) stops it; no watchdog polls.
+    const deadline = Date.now() + 5_000;
+    while (isRunning(server ?? 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(isRunning(server ?? 0)).toBe(false);
+  });
+
+  it("stops a nats-server left running on its state folder (e.g. by an older version) before starting its own", async () => {
+    // Such a server, started on the launcher's configuration as a launcher without the
+    // parent-death signal did; it writes its pid file and holds the port.
+    const configPath = join(stateDir, "nats", "nats-server.conf");
+    const orphanProcess = spawn("nats-server", ["-c", configPath], {
+      stdio: "ignore",
+      detached: true,
+    });
+    const orphan = orphanProcess.pid ?? 0;
+    const deadline = Date.now() + 20_000;
+    while (natsServerPid() !== orphan && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(natsServerPid()).toBe(orphan);
 
     const next = startLauncher();
     await untilRunning(next);
     try {
-      expect(isRunning(orphan ?? 0)).toBe(false);
+      expect(isRunning(orphan)).toBe(false);
       expect(next.stderr()).toContain(
         "stopping a nats-server left running by an earlier start of pytarchive",
       );
