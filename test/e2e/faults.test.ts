@@ -364,7 +364,7 @@ describe("pytarchive stopped in the middle of a copy and started again", () => {
     const { jobId } = await e2e.cli.json<{ jobId: string }>(["archive", source, tape]);
     await waitForCopyUnderWay(e2e, jobId, mountPoints, name);
     // SIGTERM, as `systemctl stop` or Ctrl-C sends it: the services stop, the copy stops between
-    // files and its step goes back to JetStream; LTFS keeps the tape mounted meanwhile.
+    // files and its step goes back to JetStream; the tape is unmounted and mounted again at start.
     await e2e.restart();
 
     expect(await waitForJob(e2e.cli, jobId, { timeoutMs: 200_000 })).toEqual({ state: "done" });
