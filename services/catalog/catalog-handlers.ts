@@ -44,9 +44,9 @@ export interface CatalogDependencies {
   readonly db: Kysely<CatalogSchema>;
   /** `[General] tape_max_size`: the capacity of a tape that reported none itself. */
   readonly tapeMaxSizeKiB: number;
-  /** Announces job events after their transaction committed (never throws). */
   /** `[General] scratch_path`: no restore may write into it. */
   readonly scratchPath?: string;
+  /** Announces job events after their transaction committed (never throws). */
   readonly publish: (events: readonly RecordedJobEvent[]) => Promise<void>;
 }
 

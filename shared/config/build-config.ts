@@ -90,8 +90,8 @@ export function buildConfig(
     export: {
       to: read("Export", "to", parseExportClient) ?? DEFAULTS.exportTo,
       settings: read("Export", "settings", parseExportOptions) ?? DEFAULTS.exportSettings,
-    },
       maxSeconds: read("Export", "max_seconds", parseSeconds) ?? DEFAULTS.exploreMaxSeconds,
+    },
     ltfs: {
       mountOptions: read("LTFS", "mount_options", parseMountOptions) ?? [],
       mkltfsOptions:

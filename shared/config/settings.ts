@@ -166,6 +166,13 @@ export const SETTINGS: readonly SettingDescription[] = [
     meaning: "`exportfs -o` options, comma-separated, no spaces; must not contain `rw`.",
   },
   {
+    section: "Export",
+    key: "max_seconds",
+    defaultValue: "`604800` (7 days)",
+    env: null,
+    meaning: "The longest time `explore -t` may export a tape, in seconds.",
+  },
+  {
     section: "LTFS",
     key: "mount_options",
     defaultValue: "(none)",
@@ -173,13 +180,6 @@ export const SETTINGS: readonly SettingDescription[] = [
     meaning: "Comma-separated; each becomes `-o X` on every `ltfs` mount.",
   },
   {
-  {
-    section: "Export",
-    key: "max_seconds",
-    defaultValue: "`604800` (7 days)",
-    env: null,
-    meaning: "The longest time `explore -t` may export a tape, in seconds.",
-  },
     section: "LTFS",
     key: "mkltfs_options",
     defaultValue: "(none)",

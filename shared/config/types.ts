@@ -76,13 +76,13 @@ export interface PytarchiveConfig {
     readonly to: string;
     /** exportfs options, e.g. ro,fsid=1. */
     readonly settings: string;
+    /** The longest `explore -t`, in seconds (7 days by default). */
+    readonly maxSeconds: number;
   };
   readonly ltfs: {
     /** Extra `-o` options for every `ltfs` mount, e.g. ["sync_type=unmount", "capture_index"]. */
     readonly mountOptions: readonly string[];
     /** Extra arguments for `mkltfs`, e.g. ["-e", "file"] or ["--no-compression"]. */
-    /** The longest `explore -t`, in seconds (7 days by default). */
-    readonly maxSeconds: number;
     readonly mkltfsOptions: readonly string[];
     /** Extra arguments for `ltfsck`, e.g. ["-e", "file"]. */
     readonly ltfsckOptions: readonly string[];
