@@ -19,7 +19,9 @@ describe("renderDeleteable", () => {
   });
 
   it("says 'Nothing to delete.' when both lists are empty", () => {
-    expect(renderDeleteable({ deleteable: [], unchecked: [], simulatedOnly: [] })).toBe("Nothing to delete.\n");
+    expect(renderDeleteable({ deleteable: [], unchecked: [], simulatedOnly: [] })).toBe(
+      "Nothing to delete.\n",
+    );
   });
 
   it("does not claim anything can be deleted when only unchecked folders remain", () => {
