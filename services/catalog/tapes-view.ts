@@ -30,13 +30,13 @@ export interface SeenCartridge {
   readonly barcode: string;
   readonly homeSlot: number | null;
   readonly cleaning: boolean;
-  /** The library is a simulation; left out: the tape's mark stays as it is. */
+  /** The library is a simulation; false or left out: the tape's mark stays as it is. */
   readonly simulated?: boolean | undefined;
 }
 
 /**
  * Records the changer's inventory: each cartridge is added or updated with its home slot,
- * cleaning flag, simulated mark and the time it was seen. Tapes not seen are left as they are (they may be out
+ * cleaning flag, simulated mark (set, never cleared) and the time it was seen. Tapes not seen are left as they are (they may be out
  * of the library for a while). Returns the barcodes that were new.
  */
 export async function recordCartridges(
@@ -63,7 +63,8 @@ export async function recordCartridges(
         barcode: cartridge.barcode,
         homeSlot: cartridge.homeSlot,
         cleaning: cartridge.cleaning,
-        simulated: cartridge.simulated,
+        // Only a simulated library's word counts: a mark once set stays (upsertTape).
+        ...(cartridge.simulated === true ? { simulated: true } : {}),
         lastSeenAt: seenAt,
       });
     }

@@ -53,7 +53,17 @@ export function catalogHomes(
       await request(
         nc,
         s.catalog(op.op),
-        { cartridges: [{ barcode, homeSlot, cleaning: isCleaningTape(barcode), simulated }] },
+        {
+          cartridges: [
+            {
+              barcode,
+              homeSlot,
+              cleaning: isCleaningTape(barcode),
+              // Only ever set: the catalog keeps a tape's mark once it has one.
+              ...(simulated ? { simulated: true } : {}),
+            },
+          ],
+        },
         { request: op.request, reply: op.reply, timeoutMs, service: "catalog" },
       );
       return true;

@@ -126,11 +126,14 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
         for (const problem of inventory.skipped) log.warn("cartridge not recorded", { problem });
         try {
           // The configuration alone says the library is simulated; the catalog marks its tapes.
+          // Sent only when true: a tape once marked stays marked whatever a later start says.
           const cartridges = keepKnownHomes(
             inventory.cartridges,
             library,
             await homes.all().catch(() => new Map<string, number | null>()),
-          ).map((cartridge) => ({ ...cartridge, simulated: config.device.simulate }));
+          ).map((cartridge) =>
+            config.device.simulate ? { ...cartridge, simulated: true } : cartridge,
+          );
           const op = CATALOG_REQUESTS["tapes-record"];
           const recorded = await request(
             nc,

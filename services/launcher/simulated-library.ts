@@ -1,6 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
+import path from "node:path";
 import { createSimulatedLibrary } from "../../infra/simulator/create-library.ts";
-import { simulatorLayout } from "../../infra/simulator/layout.ts";
+import { parseDriveDevice, simulatorLayout } from "../../infra/simulator/layout.ts";
 import { formatSimulatorConfig } from "../../infra/simulator/sim-cli.ts";
 import { parseConfig } from "../../shared/config/index.ts";
 import type { PytarchiveConfig } from "../../shared/config/types.ts";
@@ -54,13 +55,27 @@ export async function chooseTapeLibrary(
 
 /**
  * Throws CHANGER_MISSING unless the configuration asks for the simulation or its changer device
- * exists: checked before anything starts, so that a wrong start leaves nothing behind.
+ * exists, and CHANGER_IS_SIMULATED when, without the simulation asked for, the changer or a
+ * drive is a simulated library's (an old `pytarchive-sim env` output in pytarchive.conf, or
+ * PYTARCHIVE_LIBRARY): its tapes would be recorded as real ones. Checked before anything
+ * starts, so that a wrong start leaves nothing behind.
  */
 export function requireChanger(
   config: PytarchiveConfig,
   changerExists: (device: string) => boolean = existsSync,
 ): void {
-  if (config.device.simulate || changerExists(config.device.library)) return;
+  if (config.device.simulate) return;
+  const simulatedLibrary = simulatedLibraryOf(config);
+  if (simulatedLibrary !== null) {
+    throw new PytarchiveError(
+      "CHANGER_IS_SIMULATED",
+      `The tape changer ${config.device.library} ([Device] library${config.source === null ? "" : ` in ${config.source}`}, or $PYTARCHIVE_LIBRARY) or a [Drive n] device belongs to the simulated library in ${simulatedLibrary}, but the configuration does not ask for a simulation; pytarchive did not start, so that no loop image is recorded as a real tape.`,
+      {
+        hint: `To try pytarchive on the simulated library, say so: \`npm start -- --simulate\` or [Device] simulate = yes (its tapes are then marked simulated and never count as a copy). For the real library, set [Device] library and the [Drive n] devices to its devices (\`lsscsi -g\`) and unset PYTARCHIVE_LIBRARY.`,
+      },
+    );
+  }
+  if (changerExists(config.device.library)) return;
   const where = config.source === null ? "the default" : `configured in ${config.source}`;
   throw new PytarchiveError(
     "CHANGER_MISSING",
@@ -69,4 +84,32 @@ export function requireChanger(
       hint: `Connect the changer, or set [Device] library to its device (\`ls /dev/sch*\`, \`lsscsi -g\`); or, to try pytarchive without tapes, ask for the simulated library: \`npm start -- --simulate\` or [Device] simulate = yes.`,
     },
   );
+}
+
+/**
+ * The state folder of the simulated library whose changer or drive device the configuration
+ * names, or null. The simulator's shape (infra/simulator/layout.ts) tells it: the changer is
+ * `<state>/changer`, a drive `<state>/drives/<n>`, with `<state>/library.json` beside them.
+ */
+function simulatedLibraryOf(config: PytarchiveConfig): string | null {
+  const changerState = path.dirname(resolvedPath(config.device.library));
+  const candidates = [
+    ...(simulatorLayout(changerState).changerDevice === resolvedPath(config.device.library)
+      ? [changerState]
+      : []),
+    ...config.device.drives.flatMap((drive) => {
+      const parsed = parseDriveDevice(drive.device);
+      return parsed === null ? [] : [parsed.stateDir];
+    }),
+  ];
+  return candidates.find((stateDir) => existsSync(simulatorLayout(stateDir).libraryFile)) ?? null;
+}
+
+/** The path with symlinks resolved when it exists (a link to the simulator's changer counts). */
+function resolvedPath(device: string): string {
+  try {
+    return realpathSync(device);
+  } catch {
+    return path.resolve(device);
+  }
 }

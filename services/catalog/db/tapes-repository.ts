@@ -34,6 +34,7 @@ export interface TapeUpdate {
   generation?: TapeGeneration | null;
   state?: TapeState;
   cleaning?: boolean;
+  /** Sticky: true marks the tape simulated for good; false never clears the mark. */
   simulated?: boolean;
   usedKib?: number | null;
   capacityKib?: number | null;
@@ -42,9 +43,15 @@ export interface TapeUpdate {
   lastSeenAt?: Date | null;
 }
 
+/*
+ * The simulated mark is sticky: a tape once seen in a simulated library is a loop image, and an
+ * inventory that says otherwise (a configuration pointing at the simulator's changer without
+ * `simulate`) must not turn its copies into archives that deleteable counts.
+ */
+
 /**
  * Inserts a tape or updates the fields given (absent fields keep their value). A new tape's
- * generation defaults to the one its barcode names.
+ * generation defaults to the one its barcode names. `simulated` only ever goes from false to true.
  *
  * @example
  * await upsertTape(db, { barcode: "AAK788L9", homeSlot: 7, lastSeenAt: new Date() });
@@ -65,7 +72,13 @@ export async function upsertTape(db: Kysely<CatalogSchema>, tape: TapeUpdate): P
     .onConflict((conflict) =>
       Object.keys(given).length === 0
         ? conflict.column("barcode").doUpdateSet({ barcode })
-        : conflict.column("barcode").doUpdateSet({ ...given, updatedAt: currentTime() }),
+        : conflict.column("barcode").doUpdateSet({
+            ...given,
+            ...(given.simulated === undefined
+              ? {}
+              : { simulated: sql<boolean>`tapes.simulated OR excluded.simulated` }),
+            updatedAt: currentTime(),
+          }),
     )
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -73,7 +86,8 @@ export async function upsertTape(db: Kysely<CatalogSchema>, tape: TapeUpdate): P
 
 /**
  * Changes the fields given of a known tape (absent fields keep their value); null, with nothing
- * written, when the tape is unknown. Unlike upsertTape it never adds a tape.
+ * written, when the tape is unknown. Unlike upsertTape it never adds a tape. `simulated` is
+ * sticky here too.
  */
 export async function updateTape(
   db: Kysely<CatalogSchema>,
@@ -85,7 +99,13 @@ export async function updateTape(
   ) as Omit<TapeUpdate, "barcode">;
   const updated = await db
     .updateTable("tapes")
-    .set({ ...given, updatedAt: currentTime() })
+    .set({
+      ...given,
+      ...(given.simulated === undefined
+        ? {}
+        : { simulated: sql<boolean>`simulated OR ${given.simulated}` }),
+      updatedAt: currentTime(),
+    })
     .where("barcode", "=", barcode)
     .returningAll()
     .executeTakeFirst();

@@ -8,8 +8,10 @@ import {
   listTapesWithFolders,
   setFolderState,
   startPreparingFolder,
+  updateTape,
   upsertTape,
 } from "../../../services/catalog/db/index.ts";
+import { recordCartridges } from "../../../services/catalog/tapes-view.ts";
 import { forEachDatabase } from "../../helpers/databases.ts";
 
 async function archive(
@@ -87,6 +89,33 @@ forEachDatabase("tapes repository", (catalog) => {
       formattedAt,
     });
     expect(await upsertTape(catalog.db, { barcode: "AAK788L9" })).toEqual(formatted);
+  });
+
+  it("keeps a tape's simulated mark once set: an inventory or update saying false leaves it", async () => {
+    // As a simulated library's inventory records it, then a start without simulate = yes.
+    await recordCartridges(catalog.db, [
+      { barcode: "SIM001L9", homeSlot: 1, cleaning: false, simulated: true },
+    ]);
+    await recordCartridges(catalog.db, [
+      { barcode: "SIM001L9", homeSlot: 2, cleaning: false, simulated: false },
+    ]);
+    expect(await getTape(catalog.db, "SIM001L9")).toMatchObject({ homeSlot: 2, simulated: true });
+    await upsertTape(catalog.db, { barcode: "SIM001L9", simulated: false, usedKib: 10 });
+    await updateTape(catalog.db, { barcode: "SIM001L9", simulated: false, state: "formatted" });
+    expect(await getTape(catalog.db, "SIM001L9")).toMatchObject({
+      usedKib: 10,
+      state: "formatted",
+      simulated: true,
+    });
+
+    // A real tape stays real until a simulated library reports it; then it is marked for good.
+    await recordCartridges(catalog.db, [{ barcode: "REA001L9", homeSlot: 3, cleaning: false }]);
+    expect(await getTape(catalog.db, "REA001L9")).toMatchObject({ simulated: false });
+    await updateTape(catalog.db, { barcode: "REA001L9", simulated: true });
+    expect(await getTape(catalog.db, "REA001L9")).toMatchObject({ simulated: true });
+    await upsertTape(catalog.db, { barcode: "REB001L9", simulated: false });
+    await upsertTape(catalog.db, { barcode: "REB001L9", simulated: true });
+    expect(await getTape(catalog.db, "REB001L9")).toMatchObject({ simulated: true });
   });
 
   it("getArchivedKiB sums the sizes of the tape's archived folders only", async () => {

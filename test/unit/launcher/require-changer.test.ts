@@ -1,0 +1,86 @@
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSimulatedLibrary } from "../../../infra/simulator/create-library.ts";
+import type { SimulatorLayout } from "../../../infra/simulator/layout.ts";
+import { formatSimulatorConfig } from "../../../infra/simulator/sim-cli.ts";
+import { requireChanger } from "../../../services/launcher/simulated-library.ts";
+import { parseConfig } from "../../../shared/config/index.ts";
+import type { PytarchiveConfig } from "../../../shared/config/types.ts";
+import { PytarchiveError } from "../../../shared/errors/index.ts";
+
+/*
+ * A configuration that points at a simulated library without asking for the simulation (an old
+ * `pytarchive-sim env` output, PYTARCHIVE_LIBRARY set to the simulator's changer) must not start:
+ * its loop images would be recorded as real tapes.
+ */
+
+let root: string;
+let layout: SimulatorLayout;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), "pyt-require-changer-"));
+  layout = await createSimulatedLibrary({ stateDir: path.join(root, "sim"), moveDelayMs: 0 });
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** The simulator's own lines, as a pytarchive.conf, with `simulate` as given. */
+function simulatorConfig(simulate: boolean): PytarchiveConfig {
+  const text = formatSimulatorConfig(layout.stateDir).replace(
+    "simulate = yes",
+    `simulate = ${simulate ? "yes" : "no"}`,
+  );
+  return parseConfig(text, path.join(root, "pytarchive.conf"), {});
+}
+
+function refusal(config: PytarchiveConfig): PytarchiveError {
+  try {
+    requireChanger(config);
+  } catch (error) {
+    if (error instanceof PytarchiveError) return error;
+    throw error;
+  }
+  throw new Error("requireChanger accepted the configuration");
+}
+
+describe("requireChanger and a simulated library's devices", () => {
+  it("accepts the simulator's changer when the configuration asks for the simulation", () => {
+    expect(() => requireChanger(simulatorConfig(true))).not.toThrow();
+  });
+
+  it("refuses the simulator's changer without simulate = yes, naming the library and both ways out", () => {
+    const error = refusal(simulatorConfig(false));
+    expect(error.code).toBe("CHANGER_IS_SIMULATED");
+    expect(error.message).toContain(layout.changerDevice);
+    expect(error.message).toContain(`belongs to the simulated library in ${layout.stateDir}`);
+    expect(error.message).toContain("pytarchive did not start");
+    expect(error.hint).toContain("npm start -- --simulate");
+    expect(error.hint).toContain("[Device] library");
+  });
+
+  it("refuses it through PYTARCHIVE_LIBRARY and through a link to the changer", async () => {
+    const viaEnvironment = parseConfig("[Device]\nsimulate = no\n", "env.conf", {
+      PYTARCHIVE_LIBRARY: layout.changerDevice,
+    });
+    expect(refusal(viaEnvironment).code).toBe("CHANGER_IS_SIMULATED");
+    const link = path.join(root, "sch0");
+    await symlink(layout.changerDevice, link);
+    const viaLink = parseConfig(`[Device]\nlibrary = ${link}\n`, "link.conf", {});
+    expect(refusal(viaLink).code).toBe("CHANGER_IS_SIMULATED");
+  });
+
+  it("refuses a drive of the simulated library beside a real changer", () => {
+    const config = simulatorConfig(false);
+    const mixed = { ...config, device: { ...config.device, library: "/dev/null" } };
+    expect(refusal(mixed).code).toBe("CHANGER_IS_SIMULATED");
+  });
+
+  it("still says CHANGER_MISSING for a changer that is not there", () => {
+    const config = parseConfig(`[Device]\nlibrary = ${path.join(root, "sch9")}\n`, "x.conf", {});
+    expect(refusal(config).code).toBe("CHANGER_MISSING");
+  });
+});
