@@ -44,8 +44,12 @@ export interface CatalogDependencies {
   readonly db: Kysely<CatalogSchema>;
   /** `[General] tape_max_size`: the capacity of a tape that reported none itself. */
   readonly tapeMaxSizeKiB: number;
-  /** `[General] scratch_path`: no restore may write into it. */
+  /** `[General] scratch_path`: no restore may write into it, no prepare may read it. */
   readonly scratchPath?: string;
+  /** `[Paths] state_dir`: likewise pytarchive's own, never an original nor a restore target. */
+  readonly stateFolder?: string;
+  /** Each drive's mount point: a restore there would write onto another tape. */
+  readonly mountPoints?: readonly string[];
   /** Announces job events after their transaction committed (never throws). */
   readonly publish: (events: readonly RecordedJobEvent[]) => Promise<void>;
 }
@@ -89,7 +93,12 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       const { job, events } = await createCheckedJob(
         db,
         { kind, args: args as JsonObject, ...(priority === undefined ? {} : { priority }) },
-        { tapeMaxSizeKiB, scratchPath: deps.scratchPath ?? "" },
+        {
+          tapeMaxSizeKiB,
+          scratchPath: deps.scratchPath ?? "",
+          stateFolder: deps.stateFolder ?? "",
+          mountPoints: deps.mountPoints ?? [],
+        },
       );
       await publish(events);
       return { job: jobToWire(job) };

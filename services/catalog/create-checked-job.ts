@@ -6,6 +6,7 @@ import {
   checkFolderToPrepare,
   checkNotBeingRestored,
   checkRestoreTarget,
+  type OwnFolders,
   type PendingRestore,
 } from "../../shared/originals/originals-rule.ts";
 import { CATALOG_REFUSAL_CODES as CODES, refuse } from "./catalog-errors.ts";
@@ -47,19 +48,30 @@ export interface CheckedJobInput {
 export async function createCheckedJob(
   db: Kysely<CatalogSchema>,
   input: CheckedJobInput,
-  options: { tapeMaxSizeKiB: number; scratchPath?: string },
+  options: {
+    tapeMaxSizeKiB: number;
+    /** `[General] scratch_path`, `[Paths] state_dir`, the drives' mount points: never originals. */
+    scratchPath?: string;
+    stateFolder?: string;
+    mountPoints?: readonly string[];
+  },
 ): Promise<{ job: JobRow; events: RecordedJobEvent[] }> {
+  const own: OwnFolders = {
+    scratchPath: options.scratchPath ?? "",
+    stateFolder: options.stateFolder ?? "",
+    mountPoints: options.mountPoints ?? [],
+  };
   return inTransaction(db, async (trx) => {
     const earlier: RecordedJobEvent[] = [];
     switch (input.kind) {
       case "prepare":
-        await checkPrepare(trx, text(input.args, "folder"));
+        await checkPrepare(trx, text(input.args, "folder"), own);
         break;
       case "archive":
         earlier.push(...(await checkArchive(trx, input.args, options.tapeMaxSizeKiB)));
         break;
       case "restore":
-        await checkRestore(trx, input.args, options.scratchPath ?? "");
+        await checkRestore(trx, input.args, own);
         break;
       case "explore":
         await usableTapeOrThrow(trx, text(input.args, "tape"), "explore");
@@ -118,10 +130,10 @@ async function pendingRestores(trx: Trx): Promise<PendingRestore[]> {
   );
 }
 
-async function checkPrepare(trx: Trx, folder: string): Promise<void> {
+async function checkPrepare(trx: Trx, folder: string, own: OwnFolders): Promise<void> {
   await lockOriginals(trx);
   await lockFolderPath(trx, folder);
-  checkFolderToPrepare(folder, await knownFolders(trx));
+  checkFolderToPrepare(folder, await knownFolders(trx), own);
   checkNotBeingRestored(folder, await pendingRestores(trx), "folder");
   const pending = (await pendingJobsOf(trx, ["prepare", "archive"])).find(
     (job) => job.args.folder === folder,
@@ -213,11 +225,11 @@ async function checkArchive(
   return replaced;
 }
 
-async function checkRestore(trx: Trx, args: JsonObject, scratchPath: string): Promise<void> {
+async function checkRestore(trx: Trx, args: JsonObject, own: OwnFolders): Promise<void> {
   const path = text(args, "folder");
   await lockOriginals(trx);
   const target = text(args, "target");
-  checkRestoreTarget(target, await knownFolders(trx), scratchPath);
+  checkRestoreTarget(target, await knownFolders(trx), own);
   checkNotBeingRestored(target, await pendingRestores(trx), "restore target");
   const folder = await findFolderByPath(trx, path);
   if (folder === null || folder.state !== "archived") {

@@ -70,6 +70,8 @@ export function createCatalogService(options: CatalogServiceOptions = {}): Servi
           db,
           tapeMaxSizeKiB: config.general.tapeMaxSizeKiB,
           scratchPath: config.general.scratchPath,
+          stateFolder: config.paths.stateDir,
+          mountPoints: config.device.drives.map((drive) => drive.mountPoint),
           publish: (events) => publishJobEvents(js, libraryId, events, log),
         });
         const served = await serveCatalog({

@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { mapLimited } from "../../shared/concurrency/index.ts";
 import { findTape, type LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
@@ -12,7 +12,11 @@ import {
 } from "../../shared/messages/commands.ts";
 import { defaultTargetName } from "../../shared/messages/index.ts";
 import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
-import { checkRestoreTarget } from "../../shared/originals/originals-rule.ts";
+import {
+  checkFolderToPrepare,
+  checkRestoreTarget,
+  type OwnFolders,
+} from "../../shared/originals/originals-rule.ts";
 import {
   absolutePathOrThrow,
   barcodeOf,
@@ -52,8 +56,12 @@ export interface GatewayDependencies {
   readonly pathTimeoutMs?: number;
   /** How paths are looked at; the real file system by default (tests pass a hung mount). */
   readonly probes?: PathProbes;
-  /** `[General] scratch_path`: no restore may write into it. */
+  /** `[General] scratch_path`: no restore may write into it, no prepare may read it. */
   readonly scratchPath?: string;
+  /** `[Paths] state_dir`: pytarchive's own, never an original nor a restore target. */
+  readonly stateFolder?: string;
+  /** Each drive's mount point: a restore there would write onto another tape. */
+  readonly mountPoints?: readonly string[];
   /** `[Export] max_seconds`: the longest `explore`; default 7 days. */
   readonly exploreMaxSeconds?: number;
 }
@@ -108,6 +116,27 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     throw unreachable(path, found);
   };
 
+  /** A configured folder with its symlinks resolved; as configured when it cannot be looked at. */
+  const resolvedOrAsIs = async (path: string): Promise<string> => {
+    if (path === "") return path;
+    const found = await realPath(path, timeoutMs);
+    return found.kind === "resolved" ? found.path : path;
+  };
+
+  /**
+   * pytarchive's own folders where they really are. A mount point's parent is resolved, not the
+   * mount point itself: looking at a busy LTFS mount may wait on the tape.
+   */
+  const ownFolders = async (): Promise<OwnFolders> => ({
+    scratchPath: await resolvedOrAsIs(deps.scratchPath ?? ""),
+    stateFolder: await resolvedOrAsIs(deps.stateFolder ?? ""),
+    mountPoints: await Promise.all(
+      (deps.mountPoints ?? []).map(async (mountPoint) =>
+        join(await resolvedOrAsIs(dirname(mountPoint)), basename(mountPoint)),
+      ),
+    ),
+  });
+
   const existingFolderOrThrow = async (value: string, what: string): Promise<string> => {
     const path = await resolvedOrThrow(absolutePathOrThrow(value, what));
     const found = await probes.path(path, timeoutMs);
@@ -140,17 +169,17 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
         "Give the project folder itself, e.g. /srv/projects/alpha.",
       );
     }
+    // The catalog checks the originals (it knows them); pytarchive's own folders are checked
+    // here too, resolved, in case one is reached through a symlink.
+    checkFolderToPrepare(path, [], await ownFolders());
     return path;
   };
 
   const restoreTargetOrThrow = async (value: string): Promise<string> => {
     const target = await resolvedOrThrow(newPathOrThrow(value, "restore target"));
-    // The catalog checks the originals (it knows them); scratch_path is checked here too,
-    // resolved, in case it is reached through a symlink.
-    if (deps.scratchPath !== undefined && deps.scratchPath !== "") {
-      const scratch = await realPath(deps.scratchPath, timeoutMs);
-      checkRestoreTarget(target, [], scratch.kind === "resolved" ? scratch.path : deps.scratchPath);
-    }
+    // The catalog checks the originals (it knows them); scratch_path, the state folder and the
+    // mount points are checked here too, resolved, in case one is reached through a symlink.
+    checkRestoreTarget(target, [], await ownFolders());
     const found = await probes.path(target, timeoutMs);
     if (found.kind === "missing") {
       // A new target is created by the restore; its parent must exist.

@@ -69,6 +69,8 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
           ).library,
         sourceFolders: config.general.sourceFolders,
         scratchPath: config.general.scratchPath,
+        stateFolder: config.paths.stateDir,
+        mountPoints: config.device.drives.map((drive) => drive.mountPoint),
         exploreMaxSeconds: config.export.maxSeconds,
         clearDrive: (drive) =>
           request(

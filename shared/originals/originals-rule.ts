@@ -14,6 +14,10 @@ export const ORIGINALS_CODES = {
   targetOverlapsOriginal: "TARGET_OVERLAPS_ORIGINAL",
   /** A restore target inside `scratch_path`. */
   targetInScratch: "TARGET_IN_SCRATCH",
+  /** A restore target in or around the state folder or a drive's mount point (another tape). */
+  targetOverlapsOwnFolder: "TARGET_OVERLAPS_PYTARCHIVE_FOLDER",
+  /** A folder to prepare that is, is inside or contains scratch_path, the state folder or a mount point. */
+  folderOverlapsOwnFolder: "FOLDER_OVERLAPS_PYTARCHIVE_FOLDER",
   /** A folder to prepare inside or around a folder already prepared, queued or archived. */
   folderOverlapsOriginal: "FOLDER_OVERLAPS_ORIGINAL",
   /** A folder to prepare, or a restore target, overlapping where an unfinished restore writes. */
@@ -49,20 +53,67 @@ export interface KnownFolder {
   readonly state: string;
 }
 
+/**
+ * The folders pytarchive itself writes into: `[General] scratch_path` (packed archives, packed
+ * restores), `[Paths] state_dir` (catalog, NATS store, ledgers) and each `[Drive n] mount_point`
+ * (a mounted tape). An empty string or list means "not known to this caller".
+ */
+export interface OwnFolders {
+  readonly scratchPath: string;
+  readonly stateFolder: string;
+  readonly mountPoints: readonly string[];
+}
+
+interface OwnFolderEntry {
+  readonly kind: "scratch" | "state" | "mount";
+  readonly path: string;
+  /** In the user's words, for the messages below. */
+  readonly what: string;
+  readonly setting: string;
+}
+
+/**
+ * Each own folder that is known, scratch first (its refusal has its own code), the state folder
+ * last: the others are often inside it, and the message names the nearest.
+ */
+function ownFolderList(own: OwnFolders): OwnFolderEntry[] {
+  const list: OwnFolderEntry[] = [
+    {
+      kind: "scratch",
+      path: own.scratchPath,
+      what: "scratch folder",
+      setting: "[General] scratch_path",
+    },
+    ...own.mountPoints.map(
+      (path): OwnFolderEntry => ({
+        kind: "mount",
+        path,
+        what: "tape mount point",
+        setting: "a [Drive n] mount_point",
+      }),
+    ),
+    { kind: "state", path: own.stateFolder, what: "state folder", setting: "[Paths] state_dir" },
+  ];
+  return list.filter((entry) => entry.path !== "");
+}
+
 /** Folder states that hold a folder for archiving: a nested prepare would archive it twice. */
 const HELD_STATES = new Set(["preparing", "prepared", "archiving", "archived"]);
 
 /**
  * Throws unless `target` (resolved, absolute) lies apart from every known original (whatever
- * its state: even a failed one is someone's data) and outside `scratchPath`.
+ * its state: even a failed one is someone's data) and from every folder pytarchive writes into
+ * itself (scratch, state folder, mount points).
  *
  * @example
- * checkRestoreTarget("/srv/a/emptysub", [{ path: "/srv/a", state: "archived" }], "/var/tmp"); // throws
+ * const own = { scratchPath: "/var/tmp/pyt", stateFolder: "/var/lib/pytarchive", mountPoints: ["/ltfs1"] };
+ * checkRestoreTarget("/srv/a/emptysub", [{ path: "/srv/a", state: "archived" }], own); // throws
+ * checkRestoreTarget("/ltfs1/x", [], own); // throws: it would write onto the mounted tape
  */
 export function checkRestoreTarget(
   target: string,
   originals: readonly KnownFolder[],
-  scratchPath: string,
+  own: OwnFolders,
 ): void {
   for (const original of originals) {
     const relation = pathRelation(target, original.path);
@@ -81,11 +132,22 @@ export function checkRestoreTarget(
       },
     );
   }
-  if (scratchPath !== "" && pathRelation(target, scratchPath) !== "apart") {
+  for (const place of ownFolderList(own)) {
+    if (pathRelation(target, place.path) === "apart") continue;
+    if (place.kind === "scratch") {
+      throw new PytarchiveError(
+        ORIGINALS_CODES.targetInScratch,
+        `The restore target ${target} overlaps pytarchive's scratch folder ${place.path} (${place.setting}), where it keeps packed archives. Nothing was queued.`,
+        { hint: "Restore into a new folder outside scratch_path, e.g. /srv/restore/NAME." },
+      );
+    }
+    // A mount point holds another tape, the state folder the catalog: neither is a place to restore to.
     throw new PytarchiveError(
-      ORIGINALS_CODES.targetInScratch,
-      `The restore target ${target} overlaps pytarchive's scratch folder ${scratchPath} ([General] scratch_path), where it keeps packed archives. Nothing was queued.`,
-      { hint: "Restore into a new folder outside scratch_path, e.g. /srv/restore/NAME." },
+      ORIGINALS_CODES.targetOverlapsOwnFolder,
+      `The restore target ${target} overlaps pytarchive's ${place.what} ${place.path} (${place.setting}); a restore there would write ${place.kind === "state" ? "among the catalog and queue files" : "onto the tape mounted there"}. Nothing was queued.`,
+      {
+        hint: "Restore into a new folder outside scratch_path, the state folder and the drives' mount points, e.g. /srv/restore/NAME.",
+      },
     );
   }
 }
@@ -96,9 +158,16 @@ export function checkRestoreTarget(
  * path is left to the caller, which has its own messages for it (already archived, prepared).
  *
  * @example
- * checkFolderToPrepare("/srv/a/sub", [{ path: "/srv/a", state: "archived" }]); // throws
+ * const own = { scratchPath: "/var/tmp/pyt", stateFolder: "/var/lib/pytarchive", mountPoints: ["/ltfs1"] };
+ * checkFolderToPrepare("/srv/a/sub", [{ path: "/srv/a", state: "archived" }], own); // throws
+ * checkFolderToPrepare("/var", [], own); // throws: it holds the scratch and state folders
  */
-export function checkFolderToPrepare(folder: string, known: readonly KnownFolder[]): void {
+export function checkFolderToPrepare(
+  folder: string,
+  known: readonly KnownFolder[],
+  own: OwnFolders,
+): void {
+  checkNotOwnFolder(folder, own);
   for (const other of known) {
     if (!HELD_STATES.has(other.state)) continue;
     const relation = pathRelation(folder, other.path);
@@ -113,6 +182,35 @@ export function checkFolderToPrepare(folder: string, known: readonly KnownFolder
           relation === "inside"
             ? `Archive ${other.path} as a whole (restore takes -s SUBFOLDER to get one part back).`
             : `Prepare the folders beside ${other.path} one by one, or abort the job of ${other.path} first (\`pytarchive queue\`).`,
+      },
+    );
+  }
+}
+
+/**
+ * A folder pytarchive writes into is no original: preparing one that is, is inside or contains
+ * scratch_path would have tar write its archive into the folder it reads (and the scratch
+ * clean-up and packed restores change it later); the state folder changes with every job; a
+ * mount point holds whatever tape is loaded.
+ */
+function checkNotOwnFolder(folder: string, own: OwnFolders): void {
+  for (const place of ownFolderList(own)) {
+    const relation = pathRelation(folder, place.path);
+    if (relation === "apart") continue;
+    const where =
+      relation === "same"
+        ? `is pytarchive's ${place.what}`
+        : relation === "inside"
+          ? `is inside pytarchive's ${place.what} ${place.path}`
+          : `contains pytarchive's ${place.what} ${place.path}`;
+    throw new PytarchiveError(
+      ORIGINALS_CODES.folderOverlapsOwnFolder,
+      `${folder} ${where} (${place.setting}), which pytarchive writes into itself; it cannot be archived as an original. Nothing was queued.`,
+      {
+        hint:
+          relation === "contains"
+            ? `Prepare the folders beside ${place.path} one by one, or move ${place.setting} out of ${folder}.`
+            : `Archive the folders pytarchive reads, not its own; or move ${place.setting} elsewhere.`,
       },
     );
   }

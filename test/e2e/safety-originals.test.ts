@@ -2,12 +2,13 @@ import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareTrees, digestTree, type TreeDigest } from "../../demo/tree-digest.ts";
-import { type E2eStack, startE2eStack } from "./support.ts";
+import { type E2eStack, simulatedMountPoints, startE2eStack } from "./support.ts";
 
 /*
  * Issue 9, findings 2 and 3: originals are read-only to pytarchive. Two folders A and B are
- * archived; then restores into, onto or around them (or into scratch_path) and prepares of a
- * folder inside or around A are refused at the CLI with a message naming the original, nothing
+ * archived; then restores into, onto or around them (or into scratch_path, the state folder or a
+ * drive's mount point) and prepares of a folder inside or around A (or around scratch_path, or
+ * inside the state folder) are refused at the CLI with a message naming the original, nothing
  * is queued, and not one file of the originals changed (paths, sizes, mtimes, modes, contents,
  * ctimes).
  */
@@ -109,6 +110,33 @@ describe("originals are read-only to pytarchive", () => {
     await expectRefused(
       ["restore", folderA, path.join(scratch, "x")],
       new RegExp(`overlaps pytarchive's scratch folder ${scratch}`),
+    );
+  });
+
+  it("refuses a restore target in a drive's mount point or in the state folder", async () => {
+    const [mountPoint] = await simulatedMountPoints(e2e.simulator);
+    expect(mountPoint).toBeDefined();
+    await expectRefused(
+      ["restore", folderA, path.join(mountPoint as string, "x")],
+      new RegExp(`overlaps pytarchive's tape mount point ${mountPoint}`),
+    );
+    await expectRefused(
+      ["restore", folderA, path.join(e2e.state, "restored")],
+      new RegExp(`overlaps pytarchive's state folder ${e2e.state}`),
+    );
+  });
+
+  it("refuses to prepare a folder containing scratch_path or inside the state folder", async () => {
+    // --compress: tar would have written the archive into the very folder it reads.
+    await expectRefused(
+      ["prepare", e2e.home, "everything", "--compress"],
+      new RegExp(`${e2e.home} contains pytarchive's scratch folder ${e2e.state}/scratch`),
+    );
+    const inState = path.join(e2e.state, "kept-by-hand");
+    await mkdir(inState, { recursive: true });
+    await expectRefused(
+      ["prepare", inState, "inside the state folder"],
+      new RegExp(`${inState} is inside pytarchive's state folder ${e2e.state}`),
     );
   });
 

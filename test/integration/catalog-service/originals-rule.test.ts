@@ -14,6 +14,8 @@ forEachDatabase("the catalog's originals rule", (catalog) => {
       db: catalog.db,
       tapeMaxSizeKiB: 1000,
       scratchPath: "/var/pytarchive/scratch",
+      stateFolder: "/var/lib/pytarchive",
+      mountPoints: ["/mnt/ltfs0", "/mnt/ltfs1"],
       publish: async () => {},
     });
 
@@ -44,6 +46,35 @@ forEachDatabase("the catalog's originals rule", (catalog) => {
     });
     const { job } = await restore("/srv/ab/restored");
     expect(job.state).toBe("queued");
+  });
+
+  it("refuses to prepare or restore into scratch_path, the state folder or a mount point", async () => {
+    await seedTapes(catalog.db);
+    await seedArchived(catalog.db, "/srv/a", { tape: "AAA001L9", name: "a", sizeKib: 1 });
+    const prepare = (folder: string) =>
+      handlers()["job-create"]({
+        kind: "prepare",
+        args: { folder, description: "d", compress: true },
+      });
+    for (const folder of [
+      "/var",
+      "/var/pytarchive/scratch/old",
+      "/var/lib",
+      "/mnt",
+      "/mnt/ltfs1/x",
+    ]) {
+      expect(await refusal(() => prepare(folder))).toMatchObject({
+        code: "FOLDER_OVERLAPS_PYTARCHIVE_FOLDER",
+      });
+    }
+    const restore = (target: string) =>
+      handlers()["job-create"]({ kind: "restore", args: { folder: "/srv/a", target } });
+    for (const target of ["/mnt/ltfs0/x", "/var/lib/pytarchive/restored"]) {
+      expect(await refusal(() => restore(target))).toMatchObject({
+        code: "TARGET_OVERLAPS_PYTARCHIVE_FOLDER",
+      });
+    }
+    expect((await prepare("/mnt/other")).job.state).toBe("queued");
   });
 
   it("refuses to prepare a folder in or around one held for archiving, naming it", async () => {
