@@ -119,7 +119,7 @@ export async function recordArchivedFiles(
  * archiving → archived on `tape`, verified at `verifiedAt`, with a `folder.archived` event; only
  * when exactly `fileCount` files are recorded for the folder, else FILES_INCOMPLETE and nothing
  * changes. A repeated report for a folder this job already archived answers with the folder and
- * changes nothing (its reply may have been lost).
+ * changes nothing but the job's commit, when it was not marked yet (its reply may have been lost).
  *
  * This is the job's point of no return: in the same transaction the job is marked committed
  * (an abort after it is too late, the job ends done). An abort asked for before it wins: the
@@ -142,6 +142,12 @@ export async function recordFolderArchived(
       current.targetName === targetName &&
       recorded === input.fileCount
     ) {
+      // The job that finds its folder archived (a redelivery, a requeue) is past its point of
+      // no return too: marked committed, an abort is too late and its copy is never moved aside.
+      if (job.committedAt === null) {
+        const totals = await summariseFiles(trx, current.id);
+        await markJobCommitted(trx, job.id, { bytes: totals.totalBytes, files: totals.fileCount });
+      }
       return { folder: current, events: [] };
     }
     if (current.state === "archiving" && recorded !== input.fileCount) {

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { FOLDER_EVENTS } from "../../shared/messages/catalog-requests.ts";
 import type { ErrorInfo } from "../../shared/messages/index.ts";
+import { ARCHIVE_SOURCE_CODES } from "../../shared/messages/job-outcome-codes.ts";
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
   type CatalogSchema,
@@ -67,8 +68,11 @@ export async function recordFolderPrepared(
   });
 }
 
-/** The write step's code when a compressed folder's packed archive is gone from scratch_path. */
-const PACKED_ARCHIVE_MISSING = "ARCHIVE_SOURCE_MISSING";
+/**
+ * The write step's code when a compressed folder's packed archive is gone from scratch_path; an
+ * unreachable original (ARCHIVE_SOURCE_MISSING, e.g. its NFS server is down) is not this.
+ */
+const PACKED_ARCHIVE_MISSING = ARCHIVE_SOURCE_CODES.packMissing;
 
 /**
  * The folder a failed (or aborted) job was working on. A folder being prepared becomes failed

@@ -1,4 +1,5 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { JOB_STATE_ERROR_CODES } from "../../shared/messages/job-outcome-codes.ts";
 
 /*
  * The job state machine, in one place: every state a job can be in, every change the catalog
@@ -10,7 +11,8 @@ import { PytarchiveError } from "../../shared/errors/index.ts";
  *   `waitingRetry` for the unload retried after the 53/03 recovery). A restarted scheduler
  *   sends exactly that step again.
  * - `committedAt`: when its result became permanent (an archive: its folder was read back and
- *   recorded as archived). From then on the job can only end `done`; an abort is too late.
+ *   recorded as archived). From then on the job can only end `done` (a later step's failure is
+ *   kept as a warning), an abort is too late, and neither a requeue nor a restart clears it.
  */
 
 export const JOB_STATES = ["queued", "running", "failed", "done", "aborted"] as const;
@@ -75,14 +77,8 @@ export function isFinished(state: JobState): boolean {
   return (FINISHED_JOB_STATES as readonly JobState[]).includes(state);
 }
 
-/** The error codes of refused job changes. */
-export const JOB_STATE_CODES = {
-  conflict: "JOB_STATE_CONFLICT",
-  /** An abort that arrived after the job's point of no return. */
-  tooLate: "ABORT_TOO_LATE",
-  /** A job's result could not become permanent: an abort was asked for first. */
-  abortRequested: "JOB_ABORT_REQUESTED",
-} as const;
+/** The error codes of refused job changes (shared: the scheduler acts on them). */
+export const JOB_STATE_CODES = JOB_STATE_ERROR_CODES;
 
 /**
  * Refuses (JOB_STATE_CONFLICT) `transition` for a job in `state`, naming what is allowed.
@@ -107,15 +103,16 @@ export function checkTransition(
 export type AbortDecision = "abort-now" | "ask-to-stop" | "too-late" | "finished";
 
 /**
- * Queued and failed jobs are aborted at once; a running job is asked to stop unless its result
- * is already permanent (then the abort is too late and the job ends done); a finished job
- * cannot be aborted.
+ * A finished job cannot be aborted. A job whose result is permanent (committed) cannot be either,
+ * whatever it does now (running, requeued, or failed before the failure was taken as a warning):
+ * the abort is too late, and the job ends done. Otherwise queued and failed jobs are aborted at
+ * once, and a running one is asked to stop.
  */
 export function abortDecision(job: {
   readonly state: JobState;
   readonly committedAt: Date | string | null;
 }): AbortDecision {
-  if (job.state === "queued" || job.state === "failed") return "abort-now";
-  if (job.state === "running") return job.committedAt === null ? "ask-to-stop" : "too-late";
-  return "finished";
+  if (isFinished(job.state) && job.state !== "failed") return "finished";
+  if ((job.committedAt ?? null) !== null) return "too-late";
+  return job.state === "running" ? "ask-to-stop" : "abort-now";
 }

@@ -1,4 +1,5 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { ARCHIVE_SOURCE_CODES } from "../../shared/messages/job-outcome-codes.ts";
 
 /**
  * Codes of the ltfs service's own refusals (LTFS tool failures keep the LTFS_* codes of
@@ -17,8 +18,11 @@ export const LTFS_SERVICE_ERROR_CODES = {
   tapeNotMounted: "TAPE_NOT_MOUNTED",
   /** The name on tape holds another folder's copy. */
   nameTaken: "ARCHIVE_NAME_TAKEN",
-  /** The packed archive of a compressed folder is gone from scratch_path. */
-  sourceMissing: "ARCHIVE_SOURCE_MISSING",
+  /**
+   * The packed archive of a compressed folder is gone from scratch_path (the folder must be
+   * prepared again), unlike an unreachable original (the engine's ARCHIVE_SOURCE_MISSING).
+   */
+  packMissing: ARCHIVE_SOURCE_CODES.packMissing,
   /** The folder is not in a state this step can work on. */
   folderNotReady: "FOLDER_NOT_READY",
   unknownTape: "UNKNOWN_TAPE",

@@ -22,11 +22,13 @@ export function unmountStep(deps: LtfsStepDependencies): StepDefinition {
     async run({ job, log, progress }) {
       const barcode = await barcodeOrUnknown(job, deps.catalog);
       const session = driveSessionOf(deps, { job, log, progress }, barcode);
-      const aside = await moveAbortedCopyAside(session, job).catch((error: unknown) => {
-        // The unmount matters more: the tape must not stay mounted because of this.
-        log.warn("could not move the aborted archive's copy aside", { error });
-        return null;
-      });
+      const aside = await moveAbortedCopyAside(session, deps.catalog, job).catch(
+        (error: unknown) => {
+          // The unmount matters more: the tape must not stay mounted because of this.
+          log.warn("could not move the aborted archive's copy aside", { error });
+          return null;
+        },
+      );
       const unmounted = await unmountTape(session);
       const summary =
         aside === null

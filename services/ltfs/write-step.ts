@@ -1,10 +1,11 @@
-import { lstat } from "node:fs/promises";
+import { lstat, rename } from "node:fs/promises";
 import path from "node:path";
 import type { PytarchiveError } from "../../shared/errors/index.ts";
 import { describeBytes, describeCount } from "../../shared/format/describe-size.ts";
-import { manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
+import { type Manifest, manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
 import type { CatalogFolder } from "../../shared/messages/catalog-requests.ts";
 import type { StepDefinition, StepRun } from "../../shared/steps/step-handler.ts";
+import { differenceFromOriginal } from "./copy-matches-original.ts";
 import { describeRate, describeTransfer, throttled } from "./describe-transfer.ts";
 import {
   ArchiveSourceMissingError,
@@ -31,7 +32,7 @@ const PROGRESS_EVERY_MS = 1_000;
 /** What is at the name on tape before the copy. */
 type Existing =
   | { readonly kind: "absent" }
-  | { readonly kind: "complete" }
+  | { readonly kind: "complete"; readonly manifest: Manifest }
   | { readonly kind: "incomplete" }
   | { readonly kind: "taken"; readonly by: string };
 
@@ -40,6 +41,9 @@ type Existing =
  * tape under its name, with a manifest beside it, written last. A complete copy of this folder
  * already there (an earlier run) is done; an incomplete one (no manifest) is moved aside into
  * `.pytarchive-incomplete/` and written again; another folder's copy refuses the name.
+ * A complete copy is kept only when the folder is archived there already, or when its manifest
+ * still matches the original as it is now (paths, sizes, times): a copy left by a failed job
+ * may predate a change of the original, and is moved aside (with its manifest) and written again.
  */
 export function writeStep(deps: LtfsStepDependencies): StepDefinition {
   return {
@@ -62,18 +66,38 @@ export function writeStep(deps: LtfsStepDependencies): StepDefinition {
 
       const destination = path.join(session.drive.mountPoint, target.targetName);
       const existing = await examineDestination(destination, folder.path);
-      if (existing.kind === "complete") {
-        session.log.info("the folder is already on the tape with its manifest; not written again", {
-          destination,
-        });
-        return {
-          summary: `${folder.path} was already on tape ${target.tape} as ${target.targetName} (written by an earlier run); nothing was written again`,
-        };
-      }
       if (existing.kind === "taken") throw nameTaken(target, existing.by);
+      // Its archived copy is never replaced (nor looked at: the original may be gone since).
+      if (existing.kind === "complete" && folder.state === "archived") {
+        return keptComplete(session, folder, target, destination);
+      }
 
       const source = await sourceOf(folder);
+      const stale =
+        existing.kind === "complete"
+          ? await differenceFromOriginal(
+              existing.manifest,
+              folder,
+              folder.compressed ? [] : deps.config.general.excludeFolders,
+            )
+          : null;
+      if (existing.kind === "complete" && stale === null) {
+        return keptComplete(session, folder, target, destination);
+      }
       await checkRoom(session, folder, target);
+      if (stale !== null) {
+        const aside = await moveIncompleteCopyAside({
+          mountPoint: session.drive.mountPoint,
+          name: target.targetName,
+          jobId: job.id,
+          attempt: item.attempt,
+        });
+        // Left behind, the manifest would make the new copy look complete before it is.
+        await rename(manifestPathFor(destination), manifestPathFor(aside));
+        const text = `an older copy of ${target.targetName} was on the tape, but the original changed since (${stale}): moved it to ${path.relative(session.drive.mountPoint, aside)} and writing again`;
+        session.log.warn(text, { aside });
+        run.progress({ text });
+      }
       if (existing.kind === "incomplete") {
         const aside = await moveIncompleteCopyAside({
           mountPoint: session.drive.mountPoint,
@@ -87,6 +111,20 @@ export function writeStep(deps: LtfsStepDependencies): StepDefinition {
       }
       return await copy(deps, run, session, { folder, target, source, destination });
     },
+  };
+}
+
+function keptComplete(
+  session: DriveSession,
+  folder: CatalogFolder,
+  target: ArchiveTarget,
+  destination: string,
+): { summary: string } {
+  session.log.info("the folder is already on the tape with its manifest; not written again", {
+    destination,
+  });
+  return {
+    summary: `${folder.path} was already on tape ${target.tape} as ${target.targetName} (written by an earlier run); nothing was written again`,
   };
 }
 
@@ -133,7 +171,7 @@ async function examineDestination(destination: string, folderPath: string): Prom
   try {
     const manifest = await readManifest(manifestPath);
     return manifest.folder.originalPath === folderPath
-      ? { kind: "complete" }
+      ? { kind: "complete", manifest }
       : { kind: "taken", by: manifest.folder.originalPath };
   } catch {
     return { kind: "taken", by: "something with an unreadable manifest" };
@@ -149,19 +187,22 @@ async function sourceOf(folder: CatalogFolder): Promise<string> {
   } catch {
     if (folder.compressed) {
       throw ltfsServiceError(
-        CODES.sourceMissing,
+        CODES.packMissing,
         `The packed archive ${source} of ${folder.path} is gone from scratch_path, so nothing was written.`,
         "Prepare the folder again (`pytarchive prepare --compress`), then archive it.",
       );
     }
     throw new ArchiveSourceMissingError(source, "it does not exist (any more)");
   }
-  const expected = folder.compressed ? stats.isFile() : stats.isDirectory();
-  if (!expected) {
-    throw new ArchiveSourceMissingError(
-      source,
-      folder.compressed ? "it is not a file" : "it is not a folder (or it is a symbolic link)",
+  if (folder.compressed && !stats.isFile()) {
+    throw ltfsServiceError(
+      CODES.packMissing,
+      `The packed archive ${source} of ${folder.path} is not a file, so nothing was written.`,
+      "Prepare the folder again (`pytarchive prepare --compress`), then archive it.",
     );
+  }
+  if (!folder.compressed && !stats.isDirectory()) {
+    throw new ArchiveSourceMissingError(source, "it is not a folder (or it is a symbolic link)");
   }
   return source;
 }

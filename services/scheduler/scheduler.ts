@@ -3,6 +3,7 @@ import type { Logger } from "../../shared/logging/index.ts";
 import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
 import type { MoveDone, MoveFailed, MoveRequest } from "../../shared/messages/changer-moves.ts";
 import type { ErrorInfo, JobKind, WorkItem } from "../../shared/messages/index.ts";
+import { JOB_STATE_ERROR_CODES } from "../../shared/messages/job-outcome-codes.ts";
 import type { StepResult } from "../../shared/messages/job-steps.ts";
 import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
 import { errorInfoOf } from "../../shared/nats/index.ts";
@@ -69,7 +70,7 @@ const REMOVAL_PREVENTED = "MTX_MEDIUM_REMOVAL_PREVENTED";
 const RETRY_TEXT = ", again after mounting and unmounting the tape";
 
 /** The catalog's refusal to archive a folder whose job was aborted first (job-states.ts). */
-const ABORTED_BEFORE_COMMIT = "JOB_ABORT_REQUESTED";
+const ABORTED_BEFORE_COMMIT = JOB_STATE_ERROR_CODES.abortRequested;
 
 /** Suffix of the move id of the unload retried after the 53/03 recovery. */
 const RETRY_SUFFIX = "retry";
@@ -291,10 +292,16 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     if (plan?.marksFolderFailed && typeof folder === "string") {
       await catalog.call("folder-failed", { jobId: job.id, path: folder, error });
     }
-    await endJob(job.id, "fail the job", () =>
-      catalog.call("job-fail", { id: job.id, attempt: job.attempts, step, error }),
-    );
-    log.warn("job failed", { jobId: job.id, kind: job.kind, step, code: error.code });
+    const ended: { state?: string } = {};
+    await endJob(job.id, "fail the job", async () => {
+      ended.state = (
+        await catalog.call("job-fail", { id: job.id, attempt: job.attempts, step, error })
+      ).job.state;
+    });
+    // The catalog ends a committed job (its folder archived) done, the error kept as a warning.
+    const what =
+      ended.state === "done" ? "job done, but a step after its commit failed" : "job failed";
+    log.warn(what, { jobId: job.id, kind: job.kind, step, code: error.code });
   };
 
   const acknowledgeAbort = async (job: CatalogJob, reason?: string) => {

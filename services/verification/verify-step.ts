@@ -101,7 +101,7 @@ export function verifyStep(deps: VerifyStepDependencies): StepDefinition {
           CODES.mismatch,
           `Reading ${folderPath} back from tape ${tape} (${folderOnTape}) found ${countOf(problems.length, "problem")}: ${listFirst(problems, PROBLEMS_IN_ERROR)}.`,
           {
-            hint: `${folderPath} stays unarchived and its original is untouched. \`pytarchive requeue\` would only check this same copy again (the write step keeps a complete copy with its manifest), so clean the drive and check tape ${tape}, then prepare the folder again (\`pytarchive prepare ${folderPath} "description"\`) and archive it to another tape or under another name: \`pytarchive archive ${folderPath} TAPE -t NAME\`.`,
+            hint: `${folderPath} stays prepared, not archived, and its original is untouched. \`pytarchive requeue\` would only check this same copy again (the write step keeps a complete copy that still matches the original), so clean the drive and check tape ${tape}, then archive the folder to another tape or under another name: \`pytarchive archive ${folderPath} TAPE -t NAME\`.`,
           },
         );
       }

@@ -359,7 +359,7 @@ export const CATALOG_REQUESTS = {
   /**
    * The job working on a folder failed (or was aborted): a folder still preparing becomes
    * failed with the error; one being archived goes back to prepared (failed only when its
-   * packed archive is gone, ARCHIVE_SOURCE_MISSING). Any other folder is left as it is
+   * packed archive is gone, ARCHIVE_PACK_MISSING). Any other folder is left as it is
    * (`changed: false`).
    */
   "folder-failed": operation(

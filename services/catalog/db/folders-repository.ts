@@ -6,14 +6,14 @@ import { currentTime, isUniqueViolation } from "./sql-helpers.ts";
 
 /**
  * Which states a folder may come from, for each state it may go to:
- * preparing → prepared → archiving → archived; any → failed; failed → preparing or archiving
- * (a retry). A folder is `archived` only after verification passed, so nothing skips a step.
- * (An archive that ended without archiving returns its folder to prepared, measurements
- * unchanged: returnFolderToPrepared, the one way back.)
+ * preparing → prepared → archiving → archived; archiving → prepared (an archive that ended
+ * without archiving the folder: its measurements and packed archive still hold, see
+ * returnFolderToPrepared); any → failed; failed → preparing or archiving (a retry). A folder is
+ * `archived` only after verification passed, so nothing skips a step.
  */
 export const FOLDER_TRANSITIONS: Readonly<Record<FolderState, readonly FolderState[]>> = {
   preparing: ["failed"],
-  prepared: ["preparing"],
+  prepared: ["preparing", "archiving"],
   archiving: ["prepared", "failed"],
   archived: ["archiving"],
   failed: ["preparing", "prepared", "archiving", "archived", "failed"],
@@ -101,6 +101,8 @@ export async function returnFolderToPrepared(
     .updateTable("folders")
     .set({ state: "prepared", error: null, updatedAt: currentTime() })
     .where("id", "=", folderId)
+    // Only this way back (FOLDER_TRANSITIONS lists it): a folder being prepared has no
+    // measurements yet, and a failed one was refused them.
     .where("state", "=", "archiving")
     .returningAll()
     .executeTakeFirst();

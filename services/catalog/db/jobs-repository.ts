@@ -186,7 +186,11 @@ export function markJobRunning(db: Kysely<CatalogSchema>, id: string): Promise<J
   return transitionJob(db, id, "start", startPatch);
 }
 
-/** What every start changes: a fresh attempt, nothing left of the one before. */
+/**
+ * What every start changes: a fresh attempt, nothing left of the one before, except a commit:
+ * a result that became permanent stays so (an archived folder is never "not yet archived"
+ * again, so an abort stays too late and its copy is never moved aside).
+ */
 function startPatch(
   eb: ExpressionBuilder<CatalogSchema, "jobs">,
 ): UpdateObject<CatalogSchema, "jobs"> {
@@ -197,7 +201,6 @@ function startPatch(
     pendingError: null,
     waitingOn: null,
     waitingRetry: false,
-    committedAt: null,
     bytesMoved: null,
     filesMoved: null,
     attempts: eb("attempts", "+", 1),
@@ -361,7 +364,8 @@ export async function setJobProgress(
 
 /**
  * failed → queued, for the listed ids or every failed job. The error, pending error, progress and
- * times of the failed run are cleared (its drive stays, as history until the next start); the
+ * times of the failed run are cleared (its drive stays, as history until the next start; its
+ * commit, if it had one, stays too); the
  * job keeps its priority and age, so it returns to its old place.
  * With ids: all must exist and have failed, or nothing changes (JOB_NOT_FOUND / JOB_STATE_CONFLICT).
  */
@@ -398,7 +402,7 @@ export async function requeueJobs(
         abortRequested: false,
         waitingOn: null,
         waitingRetry: false,
-        committedAt: null,
+        // committedAt stays: see startPatch.
         bytesMoved: null,
         filesMoved: null,
         updatedAt: currentTime(),

@@ -1,12 +1,13 @@
 import { PytarchiveError } from "../../../shared/errors/index.ts";
 import { MANIFEST_ERROR_CODES } from "../../../shared/manifest/index.ts";
+import { ARCHIVE_SOURCE_CODES } from "../../../shared/messages/job-outcome-codes.ts";
 
 // The manifest's errors live with its format in shared/manifest; re-exported for the engine.
 export { ManifestInvalidError, ManifestUnreadableError } from "../../../shared/manifest/index.ts";
 
 /** Stable codes of the copy, manifest and restore engines; scripts and tests match on them. */
 export const ENGINE_ERROR_CODES = {
-  sourceMissing: "ARCHIVE_SOURCE_MISSING",
+  sourceMissing: ARCHIVE_SOURCE_CODES.originalMissing,
   sourceUnreadable: "ARCHIVE_SOURCE_UNREADABLE",
   destinationExists: "ARCHIVE_NAME_TAKEN",
   tapeFull: "ARCHIVE_TAPE_FULL",

@@ -105,12 +105,100 @@ forEachDatabase("the catalog tells the truth about jobs", (catalog) => {
     await h["job-start"]({ id: again.id, worker: "scheduler@test", drive: 256 });
     const second = { jobId: again.id, attempt: 1, path: FOLDER, tape: "AAA002L9" };
     await h["folder-archiving"]({ ...second, targetName: "alpha" });
+    // An unreachable original (its NFS server down) is not a missing packed archive.
+    const unreachable = await h["folder-failed"]({
+      jobId: again.id,
+      path: FOLDER,
+      error: {
+        code: "ARCHIVE_SOURCE_MISSING",
+        message: "Cannot archive /srv/alpha: it does not exist",
+      },
+    });
+    expect(unreachable.folder?.state).toBe("prepared");
+    await h["folder-archiving"]({ ...second, targetName: "alpha" });
     const missing = await h["folder-failed"]({
       jobId: again.id,
       path: FOLDER,
-      error: { code: "ARCHIVE_SOURCE_MISSING", message: "The packed archive is gone" },
+      error: { code: "ARCHIVE_PACK_MISSING", message: "The packed archive is gone" },
     });
     expect(missing.folder?.state).toBe("failed");
+  });
+
+  it("a step failing after the commit ends the job done, the failure kept as a warning, never failed", async () => {
+    const { h, job, report } = await archiving();
+    await h["folder-archived"]({ ...report, fileCount: 2, verifiedAt: new Date().toISOString() });
+    const unmountError = { code: "LTFS_UNMOUNT_FAILED", message: "umount: target is busy" };
+    // As the scheduler ends it: the folder first (left alone: archived), then the job.
+    const folder = await h["folder-failed"]({ jobId: job.id, path: FOLDER, error: unmountError });
+    expect(folder.changed).toBe(false);
+    const { job: ended } = await h["job-fail"]({
+      id: job.id,
+      attempt: 1,
+      step: "unmount",
+      error: unmountError,
+    });
+    expect(ended).toMatchObject({ state: "done", bytesMoved: 1024, filesMoved: 2 });
+    expect(ended.error).toContain("LTFS_UNMOUNT_FAILED: umount: target is busy");
+    expect(ended.progress).toBe(
+      `${FOLDER} is archived on tape ${TAPE}; but its unmount step failed afterwards (LTFS_UNMOUNT_FAILED), see the error`,
+    );
+    expect((await findFolderByPath(catalog.db, FOLDER))?.state).toBe("archived");
+    expect((await h["jobs-history"]({ limit: 50, failedOnly: true })).jobs).toEqual([]);
+    const refused = await refusal(h["jobs-requeue"]({ ids: [job.id] }));
+    expect(refused.code).toBe("JOB_STATE_CONFLICT");
+  });
+
+  it("a commit is sticky: a committed job left failed is requeued and restarted still committed, and an abort stays too late", async () => {
+    const { h, job, report } = await archiving();
+    await h["folder-archived"]({ ...report, fileCount: 2, verifiedAt: new Date().toISOString() });
+    // How the version before this one left such a job: failed after its unmount failed.
+    await catalog.db
+      .updateTable("jobs")
+      .set({ state: "failed", finishedAt: new Date(), error: "LTFS_UNMOUNT_FAILED: busy" })
+      .where("id", "=", job.id)
+      .execute();
+    const committedAt = (await getJob(catalog.db, job.id))?.committedAt?.toISOString();
+    expect(committedAt).toEqual(expect.any(String));
+
+    const failedAbort = await h["jobs-abort"]({ ids: [job.id] });
+    expect(failedAbort.aborted).toEqual([]);
+    expect(failedAbort.tooLate?.map((j) => j.id)).toEqual([job.id]);
+
+    const { requeued } = await h["jobs-requeue"]({ ids: [job.id] });
+    expect(requeued[0]?.committedAt).toEqual(committedAt);
+    const queuedAbort = await h["jobs-abort"]({ ids: [job.id] });
+    expect(queuedAbort.aborted).toEqual([]);
+    expect(queuedAbort.tooLate?.map((j) => j.id)).toEqual([job.id]);
+
+    const { job: started } = await h["job-start"]({ id: job.id, worker: "s", drive: 256 });
+    expect(started?.committedAt).toEqual(committedAt);
+    const runningAbort = await h["jobs-abort"]({ ids: [job.id] });
+    expect(runningAbort.stopRequested).toEqual([]);
+    expect(runningAbort.tooLate?.map((j) => j.id)).toEqual([job.id]);
+    expect((await getJob(catalog.db, job.id))?.abortRequested).toBe(false);
+    const { job: done } = await h["job-finish"]({ id: job.id, attempt: 2 });
+    expect(done.state).toBe("done");
+    expect((await findFolderByPath(catalog.db, FOLDER))?.state).toBe("archived");
+  });
+
+  it("a job that finds its folder already archived by it is marked committed when it was not", async () => {
+    const { h, job, report } = await archiving();
+    await h["folder-archived"]({ ...report, fileCount: 2, verifiedAt: new Date().toISOString() });
+    // A job row whose commit was lost (cleared by the version before this one).
+    await catalog.db
+      .updateTable("jobs")
+      .set({ committedAt: null })
+      .where("id", "=", job.id)
+      .execute();
+    const again = await h["folder-archived"]({
+      ...report,
+      fileCount: 2,
+      verifiedAt: new Date().toISOString(),
+    });
+    expect(again.folder.state).toBe("archived");
+    expect((await getJob(catalog.db, job.id))?.committedAt).toBeInstanceOf(Date);
+    const asked = await h["jobs-abort"]({ ids: [job.id] });
+    expect(asked.tooLate?.map((j) => j.id)).toEqual([job.id]);
   });
 
   it("records the step a job waits on, and forgets it once a worker reports on that step", async () => {

@@ -73,6 +73,9 @@ describe("the job state machine", () => {
     expect(abortDecision({ state: "failed", committedAt: null })).toBe("abort-now");
     expect(abortDecision({ state: "running", committedAt: null })).toBe("ask-to-stop");
     expect(abortDecision({ state: "running", committedAt: new Date() })).toBe("too-late");
+    // A committed job stays committed when requeued (or failed by an older version): too late.
+    expect(abortDecision({ state: "queued", committedAt: new Date() })).toBe("too-late");
+    expect(abortDecision({ state: "failed", committedAt: new Date() })).toBe("too-late");
     expect(abortDecision({ state: "done", committedAt: new Date() })).toBe("finished");
     expect(abortDecision({ state: "aborted", committedAt: null })).toBe("finished");
   });
