@@ -17,7 +17,7 @@ import { reportDriveMounts } from "./reconcile-drives.ts";
 import { REMOUNT_STEP, remountStep } from "./remount-step.ts";
 import { RESTORE_STEP, restoreStep } from "./restore-step.ts";
 import type { LtfsStepDependencies } from "./step-dependencies.ts";
-import { remountAfterStop, unmountAtStop } from "./stop-mounts.ts";
+import { catalogTapeInDrive, remountAfterStop, stopFailure, unmountAtStop } from "./stop-mounts.ts";
 import { ltfsDriveFor } from "./tape-drives.ts";
 import { UNMOUNT_STEP, unmountStep } from "./unmount-step.ts";
 import { WRITE_STEP, writeStep } from "./write-step.ts";
@@ -124,10 +124,21 @@ export function createLtfsService(options: LtfsServiceOptions = {}): ServiceDefi
         // Running steps are stopped and handed back to JetStream: a copy stops between files
         // (its folder has no manifest and is moved aside by the next run), an LTFS command
         // runs to its end. Then every tape is unmounted (LTFS writes its index) and mounted
-        // again at the next start for the steps that follow.
+        // again at the next start for the steps that follow. A tape left mounted makes the
+        // stop fail, so that the launcher does not exit 0 as after a clean stop.
         async stop() {
           await worker.stop();
-          await unmountAtStop({ config, drives: configured, locks, log });
+          const { failed } = await unmountAtStop({
+            config,
+            drives: configured,
+            locks,
+            log,
+            // The note names the job's tape; a catalog that does not answer soon is not waited for.
+            tapeInDrive: catalogTapeInDrive(
+              createCatalogClient(nc, libraryId, { timeoutMs: CATALOG_AT_STOP_MS }),
+            ),
+          });
+          if (failed.length > 0) throw stopFailure(failed);
         },
       };
     },
@@ -138,6 +149,8 @@ export function createLtfsService(options: LtfsServiceOptions = {}): ServiceDefi
 const DEFAULT_UNMOUNT_WAIT_MS = 30 * 60_000;
 /** Beyond the unmount: the running steps' ends (an LTFS command runs to its end). */
 const STOP_MARGIN_MS = 5 * 60_000;
+/** How long a stop asks the catalog which tape a drive holds before unmounting without knowing. */
+const CATALOG_AT_STOP_MS = 3_000;
 
 /** The ltfs service as the runner starts it. */
 export const ltfsService: ServiceDefinition = createLtfsService();
