@@ -21,6 +21,24 @@ const UP = [
   // `pytarchive history` lists finished jobs, the newest first.
   `CREATE INDEX jobs_history ON jobs (finished_at DESC, seq DESC)
     WHERE state IN ('done', 'failed', 'aborted')`,
+  // Jobs running when this version arrives said what they wait on only in their progress text
+  // ("waiting for the ltfs service (step write)", the unload retried after the 53/03 recovery
+  // ending ", again after mounting and unmounting the tape"): read once, so a restarted
+  // scheduler sends that step again at once instead of after the stall timeout.
+  `UPDATE jobs SET
+      waiting_on = substring(progress FROM '^waiting for the [a-z-]+ service \\(step ([a-z][a-z-]*)\\)'),
+      waiting_retry = progress LIKE '%, again after mounting and unmounting the tape'
+    WHERE state = 'running'
+      AND progress ~ '^waiting for the [a-z-]+ service \\(step [a-z][a-z-]*\\)'`,
+  // A running archive whose folder is already archived where it writes is past its point of
+  // no return: an abort is too late, and its copy must never be moved aside.
+  `UPDATE jobs SET committed_at = clock_timestamp()
+    FROM folders
+    WHERE jobs.kind = 'archive' AND jobs.state = 'running'
+      AND folders.state = 'archived'
+      AND folders.path = jobs.args->>'folder'
+      AND folders.tape_barcode = jobs.args->>'tape'
+      AND folders.target_name = jobs.args->>'targetName'`,
 ];
 
 const DOWN = [
