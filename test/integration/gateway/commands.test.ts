@@ -280,6 +280,7 @@ describe.each(catalogDatabaseFactories)(
       expect(reply).toEqual({
         aborted: [queued.jobId, failed.jobId],
         stopRequested: [running.jobId],
+        tooLate: [],
       });
       expect((await getJob(database.db, queued.jobId))?.state).toBe("aborted");
       expect((await getJob(database.db, failed.jobId))?.state).toBe("aborted");

@@ -256,7 +256,7 @@ describe.each(catalogDatabaseFactories)(
         "archive",
         { folder: big, tape: "AAA001L9" },
         "TAPE_TOO_FULL",
-        /\(500 KiB\) does not fit on tape AAA001L9: it holds 600 KiB of 1000 KiB/,
+        /\(500 KiB on tape\) does not fit on tape AAA001L9: it holds 600 KiB of 1000 KiB/,
       ));
 
     it("refuses a second archive or prepare of a folder with a job pending", async () => {
