@@ -99,12 +99,21 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
             entries: entriesOf(files, manifest),
             rootXattrs: manifest.folder.xattrs ?? null,
           });
+      // The data is what matters; attributes the target cannot keep are a warning, not a failure.
+      const skipped = result.xattrsNotRestored ?? 0;
+      if (skipped > 0) {
+        session.log.warn(XATTRS_NOT_RESTORED, { target: args.target, paths: skipped });
+      }
       return {
-        summary: `restored ${what} from tape ${barcode} to ${args.target}: ${describeCount(result.files)} files${folder.compressed ? " (unpacked from its archive)" : ""}, ${describeRate(result.bytes, result.durationMs)}, every checksum matched`,
+        summary: `restored ${what} from tape ${barcode} to ${args.target}: ${describeCount(result.files)} files${folder.compressed ? " (unpacked from its archive)" : ""}, ${describeRate(result.bytes, result.durationMs)}, every checksum matched${skipped > 0 ? `; warning: ${XATTRS_NOT_RESTORED} on ${describeCount(skipped)} files and folders` : ""}`,
       };
     },
   };
 }
+
+/** The warning of a restore whose target could not keep the files' user extended attributes. */
+export const XATTRS_NOT_RESTORED =
+  "extended attributes not restored (the target's file system does not support them)";
 
 /** Every file the catalog recorded for the folder, in tape order, page by page. */
 async function catalogFiles(

@@ -34,13 +34,23 @@ export function unmountStep(deps: LtfsStepDependencies): StepDefinition {
         aside === null
           ? unmounted
           : `moved the aborted copy to ${path.relative(session.drive.mountPoint, aside)}; ${unmounted}`;
-      if (job.kind === "restore") {
+      if (restoreEndedDone(job)) {
         // The restore step's end is recorded by now: its note for a run after a crash can go.
         await rm(restoredNotePath(deps.config.general.scratchPath, job.id), { force: true });
       }
       return { summary };
     },
   };
+}
+
+/**
+ * Whether `job` is a restore whose restore step ended without an error. A failed one (its error
+ * pending until the tape is home) keeps its note: after a failure past the unpack (setting the
+ * target's own mode and times), the requeued run finds by it that the target is its finished
+ * work, not someone's folder, and ends the job.
+ */
+export function restoreEndedDone(job: Pick<CatalogJob, "kind" | "pendingError">): boolean {
+  return job.kind === "restore" && job.pendingError === null;
 }
 
 /** Unmounts and waits for LTFS to exit; the summary line. */

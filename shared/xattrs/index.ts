@@ -4,4 +4,5 @@ export {
   readUserXattrs,
   type UserXattrs,
   writeUserXattrs,
+  writeUserXattrsIfSupported,
 } from "./user-xattrs.ts";

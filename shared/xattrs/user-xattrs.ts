@@ -16,10 +16,11 @@ export function isCarriedXattr(name: string): boolean {
 
 function errnoOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string") return code;
-  // The native binding puts the errno's name in the message ("… Operation not supported …").
+  if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) return code;
+  // The native binding's code is "GenericFailure"; the errno is in its message
+  // ("Operation not supported (os error 95)").
   const message = error instanceof Error ? error.message : String(error);
-  return /not supported/i.test(message) ? "ENOTSUP" : undefined;
+  return /not supported|\(os error 95\)/i.test(message) ? "ENOTSUP" : undefined;
 }
 
 /**
@@ -51,6 +52,28 @@ export async function readUserXattrs(path: string): Promise<UserXattrs | null> {
 export async function writeUserXattrs(path: string, xattrs: UserXattrs): Promise<void> {
   for (const [name, value] of Object.entries(xattrs)) {
     await setAttribute(path, name, Buffer.from(value, "base64"));
+  }
+}
+
+/**
+ * Like writeUserXattrs, for a restore: false (and nothing set) when the file system of `path`
+ * keeps no user attributes (ENOTSUP/EOPNOTSUPP: NFSv3, vfat, minix…). The data matters more
+ * than its attributes there; the caller reports what was left out. Any other error is thrown.
+ *
+ * @example
+ * if (!(await writeUserXattrsIfSupported("/mnt/nfs3/restore/a.txt", xattrs))) skipped += 1;
+ */
+export async function writeUserXattrsIfSupported(
+  path: string,
+  xattrs: UserXattrs,
+): Promise<boolean> {
+  try {
+    await writeUserXattrs(path, xattrs);
+    return true;
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code === "ENOTSUP" || code === "EOPNOTSUPP") return false;
+    throw error;
   }
 }
 

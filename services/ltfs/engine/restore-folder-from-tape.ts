@@ -10,10 +10,11 @@ import {
   rename,
   rm,
   symlink,
+  unlink,
   utimes,
 } from "node:fs/promises";
 import path from "node:path";
-import { type UserXattrs, writeUserXattrs } from "../../../shared/xattrs/index.ts";
+import { type UserXattrs, writeUserXattrsIfSupported } from "../../../shared/xattrs/index.ts";
 import {
   type ChecksumMismatch,
   errnoOf,
@@ -33,6 +34,7 @@ import {
   DEFAULT_CHUNK_BYTES,
   pumpWithHash,
 } from "./hashing-copy.ts";
+import { RestorePathOccupiedError } from "./restore-path-occupied.ts";
 import {
   checkRestoreEntries,
   checkRestoreTarget,
@@ -83,6 +85,11 @@ export interface RestoreResult {
   readonly directories: number;
   readonly symlinks: number;
   readonly durationMs: number;
+  /**
+   * Files and folders whose `user.*` extended attributes were not restored because the target's
+   * file system keeps none (NFSv3, vfat…): their data is restored, the caller warns. 0 or absent: none.
+   */
+  readonly xattrsNotRestored?: number;
 }
 
 function depth(relative: string): number {
@@ -136,6 +143,10 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
     // down: a target holding exactly the restored tree is that work, done; nothing is written.
     if (!(owner !== null && error instanceof RestoreTargetNotEmptyError)) throw error;
     if (!(await holdsExactly(target, files, folders, links))) throw error;
+    // The run may have ended between removing its marker and setting the target's own
+    // attributes (or failed there): they are set again, which changes nothing when they were.
+    const skipped =
+      subfolder === null ? await restoreRootAttributes(request, resultSoFar(target, 0, 0)) : 0;
     return {
       target,
       files: files.length,
@@ -143,12 +154,13 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
       directories: folders.size,
       symlinks: links.length,
       durationMs: performance.now() - started,
+      xattrsNotRestored: skipped,
     };
   }
   const resuming = targetState === "owned";
 
   const bytesTotal = files.reduce((sum, file) => sum + file.size, 0);
-  const state = { files: 0, bytes: 0 };
+  const state = { files: 0, bytes: 0, xattrsNotRestored: 0 };
   const partial = (): PartialRestore => ({
     target,
     filesRestored: state.files,
@@ -203,6 +215,9 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
         },
         readFailed: readFailed(file.path),
         writeFailed: writeFailed(file.path),
+        onXattrsNotRestored: () => {
+          state.xattrsNotRestored += 1;
+        },
       });
       if (mismatch) mismatches.push(mismatch);
       state.files += 1;
@@ -228,7 +243,12 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
       const folderPath = path.join(target, folder);
       try {
         if (listed) {
-          if (listed.xattrs !== undefined) await writeUserXattrs(folderPath, listed.xattrs);
+          if (
+            listed.xattrs !== undefined &&
+            !(await writeUserXattrsIfSupported(folderPath, listed.xattrs))
+          ) {
+            state.xattrsNotRestored += 1;
+          }
           await chmod(folderPath, permissionBits(listed.mode));
           const mtime = secondsFromNs(listed.mtimeNs);
           await utimes(folderPath, mtime, mtime);
@@ -242,17 +262,15 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
         throw writeFailed(folder)(error);
       }
     }
-    // The tree is complete: the marker goes before the target's own time is set.
-    if (owner !== null && mismatches.length === 0) await releaseRestoreTarget(target, owner);
-    if (subfolder === null) {
-      const onTape = await lstat(folderOnTape, { bigint: true });
-      const mtime = secondsFromNs(onTape.mtimeNs);
-      try {
-        if (request.rootXattrs) await writeUserXattrs(target, request.rootXattrs);
-        await utimes(target, mtime, mtime);
-      } catch (error) {
-        throw writeFailed("")(error);
-      }
+    // The target's own attributes are set while the marker still holds it, so that a failure
+    // here leaves a target this job continues; the marker goes last. Removing it changes the
+    // target's time, so the time is set once more after (a run that ends between the two finds
+    // the tree complete and sets the attributes again).
+    if (subfolder === null)
+      state.xattrsNotRestored += await restoreRootAttributes(request, partial());
+    if (owner !== null && mismatches.length === 0) {
+      await releaseRestoreTarget(target, owner);
+      if (subfolder === null) await restoreRootAttributes(request, partial(), { timeOnly: true });
     }
 
     if (mismatches.length > 0) throw new RestoreChecksumMismatchError(target, mismatches);
@@ -263,10 +281,41 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
       directories: folders.size,
       symlinks: links.length,
       durationMs: performance.now() - started,
+      xattrsNotRestored: state.xattrsNotRestored,
     };
   } catch (error) {
     if (signal?.aborted) throw new RestoreAbortedError(partial());
     throw error;
+  }
+}
+
+function resultSoFar(target: string, filesRestored: number, filesTotal: number): PartialRestore {
+  return { target, filesRestored, filesTotal };
+}
+
+/**
+ * Gives the target the archived folder's own `user.*` attributes and its time on the tape; the
+ * number of paths whose attributes its file system could not keep (0 or 1).
+ */
+async function restoreRootAttributes(
+  request: RestoreFolderRequest,
+  partial: PartialRestore,
+  options: { timeOnly?: boolean } = {},
+): Promise<number> {
+  const { folderOnTape, target } = request;
+  const onTape = await lstat(folderOnTape, { bigint: true }).catch((error: unknown) => {
+    throw new RestoreReadFailedError(folderOnTape, partial, error);
+  });
+  const mtime = secondsFromNs(onTape.mtimeNs);
+  try {
+    const kept =
+      options.timeOnly === true || !request.rootXattrs
+        ? true
+        : await writeUserXattrsIfSupported(target, request.rootXattrs);
+    await utimes(target, mtime, mtime);
+    return kept ? 0 : 1;
+  } catch (error) {
+    throw new RestoreWriteFailedError(target, partial, error);
   }
 }
 
@@ -279,15 +328,18 @@ async function restoreFile(
     onBytes: (bytes: number) => void;
     readFailed: (error: unknown) => Error;
     writeFailed: (error: unknown) => Error;
+    onXattrsNotRestored: () => void;
   },
 ): Promise<ChecksumMismatch | null> {
   const expected = file.sha256 as string;
   const source = path.join(request.folderOnTape, file.path);
   const destination = path.join(request.target, file.path);
   if (resuming) {
-    const kept = await keepIfComplete(destination, file).catch((error: unknown) => {
-      throw hooks.writeFailed(error);
-    });
+    const kept = await keepIfComplete(destination, file, hooks.onXattrsNotRestored).catch(
+      (error: unknown) => {
+        throw error instanceof RestorePathOccupiedError ? error : hooks.writeFailed(error);
+      },
+    );
     if (kept) {
       hooks.onBytes(file.size);
       await dropMismatchCopy(destination).catch((error: unknown) => {
@@ -335,9 +387,12 @@ async function restoreFile(
       throw hooks.writeFailed(error);
     });
     if (file.xattrs !== undefined) {
-      await writeUserXattrs(destination, file.xattrs).catch((error: unknown) => {
-        throw hooks.writeFailed(error);
-      });
+      const written = await writeUserXattrsIfSupported(destination, file.xattrs).catch(
+        (error: unknown) => {
+          throw hooks.writeFailed(error);
+        },
+      );
+      if (!written) hooks.onXattrsNotRestored();
     }
     const actual = hash.digest("hex");
     if (actual === expected) {
@@ -379,10 +434,16 @@ async function makeFolder(folder: string, resuming: boolean): Promise<void> {
 
 /**
  * Continuing a restore: keeps a file the interrupted run wrote completely (its size and
- * SHA-256 are the archived ones; its mode and time are applied again), and removes anything
- * else at its path (a truncated file), so that it is written again. True when kept.
+ * SHA-256 are the archived ones; its mode and time are applied again), and unlinks another file
+ * or a link at its path (a truncated file), so that it is written again. True when kept. A
+ * folder there was not made by this job (it makes only the archive's folders): it is left alone
+ * and the restore stops, naming it.
  */
-async function keepIfComplete(destination: string, file: RestoreEntry): Promise<boolean> {
+async function keepIfComplete(
+  destination: string,
+  file: RestoreEntry,
+  onXattrsNotRestored: () => void,
+): Promise<boolean> {
   let stats: fs.Stats;
   try {
     stats = await lstat(destination);
@@ -390,14 +451,20 @@ async function keepIfComplete(destination: string, file: RestoreEntry): Promise<
     if (errnoOf(error) === "ENOENT") return false;
     throw error;
   }
+  if (stats.isDirectory()) throw new RestorePathOccupiedError(destination);
   if (stats.isFile() && stats.size === file.size && (await sha256Of(destination)) === file.sha256) {
-    if (file.xattrs !== undefined) await writeUserXattrs(destination, file.xattrs);
+    if (
+      file.xattrs !== undefined &&
+      !(await writeUserXattrsIfSupported(destination, file.xattrs))
+    ) {
+      onXattrsNotRestored();
+    }
     await chmod(destination, permissionBits(file.mode));
     const mtime = secondsFromNs(file.mtimeNs);
     await utimes(destination, mtime, mtime);
     return true;
   }
-  await rm(destination, { recursive: true, force: true });
+  await unlink(destination);
   return false;
 }
 

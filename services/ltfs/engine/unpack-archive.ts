@@ -165,12 +165,14 @@ export async function restorePackedFolderFromTape(
   try {
     await checkRestoreTarget(request.target, owner);
   } catch (error) {
-    // This job unpacked everything before (its note says where) but could not report it.
+    // This job unpacked everything before (its note says where) but could not report it, or
+    // failed setting the target's own mode and times: they are set again from the note.
     const finished =
-      note !== null &&
-      error instanceof RestoreTargetNotEmptyError &&
-      (await readFile(note, "utf8").catch(() => null)) === request.target;
-    if (!finished) throw error;
+      note !== null && error instanceof RestoreTargetNotEmptyError
+        ? await readRestoredNote(note)
+        : null;
+    if (finished?.target !== request.target) throw error;
+    if (finished.top !== null) await applyTopFolderAttributes(request.target, finished.top);
     return {
       target: request.target,
       files: 1,
@@ -216,22 +218,27 @@ export async function restorePackedFolderFromTape(
       signal: request.signal,
       owner,
     });
+    // Read while the marker holds the target: a failure here leaves it this job's to continue.
+    const top =
+      subfolder === null
+        ? await readTopFolderAttributes({
+            archive: path.join(scratch, "archive", archive.path),
+            archiveTop: request.archiveTop,
+            target: request.target,
+            scratch,
+            compression: request.compression,
+            tar: request.tar,
+            signal: request.signal,
+          })
+        : null;
     if (owner !== null && note !== null) {
-      // Written before the marker goes: a run after a crash from here on finds the work done.
-      await writeFile(note, request.target);
+      // The note (with the top folder's attributes) before the marker goes: a run after a crash
+      // or a failure from here on finds the work done and sets the attributes again.
+      await writeFile(note, JSON.stringify({ target: request.target, top } satisfies RestoredNote));
       await releaseRestoreTarget(request.target, owner);
     }
-    if (subfolder === null) {
-      await restoreTopFolderAttributes({
-        archive: path.join(scratch, "archive", archive.path),
-        archiveTop: request.archiveTop,
-        target: request.target,
-        scratch,
-        compression: request.compression,
-        tar: request.tar,
-        signal: request.signal,
-      });
-    }
+    // Last: removing the marker changed the target's time.
+    if (top !== null) await applyTopFolderAttributes(request.target, top);
     return { ...copied, target: request.target };
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -240,19 +247,51 @@ export async function restorePackedFolderFromTape(
 
 /**
  * A packed restore's note in scratch_path that job `owner` unpacked everything into the target
- * it names (the target itself holds nothing of pytarchive's by then). The step after the
- * restore (unmount) removes it, once the restore's end is recorded.
+ * it names (the target itself holds nothing of pytarchive's by then), with the top folder's
+ * mode and times still to be set on it. The step after the restore (unmount) removes it once
+ * the job ended done; after a failure it stays for the requeued run.
  */
 export function restoredNotePath(scratchDir: string, owner: string): string {
   return path.join(scratchDir, `.pytarchive-restored-${owner}`);
 }
 
+/** The archive's top folder's mode and times (seconds with a fraction), for the target. */
+interface TopFolderAttributes {
+  readonly mode: number;
+  readonly atime: number;
+  readonly mtime: number;
+}
+
+/** What a restored note holds (JSON); a note of an earlier version holds the target alone. */
+interface RestoredNote {
+  readonly target: string;
+  readonly top: TopFolderAttributes | null;
+}
+
+async function readRestoredNote(note: string): Promise<RestoredNote | null> {
+  const text = await readFile(note, "utf8").catch(() => null);
+  if (text === null) return null;
+  try {
+    const parsed = JSON.parse(text) as Partial<RestoredNote> | null;
+    if (typeof parsed?.target === "string")
+      return { target: parsed.target, top: parsed.top ?? null };
+  } catch {
+    // Not JSON: an earlier version's note, the target's path as text.
+  }
+  return { target: text, top: null };
+}
+
+async function applyTopFolderAttributes(target: string, top: TopFolderAttributes): Promise<void> {
+  await chmod(target, top.mode);
+  await utimes(target, top.atime, top.mtime);
+}
+
 /**
- * Gives `target` the mode and times of the archive's top folder. Unpacking strips that folder
- * (its contents land in `target`), and with it what tar knew about the folder itself; its entry
- * alone is extracted again (`--no-recursion`, first occurrence only) to read them.
+ * The mode and times of the archive's top folder. Unpacking strips that folder (its contents
+ * land in `target`), and with it what tar knew about the folder itself; its entry alone is
+ * extracted again (`--no-recursion`, first occurrence only) to read them.
  */
-async function restoreTopFolderAttributes(options: {
+async function readTopFolderAttributes(options: {
   readonly archive: string;
   readonly archiveTop: string;
   readonly target: string;
@@ -260,7 +299,7 @@ async function restoreTopFolderAttributes(options: {
   readonly compression: Compression | null;
   readonly tar?: string;
   readonly signal?: AbortSignal;
-}): Promise<void> {
+}): Promise<TopFolderAttributes> {
   const holder = await mkdtemp(path.join(options.scratch, "top-"));
   const args = [
     ...tarExtractArguments({
@@ -285,7 +324,10 @@ async function restoreTopFolderAttributes(options: {
     );
   }
   const top = await lstat(path.join(holder, options.archiveTop), { bigint: true });
-  await chmod(options.target, Number(top.mode & 0o7777n));
   // Seconds with a fraction: microseconds survive (a Date would keep only milliseconds).
-  await utimes(options.target, Number(top.atimeNs) / 1e9, Number(top.mtimeNs) / 1e9);
+  return {
+    mode: Number(top.mode & 0o7777n),
+    atime: Number(top.atimeNs) / 1e9,
+    mtime: Number(top.mtimeNs) / 1e9,
+  };
 }

@@ -96,7 +96,7 @@ describe("a packed folder's restore run again by the same job", () => {
     const target = path.join(root, "restored-2");
     await restorePackedFolderFromTape(request(target, "0cafe002"));
     const note = restoredNotePath(scratch, "0cafe002");
-    expect(fs.readFileSync(note, "utf8")).toBe(target);
+    expect(JSON.parse(fs.readFileSync(note, "utf8"))).toMatchObject({ target });
     const before = view(target);
 
     await restorePackedFolderFromTape(request(target, "0cafe002"));
@@ -107,5 +107,71 @@ describe("a packed folder's restore run again by the same job", () => {
       code: "RESTORE_TARGET_NOT_EMPTY",
     });
     expect(view(target)).toEqual(before);
+  });
+
+  it("failing on the top folder's mode and times, keeps its target; requeued, it ends with them", async () => {
+    const target = path.join(root, "restored-3");
+    // tar that fails the one extraction reading the top folder's attributes (after the unpack).
+    const failingTar = path.join(root, "tar-failing-top");
+    fs.writeFileSync(
+      failingTar,
+      '#!/bin/sh\nfor a in "$@"; do [ "$a" = --no-recursion ] && { echo "tar: simulated failure" >&2; exit 2; }; done\nexec tar "$@"\n',
+      { mode: 0o755 },
+    );
+    fs.chmodSync(original, 0o750);
+    fs.utimesSync(original, 1_650_000_000, 1_650_000_000);
+    await expectExit(
+      await runCommand("tar", [
+        "--create",
+        "--zstd",
+        "--format=posix",
+        `--file=${path.join(root, "top.tar.zst")}`,
+        `--directory=${path.dirname(original)}`,
+        "--",
+        "project",
+      ]),
+    );
+    fs.mkdirSync(path.join(root, "packed-top"));
+    fs.renameSync(
+      path.join(root, "top.tar.zst"),
+      path.join(root, "packed-top", "srv_project.tar.zst"),
+    );
+    const topTape = await copyFolderToTape({
+      source: path.join(root, "packed-top"),
+      destination: path.join(root, "tape", "srv_project_top"),
+      description: "x",
+      compression: "zstd",
+    });
+    const topRequest = {
+      ...request(target, "0cafe003"),
+      folderOnTape: topTape.destination,
+      entries: topTape.files.map(
+        (file): RestoreEntry => ({ ...file, startBlock: null, partition: null }),
+      ),
+    };
+
+    await expect(
+      restorePackedFolderFromTape({ ...topRequest, tar: failingTar }),
+    ).rejects.toMatchObject({ code: "RESTORE_UNPACK_FAILED" });
+    // Nothing says "done" yet: no note, and the target is still the job's (its marker is there).
+    expect(fs.existsSync(restoredNotePath(scratch, "0cafe003"))).toBe(false);
+    expect(fs.readdirSync(target).some((name) => name.startsWith(".pytarchive"))).toBe(true);
+
+    await restorePackedFolderFromTape(topRequest);
+    expect(view(target)).toEqual(view(original));
+    const restored = fs.statSync(target);
+    expect(restored.mode & 0o7777).toBe(0o750);
+    expect(Math.floor(restored.mtimeMs / 1000)).toBe(1_650_000_000);
+  });
+
+  it("run again after its note was written but before the top folder's times were set, sets them", async () => {
+    const target = path.join(root, "restored-4");
+    await restorePackedFolderFromTape(request(target, "0cafe004"));
+    const restoredTime = fs.statSync(target).mtimeMs;
+    // As a crash right after the marker went leaves it: the target's time is that of the removal.
+    fs.utimesSync(target, new Date(), new Date());
+
+    await restorePackedFolderFromTape(request(target, "0cafe004"));
+    expect(fs.statSync(target).mtimeMs).toBe(restoredTime);
   });
 });

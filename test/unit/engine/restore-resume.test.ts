@@ -160,6 +160,56 @@ describe("a restore run again by the same job", () => {
     expect(restorableView(snapshotTree(target))).toEqual(restorableView(snapshotTree(source)));
   });
 
+  it("stops, deleting nothing, where someone put a folder at a file's path in its target", async () => {
+    const target = nextTarget();
+    await interruptedRestore(target, "0badcaf7");
+    // The truncated file's place is taken by someone's folder with a file in it.
+    const occupied = path.join(target, "big", "second.bin");
+    fs.rmSync(occupied);
+    fs.mkdirSync(occupied);
+    fs.writeFileSync(path.join(occupied, "theirs.txt"), "someone's");
+
+    const error = await restoreFolderFromTape({
+      folderOnTape: archived.destination,
+      target,
+      entries: entries(),
+      owner: "0badcaf7",
+    }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "RESTORE_PATH_OCCUPIED", path: occupied });
+    expect((error as Error).message).toContain(occupied);
+    expect(fs.readFileSync(path.join(occupied, "theirs.txt"), "utf8")).toBe("someone's");
+    // Still this job's target: once the folder is moved away, a requeue finishes it.
+    expect(fs.existsSync(path.join(target, restoreOwnerMarker("0badcaf7")))).toBe(true);
+    fs.rmSync(occupied, { recursive: true });
+    await restoreFolderFromTape({
+      folderOnTape: archived.destination,
+      target,
+      entries: entries(),
+      owner: "0badcaf7",
+    });
+    expect(restorableView(snapshotTree(target))).toEqual(restorableView(snapshotTree(source)));
+  });
+
+  it("run again after it ended between removing its marker and setting the target's time, sets it", async () => {
+    const target = nextTarget();
+    const run = () =>
+      restoreFolderFromTape({
+        folderOnTape: archived.destination,
+        target,
+        entries: entries(),
+        owner: "0badcaf8",
+      });
+    await run();
+    const restoredTime = fs.statSync(target).mtimeMs;
+    // As a crash right after the marker went leaves it: the target's time is that of the removal.
+    fs.utimesSync(target, new Date(), new Date());
+    expect(fs.statSync(target).mtimeMs).not.toBe(restoredTime);
+
+    await run();
+    expect(fs.statSync(target).mtimeMs).toBe(restoredTime);
+    expect(restorableView(snapshotTree(target))).toEqual(restorableView(snapshotTree(source)));
+  });
+
   it("still refuses a target with files and no marker, or another job's marker", async () => {
     const foreign = nextTarget();
     fs.mkdirSync(foreign);
