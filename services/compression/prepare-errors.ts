@@ -8,6 +8,8 @@ export const PREPARE_ERROR_CODES = {
   folderUnreadable: "FOLDER_UNREADABLE",
   /** The packed archive does not hold what the folder held. */
   archiveIncomplete: "ARCHIVE_INCOMPLETE",
+  /** A file pytarchive did not record sits where the folder's archive goes in scratch_path. */
+  scratchNameTaken: "SCRATCH_NAME_TAKEN",
   /** The step was interrupted (service stopped or crashed) too many times. */
   stepInterrupted: "STEP_INTERRUPTED",
   /** The work item names a step or job this service does not do. */

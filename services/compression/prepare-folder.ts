@@ -62,7 +62,7 @@ const MAX_LISTED_UNREADABLE = 5;
  * and when it has too many files for LTFS or `compress` is asked, packs it into one archive in
  * scratch_path and checks the archive holds every file, folder and link. Idempotent: a tar an
  * interrupted run left packing this folder is stopped, and the partial or complete archive it
- * left is replaced; on failure or abort no archive of the folder is left behind. The folder
+ * left (recorded in the ledger) is replaced; a file there it did not record stays, refused; on failure or abort no archive of the folder is left behind. The folder
  * itself is only read.
  *
  * @example
@@ -105,12 +105,12 @@ export async function prepareFolder(
   await stopLeftoverPackers(
     scratchArchivePaths(options.scratchPath, name).map((archive) => `${archive}${PARTIAL_SUFFIX}`),
   );
-  await removeScratchArchives(options.scratchPath, name);
+  const scratch = await fs.realpath(options.scratchPath).catch(() => options.scratchPath);
+  await removeOwnScratchArchives(scratch, name, options.ledger);
+  const expectedArchive = path.join(scratch, `${name}${ARCHIVE_SUFFIXES[options.compression]}`);
+  // Before it is recorded as this service's: a file there now is not pytarchive's.
+  await refuseForeignArchive(expectedArchive);
   // Recorded before tar writes a byte: an archive pytarchive made is always known as its own.
-  const expectedArchive = path.join(
-    await fs.realpath(options.scratchPath).catch(() => options.scratchPath),
-    `${name}${ARCHIVE_SUFFIXES[options.compression]}`,
-  );
   await options.ledger?.record(expectedArchive, folder);
   try {
     const total = measurement.apparentBytes;
@@ -121,7 +121,8 @@ export async function prepareFolder(
       exclude: options.exclude,
       compression: options.compression,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
-      replace: true,
+      // Its own earlier archives are gone by now; anything at the name is someone else's.
+      replace: false,
       progressEveryBytes: options.progressEveryBytes ?? DEFAULT_PROGRESS_EVERY_BYTES,
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: ({ packedBytes }) => {
@@ -161,20 +162,43 @@ export async function prepareFolder(
     };
   } catch (error) {
     // Nothing half-made stays in scratch_path (packFolder removes its partial file itself).
-    await removeScratchArchives(options.scratchPath, name);
+    await removeOwnScratchArchives(scratch, name, options.ledger);
     await options.ledger?.forget(expectedArchive);
     throw error;
   }
 }
 
 /**
- * Removes this folder's archives and partial archives from scratch_path. Safe while this job
- * runs: the name is the folder's own, and a folder has one prepare job at a time.
+ * Removes this folder's archives and partial archives from scratch_path that the ledger records
+ * as this service's (scratch_path may be a shared folder such as /tmp: a file only named like
+ * one is someone else's and stays). Safe while this job runs: the name is the folder's own, and
+ * a folder has one prepare job at a time.
  */
-async function removeScratchArchives(scratchPath: string, name: string): Promise<void> {
-  for (const archive of scratchArchivePaths(scratchPath, name)) {
+async function removeOwnScratchArchives(
+  scratch: string,
+  name: string,
+  ledger: PackedLedger | undefined,
+): Promise<void> {
+  const recorded = new Set((await ledger?.list())?.map((record) => record.archive) ?? []);
+  for (const archive of scratchArchivePaths(scratch, name)) {
+    if (!recorded.has(archive)) continue;
     await fs.rm(archive, { force: true });
     await fs.rm(`${archive}${PARTIAL_SUFFIX}`, { force: true });
+    await ledger?.forget(archive);
+  }
+}
+
+/** A file at the archive's name (or its partial name) that pytarchive did not record. */
+async function refuseForeignArchive(archive: string): Promise<void> {
+  for (const file of [archive, `${archive}${PARTIAL_SUFFIX}`]) {
+    if ((await fs.lstat(file).catch(() => null)) === null) continue;
+    throw new PytarchiveError(
+      CODES.scratchNameTaken,
+      `${file} is in scratch_path but pytarchive did not write it (its ledger of packed archives does not list it), so it is left alone and this folder was not packed.`,
+      {
+        hint: `Move ${file} away if it is not needed (or set [General] scratch_path to a folder of pytarchive's own), then requeue the job.`,
+      },
+    );
   }
 }
 
