@@ -11,9 +11,12 @@ export interface EmbeddedNatsServerOptions {
   readonly log: Logger;
   /** How long it may take to print "Server is ready". Default 20 s. */
   readonly readyTimeoutMs?: number;
-  /** How long stop() waits after SIGINT before SIGKILL. Default 15 s. */
+  /** How long stop() waits after SIGINT before SIGKILL. Default NATS_SERVER_STOP_TIMEOUT_MS. */
   readonly stopTimeoutMs?: number;
 }
+
+/** How long a stop waits for nats-server to exit after SIGINT before it kills it. */
+export const NATS_SERVER_STOP_TIMEOUT_MS = 15_000;
 
 export interface NatsServerExit {
   readonly code: number | null;
@@ -109,7 +112,10 @@ export async function startEmbeddedNatsServer(
   const stop = async (): Promise<NatsServerExit> => {
     // SIGINT and SIGTERM both shut down cleanly; after SIGINT the exit status is 0, not 1.
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
-    const killTimer = setTimeout(() => child.kill("SIGKILL"), options.stopTimeoutMs ?? 15_000);
+    const killTimer = setTimeout(
+      () => child.kill("SIGKILL"),
+      options.stopTimeoutMs ?? NATS_SERVER_STOP_TIMEOUT_MS,
+    );
     try {
       return await exited;
     } finally {

@@ -6,7 +6,7 @@ import type { Logger, LogLevel, LogStream } from "../../shared/logging/index.ts"
 import { writeEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
 import type { ServiceDefinition, ServiceHealth } from "../../shared/nats/index.ts";
 import type { NatsUser } from "../../shared/nats/nats-users.ts";
-import { runServices } from "../runner/run-services.ts";
+import { runServices, type StopReport } from "../runner/run-services.ts";
 import { ensureEmbeddedCredentials } from "./embedded-credentials.ts";
 import { type EmbeddedLayout, embeddedLayout } from "./embedded-layout.ts";
 import { type EmbeddedNatsServer, startEmbeddedNatsServer } from "./embedded-nats-server.ts";
@@ -52,8 +52,11 @@ export interface RunningPytarchive {
   /** Rejects if the embedded nats-server stops on its own (it never resolves). */
   readonly failure: Promise<never>;
   health(): Promise<Record<string, ServiceHealth>>;
-  /** Stops the services (reverse start order), then the embedded nats-server. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Stops the services (reverse start order), then the embedded nats-server. Idempotent. The
+   * report lists the services that did not stop cleanly (e.g. a tape left mounted).
+   */
+  stop(): Promise<StopReport>;
 }
 
 /**
@@ -86,14 +89,15 @@ export async function launchPytarchive(options: LaunchOptions): Promise<RunningP
   let server: EmbeddedNatsServer | null = null;
   let services: Awaited<ReturnType<typeof runServicesAsUsers>> | null = null;
   let stopping = false;
-  const stopEverything = async (): Promise<void> => {
+  const stopEverything = async (): Promise<StopReport> => {
     stopping = true;
-    await services?.stop();
+    const report = (await services?.stop()) ?? { failures: [] };
     if (server !== null) {
       const exit = await server.stop();
       log.info("nats-server stopped", { exitCode: exit.code, signal: exit.signal });
     }
     lock.release();
+    return report;
   };
   try {
     const library = await chooseTapeLibrary(options.config, layout.simulatorDir);
@@ -150,7 +154,7 @@ export async function launchPytarchive(options: LaunchOptions): Promise<RunningP
     });
     // Only an unexpected exit is a failure; the caller may never look at it otherwise.
     failure.catch(() => {});
-    let stopped: Promise<void> | null = null;
+    let stopped: Promise<StopReport> | null = null;
     return {
       natsUrl,
       embeddedNats: { pid: started.pid, version },
@@ -191,7 +195,10 @@ async function launchWithExternalNats(options: LaunchOptions): Promise<RunningPy
     clientFile: null,
     failure: new Promise<never>(() => {}),
     health: () => running.health(),
-    stop: () => running.stop(),
+    stop: async () => {
+      await running.stop();
+      return await running.stopped;
+    },
   };
 }
 

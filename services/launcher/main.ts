@@ -7,15 +7,17 @@
  *   npm start -- --simulate                    on the built-in simulated tape library
  *
  * Exits 0 after a clean stop (SIGINT, SIGTERM or SIGHUP, however many copies arrive): every
- * tape unmounted, then nats-server stopped. Exits 1 when something could not start or the
- * embedded nats-server stopped on its own.
+ * tape unmounted, then nats-server stopped. Exits 1 when something could not start, the
+ * embedded nats-server stopped on its own, or a service did not stop cleanly (a tape left
+ * mounted above all: the host must not be switched off then).
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { createLogger } from "../../shared/logging/index.ts";
+import { createLogger, type Logger } from "../../shared/logging/index.ts";
 import { redactUrl } from "../../shared/nats/index.ts";
 import { SERVICE_REGISTRY } from "../runner/registry.ts";
+import type { StopReport } from "../runner/run-services.ts";
 import { DEFAULT_EMBEDDED_NATS_PORT, launchPytarchive, type RunningPytarchive } from "./launch.ts";
 
 /** Environment variable for the embedded NATS server's port. */
@@ -78,10 +80,31 @@ async function main(argv: readonly string[]): Promise<number> {
   ]);
   if ("signal" in outcome) log.info("stop signal received; stopping", { signal: outcome.signal });
   else log.error("the embedded NATS server stopped; stopping the services", {});
-  await running.stop();
+  const report = await running.stop();
   if ("failure" in outcome) throw outcome.failure;
+  if (report.failures.length > 0) {
+    reportUncleanStop(log, report);
+    return 1;
+  }
   writeQuietly(process.stdout, "pytarchive stopped.\n");
   return 0;
+}
+
+/**
+ * Says loudly, in the log and on stderr, which services did not stop cleanly: each error names
+ * what was left (the ltfs service's names every drive and mount point still holding a tape) and
+ * what to do before the host is switched off.
+ */
+function reportUncleanStop(log: Logger, report: StopReport): void {
+  for (const { service, error } of report.failures) {
+    log.error("pytarchive stopped, but NOT cleanly", { stoppedService: service, error });
+    const text =
+      error instanceof PytarchiveError
+        ? `error [${error.code}]: ${error.describe()}`
+        : `${service} did not stop cleanly: ${error instanceof Error ? error.message : String(error)}`;
+    writeQuietly(process.stderr, `${text}\n`);
+  }
+  writeQuietly(process.stderr, "pytarchive stopped, but not cleanly (see above).\n");
 }
 
 /** Signals that stop pytarchive: systemd's and kill's, a terminal's Ctrl-C, a closed terminal. */

@@ -2,7 +2,12 @@ import type { PytarchiveConfig } from "../../shared/config/types.ts";
 import type { LogLevel, LogStream } from "../../shared/logging/index.ts";
 import type { ServiceDefinition, ServiceHealth } from "../../shared/nats/index.ts";
 import type { NatsUser } from "../../shared/nats/nats-users.ts";
-import { type RunningServices, runServices } from "../runner/run-services.ts";
+import {
+  type RunningServices,
+  runServices,
+  type ServiceStopFailure,
+  type StopReport,
+} from "../runner/run-services.ts";
 import { selectServices } from "../runner/select-services.ts";
 import { natsUserOfService } from "./service-users.ts";
 
@@ -21,8 +26,8 @@ export interface ServicesAsUsers {
   /** Started services, in start order, with the user each connected as. */
   readonly started: readonly { readonly name: string; readonly user: NatsUser }[];
   health(): Promise<Record<string, ServiceHealth>>;
-  /** Stops the services in reverse start order. Idempotent. */
-  stop(): Promise<void>;
+  /** Stops the services in reverse start order; reports those that did not stop cleanly. Idempotent. */
+  stop(): Promise<StopReport>;
 }
 
 /**
@@ -59,10 +64,15 @@ export async function runServicesAsUsers(
 ): Promise<ServicesAsUsers> {
   const plan = planServiceUsers(options.services, options.only);
   const running: { name: string; user: NatsUser; services: RunningServices }[] = [];
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
+  let stopping: Promise<StopReport> | null = null;
+  const stop = (): Promise<StopReport> => {
     stopping ??= (async () => {
-      for (const entry of [...running].reverse()) await entry.services.stop();
+      const failures: ServiceStopFailure[] = [];
+      for (const entry of [...running].reverse()) {
+        await entry.services.stop();
+        failures.push(...(await entry.services.stopped).failures);
+      }
+      return { failures };
     })();
     return stopping;
   };

@@ -50,8 +50,9 @@ async function main(argv: readonly string[]): Promise<number> {
     config,
     ...(values.only === undefined ? {} : { only: values.only.split(",") }),
   });
-  await running.stopped;
-  return 0;
+  // A service that did not stop cleanly (a tape left mounted) is no clean stop: exit 1.
+  const report = await running.stopped;
+  return report.failures.length > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

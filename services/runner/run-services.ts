@@ -36,16 +36,33 @@ export interface RunServicesOptions {
   readonly stopTimeoutMs?: number;
 }
 
+/** How long one service may take to stop unless it or the caller says otherwise. */
+export const DEFAULT_SERVICE_STOP_TIMEOUT_MS = 30_000;
+
+/** A service that did not stop cleanly: its stop threw (a tape left mounted) or took too long. */
+export interface ServiceStopFailure {
+  readonly service: string;
+  readonly error: unknown;
+}
+
+/** How a stop went; a launcher exits non-zero when it was not clean. */
+export interface StopReport {
+  readonly failures: readonly ServiceStopFailure[];
+}
+
 export interface RunningServices {
   /** Names of the started services, in start order. */
   readonly names: readonly string[];
   readonly nc: NatsConnection;
   /** Health of each service; a health() that throws counts as not ok. */
   health(): Promise<Record<string, ServiceHealth>>;
-  /** Stops every service in reverse start order, then drains the connection. Idempotent. */
+  /**
+   * Stops every service in reverse start order, then drains the connection. Idempotent. A
+   * service whose stop fails is logged and listed in `stopped`'s report; the others still stop.
+   */
   stop(): Promise<void>;
-  /** Resolves once everything stopped (by stop() or a signal). */
-  readonly stopped: Promise<void>;
+  /** Resolves once everything stopped (by stop() or a signal), saying what did not stop cleanly. */
+  readonly stopped: Promise<StopReport>;
 }
 
 /**
@@ -86,23 +103,26 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
   const abort = new AbortController();
   const started: { name: string; running: RunningService; stopTimeoutMs?: number }[] = [];
 
-  const stopAll = async (): Promise<void> => {
+  const stopAll = async (): Promise<StopReport> => {
     abort.abort(new Error("the service runner is stopping"));
+    const failures: ServiceStopFailure[] = [];
     for (const { name, running, stopTimeoutMs } of [...started].reverse()) {
       try {
         await withTimeout(
           running.stop(),
-          stopTimeoutMs ?? options.stopTimeoutMs ?? 30_000,
+          stopTimeoutMs ?? options.stopTimeoutMs ?? DEFAULT_SERVICE_STOP_TIMEOUT_MS,
           `${name} did not stop in time`,
         );
         log.info("service stopped", { stoppedService: name });
       } catch (error) {
         log.error("service did not stop cleanly", { stoppedService: name, error });
+        failures.push({ service: name, error });
       }
     }
     // Without a server there is nothing to flush: a drain would only wait for a reconnect.
     if (link.connected) await drainNats(nc, { log });
     else await nc.close();
+    return { failures };
   };
 
   try {
@@ -132,9 +152,9 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
     throw error;
   }
 
-  let stopping: Promise<void> | null = null;
-  let resolveStopped: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
+  let stopping: Promise<StopReport> | null = null;
+  let resolveStopped: (report: StopReport) => void = () => {};
+  const stopped = new Promise<StopReport>((resolve) => {
     resolveStopped = resolve;
   });
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -146,16 +166,17 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
     log.info("stop signal received; stopping services", { signal });
     void stop();
   };
-  const stop = (): Promise<void> => {
+  const stop = (): Promise<StopReport> => {
     stopping ??= (async () => {
-      await stopAll();
+      const report = await stopAll();
       log.info("all services stopped");
       // Only now: a signal while stopping must find the handler, not end the process at once.
       if (options.handleSignals !== false) {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }
-      resolveStopped();
+      resolveStopped(report);
+      return report;
     })();
     return stopping;
   };
@@ -183,7 +204,9 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
       }
       return report;
     },
-    stop,
+    stop: async () => {
+      await stop();
+    },
     stopped,
   };
 }

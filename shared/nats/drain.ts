@@ -1,6 +1,9 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "../logging/index.ts";
 
+/** How long drainNats waits for a drain unless told otherwise. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
 /**
  * Drains the connection (pending subscriptions finish, outgoing acks are flushed), then closes it;
  * closes at once if the drain does not finish in `timeoutMs` (default 10 s) or is impossible.
@@ -14,7 +17,7 @@ export async function drainNats(
   options: { timeoutMs?: number; log?: Logger } = {},
 ): Promise<void> {
   if (nc.isClosed()) return;
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), timeoutMs);

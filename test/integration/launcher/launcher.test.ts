@@ -1,11 +1,23 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatSimulatorConfig } from "../../../infra/simulator/sim-cli.ts";
 import { isRunning } from "../../../services/launcher/state-lock.ts";
+import { parseConfig } from "../../../shared/config/index.ts";
+import { expectExit, runCommand } from "../../../shared/exec/index.ts";
+import { createLtfsDrive } from "../../../shared/hardware/ltfs/index.ts";
 import { streamNames, subjects } from "../../../shared/messages/index.ts";
 import { readEmbeddedClientSettings } from "../../../shared/nats/embedded-client.ts";
 import { connectNats, request } from "../../../shared/nats/index.ts";
@@ -295,5 +307,52 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
     expect(stderr).toContain("Install it: apt-get install nats-server");
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(missing.stdout()).toBe("");
+  });
+
+  it("exits 1, naming the drive and mount point, when a tape could not be unmounted at the stop", async () => {
+    const launcher = startLauncher();
+    await untilRunning(launcher);
+    // A tape mounted in drive 0 of the simulated library, its mount point kept busy.
+    const sim = parseConfig(formatSimulatorConfig(join(stateDir, "sim")), "sim.conf", {});
+    const driveConfig = sim.device.drives[0];
+    if (driveConfig === undefined) throw new Error("the simulated library has no drive");
+    const mtx = (...args: string[]) =>
+      runCommand(sim.tools.mtx, ["-f", sim.device.library, ...args]);
+    expectExit(await mtx("load", "1", String(driveConfig.element)));
+    const drive = createLtfsDrive({
+      tools: sim.tools,
+      device: driveConfig.device,
+      mountPoint: driveConfig.mountPoint,
+      mountTable: "/proc/mounts",
+    });
+    await drive.format({ volumeSerial: "SIM001" });
+    mkdirSync(driveConfig.mountPoint, { recursive: true });
+    await drive.mount({ readOnly: true });
+    const holder = spawn("sleep", ["120"], { cwd: driveConfig.mountPoint, stdio: "ignore" });
+    const serverPid = natsServerPid();
+    try {
+      launcher.child.kill("SIGTERM");
+
+      expect(await launcher.exited).toBe(1);
+      const stderr = launcher.stderr();
+      expect(stderr).toContain(
+        `error [TAPE_LEFT_MOUNTED]: pytarchive stopped, but the tape in drive ${driveConfig.element} at ${driveConfig.mountPoint} could not be unmounted`,
+      );
+      expect(stderr).toContain(`umount ${driveConfig.mountPoint}`);
+      expect(stderr).toContain(
+        `"msg":"stopping: the tape in drive ${driveConfig.element} could NOT be unmounted and may still be mounted at ${driveConfig.mountPoint}`,
+      );
+      expect(stderr).toContain('"level":"error"');
+      expect(launcher.stdout()).not.toContain("pytarchive stopped.");
+      // Everything else stopped all the same.
+      expect(serverPid !== null && !isRunning(serverPid)).toBe(true);
+      expect(existsSync(join(stateDir, "launcher.pid"))).toBe(false);
+    } finally {
+      holder.kill("SIGKILL");
+      await new Promise((resolve) => holder.once("exit", resolve));
+      if (await drive.isMounted()) await drive.unmount();
+      await mtx("unload", "1", String(driveConfig.element));
+      rmSync(join(stateDir, "ltfs", "unmounted-at-stop"), { recursive: true, force: true });
+    }
   });
 });

@@ -98,6 +98,41 @@ describe("runServices", () => {
     expect(running.nc.isClosed()).toBe(true);
   });
 
+  it("stops every service even when one's stop fails, and reports that one as not stopped cleanly", async () => {
+    const journal: string[] = [];
+    const failing: ServiceDefinition = {
+      name: "ltfs",
+      async start() {
+        return {
+          health: async () => ({ ok: true, detail: "" }),
+          stop: async () => {
+            journal.push("stop ltfs");
+            throw new Error("the tape in drive 0 could not be unmounted");
+          },
+        };
+      },
+    };
+    const running = await runServices({
+      services: [
+        recordingService("catalog", journal),
+        failing,
+        recordingService("gateway", journal),
+      ],
+      config: configFor(uniqueLibraryId()),
+      handleSignals: false,
+      logStream: { write: () => true },
+    });
+    await running.stop();
+    const report = await running.stopped;
+    expect(journal.slice(-3)).toEqual([
+      "stop gateway (signal aborted: true)",
+      "stop ltfs",
+      "stop catalog (signal aborted: true)",
+    ]);
+    expect(report.failures.map((failure) => failure.service)).toEqual(["ltfs"]);
+    expect(String(report.failures[0]?.error)).toContain("could not be unmounted");
+  });
+
   it("refuses an unknown service name before connecting, listing the known ones", async () => {
     const journal: string[] = [];
     await expect(

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../../demo/stack.ts";
+import { stopBudgetMs } from "../../../services/launcher/stop-budget.ts";
+import { SERVICE_REGISTRY } from "../../../services/runner/registry.ts";
 import { runCommand } from "../../../shared/exec/index.ts";
 
 const UNIT = path.join(REPO_ROOT, "infra/systemd/pytarchive.service");
@@ -32,5 +34,13 @@ describe("the systemd unit", () => {
     const timeout = /^TimeoutStopSec=(\d+)min$/m.exec(text)?.[1];
     // The ltfs service's stop waits up to 30 min for an unmount, plus 5 min for running steps.
     expect(Number(timeout)).toBeGreaterThanOrEqual(35);
+  });
+
+  it("waits for the whole stop: every service's stop and drain one after the other, then nats-server", () => {
+    const text = readFileSync(UNIT, "utf8");
+    const minutes = Number(/^TimeoutStopSec=(\d+)min$/m.exec(text)?.[1]);
+    // The ltfs service's 35 min alone are not enough: those stopped before it come first.
+    expect(stopBudgetMs(SERVICE_REGISTRY)).toBeGreaterThan(36 * 60_000);
+    expect(minutes * 60_000).toBeGreaterThanOrEqual(stopBudgetMs(SERVICE_REGISTRY));
   });
 });
