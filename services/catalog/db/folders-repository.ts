@@ -19,6 +19,12 @@ export const FOLDER_TRANSITIONS: Readonly<Record<FolderState, readonly FolderSta
   failed: ["preparing", "prepared", "archiving", "archived", "failed"],
 };
 
+/**
+ * Where a prepare's result (new measurements) may come from: only a folder being prepared. The
+ * table's archiving → prepared keeps the measurements and is returnFolderToPrepared's.
+ */
+const MEASURED_FROM: readonly FolderState[] = ["preparing"];
+
 /** Whether a folder in state `from` may move to `to`. */
 export function canMoveFolder(from: FolderState, to: FolderState): boolean {
   return FOLDER_TRANSITIONS[to].includes(from);
@@ -59,7 +65,8 @@ export async function setFolderState(
   folderId: number,
   transition: FolderTransition,
 ): Promise<FolderRow> {
-  const from = FOLDER_TRANSITIONS[transition.state];
+  const from =
+    transition.state === "prepared" ? MEASURED_FROM : FOLDER_TRANSITIONS[transition.state];
   let folder: FolderRow | undefined;
   try {
     folder = await db
@@ -101,9 +108,12 @@ export async function returnFolderToPrepared(
     .updateTable("folders")
     .set({ state: "prepared", error: null, updatedAt: currentTime() })
     .where("id", "=", folderId)
-    // Only this way back (FOLDER_TRANSITIONS lists it): a folder being prepared has no
-    // measurements yet, and a failed one was refused them.
-    .where("state", "=", "archiving")
+    // The table's other way into prepared (from preparing) brings measurements: setFolderState.
+    .where(
+      "state",
+      "in",
+      FOLDER_TRANSITIONS.prepared.filter((from) => from !== "preparing"),
+    )
     .returningAll()
     .executeTakeFirst();
   return folder ?? null;

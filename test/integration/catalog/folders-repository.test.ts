@@ -2,12 +2,14 @@ import type { Kysely } from "kysely";
 import { expect, it } from "vitest";
 import {
   type CatalogSchema,
+  canMoveFolder,
   type FolderRow,
   type FolderState,
   findFolderByPath,
   getFolder,
   listArchivedFolders,
   listPreparedFolders,
+  returnFolderToPrepared,
   setFolderState,
   startPreparingFolder,
   upsertPreparedFolder,
@@ -146,6 +148,19 @@ forEachDatabase("folders repository", (catalog) => {
       expect(await getFolder(catalog.db, folder.id)).toEqual(folder);
     },
   );
+
+  it("an archive that ended without archiving takes its folder back to prepared, as the table says, measurements kept; no other state goes that way", async () => {
+    expect(canMoveFolder("archiving", "prepared")).toBe(true);
+    const archiving = await folderIn(catalog.db, "archiving");
+    const back = await returnFolderToPrepared(catalog.db, archiving.id);
+    expect(back).toMatchObject({ state: "prepared", sizeKib: archiving.sizeKib, error: null });
+    for (const state of ["preparing", "failed", "archived"] as const) {
+      const path = `/data/projects/${state}`;
+      const folder = await folderIn(catalog.db, state, path);
+      expect(await returnFolderToPrepared(catalog.db, folder.id)).toBeNull();
+      expect(await getFolder(catalog.db, folder.id)).toEqual(folder);
+    }
+  });
 
   it("names the states that allow a move in the refusal", async () => {
     const folder = await folderIn(catalog.db, "preparing");
