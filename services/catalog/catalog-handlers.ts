@@ -127,6 +127,9 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
         tooLate: tooLate.map(jobToWire),
       };
     },
+    "folders-list": async () => ({
+      folders: await db.selectFrom("folders").select(["path", "state"]).orderBy("path").execute(),
+    }),
     "folder-get": async ({ path }) => {
       const folder = await findFolderByPath(db, path);
       return { folder: folder === null ? null : folderToWire(folder) };

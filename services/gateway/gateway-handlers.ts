@@ -15,6 +15,7 @@ import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
 import {
   checkFolderToPrepare,
   checkRestoreTarget,
+  type KnownFolder,
   type OwnFolders,
 } from "../../shared/originals/originals-rule.ts";
 import {
@@ -36,7 +37,13 @@ import {
 import { toQueueJob } from "./describe-job.ts";
 import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
 import { listHistory } from "./history.ts";
-import { describeDuration, probeEmptyFolder, probePath, probeRealPath } from "./path-probe.ts";
+import {
+  describeDuration,
+  probeEmptyFolder,
+  probePath,
+  probeRealPath,
+  probeRealPaths,
+} from "./path-probe.ts";
 
 /** How many paths `deleteable` looks at at once. */
 const PROBES_AT_ONCE = 32;
@@ -71,6 +78,8 @@ export interface PathProbes {
   readonly emptyFolder: typeof probeEmptyFolder;
   /** Resolves symlinks; the real `realpath -m` when absent. */
   readonly realPath?: typeof probeRealPath;
+  /** Resolves many paths (the catalog's originals); the real `realpath -m` when absent. */
+  readonly realPaths?: typeof probeRealPaths;
 }
 
 export type GatewayHandlers = {
@@ -91,6 +100,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
   const { catalog } = deps;
   const probes = deps.probes ?? { path: probePath, emptyFolder: probeEmptyFolder };
   const realPath = probes.realPath ?? probeRealPath;
+  const realPaths = probes.realPaths ?? probeRealPaths;
   const exploreMaxSeconds = deps.exploreMaxSeconds ?? DEFAULT_EXPLORE_MAX_SECONDS;
 
   const queueJob = async (
@@ -137,6 +147,40 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     ),
   });
 
+  /**
+   * An archived folder as the catalog knows it. Rows written before the gateway resolved
+   * symlinks hold the path as given (/data/link/A where /data/link → /srv): the resolved form is
+   * looked up, then the given one; the first the catalog has archived (else knows) is used.
+   */
+  const catalogFolderForm = async (value: string, what: string): Promise<string> => {
+    const given = absolutePathOrThrow(value, what);
+    const resolved = await resolvedOrThrow(given);
+    if (resolved === given) return given;
+    const [byResolved, byGiven] = await Promise.all(
+      [resolved, given].map(async (path) => (await catalog.call("folder-get", { path })).folder),
+    );
+    if (byResolved?.state !== "archived" && byGiven?.state === "archived") return given;
+    if (byResolved == null && byGiven != null) return given;
+    return resolved;
+  };
+
+  /**
+   * The catalog's originals, each as stored and, where it differs, with its symlinks resolved
+   * now: older rows were stored unresolved, and a target is compared resolved. A stored path
+   * that cannot be resolved in time is compared as stored (the catalog checks that form too).
+   */
+  const originalsBothForms = async (): Promise<KnownFolder[]> => {
+    const { folders } = await catalog.call("folders-list", {});
+    const resolved = await realPaths(
+      folders.map((folder) => folder.path),
+      timeoutMs,
+    );
+    return folders.flatMap((folder, index) => {
+      const real = resolved[index];
+      return real == null || real === folder.path ? [folder] : [folder, { ...folder, path: real }];
+    });
+  };
+
   const existingFolderOrThrow = async (value: string, what: string): Promise<string> => {
     const path = await resolvedOrThrow(absolutePathOrThrow(value, what));
     const found = await probes.path(path, timeoutMs);
@@ -177,9 +221,9 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
 
   const restoreTargetOrThrow = async (value: string): Promise<string> => {
     const target = await resolvedOrThrow(newPathOrThrow(value, "restore target"));
-    // The catalog checks the originals (it knows them); scratch_path, the state folder and the
-    // mount points are checked here too, resolved, in case one is reached through a symlink.
-    checkRestoreTarget(target, [], await ownFolders());
+    // The catalog checks the originals as stored; here they are compared resolved too, and
+    // scratch_path, the state folder and the mount points, in case one is reached by a symlink.
+    checkRestoreTarget(target, await originalsBothForms(), await ownFolders());
     const found = await probes.path(target, timeoutMs);
     if (found.kind === "missing") {
       // A new target is created by the restore; its parent must exist.
@@ -225,7 +269,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
       const priority = priorityOrThrow(request.priority);
       // The original may be gone (that is why one restores): only its form is checked here,
       // and the symlinks of the part that exists resolved; the catalog checks that it is archived.
-      const folder = await resolvedOrThrow(absolutePathOrThrow(request.folder, "archived folder"));
+      const folder = await catalogFolderForm(request.folder, "archived folder");
       const subfolder =
         request.subfolder === undefined ? undefined : subfolderOrThrow(request.subfolder);
       const target = await restoreTargetOrThrow(request.target);
@@ -273,7 +317,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
       const value = request.target.trim();
       if (value.includes("/") && !value.startsWith("/")) absolutePathOrThrow(value, "folder");
       const target = value.startsWith("/")
-        ? await resolvedOrThrow(absolutePathOrThrow(value, "folder"))
+        ? await catalogFolderForm(value, "folder")
         : barcodeOf(value);
       return queueJob("verify", { target }, priority);
     },

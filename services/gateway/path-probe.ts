@@ -78,6 +78,40 @@ export async function probeRealPath(
   }
 }
 
+/** Paths one `realpath` process resolves at most. */
+const REAL_PATHS_AT_ONCE = 256;
+
+/**
+ * probeRealPath for many paths, a few hundred per process, each process bounded by `timeoutMs`:
+ * each path's resolved form, or null where it could not be told in time (a hung mount) or at
+ * all (then the caller keeps the path as it is).
+ *
+ * @example
+ * await probeRealPaths(["/data/link/A", "/srv/b"], 2000); // ["/srv/A", "/srv/b"]
+ */
+export async function probeRealPaths(
+  paths: readonly string[],
+  timeoutMs: number,
+): Promise<(string | null)[]> {
+  const resolved: (string | null)[] = [];
+  for (let start = 0; start < paths.length; start += REAL_PATHS_AT_ONCE) {
+    const chunk = paths.slice(start, start + REAL_PATHS_AT_ONCE);
+    const found = await withinTime(
+      (signal) =>
+        runCommand("realpath", ["-m", "-z", "--", ...chunk], { signal, env: { LC_ALL: "C" } }),
+      timeoutMs,
+    ).catch(() => null);
+    const result = found === null || found === TIMED_OUT ? null : found;
+    const parts = result === null ? [] : result.stdout.split("\0").slice(0, -1);
+    // One output per path, in order, only when every path resolved (an error skips its line).
+    const whole = result?.exitCode === 0 && parts.length === chunk.length;
+    for (let index = 0; index < chunk.length; index++) {
+      resolved.push(whole ? (parts[index] ?? null) : null);
+    }
+  }
+  return resolved;
+}
+
 /** Whether the folder has no entries; "timeout" or an error text when that cannot be told. */
 export async function probeEmptyFolder(
   path: string,

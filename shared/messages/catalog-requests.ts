@@ -223,6 +223,17 @@ export const CATALOG_REQUESTS = {
     Type.Object({ path: Type.String({ minLength: 1 }) }),
     Type.Object({ folder: Type.Union([CatalogFolderSchema, Type.Null()]) }),
   ),
+  /**
+   * Every folder the catalog knows, with its state: the originals a restore target must stay
+   * apart from, which the gateway compares also with symlinks resolved (older rows are not).
+   */
+  "folders-list": operation(
+    "folders-list",
+    Empty,
+    Type.Object({
+      folders: Type.Array(Type.Object({ path: Type.String(), state: Type.String() })),
+    }),
+  ),
   /** Exactly the `summary` verb's reply. */
   summary: operation("summary", Empty, SummaryReplySchema),
   "tapes-list": operation(
