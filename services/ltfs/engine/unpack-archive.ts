@@ -81,7 +81,9 @@ export interface UnpackRequest {
  * @example
  * await unpackArchive({ archive: "/scratch/ada_project.tar.zst", target: "/srv/restore/ada" });
  */
-export async function unpackArchive(request: UnpackRequest): Promise<{ durationMs: number }> {
+export async function unpackArchive(
+  request: UnpackRequest,
+): Promise<{ durationMs: number; xattrsNotRestored: number }> {
   const started = performance.now();
   const { archive, target } = request;
   const state = await checkRestoreTarget(target, request.owner ?? null);
@@ -99,6 +101,8 @@ export async function unpackArchive(request: UnpackRequest): Promise<{ durationM
     result = await runCommand(request.tar ?? "tar", args, {
       signal: request.signal,
       timeoutMs: request.timeoutMs ?? DEFAULT_UNPACK_TIMEOUT_MS,
+      // C locale: its warnings are matched below.
+      env: { LC_ALL: "C" },
     });
   } catch (error) {
     if (error instanceof CommandAbortedError) {
@@ -119,7 +123,20 @@ export async function unpackArchive(request: UnpackRequest): Promise<{ durationM
       lines.length > 0 ? `${how}: ${lines.join("; ")}` : how,
     );
   }
-  return { durationMs: performance.now() - started };
+  return {
+    durationMs: performance.now() - started,
+    xattrsNotRestored: unsupportedXattrWarnings(result.stderr),
+  };
+}
+
+/**
+ * How many "Cannot set … extended attribute … Operation not supported" warnings tar gave: on a
+ * target without user attributes it unpacks the data, warns per file and exits 0.
+ */
+function unsupportedXattrWarnings(stderr: string): number {
+  return stderr
+    .split("\n")
+    .filter((line) => /extended attribute/.test(line) && /not supported/i.test(line)).length;
 }
 
 export interface RestorePackedRequest extends Omit<RestoreFolderRequest, "target" | "subfolder"> {
@@ -208,7 +225,7 @@ export async function restorePackedFolderFromTape(
       entries: archives,
       target: path.join(scratch, "archive"),
     });
-    await unpackArchive({
+    const unpacked = await unpackArchive({
       archive: path.join(scratch, "archive", archive.path),
       target: request.target,
       compression: request.compression,
@@ -239,7 +256,7 @@ export async function restorePackedFolderFromTape(
     }
     // Last: removing the marker changed the target's time.
     if (top !== null) await applyTopFolderAttributes(request.target, top);
-    return { ...copied, target: request.target };
+    return { ...copied, target: request.target, xattrsNotRestored: unpacked.xattrsNotRestored };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import {
   readManifest,
   restoreFolderFromTape,
   restoreOwnerMarker,
+  restorePackedFolderFromTape,
 } from "../../../services/ltfs/engine/index.ts";
 import { expectExit, runCommand } from "../../../shared/exec/index.ts";
 import { writeUserXattrsIfSupported } from "../../../shared/xattrs/index.ts";
@@ -17,14 +18,16 @@ import { restorableView, snapshotTree, writeRandomFile } from "./tree-snapshot.t
 
 /*
  * A restore onto a file system that keeps no `user.*` extended attributes (NFSv3, vfat; here a
- * ramfs, which has none) restores the data and counts what it could not give its attributes,
- * for the job's summary to warn about; it does not fail for every file that has some.
+ * ramfs, which has none) restores the data, plain or packed, and counts what it could not give
+ * its attributes, for the job's summary to warn about; it does not fail for every file with some.
  */
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "pyt-restore-noxattrs-"));
 const source = path.join(root, "source");
 const noXattrs = path.join(root, "ramfs");
 let archived: CopyResult;
+/** The same folder packed as prepare packs it (user attributes inside), on the tape. */
+let packed: CopyResult;
 
 beforeAll(async () => {
   writeRandomFile(path.join(source, "notes.txt"), 1000);
@@ -39,6 +42,27 @@ beforeAll(async () => {
     source,
     destination: path.join(root, "tape", "folder"),
     description: "x",
+  });
+  const packs = path.join(root, "packs");
+  fs.mkdirSync(packs);
+  expectExit(
+    await runCommand("tar", [
+      "--create",
+      "--zstd",
+      "--format=posix",
+      "--xattrs",
+      "--xattrs-include=user.*",
+      `--file=${path.join(packs, "source.tar.zst")}`,
+      `--directory=${root}`,
+      "--",
+      "source",
+    ]),
+  );
+  packed = await copyFolderToTape({
+    source: packs,
+    destination: path.join(root, "tape", "packed"),
+    description: "x",
+    compression: "zstd",
   });
   fs.mkdirSync(noXattrs);
   expectExit(await runCommand("mount", ["-t", "ramfs", "pytarchive-test", noXattrs]));
@@ -86,5 +110,29 @@ describe("a restore onto a file system without user extended attributes", () => 
     const again = await restoreFolderFromTape(await request(target, "0badd001"));
     expect(again.files).toBe(3);
     expect(again.xattrsNotRestored).toBe(1);
+  });
+
+  it("unpacks a packed folder's data and counts the attributes tar could not set", async () => {
+    const target = path.join(noXattrs, "unpacked");
+    const scratch = path.join(root, "scratch");
+    fs.mkdirSync(scratch, { recursive: true });
+    const result = await restorePackedFolderFromTape({
+      folderOnTape: packed.destination,
+      target,
+      scratchDir: scratch,
+      compression: "zstd",
+      archiveTop: "source",
+      owner: "0badd002",
+      entries: packed.files.map(
+        (file): RestoreEntry => ({ ...file, startBlock: null, partition: null }),
+      ),
+    });
+    // notes.txt, data/big.bin and data (the top folder's own are not unpacked into the target).
+    expect(result.xattrsNotRestored).toBe(3);
+    for (const file of ["notes.txt", "data/big.bin", "plain.txt"]) {
+      expect(fs.readFileSync(path.join(target, file))).toEqual(
+        fs.readFileSync(path.join(source, file)),
+      );
+    }
   });
 });
