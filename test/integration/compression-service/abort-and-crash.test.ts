@@ -107,7 +107,7 @@ describe("the compression service with the scheduler", () => {
 
       const requested = Date.now();
       const reply = await client.send("abort", { ids: [jobId] });
-      expect(reply).toEqual({ aborted: [], stopRequested: [jobId] });
+      expect(reply).toEqual({ aborted: [], stopRequested: [jobId], tooLate: [] });
       const job = await waitForJobState(database.db, jobId, ["aborted", "done", "failed"]);
       expect(job.state).toBe("aborted");
       // The abort event reaches the step at once; no waiting for a progress report.

@@ -58,9 +58,13 @@ describe("the export service", () => {
 
     const mail = await waitFor("the mail to the requester", () => mailServer.mails[0], 10_000);
     expect(mail.envelopeTo).toEqual(["ada@example.org"]);
-    expect(mail.subject).toContain(`tape ${BARCODES[0]} is exported at ${HOST_NAME}:${mountPoint}`);
+    // The harness's library is the simulated one, and the requester is told so.
+    expect(mail.subject).toContain(
+      `tape ${BARCODES[0]} (SIMULATED) is exported at ${HOST_NAME}:${mountPoint}`,
+    );
     expect(mail.text).toContain(`Export:     ${HOST_NAME}:${mountPoint}\n`);
-    expect(mail.text).toContain(`Tape:       ${BARCODES[0]}\n`);
+    expect(mail.text).toContain(`Tape:       ${BARCODES[0]} (SIMULATED)\n`);
+    expect(mail.text).toMatch(/^SIMULATED library/);
     expect(mail.text).toContain(`mount -t nfs -o ro ${HOST_NAME}:${mountPoint} /mnt/tape`);
     const withdrawal = /^Withdrawn: {2}\w+day \d+ \w+ \d{4}, (\d\d:\d\d:\d\d) UTC \((\S+)\)/m.exec(
       mail.text,
