@@ -139,9 +139,10 @@ export async function finishJobWithEvents(
 
 /**
  * running → failed with the worker's error (as `pytarchive queue` shows it), with a `job.failed`
- * event. A job past its point of no return (committed: e.g. its folder is archived) does not
- * fail: its result stands, so it ends done with a `job.finished` event, and the error of the
- * later step (an unmount or unload that went wrong) stays with it as a warning for history.
+ * event. A job past its point of no return (committed: its folder is archived and verified)
+ * still ends failed when a later step (an unmount or unload) went wrong — the admins must hear
+ * of a tape stuck in a drive, and `requeue` is how the drive gets released — but its error says
+ * first that the result stands, so nobody reads "failed" as "not archived". Its commit is kept.
  */
 export async function failJobWithEvents(
   db: Kysely<CatalogSchema>,
@@ -149,43 +150,26 @@ export async function failJobWithEvents(
 ): Promise<{ job: JobRow; events: RecordedJobEvent[] }> {
   return inTransaction(db, async (trx) => {
     const current = await runningJobOrThrow(trx, input.id, input.attempt, "fail");
-    if (current.committedAt !== null) return finishCommittedJob(trx, current, input);
-    const job = await markJobFailed(trx, input.id, formatJobError(input.error));
+    const error =
+      current.committedAt === null
+        ? input.error
+        : {
+            ...input.error,
+            message: `${committedResult(current)}; only its ${input.step} step failed afterwards: ${input.error.message}`,
+          };
+    const job = await markJobFailed(trx, input.id, formatJobError(error));
     const event = await recordJobEvent(trx, JOB_EVENTS.failed, job.id, {
       jobId: job.id,
       step: input.step,
       attempt: current.attempts,
-      error: { ...input.error },
+      error: { ...error },
       at: new Date().toISOString(),
     });
     return { job, events: [event] };
   });
 }
 
-/** A committed job whose later step failed: done, the failure kept as a warning. */
-async function finishCommittedJob(
-  trx: Trx,
-  current: JobRow,
-  input: { step: string; error: ErrorInfo },
-): Promise<{ job: JobRow; events: RecordedJobEvent[] }> {
-  const moved = current.bytesMoved === null ? await movedByJob(trx, current) : null;
-  await markJobDone(trx, current.id, moved);
-  const summary = `${committedResult(current)}; but its ${input.step} step failed afterwards (${input.error.code}), see the error`;
-  const job = await trx
-    .updateTable("jobs")
-    .set({ progress: summary, error: formatJobError(input.error) })
-    .where("id", "=", current.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  const event = await recordJobEvent(trx, JOB_EVENTS.finished, job.id, {
-    jobId: job.id,
-    summary,
-    at: new Date().toISOString(),
-  });
-  return { job, events: [event] };
-}
-
-/** What a committed job achieved, in the words `pytarchive history` shows. */
+/** What a committed job achieved, in the words `pytarchive queue` and `history` show. */
 function committedResult(job: JobRow): string {
   const { folder, tape } = job.args;
   return job.kind === "archive" && typeof folder === "string" && typeof tape === "string"

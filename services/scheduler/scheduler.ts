@@ -292,16 +292,17 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     if (plan?.marksFolderFailed && typeof folder === "string") {
       await catalog.call("folder-failed", { jobId: job.id, path: folder, error });
     }
-    const ended: { state?: string } = {};
-    await endJob(job.id, "fail the job", async () => {
-      ended.state = (
-        await catalog.call("job-fail", { id: job.id, attempt: job.attempts, step, error })
-      ).job.state;
+    await endJob(job.id, "fail the job", () =>
+      catalog.call("job-fail", { id: job.id, attempt: job.attempts, step, error }),
+    );
+    // A committed job (its folder archived) fails too, its error saying first that it stands.
+    const committed = (job.committedAt ?? null) !== null;
+    log.warn(committed ? "job failed after its commit: its result stands" : "job failed", {
+      jobId: job.id,
+      kind: job.kind,
+      step,
+      code: error.code,
     });
-    // The catalog ends a committed job (its folder archived) done, the error kept as a warning.
-    const what =
-      ended.state === "done" ? "job done, but a step after its commit failed" : "job failed";
-    log.warn(what, { jobId: job.id, kind: job.kind, step, code: error.code });
   };
 
   const acknowledgeAbort = async (job: CatalogJob, reason?: string) => {

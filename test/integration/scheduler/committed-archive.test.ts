@@ -17,7 +17,7 @@ const FOLDER = "/srv/alpha";
 const TAPE = "AAA001L9";
 
 forEachDatabase("a committed archive", (catalog) => {
-  it("whose unmount fails ends done with the failure kept, its folder archived, and cannot be requeued or aborted", async () => {
+  it("whose unmount fails ends failed saying the archive stands: folder archived, abort too late, requeue keeps the commit", async () => {
     const handlers = createCatalogHandlers({
       db: catalog.db,
       tapeMaxSizeKiB: 1000,
@@ -86,20 +86,25 @@ forEachDatabase("a committed archive", (catalog) => {
     await scheduler.close();
 
     const ended = await getJob(catalog.db, job.id);
-    expect(ended).toMatchObject({ state: "done", filesMoved: 1, bytesMoved: 1000 });
-    expect(ended?.error).toContain("LTFS_UNMOUNT_FAILED: umount: /mnt/ltfs0: target is busy");
+    expect(ended?.state).toBe("failed");
+    // The truth first: the archive stands; only releasing the drive went wrong.
+    expect(ended?.error).toBe(
+      `LTFS_UNMOUNT_FAILED: ${FOLDER} is archived on tape ${TAPE}; only its unmount step failed afterwards: umount: /mnt/ltfs0: target is busy`,
+    );
     expect((await findFolderByPath(catalog.db, FOLDER))?.state).toBe("archived");
-    expect(logged.some((line) => line.msg === "job failed")).toBe(false);
     expect(
-      logged.find((line) => line.msg === "job done, but a step after its commit failed"),
+      logged.find((line) => line.msg === "job failed after its commit: its result stands"),
     ).toMatchObject({ jobId: job.id, step: "unmount", code: "LTFS_UNMOUNT_FAILED" });
     const { jobs: failed } = await handlers["jobs-history"]({ limit: 10, failedOnly: true });
-    expect(failed).toEqual([]);
-    await expect(handlers["jobs-requeue"]({ ids: [job.id] })).rejects.toMatchObject({
-      code: "JOB_STATE_CONFLICT",
-    });
-    await expect(handlers["jobs-abort"]({ ids: [job.id] })).rejects.toMatchObject({
-      code: "JOB_STATE_CONFLICT",
-    });
+    expect(failed.map((entry) => entry.id)).toEqual([job.id]);
+    // An abort cannot undo an archive: too late, and the job stays to be requeued.
+    const aborted = await handlers["jobs-abort"]({ ids: [job.id] });
+    expect((aborted.tooLate ?? []).map((entry) => entry.id)).toEqual([job.id]);
+    expect((await getJob(catalog.db, job.id))?.state).toBe("failed");
+    // Requeue (how the drive gets released) keeps the commit: the copy is never moved aside.
+    const committedAt = ended?.committedAt;
+    expect(committedAt).toBeInstanceOf(Date);
+    await handlers["jobs-requeue"]({ ids: [job.id] });
+    expect(await getJob(catalog.db, job.id)).toMatchObject({ state: "queued", committedAt });
   });
 });
