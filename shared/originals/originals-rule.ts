@@ -8,7 +8,7 @@ import { PytarchiveError } from "../errors/index.ts";
  * folder, in the transaction that queues the job) both ask this module, so the rule lives once.
  */
 
-/** Stable codes of the refusals below (notes/command-contract.md). */
+/** Stable codes of the refusals below (listed with every command in services/gateway/README.md). */
 export const ORIGINALS_CODES = {
   /** A restore target inside, equal to or around an original folder. */
   targetOverlapsOriginal: "TARGET_OVERLAPS_ORIGINAL",
