@@ -33,11 +33,7 @@ export async function probePath(path: string, timeoutMs: number): Promise<PathPr
     }
     const reason = found.stderr.trim().split("\n").at(-1) ?? "";
     if (/No such file or directory|Not a directory/.test(reason)) return { kind: "missing" };
-    if (/Permission denied/.test(reason)) return { kind: "error", reason: "permission denied" };
-    return {
-      kind: "error",
-      reason: reason.replace(/^stat: /, "") || `stat exited ${found.exitCode}`,
-    };
+    return failedLook("stat", reason, found.exitCode);
   } catch (error) {
     return { kind: "error", reason: error instanceof Error ? error.message : String(error) };
   }
@@ -68,11 +64,7 @@ export async function probeRealPath(
       return { kind: "resolved", path: found.stdout.slice(0, -1) };
     }
     const reason = found.stderr.trim().split("\n").at(-1) ?? "";
-    if (/Permission denied/.test(reason)) return { kind: "error", reason: "permission denied" };
-    return {
-      kind: "error",
-      reason: reason.replace(/^realpath: /, "") || `realpath exited ${found.exitCode}`,
-    };
+    return failedLook("realpath", reason, found.exitCode);
   } catch (error) {
     return { kind: "error", reason: error instanceof Error ? error.message : String(error) };
   }
@@ -137,11 +129,7 @@ export async function probeEmptyFolder(
       return found.stdout === "" ? { kind: "empty" } : { kind: "not-empty" };
     }
     const reason = found.stderr.trim().split("\n").at(-1) ?? "";
-    if (/Permission denied/.test(reason)) return { kind: "error", reason: "permission denied" };
-    return {
-      kind: "error",
-      reason: reason.replace(/^find: /, "") || `find exited ${found.exitCode}`,
-    };
+    return failedLook("find", reason, found.exitCode);
   } catch (error) {
     return { kind: "error", reason: error instanceof Error ? error.message : String(error) };
   }
@@ -150,4 +138,18 @@ export async function probeEmptyFolder(
 /** "2 s", "500 ms": how long a check waited, for messages. */
 export function describeDuration(ms: number): string {
   return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/**
+ * The error of a look whose tool (`stat`, `realpath`, `find`) failed, from its last stderr line
+ * (C locale): "permission denied", or the message without the tool's name.
+ */
+function failedLook(
+  tool: string,
+  reason: string,
+  exitCode: number | null,
+): { kind: "error"; reason: string } {
+  if (/Permission denied/.test(reason)) return { kind: "error", reason: "permission denied" };
+  const message = reason.startsWith(`${tool}: `) ? reason.slice(tool.length + 2) : reason;
+  return { kind: "error", reason: message || `${tool} exited ${exitCode}` };
 }
