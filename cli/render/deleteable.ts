@@ -21,15 +21,7 @@ export function renderDeleteable(reply: DeleteableReply): string {
     const total = deleteable.reduce((sum, folder) => sum + folder.sizeKiB, 0);
     parts.push(
       "Can be deleted (archived and verified; the original folder still exists):\n" +
-        formatTable(
-          ["FOLDER", "TAPE", "SIZE", "DESCRIPTION"],
-          deleteable.map((folder) => [
-            folder.path,
-            folder.tape,
-            formatKiB(folder.sizeKiB),
-            folder.description,
-          ]),
-        ) +
+        folderTable(deleteable) +
         `${plural(deleteable.length, "folder")}, ${formatKiB(total)} in all. pytarchive never deletes them itself.\n`,
     );
   }
@@ -45,17 +37,22 @@ export function renderDeleteable(reply: DeleteableReply): string {
   if (simulatedOnly.length > 0) {
     parts.push(
       "NOT safe to delete: archived only on SIMULATED tapes (loop images of a simulated library, not an archive):\n" +
-        formatTable(
-          ["FOLDER", "TAPE", "SIZE", "DESCRIPTION"],
-          simulatedOnly.map((folder) => [
-            folder.path,
-            folder.tape,
-            formatKiB(folder.sizeKiB),
-            folder.description,
-          ]),
-        ) +
+        folderTable(simulatedOnly) +
         "Keep these originals: archive them to tapes of a real library first.\n",
     );
   }
   return parts.join("\n");
+}
+
+/** The table of folders with their tape, size and description (both folder lists use it). */
+function folderTable(folders: DeleteableReply["deleteable"]): string {
+  return formatTable(
+    ["FOLDER", "TAPE", "SIZE", "DESCRIPTION"],
+    folders.map((folder) => [
+      folder.path,
+      folder.tape,
+      formatKiB(folder.sizeKiB),
+      folder.description,
+    ]),
+  );
 }
