@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { access, mkdir, readdir, readFile } from "node:fs/promises";
+import { access, mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeSampleTree } from "../../demo/sample-tree.ts";
@@ -9,7 +9,7 @@ import { readLibrary, withLibraryLock, writeLibrary } from "../../infra/simulato
 import { INDEX_DELAY_ENV } from "../../infra/simulator/ltfs/ltfs-command.ts";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
 import { manifestPathFor } from "../../shared/manifest/index.ts";
-import { type E2eStack, mountsBelow, startE2eStack } from "./support.ts";
+import { type E2eStack, isRunning, mountsBelow, natsServerPid, startE2eStack } from "./support.ts";
 
 /*
  * The fault suite: pytarchive (the launcher) and its nats-server are killed with SIGKILL, in turn,
@@ -90,20 +90,6 @@ afterAll(async () => {
   await e2e?.close();
 }, 120_000);
 
-async function natsServerPid(): Promise<number> {
-  const text = await readFile(path.join(e2e.state, "nats", "nats-server.pid"), "utf8");
-  return Number.parseInt(text.trim(), 10);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function until(what: string, test: () => boolean | Promise<boolean>, ms: number) {
   const deadline = Date.now() + ms;
   while (!(await test())) {
@@ -117,7 +103,7 @@ async function crashAndRestart(victim: Victim): Promise<void> {
   const launcher = e2e.stack.process;
   const launcherGone = launcher.exitCode !== null || launcher.signalCode !== null;
   const exited = launcherGone ? Promise.resolve() : once(launcher, "exit").then(() => {});
-  const nats = await natsServerPid();
+  const nats = await natsServerPid(e2e);
   if (victim === "pytarchive") {
     launcher.kill("SIGKILL");
     await exited;

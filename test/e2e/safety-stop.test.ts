@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeSampleTree } from "../../demo/sample-tree.ts";
 import { REPO_ROOT, waitForJob } from "../../demo/stack.ts";
 import { compareTrees, digestTree } from "../../demo/tree-digest.ts";
 import { readEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
-import { type E2eStack, mountsBelow, startE2eStack } from "./support.ts";
+import { type E2eStack, isRunning, mountsBelow, natsServerPid, startE2eStack } from "./support.ts";
 
 /*
  * Finding 10: stopping is clean. One Ctrl-C (which reaches the launcher more than once: from the
@@ -28,21 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await e2e?.close();
 }, 120_000);
-
-/** The embedded nats-server's process id, from its pid file. */
-async function natsServerPid(): Promise<number> {
-  const text = await readFile(path.join(e2e.state, "nats", "nats-server.pid"), "utf8");
-  return Number.parseInt(text.trim(), 10);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Mount points of the simulated drives that the mount table shows now. */
 async function tapeMounts(): Promise<string[]> {
@@ -155,7 +140,7 @@ describe("a clean stop", () => {
     const npm = inOwnGroup("npm", npmStartArgs());
     const npmExit = once(npm.child, "exit");
     await waitUntilRunning(previous);
-    const nats = await natsServerPid();
+    const nats = await natsServerPid(e2e);
     const jobId = await archiveUnderWay(folder, tape);
 
     await ctrlC(npm.child);
@@ -184,7 +169,7 @@ describe("a clean stop", () => {
     const shellExit = once(shell.child, "exit");
     await waitUntilRunning(previous);
     const launcher = readEmbeddedClientSettings(e2e.state)?.launcherPid ?? 0;
-    const nats = await natsServerPid();
+    const nats = await natsServerPid(e2e);
     const jobId = await archiveUnderWay(folder, tape);
 
     await ctrlC(shell.child);
@@ -204,7 +189,7 @@ describe("a clean stop", () => {
     const before = await digestTree(folder);
     const tape = await freeTape(2);
     const jobId = await archiveUnderWay(folder, tape);
-    const nats = await natsServerPid();
+    const nats = await natsServerPid(e2e);
 
     expect(await e2e.stack.stop()).toBe(0);
     expect(await tapeMounts()).toEqual([]);
@@ -222,7 +207,7 @@ describe("a clean stop", () => {
   }, 420_000);
 
   it("kill -9 of the launcher: its nats-server is gone within a few seconds", async () => {
-    const nats = await natsServerPid();
+    const nats = await natsServerPid(e2e);
     expect(isRunning(nats)).toBe(true);
     const launcher = e2e.stack.process;
     const exited = once(launcher, "exit");

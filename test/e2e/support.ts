@@ -279,3 +279,19 @@ export async function flipByte(file: string, offset: number): Promise<void> {
     await handle.close();
   }
 }
+
+/** The process id of the stack's embedded nats-server, from its pid file. */
+export async function natsServerPid(e2e: E2eStack): Promise<number> {
+  const text = await readFile(path.join(e2e.state, "nats", "nats-server.pid"), "utf8");
+  return Number.parseInt(text.trim(), 10);
+}
+
+/** Whether a process with this id still exists (signal 0 only asks). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
