@@ -1,8 +1,9 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { DriveConfig, PytarchiveConfig } from "../../shared/config/types.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import type { LtfsDrive } from "../../shared/hardware/ltfs/index.ts";
+import { type LtfsDrive, LtfsUnmountBusyError } from "../../shared/hardware/ltfs/index.ts";
 import { isLtfsMount } from "../../shared/hardware/mounts/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
@@ -104,6 +105,8 @@ export async function unmountAtStop(options: {
   readonly log: Logger;
   /** Which tape the catalog has in a drive, for the note; default: it is not asked. */
   readonly tapeInDrive?: (drive: number) => Promise<TapeInDrive | null>;
+  /** How long an unmount refused as busy is tried again; default BUSY_UNMOUNT_PATIENCE_MS. */
+  readonly busyPatienceMs?: number;
 }): Promise<StopUnmounts> {
   const folder = stopNotesFolder(options.config);
   const outcomes = await Promise.all(
@@ -136,7 +139,11 @@ export async function unmountAtStop(options: {
               barcode: note.barcode,
               volumeSerial: note.volumeSerial,
             });
-            const result = await ltfs.unmount();
+            const result = await unmountWhenFree(
+              ltfs,
+              log,
+              options.busyPatienceMs ?? BUSY_UNMOUNT_PATIENCE_MS,
+            );
             log.info("stopping: tape unmounted; LTFS has exited (index written)", {
               ltfsPids: result.ltfsPids,
               waitedMs: result.waitedMs,
@@ -164,6 +171,34 @@ export async function unmountAtStop(options: {
       (outcome): outcome is UnmountFailure => outcome !== null && typeof outcome === "object",
     ),
   };
+}
+
+/** How long a stop keeps trying an unmount that a busy mount refuses. */
+const BUSY_UNMOUNT_PATIENCE_MS = 15_000;
+const BUSY_UNMOUNT_INTERVAL_MS = 500;
+
+/**
+ * Unmounts, trying again for a while when the mount is busy: a file that a stopped step or a
+ * reader outside pytarchive just closed must not leave the tape mounted for good.
+ */
+async function unmountWhenFree(
+  ltfs: LtfsDrive,
+  log: Logger,
+  patienceMs: number,
+): Promise<Awaited<ReturnType<LtfsDrive["unmount"]>>> {
+  const giveUpAt = Date.now() + patienceMs;
+  for (;;) {
+    try {
+      return await ltfs.unmount();
+    } catch (error) {
+      if (!(error instanceof LtfsUnmountBusyError) || Date.now() >= giveUpAt) throw error;
+      log.warn("stopping: the mount is busy; trying the unmount again", {
+        mountPoint: ltfs.mountPoint,
+        retryInMs: BUSY_UNMOUNT_INTERVAL_MS,
+      });
+      await sleep(BUSY_UNMOUNT_INTERVAL_MS);
+    }
+  }
 }
 
 function unmountHint(ltfs: LtfsDrive): string {

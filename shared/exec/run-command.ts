@@ -50,6 +50,11 @@ export function runCommand(
       env: options.env ? { ...process.env, ...options.env } : process.env,
       stdio: ["pipe", "pipe", "pipe"],
       shell: false,
+      // A process group of its own: Ctrl-C in the terminal that runs `npm start` signals the
+      // whole foreground group, and must reach only pytarchive, which then stops in order. An
+      // `umount` or `mtx` killed by that signal mid-way would leave a tape mounted or half moved.
+      // Timeouts and aborts still stop the command (they signal its pid).
+      detached: true,
     });
     const stdout = new LineCollector(options.onStdoutLine);
     const stderr = new LineCollector(options.onStderrLine);

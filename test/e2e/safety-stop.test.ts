@@ -122,6 +122,12 @@ async function ctrlC(child: ChildProcess): Promise<void> {
   process.kill(group, "SIGINT");
 }
 
+/** The error lines of a run's output, then its last lines: what a failed stop needs to be read. */
+function whatWentWrong(output: readonly string[]): string {
+  const errors = output.filter((line) => line.includes('"level":"error"'));
+  return [...errors, "…", ...output.slice(-20)].join("\n");
+}
+
 /** `npm start -- --simulate …` of the test's state folder and configuration. */
 function npmStartArgs(): string[] {
   const client = readEmbeddedClientSettings(e2e.state);
@@ -145,7 +151,7 @@ describe("a clean stop", () => {
 
     await ctrlC(npm.child);
     const [code, signal] = (await npmExit) as [number | null, string | null];
-    expect({ code, signal }, npm.output.slice(-20).join("\n")).toEqual({ code: 0, signal: null });
+    expect({ code, signal }, whatWentWrong(npm.output)).toEqual({ code: 0, signal: null });
     expect(npm.output.join("\n")).toContain("pytarchive stopped.");
     expect(await tapeMounts()).toEqual([]);
     expect(isRunning(nats)).toBe(false);

@@ -46,8 +46,9 @@ function driveZero(): StopDrive {
   return { config, ltfs: harness.drive(0) };
 }
 
-async function stop() {
+async function stop(busyPatienceMs = 1_000) {
   return await unmountAtStop({
+    busyPatienceMs,
     config: harness.config,
     drives: [driveZero()],
     locks: createDriveLocks(),
@@ -131,6 +132,26 @@ describe("unmount at stop, mount again at start", () => {
 
     await harness.unloadTape(2, 0);
     await harness.loadTape(1, 0);
+  });
+
+  it("tries a busy unmount again for a while: a file closed a moment later does not leave the tape mounted", async () => {
+    const drive = harness.drive(0);
+    await drive.mount({ readOnly: true });
+    // A reader that leaves the mount point two seconds after the stop began.
+    const holder = spawn("sleep", ["2"], { cwd: drive.mountPoint, stdio: "ignore" });
+    lines.length = 0;
+    const stopped = await stop(30_000);
+    expect(stopped).toEqual({ unmounted: [0], failed: [] });
+    expect(await drive.isMounted()).toBe(false);
+    expect(
+      lines.some((line) => line.msg === "stopping: the mount is busy; trying the unmount again"),
+    ).toBe(true);
+    await new Promise((resolve) =>
+      holder.exitCode === null ? holder.once("exit", resolve) : resolve(null),
+    );
+    // Nothing to mount again for a job: this was a plain read-only look.
+    await start();
+    if (await drive.isMounted()) await drive.unmount();
   });
 
   it("reports a tape it could not unmount as an error naming the drive and mount point, and the stop as failed", async () => {

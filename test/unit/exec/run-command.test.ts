@@ -110,6 +110,19 @@ describe("runCommand", () => {
     expect(notStarted.message).toContain("/nonexistent/mtx was not found");
     expect(notStarted.hint).toContain("[Tools]");
   });
+
+  it("runs the command in a process group of its own, out of reach of a terminal's Ctrl-C", async () => {
+    // /proc/self/stat of `cat` itself: field 1 its pid, field 5 its process group.
+    const result = await runCommand("cat", ["/proc/self/stat"]);
+    const fields = result.stdout.slice(result.stdout.lastIndexOf(")") + 2).split(" ");
+    const pid = Number(result.stdout.split(" ")[0]);
+    const group = Number(fields[2]);
+    expect(group).toBe(pid);
+    const ownGroup = Number(
+      fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[2],
+    );
+    expect(group).not.toBe(ownGroup);
+  });
 });
 
 describe("expectExit", () => {
