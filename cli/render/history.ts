@@ -1,3 +1,4 @@
+import { describeDuration } from "../../shared/format/describe-duration.ts";
 import { describeBytes } from "../../shared/format/describe-size.ts";
 import type { CommandReply, CommandRequest, HistoryJob } from "../../shared/messages/commands.ts";
 import { plural } from "./sizes.ts";
@@ -50,12 +51,4 @@ function localTime(date: Date, withDate: boolean): string {
   const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
   if (!withDate) return time;
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${time}`;
-}
-
-function describeDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }

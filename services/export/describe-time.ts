@@ -22,30 +22,6 @@ const MONTHS = [
 const two = (value: number) => String(value).padStart(2, "0");
 
 /**
- * A duration in its two largest units.
- *
- * @example
- * describeSeconds(580) // "9 min 40 s"
- * describeSeconds(7260) // "2 h 1 min"
- */
-export function describeSeconds(totalSeconds: number): string {
-  const seconds = Math.max(0, Math.round(totalSeconds));
-  const units: [number, string][] = [
-    [Math.floor(seconds / 86_400), "d"],
-    [Math.floor(seconds / 3_600) % 24, "h"],
-    [Math.floor(seconds / 60) % 60, "min"],
-    [seconds % 60, "s"],
-  ];
-  const first = units.findIndex(([count]) => count > 0);
-  if (first < 0) return "0 s";
-  return units
-    .slice(first, first + 2)
-    .filter(([count]) => count > 0)
-    .map(([count, unit]) => `${count} ${unit}`)
-    .join(" ");
-}
-
-/**
  * The time of day in UTC, with the date when it is not today's (UTC).
  *
  * @example

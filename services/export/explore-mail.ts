@@ -1,4 +1,5 @@
-import { clockUtc, describeSeconds, longUtc } from "./describe-time.ts";
+import { describeDuration } from "../../shared/format/describe-duration.ts";
+import { clockUtc, longUtc } from "./describe-time.ts";
 
 /** What the requester of `pytarchive explore` needs to reach the tape. */
 export interface ExploreMailFacts {
@@ -27,7 +28,7 @@ export interface ExploreMailFacts {
  */
 export function exploreMail(facts: ExploreMailFacts): { subject: string; text: string } {
   const address = `${facts.host}:${facts.mountPoint}`;
-  const seconds = (facts.withdrawnAt.getTime() - facts.exportedAt.getTime()) / 1000;
+  const exportedMs = facts.withdrawnAt.getTime() - facts.exportedAt.getTime();
   const tape = facts.simulated === true ? `${facts.tape} (SIMULATED)` : facts.tape;
   const subject = `${facts.subjectPrefix}: tape ${tape} is exported at ${address} until ${clockUtc(facts.withdrawnAt, facts.exportedAt)}`;
   const text = [
@@ -44,7 +45,7 @@ export function exploreMail(facts: ExploreMailFacts): { subject: string; text: s
     `Allowed:    ${facts.client}`,
     `Tape:       ${tape}`,
     `Exported:   ${longUtc(facts.exportedAt)} (${facts.exportedAt.toISOString()})`,
-    `Withdrawn:  ${longUtc(facts.withdrawnAt)} (${facts.withdrawnAt.toISOString()}), ${describeSeconds(seconds)} after it was exported`,
+    `Withdrawn:  ${longUtc(facts.withdrawnAt)} (${facts.withdrawnAt.toISOString()}), ${describeDuration(exportedMs)} after it was exported`,
     "",
     `Mount it on a machine of ${facts.client}, for example:`,
     "",

@@ -1,13 +1,14 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { PytarchiveConfig } from "../../shared/config/types.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { describeDuration } from "../../shared/format/describe-duration.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import { defineMessage, JOB_ARGUMENT_SCHEMAS } from "../../shared/messages/index.ts";
 import { requestMail } from "../../shared/nats/notify.ts";
 import { sleep } from "../../shared/nats/sleep.ts";
 import type { StepDefinition, StepRun } from "../../shared/steps/step-handler.ts";
 import { driveOfJob } from "../../shared/steps/tape-job.ts";
-import { clockUtc, describeSeconds } from "./describe-time.ts";
+import { clockUtc } from "./describe-time.ts";
 import { exploreMail } from "./explore-mail.ts";
 import { EXPORT_ERROR_CODES as CODES } from "./export-errors.ts";
 import {
@@ -128,11 +129,11 @@ async function exportFor(
     if (leftMs <= 0 || signal.aborted) break;
     run.progress({
       percent: Math.min(99, Math.floor((100 * (seconds * 1000 - leftMs)) / (seconds * 1000))),
-      text: `exported to ${target.client} as ${address}; withdrawn in ${describeSeconds(Math.ceil(leftMs / 1000))} (at ${clockUtc(withdrawnAt, new Date())})`,
+      text: `exported to ${target.client} as ${address}; withdrawn in ${describeDuration(Math.ceil(leftMs / 1000) * 1000)} (at ${clockUtc(withdrawnAt, new Date())})`,
     });
     await sleep(Math.min(deps.tickMs, leftMs), signal);
   }
-  return `tape ${tape} was exported to ${target.client} as ${address} for ${describeSeconds(seconds)}`;
+  return `tape ${tape} was exported to ${target.client} as ${address} for ${describeDuration(seconds * 1000)}`;
 }
 
 /**

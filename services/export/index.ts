@@ -9,7 +9,7 @@ import {
 import { EXPORT_STEP, exportStep } from "./export-step.ts";
 import { withdrawLeftoverExports } from "./reconcile-exports.ts";
 
-export { clockUtc, describeSeconds, longUtc } from "./describe-time.ts";
+export { clockUtc, longUtc } from "./describe-time.ts";
 export { type ExploreMailFacts, exploreMail } from "./explore-mail.ts";
 export { EXPORT_ERROR_CODES } from "./export-errors.ts";
 export { unconfirmedOptions } from "./export-options-match.ts";

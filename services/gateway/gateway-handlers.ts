@@ -1,5 +1,6 @@
 import { basename, dirname, join } from "node:path";
 import { mapLimited } from "../../shared/concurrency/index.ts";
+import { describeDuration } from "../../shared/format/describe-duration.ts";
 import { findTape, type LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
 import type { ClearDriveReply } from "../../shared/messages/changer-moves.ts";
@@ -37,13 +38,7 @@ import {
 import { toQueueJob } from "./describe-job.ts";
 import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
 import { listHistory } from "./history.ts";
-import {
-  describeDuration,
-  probeEmptyFolder,
-  probePath,
-  probeRealPath,
-  probeRealPaths,
-} from "./path-probe.ts";
+import { probeEmptyFolder, probePath, probeRealPath, probeRealPaths } from "./path-probe.ts";
 
 /** How many paths `deleteable` looks at at once. */
 const PROBES_AT_ONCE = 32;

@@ -130,4 +130,4 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
 
 /** The gateway as the runner starts it. */
 export const gatewayService: ServiceDefinition = createGatewayService();
-export { describeDuration, type PathProbe, probeEmptyFolder, probePath } from "./path-probe.ts";
+export { type PathProbe, probeEmptyFolder, probePath } from "./path-probe.ts";

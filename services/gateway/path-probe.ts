@@ -135,11 +135,6 @@ export async function probeEmptyFolder(
   }
 }
 
-/** "2 s", "500 ms": how long a check waited, for messages. */
-export function describeDuration(ms: number): string {
-  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
-}
-
 /**
  * The error of a look whose tool (`stat`, `realpath`, `find`) failed, from its last stderr line
  * (C locale): "permission denied", or the message without the tool's name.

@@ -29,14 +29,3 @@ function timeInMonth(date: Date): number {
 function plural(count: number, unit: string): string {
   return `${count} ${unit}${count === 1 ? "" : "s"}`;
 }
-
-/**
- * A waiting time for messages: "10 s", "0.5 s", "60 min", "2 h".
- *
- * @example describeWait(10_000) // "10 s"
- */
-export function describeWait(ms: number): string {
-  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
-  if (ms >= 120_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
-  return `${Number((ms / 1000).toFixed(3))} s`;
-}

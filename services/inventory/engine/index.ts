@@ -7,7 +7,7 @@ export {
   ageGroupOf,
   DAY_MS,
 } from "./age-groups.ts";
-export { describeAge, describeWait } from "./describe.ts";
+export { describeAge } from "./describe.ts";
 export { type DiskUsage, duProbe, type FolderProbe } from "./folder-probe.ts";
 export { type FormattedInventory, formatInventoryReport } from "./format-report.ts";
 export { INVENTORY_ERROR_CODES, type InventoryErrorCode } from "./inventory-errors.ts";

@@ -2,8 +2,8 @@ import path from "node:path";
 import { TIMED_OUT, withinTime } from "../../../shared/concurrency/index.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
 import { CommandNotStartedError } from "../../../shared/exec/index.ts";
+import { describeDuration } from "../../../shared/format/describe-duration.ts";
 import { AGE_GROUPS, ageGroupOf, DAY_MS } from "./age-groups.ts";
-import { describeWait } from "./describe.ts";
 import { duProbe, type FolderProbe, summarizeProblems } from "./folder-probe.ts";
 import { INVENTORY_ERROR_CODES as CODES } from "./inventory-errors.ts";
 import type {
@@ -98,7 +98,7 @@ export async function takeInventory(options: TakeInventoryOptions): Promise<Inve
       return { reason: describeError(error) };
     }
   };
-  const notAnswering = `did not answer within ${describeWait(timeoutMs)}`;
+  const notAnswering = `did not answer within ${describeDuration(timeoutMs)}`;
 
   try {
     const listings = await Promise.all(
@@ -136,7 +136,7 @@ export async function takeInventory(options: TakeInventoryOptions): Promise<Inve
       const usage = await bounded(
         (own) => probe.diskUsage(subfolder.path, own),
         sizeTimeoutMs,
-        `du did not finish within ${describeWait(sizeTimeoutMs)}`,
+        `du did not finish within ${describeDuration(sizeTimeoutMs)}`,
       );
       if ("reason" in usage) {
         return unreadable({ reason: usage.reason, partialSizeKiB: null, lastChange });

@@ -331,7 +331,7 @@ describe("takeInventory with a hung mount (a probe that never answers)", () => {
       {
         path: path.join(source, "hung"),
         name: "hung",
-        reason: "did not answer within 0.4 s",
+        reason: "did not answer within 400 ms",
         partialSizeKiB: null,
         lastChange: null,
       },
@@ -353,7 +353,7 @@ describe("takeInventory with a hung mount (a probe that never answers)", () => {
       probe: hangingProbe("diskUsage", []),
     });
     const [hung] = report.sources[0]?.unreadable ?? [];
-    expect(hung?.reason).toBe("du did not finish within 0.3 s");
+    expect(hung?.reason).toBe("du did not finish within 300 ms");
     expect(hung?.lastChange).not.toBeNull();
     expect(report.totals.measuredCount).toBe(2);
   });
@@ -370,7 +370,7 @@ describe("takeInventory with a hung mount (a probe that never answers)", () => {
       },
     });
     expect(report.sources.map((entry) => entry.listError)).toEqual([
-      "did not answer within 0.3 s",
+      "did not answer within 300 ms",
       null,
     ]);
     expect(measured(report).map((entry) => entry.name)).toEqual(["one"]);

@@ -5,7 +5,7 @@ import {
 } from "../../../infra/simulator/nfs/export-options.ts";
 import {
   clockUtc,
-  describeSeconds,
+  exploreMail,
   longUtc,
   unconfirmedOptions,
 } from "../../../services/export/index.ts";
@@ -77,13 +77,21 @@ describe("unconfirmedOptions", () => {
 });
 
 describe("the times of an explore", () => {
-  it("says how long is left in its two largest units", () => {
-    expect(describeSeconds(580)).toBe("9 min 40 s");
-    expect(describeSeconds(3)).toBe("3 s");
-    expect(describeSeconds(600)).toBe("10 min");
-    expect(describeSeconds(7_260)).toBe("2 h 1 min");
-    expect(describeSeconds(90_061)).toBe("1 d 1 h");
-    expect(describeSeconds(0)).toBe("0 s");
+  it("tells the requester how long the tape stays exported, in its two largest units", () => {
+    const exportedAt = new Date("2024-06-05T13:55:50Z");
+    const mail = exploreMail({
+      jobId: "3fa2b1c0",
+      tape: "AAK788L9",
+      subjectPrefix: "pytarchive",
+      host: "archive",
+      mountPoint: "/mnt/ltfs0",
+      client: "10.0.0.0/24",
+      exportedAt,
+      withdrawnAt: new Date(exportedAt.getTime() + 7_260_000),
+    });
+    expect(mail.text).toContain(
+      "Withdrawn:  Wednesday 5 June 2024, 15:56:50 UTC (2024-06-05T15:56:50.000Z), 2 h 1 min after it was exported",
+    );
   });
 
   it("gives the withdrawal in UTC, with the date when it is another day", () => {

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  ageGroupOf,
-  DAY_MS,
-  describeAge,
-  describeWait,
-} from "../../../services/inventory/engine/index.ts";
+import { ageGroupOf, DAY_MS, describeAge } from "../../../services/inventory/engine/index.ts";
 
 describe("describeAge", () => {
   const now = new Date("2026-11-26T06:00:00Z");
@@ -39,14 +34,5 @@ describe("ageGroupOf", () => {
     expect(ageGroupOf(182 * DAY_MS)).toBe("recent");
     expect(ageGroupOf(0)).toBe("recent");
     expect(ageGroupOf(-DAY_MS)).toBe("recent");
-  });
-});
-
-describe("describeWait", () => {
-  it("prints seconds, minutes or hours", () => {
-    expect(describeWait(10_000)).toBe("10 s");
-    expect(describeWait(400)).toBe("0.4 s");
-    expect(describeWait(60 * 60_000)).toBe("1 h");
-    expect(describeWait(90 * 60_000)).toBe("90 min");
   });
 });
