@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { truncateUtf8 } from "../../shared/format/truncate-utf8.ts";
 
 /** Room left in a 255-byte file name for the hash and the suffix (`.tar.zst.partial`). */
 const MAX_READABLE_BYTES = 200;
@@ -17,16 +18,4 @@ export function scratchArchiveName(folder: string): string {
   const readable = truncateUtf8(parts.slice(-3).join("_"), MAX_READABLE_BYTES).replace(/^\.+/, "");
   const hash = createHash("sha256").update(folder).digest("hex").slice(0, 8);
   return `${readable === "" ? "folder" : readable}-${hash}`;
-}
-
-/** The longest prefix of `text` of at most `maxBytes` UTF-8 bytes that ends between characters. */
-function truncateUtf8(text: string, maxBytes: number): string {
-  let bytes = 0;
-  let end = 0;
-  for (const character of text) {
-    bytes += Buffer.byteLength(character);
-    if (bytes > maxBytes) break;
-    end += character.length;
-  }
-  return text.slice(0, end);
 }

@@ -1,5 +1,6 @@
 import { mkdir, rename } from "node:fs/promises";
 import path from "node:path";
+import { truncateUtf8 } from "../../shared/format/truncate-utf8.ts";
 
 /**
  * Hidden folder at a tape's top level where interrupted copies are moved, so that the name is
@@ -30,16 +31,4 @@ export async function moveIncompleteCopyAside(request: {
   );
   await rename(path.join(request.mountPoint, request.name), aside);
   return aside;
-}
-
-/** The longest prefix of `text` of at most `maxBytes` UTF-8 bytes that ends between characters. */
-function truncateUtf8(text: string, maxBytes: number): string {
-  let bytes = 0;
-  let end = 0;
-  for (const character of text) {
-    bytes += Buffer.byteLength(character);
-    if (bytes > maxBytes) break;
-    end += character.length;
-  }
-  return text.slice(0, end);
 }
