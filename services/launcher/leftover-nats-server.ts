@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from "node:fs";
+import { isProcessAlive } from "../../shared/lock-file/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import { isRunning } from "./state-lock.ts";
 
 /**
  * Stops a nats-server left running by an earlier launcher of this state folder that was killed
@@ -22,14 +22,14 @@ export async function stopLeftoverNatsServer(
   } catch {
     return null;
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid) || !isOurServer(pid, configFile)) {
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid) || !isOurServer(pid, configFile)) {
     rmSync(pidFile, { force: true });
     return null;
   }
   log.warn("stopping a nats-server left running by an earlier start of pytarchive", { pid });
   process.kill(pid, "SIGTERM");
   const deadline = Date.now() + 15_000;
-  while (isRunning(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() > deadline) {
       process.kill(pid, "SIGKILL");
       break;

@@ -14,10 +14,10 @@ import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatSimulatorConfig } from "../../../infra/simulator/sim-cli.ts";
-import { isRunning } from "../../../services/launcher/state-lock.ts";
 import { parseConfig } from "../../../shared/config/index.ts";
 import { expectExit, runCommand } from "../../../shared/exec/index.ts";
 import { createLtfsDrive } from "../../../shared/hardware/ltfs/index.ts";
+import { isProcessAlive } from "../../../shared/lock-file/index.ts";
 import { streamNames, subjects } from "../../../shared/messages/index.ts";
 import { readEmbeddedClientSettings } from "../../../shared/nats/embedded-client.ts";
 import { connectNats, request } from "../../../shared/nats/index.ts";
@@ -51,7 +51,7 @@ beforeAll(async () => {
 afterAll(() => {
   for (const child of launched) if (child.exitCode === null) child.kill("SIGKILL");
   const leftover = natsServerPid();
-  if (leftover !== null && isRunning(leftover)) process.kill(leftover, "SIGKILL");
+  if (leftover !== null && isProcessAlive(leftover)) process.kill(leftover, "SIGKILL");
   rmSync(folder, { recursive: true, force: true });
 });
 
@@ -192,7 +192,7 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
 
   it("stops the services, then nats-server, on SIGTERM and exits 0", async () => {
     const serverPid = natsServerPid();
-    expect(serverPid !== null && isRunning(serverPid)).toBe(true);
+    expect(serverPid !== null && isProcessAlive(serverPid)).toBe(true);
 
     first.child.kill("SIGTERM");
 
@@ -205,7 +205,7 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
       .map((line) => (JSON.parse(line) as { msg: string }).msg);
     expect(stops.at(-1)).toBe("nats-server stopped");
     expect(stops.slice(0, -1).every((msg) => msg === "service stopped")).toBe(true);
-    expect(isRunning(serverPid ?? 0)).toBe(false);
+    expect(isProcessAlive(serverPid ?? 0)).toBe(false);
     expect(existsSync(join(stateDir, "launcher.pid"))).toBe(false);
   });
 
@@ -234,7 +234,7 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
       again.child.kill("SIGTERM");
       await again.exited;
       expect(again.stdout()).toContain("pytarchive stopped.");
-      expect(isRunning(serverPid ?? 0)).toBe(false);
+      expect(isProcessAlive(serverPid ?? 0)).toBe(false);
     }
   });
 
@@ -242,15 +242,15 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
     const killed = startLauncher();
     await untilRunning(killed);
     const server = natsServerPid();
-    expect(server !== null && isRunning(server)).toBe(true);
+    expect(server !== null && isProcessAlive(server)).toBe(true);
     killed.child.kill("SIGKILL");
     await killed.exited;
     // The kernel's parent-death signal (setpriv --pdeathsig) stops it; no watchdog polls.
     const deadline = Date.now() + 5_000;
-    while (isRunning(server ?? 0) && Date.now() < deadline) {
+    while (isProcessAlive(server ?? 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(isRunning(server ?? 0)).toBe(false);
+    expect(isProcessAlive(server ?? 0)).toBe(false);
   });
 
   it("stops a nats-server left running on its state folder (e.g. by an older version) before starting its own", async () => {
@@ -271,7 +271,7 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
     const next = startLauncher();
     await untilRunning(next);
     try {
-      expect(isRunning(orphan)).toBe(false);
+      expect(isProcessAlive(orphan)).toBe(false);
       expect(next.stderr()).toContain(
         "stopping a nats-server left running by an earlier start of pytarchive",
       );
@@ -345,7 +345,7 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
       expect(stderr).toContain('"level":"error"');
       expect(launcher.stdout()).not.toContain("pytarchive stopped.");
       // Everything else stopped all the same.
-      expect(serverPid !== null && !isRunning(serverPid)).toBe(true);
+      expect(serverPid !== null && !isProcessAlive(serverPid)).toBe(true);
       expect(existsSync(join(stateDir, "launcher.pid"))).toBe(false);
     } finally {
       holder.kill("SIGKILL");
