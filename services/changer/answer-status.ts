@@ -2,18 +2,46 @@ import type { Msg } from "@nats-io/nats-core";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import type { LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import { ChangerStatusReply } from "../../shared/messages/changer-status.ts";
+import {
+  ChangerStatusReply,
+  ChangerStatusRequest,
+  type DriveLiveState,
+} from "../../shared/messages/changer-status.ts";
 import { respondWithServiceError } from "./respond-error.ts";
 
-/** Answers `pyt.<lib>.changer.status` with a fresh `mtx status`, or CHANGER_UNAVAILABLE. */
-export async function answerStatus(
-  msg: Msg,
-  readLibrary: () => Promise<LibraryStatus>,
-  log: Logger,
-): Promise<void> {
+export interface StatusSources {
+  /** A fresh `mtx status`. */
+  readonly readLibrary: () => Promise<LibraryStatus>;
+  /** Each drive's live state, for requests that ask for it. */
+  readonly readDrives: (library: LibraryStatus) => Promise<DriveLiveState[]>;
+}
+
+/**
+ * Answers `pyt.<lib>.changer.status` with a fresh `mtx status` (and, when asked, each drive's
+ * live state), or CHANGER_UNAVAILABLE.
+ */
+export async function answerStatus(msg: Msg, sources: StatusSources, log: Logger): Promise<void> {
+  let wantsDrives: boolean;
   try {
-    const library = await readLibrary();
-    msg.respond(ChangerStatusReply.encode({ library, readAt: new Date().toISOString() }));
+    // An empty body is the oldest form of the request: the library alone.
+    wantsDrives = msg.data.length > 0 && ChangerStatusRequest.decode(msg.data).drives === true;
+  } catch (error) {
+    const refusal = new PytarchiveError("INVALID_ARGUMENT", describe(error), {
+      hint: 'Send `{}`, or `{ "drives": true }` for the drives\' state too.',
+    });
+    respondWithServiceError(msg, refusal, 400);
+    return;
+  }
+  try {
+    const library = await sources.readLibrary();
+    const drives = wantsDrives ? await sources.readDrives(library) : undefined;
+    msg.respond(
+      ChangerStatusReply.encode({
+        library,
+        readAt: new Date().toISOString(),
+        ...(drives === undefined ? {} : { drives }),
+      }),
+    );
   } catch (error) {
     const refusal =
       error instanceof PytarchiveError && error.code === "CHANGER_UNAVAILABLE"

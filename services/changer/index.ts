@@ -1,19 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import {
-  createMtxChanger,
-  type LibraryStatus,
-  type MtxChanger,
-} from "../../shared/hardware/mtx/index.ts";
-import { CATALOG_REQUESTS } from "../../shared/messages/catalog-requests.ts";
+import { createMtxChanger, type MtxChanger } from "../../shared/hardware/mtx/index.ts";
 import { subjects } from "../../shared/messages/index.ts";
-import { ensureKv, request, type ServiceDefinition } from "../../shared/nats/index.ts";
-import { answerStatus, changerUnavailable, describe, hintOf } from "./answer-status.ts";
+import { ensureKv, type ServiceDefinition } from "../../shared/nats/index.ts";
+import { answerStatus, describe, hintOf } from "./answer-status.ts";
 import { catalogHomes } from "./catalog-homes.ts";
 import { serveClearDrive } from "./clear-drive.ts";
-import { inventoryOf, keepKnownHomes } from "./inventory-of.ts";
+import { readDriveLiveStates } from "./drive-live-states.ts";
+import { recordInventory } from "./inventory-loop.ts";
+import { createLibraryReader } from "./library-reader.ts";
 import { runSingleWriter, type SingleWriter } from "./single-writer.ts";
-import { sleep } from "./sleep.ts";
 
 export { type CatalogHomes, catalogHomes } from "./catalog-homes.ts";
 export {
@@ -68,7 +64,8 @@ export interface ChangerServiceOptions {
  * The changer, the only code that runs `mtx`:
  * - at start it records every cartridge (home slot, cleaning flag) in the catalog, retrying
  *   until that worked;
- * - it answers `pyt.<lib>.changer.status` with a fresh `mtx status`, and
+ * - it answers `pyt.<lib>.changer.status` with a fresh `mtx status` (and the drives' live state
+ *   when asked: `pytarchive library`), and
  *   `pyt.<lib>.changer.clear-drive` (lifts a drive's block);
  * - the single writer (single-writer.ts): holds the library lease, reconciles the drives, then
  *   takes moves from `pyt.<lib>.changer.move` one at a time; a second instance stands by.
@@ -78,107 +75,56 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
     name: "changer",
     async start({ config, nc, js, jsm, log, signal }) {
       const libraryId = config.nats.libraryId;
-      const s = subjects(libraryId);
       const retryMs = options.retryMs ?? 30_000;
-      let lastProblem: string | null = "the first inventory has not been taken yet";
-      let inventoryRecorded = false;
+      const occupancy = {
+        mountTable: config.paths.mountTable,
+        ...(options.procRoot === undefined ? {} : { procRoot: options.procRoot }),
+      };
 
       let changer: MtxChanger | null = options.changer ?? null;
+      let whyNoChanger: { reason: string; hint?: string | undefined } = { reason: "no changer" };
       if (changer === null) {
         try {
           changer = createMtxChanger({ mtxPath: config.tools.mtx, device: config.device.library });
         } catch (error) {
-          lastProblem = describe(error);
+          whyNoChanger = { reason: describe(error), hint: hintOf(error) };
           log.error("cannot drive the tape library", { error, hint: hintOf(error) });
         }
       }
-
-      // One `mtx status` at a time; requests arriving meanwhile share its result.
-      let reading: Promise<LibraryStatus> | null = null;
-      const readLibrary = (): Promise<LibraryStatus> => {
-        if (changer === null) {
-          return Promise.reject(changerUnavailable(lastProblem ?? "no changer"));
-        }
-        const mtx = changer;
-        reading ??= mtx.status().finally(() => {
-          reading = null;
-        });
-        return reading;
-      };
-
+      const library = createLibraryReader(changer, whyNoChanger);
+      const readLibrary = () => library.read();
       const homes = catalogHomes(nc, libraryId, { simulated: config.device.simulate });
-      const takeInventory = async (): Promise<void> => {
-        let library: LibraryStatus;
-        try {
-          library = await readLibrary();
-        } catch (error) {
-          lastProblem = `mtx status failed: ${describe(error)}`;
-          log.error("cannot read the tape library", {
-            error,
-            device: config.device.library,
-            hint: hintOf(error),
-          });
-          throw error;
-        }
-        const inventory = inventoryOf(library, {
-          mediaCapacityKiB: config.device.mediaCapacityKiB,
-        });
-        for (const problem of inventory.skipped) log.warn("cartridge not recorded", { problem });
-        try {
-          // The configuration alone says the library is simulated; the catalog marks its tapes.
-          // Sent only when true: a tape once marked stays marked whatever a later start says.
-          const cartridges = keepKnownHomes(
-            inventory.cartridges,
-            library,
-            await homes.all().catch(() => new Map<string, number | null>()),
-          ).map((cartridge) =>
-            config.device.simulate ? { ...cartridge, simulated: true } : cartridge,
-          );
-          const op = CATALOG_REQUESTS["tapes-record"];
-          const recorded = await request(
-            nc,
-            s.catalog(op.op),
-            { cartridges },
-            { request: op.request, reply: op.reply, timeoutMs: 10_000, service: "catalog" },
-          );
-          inventoryRecorded = true;
-          lastProblem = null;
-          log.info("library inventory recorded", {
-            cartridges: recorded.recorded,
-            added: recorded.added,
-          });
-        } catch (error) {
-          lastProblem = `the catalog did not record the inventory: ${describe(error)}`;
-          log.warn("cannot record the inventory in the catalog yet; will retry", { error });
-          throw error;
-        }
-      };
+      const kv = await ensureKv(jsm, libraryId);
 
       // Stops the inventory retries and the single writer when the service stops.
       const stopping = new AbortController();
       signal.addEventListener("abort", () => stopping.abort(), { once: true });
-      const inventoryLoop = (async () => {
-        while (!stopping.signal.aborted && !inventoryRecorded) {
-          try {
-            await takeInventory();
-          } catch {
-            await sleep(retryMs, stopping.signal);
-          }
-        }
-      })();
+      const inventory = recordInventory({
+        nc,
+        libraryId,
+        device: config.device,
+        readLibrary,
+        homes,
+        retryMs,
+        log,
+        signal: stopping.signal,
+      });
 
-      const statusSubscription = nc.subscribe(s.changerStatus, {
+      const statusSources = {
+        readLibrary,
+        readDrives: (status: Parameters<typeof readDriveLiveStates>[0]) =>
+          readDriveLiveStates(status, { libraryId, kv, drives: config.device.drives, occupancy }),
+      };
+      const statusSubscription = nc.subscribe(subjects(libraryId).changerStatus, {
         queue: "changer",
         callback: (error, msg) => {
           if (error) {
             log.error("changer status subscription failed", { error });
             return;
           }
-          void answerStatus(msg, readLibrary, log);
+          void answerStatus(msg, statusSources, log);
         },
       });
-
-      const kv = await ensureKv(jsm, libraryId);
       const clearDriveSubscription = serveClearDrive({ nc, kv, libraryId, log });
 
       let writer: SingleWriter | null = null;
@@ -197,10 +143,7 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
           changer,
           readLibrary,
           drives: config.device.drives,
-          occupancy: {
-            mountTable: config.paths.mountTable,
-            ...(options.procRoot === undefined ? {} : { procRoot: options.procRoot }),
-          },
+          occupancy,
           homes,
           log,
           signal: stopping.signal,
@@ -209,11 +152,11 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
 
       return {
         health: async () => {
-          if (lastProblem !== null) return { ok: false, detail: lastProblem };
-          if (statusSubscription.isClosed()) {
-            return { ok: false, detail: "the status subscription is closed" };
-          }
-          const problem = writer?.problem() ?? null;
+          const problem =
+            inventory.problem() ??
+            (statusSubscription.isClosed() ? "the status subscription is closed" : null) ??
+            writer?.problem() ??
+            null;
           if (problem !== null) return { ok: false, detail: problem };
           switch (writer?.role()) {
             case "waiting":
@@ -230,9 +173,9 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
         async stop() {
           stopping.abort();
           await Promise.allSettled([statusSubscription.drain(), clearDriveSubscription.drain()]);
-          await inventoryLoop;
+          await inventory.finished;
           await writer?.finished;
-          await reading?.catch(() => {});
+          await library.idle();
         },
       };
     },

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DriveConfig } from "../../shared/config/types.ts";
@@ -12,7 +13,6 @@ import { changerLeaseKey } from "./drive-states.ts";
 import { holdLibraryLease, type LibraryLease } from "./library-lease.ts";
 import { createMoveHandler } from "./move-handler.ts";
 import { reconcileDrives } from "./reconcile.ts";
-import { sleep } from "./sleep.ts";
 
 /** Where the single writer is: waiting for the lease, reconciling, taking moves, or stopped. */
 export type WriterRole = "waiting" | "reconciling" | "active" | "stopped";
@@ -152,7 +152,8 @@ export function runSingleWriter(options: SingleWriterOptions): SingleWriter {
         if (signal.aborted) break;
         leaseProblem = `the library lease could not be taken: ${describe(error)}`;
         log.warn("cannot take the library lease; will try again", { error });
-        await sleep(options.retryMs, signal);
+        // An abort ends the wait early; the loop then sees the signal.
+        await sleep(options.retryMs, undefined, { signal }).catch(() => {});
         continue;
       }
       heldBy = null;
@@ -163,7 +164,7 @@ export function runSingleWriter(options: SingleWriterOptions): SingleWriter {
       });
       const failed = await serve(lease);
       await lease.release();
-      if (failed) await sleep(options.retryMs, signal);
+      if (failed) await sleep(options.retryMs, undefined, { signal }).catch(() => {});
       if (lease.lost.aborted && !signal.aborted) {
         log.error("lost the library lease; stopped taking moves and waiting to take it again", {
           reason: describe(lease.lost.reason),
