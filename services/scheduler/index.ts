@@ -17,6 +17,7 @@ import { createScheduler } from "./scheduler.ts";
 import { watchEvents } from "./watch-events.ts";
 
 export { type CatalogClient, createCatalogClient } from "../../shared/nats/catalog-client.ts";
+export { type Action, decide, type SchedulerEvent, waitingText } from "./decide.ts";
 export {
   DEFAULT_RUNNABLE_KINDS,
   JOB_PLANS,
@@ -25,12 +26,7 @@ export {
   planOf,
   stepPosition,
 } from "./job-plans.ts";
-export {
-  createScheduler,
-  type Scheduler,
-  type SchedulerDependencies,
-  waitingText,
-} from "./scheduler.ts";
+export { createScheduler, type Scheduler, type SchedulerDependencies } from "./scheduler.ts";
 export { SCHEDULER_ERROR_CODES } from "./scheduler-errors.ts";
 
 export interface SchedulerServiceOptions {

@@ -5,7 +5,7 @@ import { JOB_ABORT_REQUESTED } from "../../shared/messages/catalog-requests.ts";
 import { MOVE_EVENTS, MoveDone, MoveFailed } from "../../shared/messages/changer-moves.ts";
 import { defineMessage, JOB_EVENTS, streamNames, subjects } from "../../shared/messages/index.ts";
 import { type RunningWorkConsumer, runWorkConsumer } from "../../shared/nats/index.ts";
-import type { MoveOutcome } from "./scheduler.ts";
+import type { MoveOutcome } from "./tape-moves.ts";
 
 /**
  * Any event: the scheduler needs its kind (from the subject) and its job id, and the whole

@@ -32,6 +32,7 @@ export {
   WorkItem,
 } from "./job-messages.ts";
 export { type MessageProblem, MessageSchemaError } from "./message-schema-error.ts";
+export { moveIdOf, type NamedMove, parseMoveId } from "./move-id.ts";
 export {
   ChatRequest,
   MailRequest,

@@ -269,7 +269,7 @@ describe.each(catalogDatabaseFactories)(
         const failed = await waitForJobState(database.db, jobId, ["failed", "done"]);
         expect(failed.error).toMatch(
           new RegExp(
-            `^WORKER_SILENT: The compression service has said nothing about job ${jobId} for \\d+ s: it is not running, or it hangs\\.\\nWhat to do: Start it`,
+            `^WORKER_SILENT: The compression service has said nothing about job ${jobId} for \\d+(\\.\\d)? s: it is not running, or it hangs\\.\\nWhat to do: Start it`,
           ),
         );
         expect((await findFolderByPath(database.db, folder))?.state).toBe("failed");
