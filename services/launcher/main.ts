@@ -17,6 +17,7 @@ import { PytarchiveError } from "../../shared/errors/index.ts";
 import { createLogger, type Logger } from "../../shared/logging/index.ts";
 import { redactUrl } from "../../shared/nats/index.ts";
 import { SERVICE_REGISTRY } from "../runner/registry.ts";
+import { runMain } from "../runner/run-main.ts";
 import type { StopReport } from "../runner/run-services.ts";
 import { DEFAULT_EMBEDDED_NATS_PORT, launchPytarchive, type RunningPytarchive } from "./launch.ts";
 
@@ -181,21 +182,4 @@ function describeRunning(running: RunningPytarchive, stateDir: string, libraryId
   return lines.join("\n");
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof PytarchiveError) {
-      process.stderr.write(`error [${error.code}]: ${error.describe()}\n`);
-    } else if (
-      error instanceof TypeError &&
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-    ) {
-      process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
-    } else {
-      process.stderr.write(`unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
-    }
-    process.exitCode = 1;
-  },
-);
+runMain(() => main(process.argv.slice(2)), USAGE);

@@ -10,8 +10,8 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../shared/config/index.ts";
-import { PytarchiveError } from "../../shared/errors/index.ts";
 import { SERVICE_REGISTRY } from "./registry.ts";
+import { runMain } from "./run-main.ts";
 import { runServices } from "./run-services.ts";
 
 const USAGE = `Usage: npx tsx services/runner/main.ts [--only NAME[,NAME...]] [--config FILE] [--list]
@@ -55,21 +55,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return report.failures.length > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof PytarchiveError) {
-      process.stderr.write(`error [${error.code}]: ${error.describe()}\n`);
-    } else if (
-      error instanceof TypeError &&
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-    ) {
-      process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
-    } else {
-      process.stderr.write(`unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
-    }
-    process.exitCode = 1;
-  },
-);
+runMain(() => main(process.argv.slice(2)), USAGE);

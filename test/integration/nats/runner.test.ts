@@ -260,4 +260,12 @@ describe("services/runner/main.ts", () => {
       "error [UNKNOWN_SERVICE]: Unknown service: nope.\nKnown services: echo, catalog, changer, compression, inventory, ltfs, notifier, verification, export, scheduler, gateway.\n",
     );
   });
+
+  it("exits 1 with the usage for an option it does not know", async () => {
+    const main = runMain(["--bogus"], uniqueLibraryId());
+    expect(await main.exited).toBe(1);
+    expect(main.stderr()).toMatch(
+      /^error: Unknown option '--bogus'.*\n\nUsage: npx tsx services\/runner\/main.ts /s,
+    );
+  });
 });

@@ -1,0 +1,33 @@
+import { PytarchiveError } from "../../shared/errors/index.ts";
+
+/**
+ * Runs a process's `main` and sets its exit code: main's own, or 1 after saying what went wrong
+ * on stderr — a PytarchiveError with its code and hint, a wrong option with the usage, anything
+ * else (a bug) with its stack.
+ *
+ * @example
+ * runMain(() => main(process.argv.slice(2)), USAGE);
+ */
+export function runMain(main: () => Promise<number>, usage: string): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(describeStartError(error, usage));
+      process.exitCode = 1;
+    },
+  );
+}
+
+function describeStartError(error: unknown, usage: string): string {
+  if (error instanceof PytarchiveError) return `error [${error.code}]: ${error.describe()}\n`;
+  // node:util parseArgs throws TypeErrors with codes like ERR_PARSE_ARGS_UNKNOWN_OPTION.
+  if (
+    error instanceof TypeError &&
+    (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+  ) {
+    return `error: ${error.message}\n\n${usage}\n`;
+  }
+  return `unexpected error: ${(error as Error)?.stack ?? String(error)}\n`;
+}
