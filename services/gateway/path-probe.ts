@@ -1,5 +1,6 @@
 import { TIMED_OUT, withinTime } from "../../shared/concurrency/index.ts";
 import { runCommand } from "../../shared/exec/index.ts";
+import { messageOf } from "../../shared/format/message-of.ts";
 
 /** What a bounded look at a path found. */
 export type PathProbe =
@@ -35,7 +36,7 @@ export async function probePath(path: string, timeoutMs: number): Promise<PathPr
     if (/No such file or directory|Not a directory/.test(reason)) return { kind: "missing" };
     return failedLook("stat", reason, found.exitCode);
   } catch (error) {
-    return { kind: "error", reason: error instanceof Error ? error.message : String(error) };
+    return { kind: "error", reason: messageOf(error) };
   }
 }
 
@@ -66,7 +67,7 @@ export async function probeRealPath(
     const reason = found.stderr.trim().split("\n").at(-1) ?? "";
     return failedLook("realpath", reason, found.exitCode);
   } catch (error) {
-    return { kind: "error", reason: error instanceof Error ? error.message : String(error) };
+    return { kind: "error", reason: messageOf(error) };
   }
 }
 
@@ -131,7 +132,7 @@ export async function probeEmptyFolder(
     const reason = found.stderr.trim().split("\n").at(-1) ?? "";
     return failedLook("find", reason, found.exitCode);
   } catch (error) {
-    return { kind: "error", reason: error instanceof Error ? error.message : String(error) };
+    return { kind: "error", reason: messageOf(error) };
   }
 }
 

@@ -14,6 +14,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { messageOf } from "../../shared/format/message-of.ts";
 import { createLogger, type Logger } from "../../shared/logging/index.ts";
 import { redactUrl } from "../../shared/nats/index.ts";
 import { SERVICE_REGISTRY } from "../runner/registry.ts";
@@ -102,7 +103,7 @@ function reportUncleanStop(log: Logger, report: StopReport): void {
     const text =
       error instanceof PytarchiveError
         ? `error [${error.code}]: ${error.describe()}`
-        : `${service} did not stop cleanly: ${error instanceof Error ? error.message : String(error)}`;
+        : `${service} did not stop cleanly: ${messageOf(error)}`;
     writeQuietly(process.stderr, `${text}\n`);
   }
   writeQuietly(process.stderr, "pytarchive stopped, but not cleanly (see above).\n");

@@ -1,16 +1,11 @@
 import { PytarchiveError } from "../errors/index.ts";
+import { reasonOf } from "../format/message-of.ts";
 
 /** Stable codes of manifest errors; scripts and tests match on them. */
 export const MANIFEST_ERROR_CODES = {
   manifestInvalid: "MANIFEST_INVALID",
   manifestUnreadable: "MANIFEST_UNREADABLE",
 } as const;
-
-/** "ENOENT: no such file…" becomes "no such file…": the path is already in our own message. */
-function reason(cause: unknown): string {
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return message.replace(/^E[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
-}
 
 /** A manifest file exists but does not hold what a pytarchive manifest holds. */
 export class ManifestInvalidError extends PytarchiveError {
@@ -30,7 +25,7 @@ export class ManifestUnreadableError extends PytarchiveError {
   readonly path: string;
 
   constructor(path: string, cause: unknown) {
-    super(MANIFEST_ERROR_CODES.manifestUnreadable, `Cannot read ${path}: ${reason(cause)}.`, {
+    super(MANIFEST_ERROR_CODES.manifestUnreadable, `Cannot read ${path}: ${reasonOf(cause)}.`, {
       hint: "Check that the tape is mounted and that the folder was archived completely: a folder without its manifest was not finished.",
       cause,
     });

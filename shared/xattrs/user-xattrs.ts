@@ -1,4 +1,5 @@
 import { getAttribute, listAttributes, setAttribute } from "@napi-rs/xattr";
+import { messageOf } from "../format/message-of.ts";
 
 /**
  * A file's or folder's `user.*` extended attributes: name → value in base64 (values are bytes,
@@ -19,7 +20,7 @@ function errnoOf(error: unknown): string | undefined {
   if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) return code;
   // The native binding's code is "GenericFailure"; the errno is in its message
   // ("Operation not supported (os error 95)").
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return /not supported|\(os error 95\)/i.test(message) ? "ENOTSUP" : undefined;
 }
 

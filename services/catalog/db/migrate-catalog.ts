@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { type MigrationProvider, type MigrationResult, Migrator } from "kysely/migration";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { messageOf } from "../../../shared/format/message-of.ts";
 import type { CatalogSchema } from "./catalog-schema.ts";
 import { CATALOG_ERROR_CODES } from "./errors.ts";
 import { CATALOG_MIGRATIONS } from "./migrations/index.ts";
@@ -30,7 +31,7 @@ export async function migrateCatalog(db: Kysely<CatalogSchema>): Promise<string[
 }
 
 function migrationError(error: unknown, results: readonly MigrationResult[]): PytarchiveError {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   const failed = results.find((result) => result.status === "Error");
   if (failed !== undefined) {
     return new PytarchiveError(

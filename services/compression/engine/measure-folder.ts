@@ -2,6 +2,7 @@ import type { Dir, Stats } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { messageOf } from "../../../shared/format/message-of.ts";
 import { checkFolderOrThrow } from "./check-folder.ts";
 import { COMPRESSION_ERROR_CODES as CODES } from "./compression-errors.ts";
 import { allocatedKiB } from "./disk-usage.ts";
@@ -302,5 +303,5 @@ function describeFileError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const words = code ? FILE_ERROR_WORDS[code] : undefined;
   if (words && code) return `${words} (${code})`;
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }

@@ -3,6 +3,7 @@ import { TIMED_OUT, withinTime } from "../../../shared/concurrency/index.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
 import { CommandNotStartedError } from "../../../shared/exec/index.ts";
 import { describeDuration } from "../../../shared/format/describe-duration.ts";
+import { messageOf } from "../../../shared/format/message-of.ts";
 import { AGE_GROUPS, ageGroupOf, DAY_MS } from "./age-groups.ts";
 import { duProbe, type FolderProbe, summarizeProblems } from "./folder-probe.ts";
 import { INVENTORY_ERROR_CODES as CODES } from "./inventory-errors.ts";
@@ -292,5 +293,5 @@ function describeError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const words = code ? FILE_ERROR_WORDS[code] : undefined;
   if (words && code) return `${words} (${code})`;
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }

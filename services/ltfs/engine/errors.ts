@@ -1,4 +1,5 @@
 import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { reasonOf } from "../../../shared/format/message-of.ts";
 import { MANIFEST_ERROR_CODES } from "../../../shared/manifest/index.ts";
 import { ARCHIVE_SOURCE_CODES } from "../../../shared/messages/job-outcome-codes.ts";
 
@@ -35,12 +36,6 @@ function errnoCode(cause: unknown): string | null {
   return typeof code === "string" ? code : null;
 }
 
-/** "ENOENT: no such file…" becomes "no such file…": the path is already in our own message. */
-function reason(cause: unknown): string {
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return message.replace(/^E[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
-}
-
 /** The folder to archive is not there, or is not a folder. */
 export class ArchiveSourceMissingError extends PytarchiveError {
   readonly source: string;
@@ -63,7 +58,7 @@ export class ArchiveSourceUnreadableError extends PytarchiveError {
   constructor(path: string, cause: unknown) {
     super(
       ENGINE_ERROR_CODES.sourceUnreadable,
-      `Could not read ${path} from the folder being archived: ${reason(cause)}.`,
+      `Could not read ${path} from the folder being archived: ${reasonOf(cause)}.`,
       {
         hint: "Check that the file is readable by the pytarchive service (permissions, a hung network mount) and requeue the job. The copy on the tape is incomplete and has no manifest.",
         cause,
@@ -148,7 +143,7 @@ export class TapeWriteFailedError extends PytarchiveError {
   constructor(path: string, partial: PartialCopy, cause: unknown) {
     super(
       ENGINE_ERROR_CODES.tapeWriteFailed,
-      `Writing ${path} to the tape failed: ${reason(cause)}. ${partial.destination} on the tape is incomplete and has no manifest.`,
+      `Writing ${path} to the tape failed: ${reasonOf(cause)}. ${partial.destination} on the tape is incomplete and has no manifest.`,
       {
         hint: "Check the drive and the LTFS log (a read-only or damaged tape, a drive error). Unmount the tape before the next job; archive the folder again, onto another tape if the error repeats.",
         cause,
@@ -269,7 +264,7 @@ export class RestoreReadFailedError extends PytarchiveError {
   constructor(path: string, partial: PartialRestore, cause: unknown) {
     super(
       ENGINE_ERROR_CODES.restoreReadFailed,
-      `Reading ${path} from the tape failed: ${reason(cause)}. ${partial.filesRestored} of ${partial.filesTotal} files were restored to ${partial.target}, which is incomplete.`,
+      `Reading ${path} from the tape failed: ${reasonOf(cause)}. ${partial.filesRestored} of ${partial.filesTotal} files were restored to ${partial.target}, which is incomplete.`,
       {
         hint: "Check the drive and the LTFS log. Empty the target, then restore again; if the error repeats, the tape may be damaged: restore from another copy.",
         cause,
@@ -289,7 +284,7 @@ export class RestoreWriteFailedError extends PytarchiveError {
   constructor(path: string, partial: PartialRestore, cause: unknown) {
     super(
       ENGINE_ERROR_CODES.restoreWriteFailed,
-      `Writing ${path} failed: ${reason(cause)}. ${partial.filesRestored} of ${partial.filesTotal} files were restored to ${partial.target}, which is incomplete.`,
+      `Writing ${path} failed: ${reasonOf(cause)}. ${partial.filesRestored} of ${partial.filesTotal} files were restored to ${partial.target}, which is incomplete.`,
       {
         hint: "Free space on the target disk or fix its permissions, empty the target, then restore again.",
         cause,

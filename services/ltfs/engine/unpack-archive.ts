@@ -1,6 +1,7 @@
 import { chmod, lstat, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CommandAbortedError, runCommand } from "../../../shared/exec/index.ts";
+import { messageOf } from "../../../shared/format/message-of.ts";
 import type { Compression } from "../../../shared/manifest/index.ts";
 import { RestoreAbortedError, RestoreTargetNotEmptyError, UnpackFailedError } from "./errors.ts";
 import {
@@ -108,7 +109,7 @@ export async function unpackArchive(
     if (error instanceof CommandAbortedError) {
       throw new RestoreAbortedError({ target, filesRestored: 0, filesTotal: 0 });
     }
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = messageOf(error);
     throw new UnpackFailedError(archive, target, detail, error);
   }
   if (result.exitCode !== 0) {

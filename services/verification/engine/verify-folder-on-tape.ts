@@ -1,5 +1,6 @@
 import { lstat, readlink } from "node:fs/promises";
 import path from "node:path";
+import { messageOf } from "../../../shared/format/message-of.ts";
 import { differingXattrs, readUserXattrs, type UserXattrs } from "../../../shared/xattrs/index.ts";
 import { VerifyAbortedError, VerifyFolderMissingError } from "./errors.ts";
 import { type HashFilesOptions, hashFilesInOrder } from "./hash-files.ts";
@@ -224,7 +225,7 @@ async function xattrsMismatch(
       path: entry.path,
       problem: "unreadable",
       expected: Object.keys(recorded).join(", "),
-      actual: error instanceof Error ? error.message : String(error),
+      actual: messageOf(error),
     };
   }
   const differing = differingXattrs(recorded, actual);
