@@ -39,7 +39,7 @@ export function createCommands(connect: GatewayConnector = () => connectToGatewa
     remoteCommand(abortVerb, connect),
     remoteCommand(tapesVerb, connect),
     remoteCommand(clearDriveVerb, connect),
-    libraryCommand,
+    libraryCommand(connect),
   ];
 }
 

@@ -7,24 +7,36 @@ import {
   MtxStatusIncompleteError,
   parseMtxStatus,
 } from "../../shared/hardware/mtx/index.ts";
+import { exactPositionals, parseCommandLine } from "../client/arguments.ts";
+import type { GatewayConnector } from "../client/gateway-client.ts";
+import { type RemoteVerb, remoteCommand } from "../client/remote-command.ts";
 import type { CliCommand, CliIo } from "../command.ts";
+import { renderLiveLibrary } from "../render/library-live.ts";
 import { libraryStatusJson, libraryStatusTable } from "../render/library-status.ts";
 import { CliUsageError } from "../usage-error.ts";
 
-const USAGE = `usage: pytarchive library --mtx-status-file FILE [--json] [--allow-truncated]
+const USAGE = `usage: pytarchive library [--json]
+       pytarchive library --mtx-status-file FILE [--json] [--allow-truncated]
 
-Shows the tape library: each drive and slot, the barcode of the tape in it, the slot a loaded
-tape came from, import/export slots and cleaning tapes.
+Shows the tape library as it is now: each drive with the barcode of its tape, the slot that tape
+came from, whether LTFS has it mounted, the task using it and whether the drive is blocked; then
+each storage and import/export slot with its tape, the blocked drives and the cleaning tapes.
+pytarchive's changer service reads it with a fresh \`mtx status\`, so pytarchive must be running.
 
-For now it reads a saved \`mtx -f <changer> status\` output (a diagnostic that needs no
-running service); asking the running pytarchive service comes later.
+With --mtx-status-file it shows a saved \`mtx -f <changer> status\` output instead: a diagnostic
+that needs no running service (it knows nothing of mounts, blocks or tasks).
 
 Options:
-  --mtx-status-file FILE  read this saved mtx status output
-  --json                  print JSON: {"drives": [...], "slots": [...]} (barcode and
-                          sourceSlot are null when unknown)
-  --allow-truncated       accept a capture that lists fewer drives or slots than its header
+  --json                  print JSON: {"drives": [...], "slots": [...], ...} (barcode and
+                          sourceSlot are null when unknown; live: mounted, blocked, job per drive)
+  --mtx-status-file FILE  read this saved mtx status output instead of asking pytarchive
+  --allow-truncated       with --mtx-status-file: accept a capture that lists fewer drives or
+                          slots than its header
   -h, --help              show this help
+
+Examples:
+  pytarchive library
+  mtx -f /dev/sch0 status > status.txt && pytarchive library --mtx-status-file status.txt
 `;
 
 async function readStatusFile(file: string, cwd: string): Promise<string> {
@@ -52,35 +64,29 @@ async function readStatusFile(file: string, cwd: string): Promise<string> {
   }
 }
 
-async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: {
-      "mtx-status-file": { type: "string" },
-      json: { type: "boolean", default: false },
-      "allow-truncated": { type: "boolean", default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) {
-    throw new CliUsageError("library", `Unexpected argument '${positionals[0]}'.`);
-  }
-  const file = values["mtx-status-file"];
-  if (file === undefined) {
-    throw new CliUsageError(
-      "library",
-      "pytarchive library needs --mtx-status-file FILE for now: asking the running pytarchive service is not available yet.",
-      {
-        hint: "Save the library's status with `mtx -f <changer> status > status.txt`, then run `pytarchive library --mtx-status-file status.txt`.",
-      },
-    );
-  }
+/** The live view: asked of the running pytarchive through the gateway. */
+const libraryVerb: RemoteVerb<"library"> = {
+  name: "library",
+  verb: "library",
+  summary: "show drives, slots and tapes now (or from a saved mtx status output)",
+  usage: USAGE,
+  parse(argv) {
+    const { positionals, json } = parseCommandLine(argv, {});
+    exactPositionals("library", positionals, []);
+    return { json, request: {} };
+  },
+  render: (reply) => renderLiveLibrary(reply),
+};
 
+async function showSavedStatus(
+  file: string,
+  options: { json: boolean; allowTruncated: boolean },
+  io: CliIo,
+): Promise<number> {
   const text = await readStatusFile(file, io.cwd);
   let status: ReturnType<typeof parseMtxStatus>;
   try {
-    status = parseMtxStatus(text, { allowTruncated: values["allow-truncated"] });
+    status = parseMtxStatus(text, { allowTruncated: options.allowTruncated });
   } catch (error) {
     if (error instanceof MtxParseError) {
       throw new PytarchiveError(error.code, `${file}: ${error.message}`, {
@@ -96,18 +102,53 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
-
   io.stdout(
-    values.json
+    options.json
       ? `${JSON.stringify(libraryStatusJson(status), null, 2)}\n`
       : libraryStatusTable(status),
   );
   return 0;
 }
 
-export const libraryCommand: CliCommand = {
-  name: "library",
-  summary: "show drives, slots and tapes (from a saved mtx status output, for now)",
-  usage: USAGE,
-  run,
-};
+/**
+ * `pytarchive library`: asks the running pytarchive (through `connect`) unless
+ * `--mtx-status-file` names a saved status, which is shown without connecting.
+ */
+export function libraryCommand(connect: GatewayConnector): CliCommand {
+  const live = remoteCommand(libraryVerb, connect);
+  return {
+    name: "library",
+    summary: libraryVerb.summary,
+    usage: USAGE,
+    async run(argv, io) {
+      const { values, positionals } = parseArgs({
+        args: [...argv],
+        options: {
+          "mtx-status-file": { type: "string" },
+          json: { type: "boolean", default: false },
+          "allow-truncated": { type: "boolean", default: false },
+        },
+        allowPositionals: true,
+        strict: true,
+      });
+      const file = values["mtx-status-file"];
+      if (file === undefined) {
+        if (values["allow-truncated"]) {
+          throw new CliUsageError(
+            "library",
+            "--allow-truncated applies only to a saved status (--mtx-status-file FILE).",
+          );
+        }
+        return await live.run(argv, io);
+      }
+      if (positionals.length > 0) {
+        throw new CliUsageError("library", `Unexpected argument '${positionals[0]}'.`);
+      }
+      return await showSavedStatus(
+        file,
+        { json: values.json, allowTruncated: values["allow-truncated"] },
+        io,
+      );
+    },
+  };
+}

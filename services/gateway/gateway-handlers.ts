@@ -38,6 +38,7 @@ import {
 import { toQueueJob } from "./describe-job.ts";
 import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
 import { listHistory } from "./history.ts";
+import { type LiveLibrary, libraryView } from "./library-view.ts";
 import { probeEmptyFolder, probePath, probeRealPath, probeRealPaths } from "./path-probe.ts";
 
 /** How many paths `deleteable` looks at at once. */
@@ -52,6 +53,8 @@ export interface GatewayDependencies {
   readonly readLibrary: () => Promise<LibraryStatus | null>;
   /** `[General] source_folders`: what `inventory` reports on when no folder is given. */
   readonly sourceFolders: readonly string[];
+  /** A fresh `mtx status` with each drive's live state (`library`); absent: the verb refuses. */
+  readonly readLiveLibrary?: () => Promise<LiveLibrary>;
   /** Asks the changer to lift a drive's block; absent: the verb says the changer cannot be asked. */
   readonly clearDrive?: (drive: number) => Promise<ClearDriveReply>;
   /** How long one look at a path may take (a hung NFS mount never answers). Default 2 s. */
@@ -438,6 +441,17 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     },
 
     history: (request) => listHistory(catalog, request),
+
+    library: () => {
+      if (deps.readLiveLibrary === undefined) {
+        throw gatewayError(
+          "CHANGER_UNAVAILABLE",
+          "This gateway cannot reach the changer to show the library.",
+          "Run the gateway with the other services (`npm start`).",
+        );
+      }
+      return libraryView({ readLiveLibrary: deps.readLiveLibrary, catalog });
+    },
   };
 }
 

@@ -67,6 +67,19 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
               },
             )
           ).library,
+        // Below the CLI's 10 s: a changer that does not answer is named, not the gateway.
+        readLiveLibrary: () =>
+          request(
+            nc,
+            s.changerStatus,
+            { drives: true },
+            {
+              request: ChangerStatusRequest,
+              reply: ChangerStatusReply,
+              timeoutMs: 8_000,
+              service: "changer",
+            },
+          ),
         sourceFolders: config.general.sourceFolders,
         scratchPath: config.general.scratchPath,
         stateFolder: config.paths.stateDir,

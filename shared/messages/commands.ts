@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { DriveBlockSchema } from "./changer-moves.ts";
 import { JobIdSchema, TimestampSchema } from "./common-schemas.ts";
 import { defineMessage, type MessageDefinition } from "./define-message.ts";
 
@@ -260,6 +261,54 @@ const ClearDriveReplySchema = Type.Object({
   message: Type.String(),
 });
 
+/** A drive as `pytarchive library` shows it: mtx's view, the mounts now, its block, its task. */
+export const LibraryDriveSchema = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  full: Type.Boolean(),
+  /** null when the drive is empty or its tape has no readable label. */
+  barcode: NullableString,
+  /** The slot the tape was loaded from, as mtx says; null when empty or unknown. */
+  sourceSlot: NullableInteger,
+  cleaning: Type.Boolean(),
+  /** `[Drive n]` mount point; null when the drive is not configured (mounts then unknown). */
+  mountPoint: NullableString,
+  /** Something is mounted at the mount point now; null when not configured. */
+  mounted: Type.Union([Type.Boolean(), Type.Null()]),
+  /** LTFS processes serving the drive now. */
+  ltfsPids: Type.Array(Type.Integer()),
+  /** Why it takes no moves until `pytarchive clear-drive N`; null when it takes them. */
+  blocked: Type.Union([DriveBlockSchema, Type.Null()]),
+  /** The running task that holds the drive, when the catalog says so. */
+  job: Type.Union([
+    Type.Object({ id: JobIdSchema, kind: Type.String(), description: Type.String() }),
+    Type.Null(),
+  ]),
+});
+export type LibraryDrive = Static<typeof LibraryDriveSchema>;
+
+export const LibrarySlotSchema = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  full: Type.Boolean(),
+  barcode: NullableString,
+  importExport: Type.Boolean(),
+  cleaning: Type.Boolean(),
+});
+
+/** `pytarchive library`: the library now, as the changer read it (`readAt`). */
+export const LibraryReplySchema = Type.Object({
+  device: Type.String(),
+  driveCount: Type.Integer({ minimum: 0 }),
+  slotCount: Type.Integer({ minimum: 0 }),
+  importExportCount: Type.Integer({ minimum: 0 }),
+  truncated: Type.Boolean(),
+  readAt: TimestampSchema,
+  drives: Type.Array(LibraryDriveSchema),
+  slots: Type.Array(LibrarySlotSchema),
+  /** What could not be found out (e.g. the catalog did not answer: tasks are not shown). */
+  notes: Type.Array(Type.String()),
+});
+export type LibraryReply = Static<typeof LibraryReplySchema>;
+
 function command<Q extends TSchema, R extends TSchema>(verb: string, request: Q, reply: R) {
   return {
     request: defineMessage(`${verb} request`, request),
@@ -293,6 +342,7 @@ export const COMMANDS = {
   requeue: command("requeue", RequeueRequestSchema, RequeueReplySchema),
   abort: command("abort", AbortRequestSchema, AbortReplySchema),
   "clear-drive": command("clear-drive", ClearDriveRequestSchema, ClearDriveReplySchema),
+  library: command("library", EmptyRequestSchema, LibraryReplySchema),
 } as const;
 
 export type CommandVerb = keyof typeof COMMANDS;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDriveState } from "../../../services/changer/index.ts";
-import { runCommand } from "../../../shared/exec/index.ts";
-import { createLtfsDrive, type LtfsDrive } from "../../../shared/hardware/ltfs/index.ts";
+import type { LtfsDrive } from "../../../shared/hardware/ltfs/index.ts";
 import {
   ClearDriveReply,
   ClearDriveRequest,
@@ -14,9 +13,11 @@ import {
   doneOf,
   eventually,
   failedOf,
+  ltfsDriveOf,
   newJobId,
   newMoveId,
   type RunningChanger,
+  releaseMount,
   startChangerHarness,
 } from "./support.ts";
 
@@ -55,14 +56,7 @@ beforeAll(async () => {
     barcodes: ["CCC001L9", "CCC002L9"],
     capacityMiB: 64,
   });
-  const config = harness.config.device.drives[1];
-  if (config === undefined) throw new Error("the simulator's configuration has no drive 1");
-  drive1 = createLtfsDrive({
-    tools: harness.config.tools,
-    device: config.device,
-    mountPoint: config.mountPoint,
-    mountTable: harness.config.paths.mountTable,
-  });
+  drive1 = ltfsDriveOf(harness, 1);
   changer = await harness.startChanger("changer-a");
   await eventually(async () =>
     expect((await changer.services.health()).changer?.detail).toBe("inventory recorded"),
@@ -70,9 +64,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (drive1 !== undefined && (await drive1.isMounted().catch(() => false))) {
-    await runCommand("umount", ["-l", drive1.mountPoint]);
-  }
+  await releaseMount(drive1);
   await harness?.close();
   await server?.dispose();
 });

@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDriveState } from "../../../services/changer/index.ts";
-import { runCommand } from "../../../shared/exec/index.ts";
-import { createLtfsDrive, type LtfsDrive } from "../../../shared/hardware/ltfs/index.ts";
+import type { LtfsDrive } from "../../../shared/hardware/ltfs/index.ts";
 import { startNatsServer, type TestNatsServer } from "../../helpers/nats-server.ts";
 import {
   type ChangerHarness,
   doneOf,
   eventually,
   failedOf,
+  ltfsDriveOf,
   newJobId,
   newMoveId,
   type RunningChanger,
+  releaseMount,
   startChangerHarness,
 } from "./support.ts";
 
@@ -35,14 +36,7 @@ beforeAll(async () => {
     barcodes: ["BBB001L9", "BBB002L9", "BBB003L9"],
     capacityMiB: 64,
   });
-  const config = harness.config.device.drives[0];
-  if (config === undefined) throw new Error("the simulator's configuration has no drive 0");
-  drive0 = createLtfsDrive({
-    tools: harness.config.tools,
-    device: config.device,
-    mountPoint: config.mountPoint,
-    mountTable: harness.config.paths.mountTable,
-  });
+  drive0 = ltfsDriveOf(harness, 0);
   first = await harness.startChanger("changer-a");
   await eventually(async () =>
     expect((await first.services.health()).changer?.detail).toBe("inventory recorded"),
@@ -50,9 +44,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (drive0 !== undefined && (await drive0.isMounted().catch(() => false))) {
-    await runCommand("umount", ["-l", drive0.mountPoint]);
-  }
+  await releaseMount(drive0);
   await harness?.close();
   await server?.dispose();
 });

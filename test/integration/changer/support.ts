@@ -21,6 +21,7 @@ import { type RunningServices, runServices } from "../../../services/runner/inde
 import { parseConfig } from "../../../shared/config/index.ts";
 import type { PytarchiveConfig } from "../../../shared/config/types.ts";
 import { expectExit, runCommand } from "../../../shared/exec/index.ts";
+import { createLtfsDrive, type LtfsDrive } from "../../../shared/hardware/ltfs/index.ts";
 import { createMtxChanger, type MtxChanger } from "../../../shared/hardware/mtx/index.ts";
 import {
   changerSubjects,
@@ -294,4 +295,23 @@ export function doneOf(outcome: MoveOutcome): MoveDone {
 export function failedOf(outcome: MoveOutcome): MoveFailed {
   if (outcome.event === "failed") return outcome.failed;
   throw new Error(`expected the move to fail, but it was done: ${JSON.stringify(outcome.done)}`);
+}
+
+/** Drive `drive` of the harness's simulated library, with LTFS as the ltfs service runs it. */
+export function ltfsDriveOf(harness: ChangerHarness, drive: number): LtfsDrive {
+  const config = harness.config.device.drives[drive];
+  if (config === undefined) throw new Error(`the simulator's configuration has no drive ${drive}`);
+  return createLtfsDrive({
+    tools: harness.config.tools,
+    device: config.device,
+    mountPoint: config.mountPoint,
+    mountTable: harness.config.paths.mountTable,
+  });
+}
+
+/** Lets go of a mount a test left behind (lazily: the test is over either way). */
+export async function releaseMount(drive: LtfsDrive | undefined): Promise<void> {
+  if (drive !== undefined && (await drive.isMounted().catch(() => false))) {
+    await runCommand("umount", ["-l", drive.mountPoint]);
+  }
 }

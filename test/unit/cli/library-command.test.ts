@@ -208,13 +208,14 @@ describe.concurrent("pytarchive library errors", () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it("without --mtx-status-file says the service is not available yet, exit 2", async ({
+  it("--allow-truncated without --mtx-status-file exits 2 before asking pytarchive", async ({
     expect,
   }) => {
-    const result = await runCli(["library"], cwd);
+    const result = await runCli(["library", "--allow-truncated"], cwd);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("not available yet");
-    expect(result.stderr).toContain("--mtx-status-file");
+    expect(result.stderr).toContain(
+      "--allow-truncated applies only to a saved status (--mtx-status-file FILE)",
+    );
   });
 
   it("an unknown option exits 2 and points to --help", async ({ expect }) => {
@@ -235,9 +236,11 @@ describe.concurrent("pytarchive program", () => {
   it("library --help prints the verb's usage, exit 0", async ({ expect }) => {
     const result = await runCli(["library", "--help"], cwd);
     expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("usage: pytarchive library [--json]\n");
     expect(result.stdout).toContain(
-      "usage: pytarchive library --mtx-status-file FILE [--json] [--allow-truncated]",
+      "pytarchive library --mtx-status-file FILE [--json] [--allow-truncated]",
     );
+    expect(result.stdout).toContain("pytarchive must be running");
   });
 
   it("an unknown command lists the commands, exit 2", async ({ expect }) => {
