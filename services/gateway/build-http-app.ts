@@ -56,7 +56,7 @@ export function buildHttpApp(deps: HttpAppDependencies): FastifyInstance {
     return deps.metrics.registry.metrics();
   });
 
-  for (const verb of ["queue", "summary", "tapes"] as const) {
+  for (const verb of ["queue", "summary", "tapes", "library"] as const) {
     app.get(`/api/${verb}`, () => deps.execute(verb, {}));
   }
 
