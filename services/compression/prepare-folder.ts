@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { describeBytes, describeCount } from "./describe-size.ts";
+import { describeBytes, describeCount } from "../../shared/format/describe-size.ts";
 import {
   ARCHIVE_SUFFIXES,
   type Compression,
