@@ -1,7 +1,8 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
 
 /**
- * Codes the catalog service answers with when it refuses a job (see notes/command-contract.md).
+ * Codes the catalog service answers with when it refuses a job; the gateway passes them on to the
+ * CLI unchanged, as the command contract says (shared/messages/commands.ts).
  * Stable: the CLI and scripts match on them; retired codes are not reused.
  */
 export const CATALOG_REFUSAL_CODES = {

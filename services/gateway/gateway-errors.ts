@@ -1,8 +1,9 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
 
 /**
- * Codes the gateway refuses a command with (notes/command-contract.md); the catalog's own codes
- * (UNKNOWN_TAPE, TAPE_TOO_FULL, UNKNOWN_JOB, ...) pass through unchanged. Stable; never reused.
+ * Codes the gateway refuses a command with (the contract: shared/messages/commands.ts); the
+ * catalog's own codes (UNKNOWN_TAPE, TAPE_TOO_FULL, UNKNOWN_JOB, ...) pass through unchanged.
+ * Stable; never reused.
  */
 export const GATEWAY_ERROR_CODES = {
   invalidArgument: "INVALID_ARGUMENT",

@@ -1,6 +1,6 @@
 import type { CommandReply, QueueJob } from "../../../shared/messages/commands.ts";
 
-/** Replies as the gateway sends them (see notes/command-contract.md), for rendering tests. */
+/** Replies as the gateway sends them (shared/messages/commands.ts), for rendering tests. */
 
 function job(fields: Partial<QueueJob> & Pick<QueueJob, "id" | "description">): QueueJob {
   return {
