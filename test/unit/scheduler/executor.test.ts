@@ -1,0 +1,310 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { getJob, upsertTape } from "../../../services/catalog/db/index.ts";
+import { createCatalogHandlers } from "../../../services/catalog/index.ts";
+import type { ChangerLink, LibraryStatus } from "../../../services/scheduler/changer-link.ts";
+import { createScheduler, type Scheduler } from "../../../services/scheduler/scheduler.ts";
+import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { createLogger } from "../../../shared/logging/index.ts";
+import type { MoveRequest } from "../../../shared/messages/changer-moves.ts";
+import type { JobKind, WorkItem } from "../../../shared/messages/index.ts";
+import type { CatalogClient } from "../../../shared/nats/catalog-client.ts";
+import { tapeOfJob } from "../../../shared/steps/tape-job.ts";
+import { pgliteDatabaseFactory, type TestCatalogDatabase } from "../../helpers/databases.ts";
+
+/*
+ * The executor (createScheduler) carrying out the decisions against a real catalog (PGlite), with
+ * the changer and the work queues as in-memory stand-ins that record what was sent: the way a
+ * tape job's steps go out, the tape moves it asks for, and how the catalog ends the job.
+ */
+
+const TAPE = "AAA001L9";
+const TEN_MINUTES = 600_000;
+const AT = "2026-12-07T12:00:00.000Z";
+
+let database: TestCatalogDatabase;
+beforeAll(async () => {
+  database = await pgliteDatabaseFactory.open();
+});
+beforeEach(async () => {
+  await database.reset();
+  await upsertTape(database.db, { barcode: TAPE, homeSlot: 1 });
+});
+afterAll(async () => {
+  await database.close();
+});
+
+/** A changer that holds drive 0 and records the moves it is asked for. */
+function standInChanger(held: { full: boolean; barcode: string | null }) {
+  const moves: MoveRequest[] = [];
+  let refuseNext: Error | null = null;
+  const status: LibraryStatus = {
+    device: "/dev/sch0",
+    driveCount: 1,
+    slotCount: 10,
+    importExportCount: 0,
+    drives: [{ index: 0, ...held, sourceSlot: null }],
+    slots: [],
+  };
+  const link: ChangerLink = {
+    status: async () => status,
+    blockedDrives: async () => new Set(),
+    move: async (move) => {
+      const refusal = refuseNext;
+      refuseNext = null;
+      if (refusal !== null) throw refusal;
+      moves.push(move);
+    },
+  };
+  return {
+    link,
+    moves,
+    refuseNextMove: (error: Error) => {
+      refuseNext = error;
+    },
+  };
+}
+
+function startScheduler(kinds: JobKind[], changer?: ChangerLink) {
+  const handlers = createCatalogHandlers({
+    db: database.db,
+    tapeMaxSizeKiB: 1_000_000,
+    publish: async () => {},
+  });
+  const catalog: CatalogClient = {
+    call: (op, payload) =>
+      (handlers[op] as unknown as (request: typeof payload) => Promise<never>)(payload),
+  };
+  const sent: string[] = [];
+  const clock = { now: Date.parse(AT) };
+  const scheduler: Scheduler = createScheduler({
+    catalog,
+    dispatch: async (service: string, item: WorkItem) => {
+      sent.push(`${service}/${item.step}`);
+    },
+    log: createLogger({ service: "scheduler", stream: { write: () => true } }),
+    kinds,
+    driveFreeConcurrency: 1,
+    stallTimeoutMs: TEN_MINUTES,
+    worker: "scheduler@test",
+    now: () => clock.now,
+    ...(changer === undefined
+      ? {}
+      : { changer, drives: [0], tapeOf: (job) => tapeOfJob(job, catalog) }),
+  });
+  const settle = async () => {
+    // A step done without a move is handled after the call that decided it: wait for it.
+    await scheduler.close();
+  };
+  return { handlers, scheduler, sent, clock, settle };
+}
+
+const result = (jobId: string, step: string, outcome: "done" | "failed" = "done") => ({
+  jobId,
+  step,
+  attempt: 1,
+  outcome,
+  worker: "ltfs@test",
+  at: AT,
+  ...(outcome === "failed" ? { error: { code: "LTFS_BROKE", message: "it broke" } } : {}),
+});
+
+const moveDone = (move: MoveRequest) => ({
+  done: {
+    moveId: move.moveId,
+    jobId: move.jobId,
+    kind: move.kind,
+    barcode: move.barcode,
+    from: null,
+    to:
+      move.kind === "load"
+        ? { kind: "drive" as const, drive: 0 }
+        : { kind: "slot" as const, slot: 1, importExport: false },
+    alreadyInPlace: false,
+    homeSlot: 1,
+    at: AT,
+  },
+});
+
+const moveFailed = (move: MoveRequest, code: string) => ({
+  failed: {
+    moveId: move.moveId,
+    jobId: move.jobId,
+    kind: move.kind,
+    barcode: move.barcode,
+    drive: 0,
+    error: { code, message: `mtx: ${code}` },
+    driveBlocked: false,
+    at: AT,
+  },
+});
+
+describe("the scheduler's executor", () => {
+  it("runs an explore job's steps: moves to the changer, steps to their workers, done in the catalog", async () => {
+    const changer = standInChanger({ full: false, barcode: null });
+    const { handlers, scheduler, sent, settle } = startScheduler(["explore"], changer.link);
+    const { job } = await handlers["job-create"]({
+      kind: "explore",
+      args: { tape: TAPE, seconds: 60 },
+    });
+    await scheduler.poke();
+    await settle();
+    // The drive is empty: `clear` needs no move, and the load goes out.
+    expect(changer.moves).toEqual([
+      { moveId: `${job.id}.load.1`, jobId: job.id, kind: "load", barcode: TAPE, drive: 0 },
+    ]);
+    expect(await getJob(database.db, job.id)).toMatchObject({
+      state: "running",
+      drive: 0,
+      waitingOn: "load",
+    });
+    const [load] = changer.moves;
+    if (load === undefined) throw new Error("no load sent");
+    await scheduler.handleMoveOutcome(moveDone(load));
+    for (const step of ["mount", "export", "unmount"]) {
+      await scheduler.handleResult(result(job.id, step));
+    }
+    expect(sent).toEqual(["ltfs/mount", "export/export", "ltfs/unmount"]);
+    const unload = changer.moves[1];
+    expect(unload).toMatchObject({ kind: "unload", barcode: TAPE, drive: 0 });
+    if (unload === undefined) throw new Error("no unload sent");
+    await scheduler.handleMoveOutcome(moveDone(unload));
+    await settle();
+    expect(await getJob(database.db, job.id)).toMatchObject({ state: "done", waitingOn: null });
+  });
+
+  it("an unload refused with 53/03 is retried once after the cycle; refused again, the job fails with mtx's error", async () => {
+    const changer = standInChanger({ full: false, barcode: null });
+    const { handlers, scheduler, sent, settle } = startScheduler(["explore"], changer.link);
+    const { job } = await handlers["job-create"]({
+      kind: "explore",
+      args: { tape: TAPE, seconds: 60 },
+    });
+    await scheduler.poke();
+    await settle();
+    await scheduler.handleResult(result(job.id, "unmount"));
+    const unload = changer.moves.at(-1);
+    if (unload === undefined) throw new Error("no unload sent");
+    await scheduler.handleMoveOutcome(moveFailed(unload, "MTX_MEDIUM_REMOVAL_PREVENTED"));
+    expect(sent).toEqual(["ltfs/cycle"]);
+    await scheduler.handleResult(result(job.id, "cycle"));
+    const retry = changer.moves.at(-1);
+    expect(retry).toMatchObject({ moveId: `${job.id}.unload.1.retry`, blockDriveIfRefused: true });
+    expect(await getJob(database.db, job.id)).toMatchObject({
+      waitingOn: "unload",
+      waitingRetry: true,
+    });
+    if (retry === undefined) throw new Error("no retry sent");
+    await scheduler.handleMoveOutcome(moveFailed(retry, "MTX_MEDIUM_REMOVAL_PREVENTED"));
+    await settle();
+    const ended = await getJob(database.db, job.id);
+    expect(ended?.state).toBe("failed");
+    expect(ended?.error).toMatch(
+      /^MTX_MEDIUM_REMOVAL_PREVENTED: mtx: MTX_MEDIUM_REMOVAL_PREVENTED/,
+    );
+  });
+
+  it("a changer it cannot reach leaves the job waiting for the next look; a refusal fails it", async () => {
+    const changer = standInChanger({ full: false, barcode: null });
+    const { handlers, scheduler, settle } = startScheduler(["explore"], changer.link);
+    const { job } = await handlers["job-create"]({
+      kind: "explore",
+      args: { tape: TAPE, seconds: 60 },
+    });
+    changer.refuseNextMove(
+      new PytarchiveError("CHANGER_UNAVAILABLE", "the changer did not answer"),
+    );
+    await scheduler.poke();
+    await settle();
+    expect(changer.moves).toEqual([]);
+    expect(await getJob(database.db, job.id)).toMatchObject({
+      state: "running",
+      waitingOn: "load",
+    });
+
+    // The next look (here a restarted scheduler's) sends the load again, under the same move id.
+    const again = startScheduler(["explore"], changer.link);
+    changer.refuseNextMove(new PytarchiveError("DRIVE_BLOCKED", "drive 0 is blocked"));
+    await again.scheduler.poke();
+    await again.settle();
+    const ended = await getJob(database.db, job.id);
+    expect(ended?.state).toBe("failed");
+    expect(ended?.error).toMatch(/^DRIVE_BLOCKED: drive 0 is blocked/);
+  });
+
+  it("a drive holding a tape without a barcode fails the job with DRIVE_HOLDS_UNLABELLED_TAPE", async () => {
+    const changer = standInChanger({ full: true, barcode: null });
+    const { handlers, scheduler, settle } = startScheduler(["explore"], changer.link);
+    const { job } = await handlers["job-create"]({
+      kind: "explore",
+      args: { tape: TAPE, seconds: 60 },
+    });
+    await scheduler.poke();
+    await settle();
+    expect(changer.moves).toEqual([]);
+    const ended = await getJob(database.db, job.id);
+    expect(ended?.state).toBe("failed");
+    expect(ended?.error).toMatch(
+      /^DRIVE_HOLDS_UNLABELLED_TAPE: Drive 0 holds a tape without a readable barcode/,
+    );
+  });
+
+  it("leaves the tape in the drive for the next job that needs it: one load for two jobs", async () => {
+    const changer = standInChanger({ full: false, barcode: null });
+    const { handlers, scheduler, settle } = startScheduler(["explore"], changer.link);
+    const first = (
+      await handlers["job-create"]({ kind: "explore", args: { tape: TAPE, seconds: 60 } })
+    ).job;
+    const second = (
+      await handlers["job-create"]({ kind: "explore", args: { tape: TAPE, seconds: 30 } })
+    ).job;
+    await scheduler.poke();
+    await settle();
+    await scheduler.handleResult(result(first.id, "unmount"));
+    await settle();
+    expect(await getJob(database.db, first.id)).toMatchObject({
+      state: "done",
+      progress: `tape ${TAPE} stays in drive 0 for job ${second.id}`,
+    });
+    // The second starts on drive 0, where the tape is; `clear` needs no move.
+    const { scheduler: next, settle: settleNext } = startScheduler(["explore"], {
+      ...changer.link,
+      status: async () => ({
+        ...(await changer.link.status()),
+        drives: [{ index: 0, full: true, barcode: TAPE, sourceSlot: 1 }],
+      }),
+    });
+    await next.poke();
+    await settleNext();
+    expect(await getJob(database.db, second.id)).toMatchObject({
+      state: "running",
+      drive: 0,
+      waitingOn: "load",
+    });
+    // No unload and no second robot trip: the changer finds the second load already in place.
+    expect(
+      changer.moves.map((move) => `${move.jobId === first.id ? "first" : "second"} ${move.kind}`),
+    ).toEqual(["first load", "second load"]);
+  });
+
+  it("fails a job whose worker says nothing for the stall timeout; progress keeps it alive", async () => {
+    const { handlers, scheduler, clock, settle } = startScheduler(["inventory"]);
+    const { job } = await handlers["job-create"]({
+      kind: "inventory",
+      args: { folders: ["/srv/a"] },
+    });
+    await scheduler.poke();
+    clock.now += TEN_MINUTES - 1_000;
+    scheduler.noteActivity(job.id);
+    clock.now += TEN_MINUTES - 1_000;
+    await scheduler.poke();
+    expect(await getJob(database.db, job.id)).toMatchObject({ state: "running" });
+    clock.now += 2_000;
+    await scheduler.poke();
+    await settle();
+    const ended = await getJob(database.db, job.id);
+    expect(ended?.state).toBe("failed");
+    expect(ended?.error).toMatch(
+      /^WORKER_SILENT: The inventory service has said nothing about job [0-9a-f]{8} for 10 min 1 s: it is not running, or it hangs\./,
+    );
+  });
+});
