@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getJob, upsertTape } from "../../../services/catalog/db/index.ts";
-import { createCatalogHandlers } from "../../../services/catalog/index.ts";
+import { type CatalogHandlers, createCatalogHandlers } from "../../../services/catalog/index.ts";
 import type { ChangerLink, LibraryStatus } from "../../../services/scheduler/changer-link.ts";
 import { createScheduler, type Scheduler } from "../../../services/scheduler/scheduler.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
@@ -138,14 +138,23 @@ const moveFailed = (move: MoveRequest, code: string) => ({
   },
 });
 
+/** Queues an explore job of TAPE (the simplest tape job: load, mount, export, unmount, unload). */
+async function queueExplore(handlers: CatalogHandlers, seconds = 60) {
+  return (await handlers["job-create"]({ kind: "explore", args: { tape: TAPE, seconds } })).job;
+}
+
+/** The last move the changer was asked for (the test fails when there is none). */
+function lastMove(moves: readonly MoveRequest[]): MoveRequest {
+  const move = moves.at(-1);
+  if (move === undefined) throw new Error("no move was sent");
+  return move;
+}
+
 describe("the scheduler's executor", () => {
   it("runs an explore job's steps: moves to the changer, steps to their workers, done in the catalog", async () => {
     const changer = standInChanger({ full: false, barcode: null });
     const { handlers, scheduler, sent, settle } = startScheduler(["explore"], changer.link);
-    const { job } = await handlers["job-create"]({
-      kind: "explore",
-      args: { tape: TAPE, seconds: 60 },
-    });
+    const job = await queueExplore(handlers);
     await scheduler.poke();
     await settle();
     // The drive is empty: `clear` needs no move, and the load goes out.
@@ -157,16 +166,13 @@ describe("the scheduler's executor", () => {
       drive: 0,
       waitingOn: "load",
     });
-    const [load] = changer.moves;
-    if (load === undefined) throw new Error("no load sent");
-    await scheduler.handleMoveOutcome(moveDone(load));
+    await scheduler.handleMoveOutcome(moveDone(lastMove(changer.moves)));
     for (const step of ["mount", "export", "unmount"]) {
       await scheduler.handleResult(result(job.id, step));
     }
     expect(sent).toEqual(["ltfs/mount", "export/export", "ltfs/unmount"]);
-    const unload = changer.moves[1];
+    const unload = lastMove(changer.moves);
     expect(unload).toMatchObject({ kind: "unload", barcode: TAPE, drive: 0 });
-    if (unload === undefined) throw new Error("no unload sent");
     await scheduler.handleMoveOutcome(moveDone(unload));
     await settle();
     expect(await getJob(database.db, job.id)).toMatchObject({ state: "done", waitingOn: null });
@@ -175,25 +181,21 @@ describe("the scheduler's executor", () => {
   it("an unload refused with 53/03 is retried once after the cycle; refused again, the job fails with mtx's error", async () => {
     const changer = standInChanger({ full: false, barcode: null });
     const { handlers, scheduler, sent, settle } = startScheduler(["explore"], changer.link);
-    const { job } = await handlers["job-create"]({
-      kind: "explore",
-      args: { tape: TAPE, seconds: 60 },
-    });
+    const job = await queueExplore(handlers);
     await scheduler.poke();
     await settle();
     await scheduler.handleResult(result(job.id, "unmount"));
-    const unload = changer.moves.at(-1);
-    if (unload === undefined) throw new Error("no unload sent");
-    await scheduler.handleMoveOutcome(moveFailed(unload, "MTX_MEDIUM_REMOVAL_PREVENTED"));
+    await scheduler.handleMoveOutcome(
+      moveFailed(lastMove(changer.moves), "MTX_MEDIUM_REMOVAL_PREVENTED"),
+    );
     expect(sent).toEqual(["ltfs/cycle"]);
     await scheduler.handleResult(result(job.id, "cycle"));
-    const retry = changer.moves.at(-1);
+    const retry = lastMove(changer.moves);
     expect(retry).toMatchObject({ moveId: `${job.id}.unload.1.retry`, blockDriveIfRefused: true });
     expect(await getJob(database.db, job.id)).toMatchObject({
       waitingOn: "unload",
       waitingRetry: true,
     });
-    if (retry === undefined) throw new Error("no retry sent");
     await scheduler.handleMoveOutcome(moveFailed(retry, "MTX_MEDIUM_REMOVAL_PREVENTED"));
     await settle();
     const ended = await getJob(database.db, job.id);
@@ -206,10 +208,7 @@ describe("the scheduler's executor", () => {
   it("a changer it cannot reach leaves the job waiting for the next look; a refusal fails it", async () => {
     const changer = standInChanger({ full: false, barcode: null });
     const { handlers, scheduler, settle } = startScheduler(["explore"], changer.link);
-    const { job } = await handlers["job-create"]({
-      kind: "explore",
-      args: { tape: TAPE, seconds: 60 },
-    });
+    const job = await queueExplore(handlers);
     changer.refuseNextMove(
       new PytarchiveError("CHANGER_UNAVAILABLE", "the changer did not answer"),
     );
@@ -234,10 +233,7 @@ describe("the scheduler's executor", () => {
   it("a drive holding a tape without a barcode fails the job with DRIVE_HOLDS_UNLABELLED_TAPE", async () => {
     const changer = standInChanger({ full: true, barcode: null });
     const { handlers, scheduler, settle } = startScheduler(["explore"], changer.link);
-    const { job } = await handlers["job-create"]({
-      kind: "explore",
-      args: { tape: TAPE, seconds: 60 },
-    });
+    const job = await queueExplore(handlers);
     await scheduler.poke();
     await settle();
     expect(changer.moves).toEqual([]);
@@ -251,12 +247,8 @@ describe("the scheduler's executor", () => {
   it("leaves the tape in the drive for the next job that needs it: one load for two jobs", async () => {
     const changer = standInChanger({ full: false, barcode: null });
     const { handlers, scheduler, settle } = startScheduler(["explore"], changer.link);
-    const first = (
-      await handlers["job-create"]({ kind: "explore", args: { tape: TAPE, seconds: 60 } })
-    ).job;
-    const second = (
-      await handlers["job-create"]({ kind: "explore", args: { tape: TAPE, seconds: 30 } })
-    ).job;
+    const first = await queueExplore(handlers, 60);
+    const second = await queueExplore(handlers, 30);
     await scheduler.poke();
     await settle();
     await scheduler.handleResult(result(first.id, "unmount"));
