@@ -1,4 +1,4 @@
-import { PytarchiveError } from "../../shared/errors/index.ts";
+import { type ErrorCode, PytarchiveError } from "../../shared/errors/index.ts";
 
 /**
  * Codes the catalog service answers with when it refuses a job; the gateway passes them on to the
@@ -29,6 +29,6 @@ export const CATALOG_REFUSAL_CODES = {
 } as const;
 
 /** A refusal: nothing was written. */
-export function refuse(code: string, message: string, hint: string): PytarchiveError {
+export function refuse(code: ErrorCode, message: string, hint: string): PytarchiveError {
   return new PytarchiveError(code, message, { hint });
 }

@@ -1,17 +1,15 @@
 import type { Kysely } from "kysely";
-import { PytarchiveError } from "../../shared/errors/index.ts";
 import { JOB_ABORT_REQUESTED } from "../../shared/messages/catalog-requests.ts";
 import { JOB_EVENTS } from "../../shared/messages/index.ts";
-import { CATALOG_REFUSAL_CODES } from "./catalog-errors.ts";
 import {
   abortJobs,
-  CATALOG_ERROR_CODES,
   type CatalogSchema,
   inTransaction,
   type JobRow,
   requeueJobs,
 } from "./db/index.ts";
 import { type RecordedJobEvent, recordJobEvent, recordJobQueued } from "./job-events.ts";
+import { forgetUnpreparedFolder } from "./job-lifecycle.ts";
 
 /**
  * failed → queued for the ids given or every failed job, with a `job.queued` event each.
@@ -21,15 +19,13 @@ export async function requeueJobsWithEvents(
   db: Kysely<CatalogSchema>,
   selection: { ids: readonly string[] } | { allFailed: true },
 ): Promise<{ requeued: JobRow[]; events: RecordedJobEvent[] }> {
-  return withUnknownJobCode(() =>
-    inTransaction(db, async (trx) => {
-      const requeued = await requeueJobs(trx, selection);
-      const events: RecordedJobEvent[] = [];
-      for (const job of requeued)
-        events.push(...(await recordJobQueued(trx, job, { created: false })));
-      return { requeued, events };
-    }),
-  );
+  return inTransaction(db, async (trx) => {
+    const requeued = await requeueJobs(trx, selection);
+    const events: RecordedJobEvent[] = [];
+    for (const job of requeued)
+      events.push(...(await recordJobQueued(trx, job, { created: false })));
+    return { requeued, events };
+  });
 }
 
 /**
@@ -47,46 +43,23 @@ export async function abortJobsWithEvents(
   tooLate: JobRow[];
   events: RecordedJobEvent[];
 }> {
-  return withUnknownJobCode(() =>
-    inTransaction(db, async (trx) => {
-      const { aborted, stopRequested, tooLate } = await abortJobs(trx, ids);
-      const at = new Date().toISOString();
-      const events: RecordedJobEvent[] = [];
-      for (const job of aborted) {
-        if (job.kind === "prepare" && typeof job.args.folder === "string") {
-          await trx
-            .deleteFrom("folders")
-            .where("path", "=", job.args.folder)
-            .where("state", "in", ["preparing", "failed"])
-            .execute();
-        }
-        events.push(
-          await recordJobEvent(trx, JOB_EVENTS.aborted, job.id, {
-            jobId: job.id,
-            reason: "aborted by the operator (pytarchive abort)",
-            at,
-          }),
-        );
-      }
-      for (const job of stopRequested) {
-        events.push(await recordJobEvent(trx, JOB_ABORT_REQUESTED, job.id, { jobId: job.id, at }));
-      }
-      return { aborted, stopRequested, tooLate, events };
-    }),
-  );
-}
-
-/** The contract calls an unknown task id UNKNOWN_JOB; the repository says JOB_NOT_FOUND. */
-async function withUnknownJobCode<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof PytarchiveError && error.code === CATALOG_ERROR_CODES.jobNotFound) {
-      throw new PytarchiveError(CATALOG_REFUSAL_CODES.unknownJob, error.message, {
-        ...(error.hint === undefined ? {} : { hint: error.hint }),
-        cause: error,
-      });
+  return inTransaction(db, async (trx) => {
+    const { aborted, stopRequested, tooLate } = await abortJobs(trx, ids);
+    const at = new Date().toISOString();
+    const events: RecordedJobEvent[] = [];
+    for (const job of aborted) {
+      await forgetUnpreparedFolder(trx, job);
+      events.push(
+        await recordJobEvent(trx, JOB_EVENTS.aborted, job.id, {
+          jobId: job.id,
+          reason: "aborted by the operator (pytarchive abort)",
+          at,
+        }),
+      );
     }
-    throw error;
-  }
+    for (const job of stopRequested) {
+      events.push(await recordJobEvent(trx, JOB_ABORT_REQUESTED, job.id, { jobId: job.id, at }));
+    }
+    return { aborted, stopRequested, tooLate, events };
+  });
 }

@@ -196,13 +196,7 @@ export async function acknowledgeAbortWithEvents(
       );
     }
     const job = await markJobAborted(trx, input.id);
-    if (job.kind === "prepare" && typeof job.args.folder === "string") {
-      await trx
-        .deleteFrom("folders")
-        .where("path", "=", job.args.folder)
-        .where("state", "in", ["preparing", "failed"])
-        .execute();
-    }
+    await forgetUnpreparedFolder(trx, job);
     const event = await recordJobEvent(trx, JOB_EVENTS.aborted, job.id, {
       jobId: job.id,
       reason:
@@ -268,4 +262,17 @@ export async function runningJobOrThrow(
     );
   }
   return job;
+}
+
+/** An aborted prepare leaves no folder behind that was never prepared (or failed preparing). */
+export async function forgetUnpreparedFolder(
+  trx: Transaction<CatalogSchema>,
+  job: Pick<JobRow, "kind" | "args">,
+): Promise<void> {
+  if (job.kind !== "prepare" || typeof job.args.folder !== "string") return;
+  await trx
+    .deleteFrom("folders")
+    .where("path", "=", job.args.folder)
+    .where("state", "in", ["preparing", "failed"])
+    .execute();
 }

@@ -42,7 +42,7 @@ export function jobToWire(job: JobRow): CatalogJob {
 function errorInfo(stored: JsonObject): ErrorInfo {
   const { code, message, hint } = stored;
   return {
-    code: typeof code === "string" && code !== "" ? code : "UNKNOWN_ERROR",
+    code: typeof code === "string" && code !== "" ? code : "UNEXPECTED_ERROR",
     message: typeof message === "string" ? message : "",
     ...(typeof hint === "string" ? { hint } : {}),
   };

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from "fastify";
-import { PytarchiveError } from "../../shared/errors/index.ts";
+import { httpStatusOf, PytarchiveError } from "../../shared/errors/index.ts";
 import type { CommandReply } from "../../shared/messages/commands.ts";
 import type { ServiceHealth } from "../../shared/nats/index.ts";
 import type { CommandExecutor } from "./execute-command.ts";
@@ -13,13 +13,6 @@ export interface HttpAppDependencies {
   readonly libraryId: string;
 }
 
-/** Codes meaning a service behind the gateway is down or slow: HTTP 503. */
-const UNAVAILABLE_CODES = new Set([
-  "SERVICE_NOT_RUNNING",
-  "SERVICE_TIMEOUT",
-  "NATS_REQUEST_FAILED",
-]);
-
 /**
  * The gateway's read-only HTTP API, built without listening (tests call `app.inject()`):
  * GET /healthz, /metrics, /api/queue, /api/summary, /api/tapes (the NATS replies' JSON) and /,
@@ -30,7 +23,7 @@ export function buildHttpApp(deps: HttpAppDependencies): FastifyInstance {
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof PytarchiveError) {
-      const status = UNAVAILABLE_CODES.has(error.code) ? 503 : 500;
+      const status = httpStatusOf(error.code);
       return reply.status(status).send({
         code: error.code,
         message: error.message,

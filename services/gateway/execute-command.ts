@@ -1,4 +1,4 @@
-import { PytarchiveError } from "../../shared/errors/index.ts";
+import { httpStatusOf, PytarchiveError } from "../../shared/errors/index.ts";
 import { COMMANDS, type CommandVerb } from "../../shared/messages/commands.ts";
 import {
   type MessageDefinition,
@@ -8,16 +8,6 @@ import {
 import { GATEWAY_ERROR_CODES } from "./gateway-errors.ts";
 import type { GatewayHandlers } from "./gateway-handlers.ts";
 import type { CommandOutcome, GatewayMetrics } from "./gateway-metrics.ts";
-
-/** Codes that mean pytarchive itself failed, not that the request was refused. */
-const FAILURE_CODES = new Set([
-  "SERVICE_NOT_RUNNING",
-  "SERVICE_TIMEOUT",
-  "NATS_REQUEST_FAILED",
-  "SERVICE_REPLY_INVALID",
-  "INTERNAL_ERROR",
-  "MESSAGE_SCHEMA_INVALID",
-]);
 
 export type CommandExecutor = (verb: CommandVerb, request: unknown) => Promise<unknown>;
 
@@ -49,13 +39,17 @@ export function createCommandExecutor(
       outcome = "ok";
       return reply;
     } catch (error) {
-      outcome =
-        error instanceof PytarchiveError && !FAILURE_CODES.has(error.code) ? "refused" : "failed";
+      outcome = isRefusal(error) ? "refused" : "failed";
       throw error;
     } finally {
       metrics.countCommand(verb, outcome);
     }
   };
+}
+
+/** The request was refused (4xx in the catalogue), not a failure of pytarchive itself (5xx). */
+function isRefusal(error: unknown): boolean {
+  return error instanceof PytarchiveError && httpStatusOf(error.code) < 500;
 }
 
 /** A request that does not fit the contract, explained field by field. */

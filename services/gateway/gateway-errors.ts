@@ -1,4 +1,4 @@
-import { PytarchiveError } from "../../shared/errors/index.ts";
+import { type ErrorCode, PytarchiveError } from "../../shared/errors/index.ts";
 
 /**
  * Codes the gateway refuses a command with (the contract: shared/messages/commands.ts); the
@@ -16,6 +16,6 @@ export const GATEWAY_ERROR_CODES = {
   pathUnreachable: "PATH_UNREACHABLE",
 } as const;
 
-export function gatewayError(code: string, message: string, hint: string): PytarchiveError {
+export function gatewayError(code: ErrorCode, message: string, hint: string): PytarchiveError {
   return new PytarchiveError(code, message, { hint });
 }

@@ -1,1 +1,10 @@
+export {
+  ERROR_AREAS,
+  ERROR_CATALOGUE,
+  type ErrorArea,
+  type ErrorCode,
+  type ErrorSpec,
+  type HttpStatus,
+} from "./catalogue.ts";
+export { errorSpec, httpStatusOf, isErrorCode, isTransientError } from "./lookup.ts";
 export { PytarchiveError } from "./pytarchive-error.ts";

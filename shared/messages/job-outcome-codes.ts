@@ -6,8 +6,6 @@
 /** Codes of the job state machine (services/catalog/job-states.ts). */
 export const JOB_STATE_ERROR_CODES = {
   conflict: "JOB_STATE_CONFLICT",
-  /** An abort that arrived after the job's point of no return. */
-  tooLate: "ABORT_TOO_LATE",
   /** A job's result could not become permanent: an abort was asked for first. */
   abortRequested: "JOB_ABORT_REQUESTED",
 } as const;

@@ -1,6 +1,6 @@
 import { errors, type Msg, type NatsConnection } from "@nats-io/nats-core";
 import type { ServiceMsg } from "@nats-io/services";
-import { PytarchiveError } from "../errors/index.ts";
+import { type ErrorCode, isErrorCode, PytarchiveError } from "../errors/index.ts";
 import { defineMessage, ErrorInfoSchema, type MessageDefinition } from "../messages/index.ts";
 
 const SERVICE_ERROR_HEADER = "Nats-Service-Error";
@@ -30,7 +30,7 @@ export class ServiceError extends PytarchiveError {
   readonly status: number;
   readonly subject: string;
 
-  constructor(subject: string, status: number, code: string, message: string, hint?: string) {
+  constructor(subject: string, status: number, code: ErrorCode, message: string, hint?: string) {
     super(code, message, hint === undefined ? {} : { hint });
     this.name = "ServiceError";
     this.status = status;
@@ -102,10 +102,19 @@ function serviceErrorOf(reply: Msg, subject: string, description: string): Servi
   return new ServiceError(
     subject,
     Number.isFinite(status) ? status : 500,
-    body?.code ?? "SERVICE_ERROR",
+    codeOf(body),
     body?.message ?? description,
     body?.hint,
   );
+}
+
+/**
+ * The reply's code; a reply without a body is the service's unexpected failure, and a code this
+ * version does not know is an invalid reply (services of different versions).
+ */
+function codeOf(body: { code: string } | null): ErrorCode {
+  if (body === null) return "INTERNAL_ERROR";
+  return isErrorCode(body.code) ? body.code : "SERVICE_REPLY_INVALID";
 }
 
 function requestFailure(

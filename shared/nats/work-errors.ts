@@ -1,4 +1,4 @@
-import { PytarchiveError } from "../errors/index.ts";
+import { type ErrorCode, PytarchiveError } from "../errors/index.ts";
 import type { ErrorInfo } from "../messages/index.ts";
 
 /**
@@ -6,10 +6,10 @@ import type { ErrorInfo } from "../messages/index.ts";
  * exist): the message goes to the dead-letter subject at once.
  *
  * @example
- * throw new PermanentWorkError("TAPE_UNKNOWN", `Tape ${barcode} is not in the library.`, { hint: "…" });
+ * throw new PermanentWorkError("TAPE_NOT_IN_LIBRARY", `Tape ${barcode} is not in the library.`, { hint: "…" });
  */
 export class PermanentWorkError extends PytarchiveError {
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(code, message, options);
     this.name = "PermanentWorkError";
   }
@@ -20,13 +20,13 @@ export class PermanentWorkError extends PytarchiveError {
  * Any other error is also retried, after the consumer's back-off.
  *
  * @example
- * throw new RetryWorkError("DRIVE_BUSY", "Drive 0 is busy.", { delayMs: 30_000 });
+ * throw new RetryWorkError("MTX_DEVICE_BUSY", "The library is busy.", { delayMs: 30_000 });
  */
 export class RetryWorkError extends PytarchiveError {
   readonly delayMs: number;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: { delayMs: number; hint?: string; cause?: unknown },
   ) {
@@ -40,7 +40,7 @@ export class RetryWorkError extends PytarchiveError {
  * The code, message and hint of any thrown value, as clients and dead letters carry them.
  *
  * @example
- * errorInfoOf(new PytarchiveError("TAPE_FULL", "Tape AAK788L9 is full.")); // { code: "TAPE_FULL", message: "Tape AAK788L9 is full." }
+ * errorInfoOf(new PytarchiveError("TAPE_TOO_FULL", "Tape AAK788L9 is full.")); // { code: "TAPE_TOO_FULL", message: "Tape AAK788L9 is full." }
  */
 export function errorInfoOf(error: unknown): ErrorInfo {
   if (error instanceof PytarchiveError) {

@@ -1,4 +1,4 @@
-import { PytarchiveError } from "../errors/index.ts";
+import { isTransientError, PytarchiveError } from "../errors/index.ts";
 import type { Logger } from "../logging/index.ts";
 import type { CatalogJob } from "../messages/catalog-requests.ts";
 import type { ErrorInfo, WorkItem } from "../messages/index.ts";
@@ -14,14 +14,6 @@ export const STEP_ERROR_CODES = {
   stepInterrupted: "STEP_INTERRUPTED",
   invalidJobArguments: "INVALID_JOB_ARGUMENTS",
 } as const;
-
-/** Errors that say the catalog or NATS could not be reached: the step is tried again later. */
-const UNREACHABLE_CODES = new Set([
-  "SERVICE_NOT_RUNNING",
-  "SERVICE_TIMEOUT",
-  "NATS_REQUEST_FAILED",
-  "INTERNAL_ERROR",
-]);
 
 /** What one run of a step gets: the job as the catalog has it now, and ways to report. */
 export interface StepRun {
@@ -223,8 +215,9 @@ async function runStep(
   }
 }
 
+/** The catalog or NATS could not be reached (the catalogue's transient codes): tried again later. */
 function isUnreachable(error: unknown): boolean {
-  return error instanceof PytarchiveError && UNREACHABLE_CODES.has(error.code);
+  return error instanceof PytarchiveError && isTransientError(error);
 }
 
 /** The catalog refused to record the result: the job was ended or requeued meanwhile. */

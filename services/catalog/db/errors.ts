@@ -11,7 +11,7 @@ export const CATALOG_ERROR_CODES = {
   openFailed: "CATALOG_OPEN_FAILED",
   /** A migration failed, or the database was migrated by a newer pytarchive. */
   migrationFailed: "CATALOG_MIGRATION_FAILED",
-  jobNotFound: "JOB_NOT_FOUND",
+  jobNotFound: "UNKNOWN_JOB",
   /** The job is not in a state that allows the change (e.g. requeue a job that did not fail). */
   jobStateConflict: "JOB_STATE_CONFLICT",
   /** No free job id was found after several random tries. */
@@ -22,8 +22,8 @@ export const CATALOG_ERROR_CODES = {
   /** The folder is already prepared, being archived or archived. */
   folderAlreadyKnown: "FOLDER_ALREADY_KNOWN",
   /** The tape already holds an archived folder with that name. */
-  folderNameTakenOnTape: "FOLDER_NAME_TAKEN_ON_TAPE",
-  tapeNotFound: "TAPE_NOT_FOUND",
+  folderNameTakenOnTape: "NAME_TAKEN_ON_TAPE",
+  tapeNotFound: "UNKNOWN_TAPE",
 } as const;
 
 export type CatalogErrorCode = (typeof CATALOG_ERROR_CODES)[keyof typeof CATALOG_ERROR_CODES];

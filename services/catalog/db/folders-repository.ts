@@ -53,7 +53,7 @@ export type FolderTransition =
 /**
  * Moves a folder to a new state, atomically: the change only happens if the folder is still in a
  * state the target allows (see FOLDER_TRANSITIONS). Throws FOLDER_STATE_TRANSITION naming both
- * states when it is not, FOLDER_NAME_TAKEN_ON_TAPE when archiving would give a tape two folders
+ * states when it is not, NAME_TAKEN_ON_TAPE when archiving would give a tape two folders
  * of one name.
  *
  * @example

@@ -367,7 +367,7 @@ export async function setJobProgress(
  * times of the failed run are cleared (its drive stays, as history until the next start; its
  * commit, if it had one, stays too); the
  * job keeps its priority and age, so it returns to its old place.
- * With ids: all must exist and have failed, or nothing changes (JOB_NOT_FOUND / JOB_STATE_CONFLICT).
+ * With ids: all must exist and have failed, or nothing changes (UNKNOWN_JOB / JOB_STATE_CONFLICT).
  */
 export async function requeueJobs(
   db: Kysely<CatalogSchema>,

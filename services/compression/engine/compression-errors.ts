@@ -4,9 +4,9 @@
  */
 export const COMPRESSION_ERROR_CODES = {
   /** A folder given as a relative path, or `/`. */
-  folderNotAbsolute: "FOLDER_NOT_ABSOLUTE",
+  folderNotAbsolute: "PATH_NOT_ABSOLUTE",
   folderNotFound: "FOLDER_NOT_FOUND",
-  folderNotADirectory: "FOLDER_NOT_A_DIRECTORY",
+  folderNotADirectory: "NOT_A_FOLDER",
   /** The folder is a symbolic link; `du` and `tar` would measure and pack the link alone. */
   folderIsSymlink: "FOLDER_IS_SYMLINK",
   /** An `exclude_folders` entry that is absolute, climbs out with `..`, or names the folder itself. */

@@ -4,7 +4,7 @@
  */
 export const INVENTORY_ERROR_CODES = {
   /** A source folder given as a relative path. */
-  folderNotAbsolute: "INVENTORY_FOLDER_NOT_ABSOLUTE",
+  folderNotAbsolute: "PATH_NOT_ABSOLUTE",
   /** The caller's signal aborted the inventory. */
   aborted: "INVENTORY_ABORTED",
   /** `stat` or `du` could not measure one subfolder; the report lists it as unreadable. */

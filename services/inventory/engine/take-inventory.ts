@@ -65,7 +65,7 @@ type Outcome<T> = { readonly value: T } | { readonly reason: string };
  * source folders, grouped by age. Nothing is fatal to the report but an abort or a missing
  * `du`/`stat`: a source folder that cannot be listed, or a subfolder that cannot be read or does
  * not answer in time (a hung NFS mount), is listed with the reason, and the others go on.
- * Throws INVENTORY_FOLDER_NOT_ABSOLUTE, INVENTORY_ABORTED, or COMMAND_NOT_FOUND.
+ * Throws PATH_NOT_ABSOLUTE, INVENTORY_ABORTED, or COMMAND_NOT_FOUND.
  *
  * @example
  * const report = await takeInventory({ folders: ["/srv/home"], timeoutMs: 10_000 });

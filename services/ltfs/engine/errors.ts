@@ -17,7 +17,7 @@ export const ENGINE_ERROR_CODES = {
   invalidExclude: "ARCHIVE_INVALID_EXCLUDE",
   manifestInvalid: MANIFEST_ERROR_CODES.manifestInvalid,
   manifestUnreadable: MANIFEST_ERROR_CODES.manifestUnreadable,
-  restoreTargetNotEmpty: "RESTORE_TARGET_NOT_EMPTY",
+  restoreTargetNotEmpty: "TARGET_NOT_EMPTY",
   restoreTargetInvalid: "RESTORE_TARGET_INVALID",
   restoreSubfolderInvalid: "RESTORE_SUBFOLDER_INVALID",
   restoreSubfolderNotFound: "RESTORE_SUBFOLDER_NOT_FOUND",

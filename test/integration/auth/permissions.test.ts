@@ -335,7 +335,7 @@ describe("service users", () => {
       handler: async (item, context) => {
         handled.push(item.jobId);
         if (item.jobId === "0000dead") {
-          throw new PermanentWorkError("FOLDER_MISSING", "/srv/gone does not exist.");
+          throw new PermanentWorkError("FOLDER_NOT_FOUND", "/srv/gone does not exist.");
         }
         await context.progress({ jobId: item.jobId, step: item.step, percent: 50 });
       },
@@ -365,7 +365,7 @@ describe("service users", () => {
     });
     expect(DeadLetter.decode(letter?.data ?? new Uint8Array())).toMatchObject({
       consumer: "compression",
-      error: { code: "FOLDER_MISSING" },
+      error: { code: "FOLDER_NOT_FOUND" },
     });
   });
 

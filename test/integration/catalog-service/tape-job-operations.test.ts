@@ -467,7 +467,7 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
     await seedArchived(catalog.db, "/srv/other", { tape: TAPE, name: "alpha", sizeKib: 1 });
     const taken = await refusedUnchanged(
       () => handlers["folder-archived"]({ ...report, fileCount: 0, verifiedAt: AT }),
-      "FOLDER_NAME_TAKEN_ON_TAPE",
+      "NAME_TAKEN_ON_TAPE",
     );
     expect(taken.message).toBe(
       `Tape ${TAPE} already holds an archived folder named alpha (from /srv/other); ${FOLDER} was not marked archived.`,

@@ -231,7 +231,7 @@ forEachDatabase("folders repository", (catalog) => {
     const error = await rejection(
       setFolderState(catalog.db, second.id, { state: "archived", tapeBarcode: "AAK788L9" }),
     );
-    expect(error.code).toBe("FOLDER_NAME_TAKEN_ON_TAPE");
+    expect(error.code).toBe("NAME_TAKEN_ON_TAPE");
     expect(error.message).toBe(
       "Tape AAK788L9 already holds an archived folder named projects_alpha (from /data/2021/alpha); /old/2021/alpha was not marked archived.",
     );

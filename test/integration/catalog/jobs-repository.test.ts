@@ -209,8 +209,8 @@ forEachDatabase("jobs repository", (catalog) => {
     expect((await getJob(catalog.db, job.id))?.state).toBe("queued");
   });
 
-  it("changing a job that does not exist fails with JOB_NOT_FOUND", async () => {
-    const error = await expectError(markJobRunning(catalog.db, "deadbeef"), "JOB_NOT_FOUND");
+  it("changing a job that does not exist fails with UNKNOWN_JOB", async () => {
+    const error = await expectError(markJobRunning(catalog.db, "deadbeef"), "UNKNOWN_JOB");
     expect(error.message).toBe("No job with id deadbeef. Nothing was changed.");
     expect(error.hint).toContain("pytarchive queue");
     expect(await getJob(catalog.db, "deadbeef")).toBeNull();
@@ -305,7 +305,7 @@ forEachDatabase("jobs repository", (catalog) => {
     );
     const unknown = await expectError(
       requeueJobs(catalog.db, { ids: [failed.id, "12345678"] }),
-      "JOB_NOT_FOUND",
+      "UNKNOWN_JOB",
     );
     expect(unknown.message).toBe("No job with id 12345678. Nothing was changed.");
     expect((await getJob(catalog.db, failed.id))?.state).toBe("failed");
@@ -358,7 +358,7 @@ forEachDatabase("jobs repository", (catalog) => {
     );
     const unknown = await expectError(
       abortJobs(catalog.db, ["aaaa0000", "bbbb1111"]),
-      "JOB_NOT_FOUND",
+      "UNKNOWN_JOB",
     );
     expect(unknown.message).toBe("No job with ids aaaa0000, bbbb1111. Nothing was changed.");
     expect((await getJob(catalog.db, waiting.id))?.state).toBe("queued");

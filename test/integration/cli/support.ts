@@ -38,7 +38,7 @@ export interface StubGateway {
  * A stand-in for the gateway: a @nats-io/services micro-service with one endpoint per verb on
  * `pyt.<lib>.cmd.<verb>`, as the real one. Each request body is validated against the command
  * contract (a body that does not fit is answered with the schema error, so the test sees it),
- * recorded, and answered by the handler the test set; a verb without handler answers NOT_STUBBED.
+ * recorded, and answered by the handler the test set; a verb without handler answers INTERNAL_ERROR ("no answer for <verb>").
  */
 export async function startStubGateway(
   nc: NatsConnection,
@@ -69,7 +69,7 @@ export async function startStubGateway(
         if (handler === undefined) {
           respondWithError(
             msg,
-            new PytarchiveError("NOT_STUBBED", `The stub gateway has no answer for ${verb}.`),
+            new PytarchiveError("INTERNAL_ERROR", `The stub gateway has no answer for ${verb}.`),
           );
           return;
         }

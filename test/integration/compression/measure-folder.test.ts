@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type FolderMeasurement,
@@ -10,16 +9,21 @@ import {
   measureFolder,
 } from "../../../services/compression/engine/index.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
-import { expectExit, runCommand } from "../../../shared/exec/index.ts";
+import { expectExit } from "../../../shared/exec/index.ts";
+import {
+  bundledForNobody,
+  folderNobodyCanEnter,
+  runUnprivileged,
+} from "../../helpers/as-nobody.ts";
 import { duKiB, findCounts, kibFromDu } from "./gnu-tools.ts";
 import { makeSampleTree, SAMPLE_EXCLUDES, type SampleTree } from "./sample-tree.ts";
 
-const repositoryRoot = fileURLToPath(new URL("../../../", import.meta.url));
 let workFolder: string;
 let sample: SampleTree;
 
 beforeAll(async () => {
-  workFolder = await fs.mkdtemp(path.join(os.tmpdir(), "pyt-measure-"));
+  // The unreadable-entries test measures in it as nobody.
+  workFolder = await folderNobodyCanEnter("pyt-measure-");
   sample = await makeSampleTree(workFolder);
 });
 afterAll(async () => {
@@ -188,25 +192,16 @@ describe("measureFolder with entries it cannot read", () => {
     await fs.mkdir(path.join(folder, "names only"));
     await fs.writeFile(path.join(folder, "names only", "a.txt"), "a\n");
     await fs.chmod(path.join(folder, "names only"), 0o444);
-    await fs.chmod(workFolder, 0o755);
 
-    // root reads everything, so run both as nobody then; as any other user, run them directly.
-    const asNobody = process.getuid?.() === 0;
-    const run = (command: string, args: readonly string[]) =>
-      asNobody
-        ? runCommand(
-            "setpriv",
-            ["--reuid=65534", "--regid=65534", "--clear-groups", command, ...args],
-            {
-              cwd: repositoryRoot,
-            },
-          )
-        : runCommand(command, args, { cwd: repositoryRoot });
-    const script = fileURLToPath(new URL("./print-measurement.ts", import.meta.url));
+    // Both as nobody when the tests run as root (root reads everything), else as this user.
+    const script = await bundledForNobody(
+      new URL("./print-measurement.ts", import.meta.url),
+      workFolder,
+    );
     const measured = JSON.parse(
-      expectExit(await run("node", ["--import", "tsx", script, folder])).stdout,
+      expectExit(await runUnprivileged(workFolder, process.execPath, [script, folder])).stdout,
     ) as FolderMeasurement;
-    const du = await run("du", ["-s", folder]);
+    const du = await runUnprivileged(workFolder, "du", ["-s", folder]);
 
     expect(du.exitCode).toBe(1);
     expect(measured.sizeKiB).toBe(kibFromDu(du));
@@ -224,7 +219,7 @@ describe("measureFolder with entries it cannot read", () => {
 describe("measureFolder refuses what it cannot measure", () => {
   it("refuses a relative path", async () => {
     const error = await refusal(measureFolder({ folder: "projects/alpha" }));
-    expect(error.code).toBe("FOLDER_NOT_ABSOLUTE");
+    expect(error.code).toBe("PATH_NOT_ABSOLUTE");
     expect(error.message).toBe('"projects/alpha" is not an absolute path');
   });
 
@@ -238,7 +233,7 @@ describe("measureFolder refuses what it cannot measure", () => {
   it("refuses a file", async () => {
     const file = path.join(sample.folder, "readme.txt");
     const error = await refusal(measureFolder({ folder: file }));
-    expect(error.code).toBe("FOLDER_NOT_A_DIRECTORY");
+    expect(error.code).toBe("NOT_A_FOLDER");
   });
 
   it("refuses a symbolic link and names the folder it points to", async () => {

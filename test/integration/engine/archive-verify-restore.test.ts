@@ -194,7 +194,7 @@ describe("archive, verify and restore on a simulated LTFS tape", () => {
     await expect(
       restoreFolderFromTape({ folderOnTape, target, entries: manifest.entries.map(unplaced) }),
     ).rejects.toMatchObject({
-      code: "RESTORE_TARGET_NOT_EMPTY",
+      code: "TARGET_NOT_EMPTY",
       message: `The restore target ${target} is not empty; nothing was restored.`,
     });
     expect(fs.readdirSync(target)).toEqual(["someone-elses.txt"]);

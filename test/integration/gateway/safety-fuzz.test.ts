@@ -32,7 +32,7 @@ import {
 
 const ANSWER_WITHIN_MS = 2_000;
 /** Codes that mean pytarchive failed rather than refused: none may come back. */
-const FAILURES = ["SERVICE_TIMEOUT", "INTERNAL_ERROR", "SERVICE_NOT_RUNNING", "SERVICE_ERROR"];
+const FAILURES = ["SERVICE_TIMEOUT", "INTERNAL_ERROR", "SERVICE_NOT_RUNNING"];
 
 const BAD_TEXTS: Record<string, string> = {
   newline: "no\npe",

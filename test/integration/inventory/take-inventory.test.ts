@@ -3,7 +3,6 @@ import { rmSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DAY_MS,
@@ -18,14 +17,17 @@ import {
 } from "../../../services/inventory/engine/index.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
 import { expectExit, runCommand } from "../../../shared/exec/index.ts";
+import {
+  bundledForNobody,
+  folderNobodyCanEnter,
+  runUnprivileged,
+} from "../../helpers/as-nobody.ts";
 
-const repositoryRoot = fileURLToPath(new URL("../../../", import.meta.url));
 let workFolder: string;
 
 beforeAll(async () => {
-  workFolder = await fs.mkdtemp(path.join(os.tmpdir(), "pyt-inventory-"));
   // The unreadable-folder test reads it as nobody.
-  await fs.chmod(workFolder, 0o755);
+  workFolder = await folderNobodyCanEnter("pyt-inventory-");
 });
 afterAll(async () => {
   await fs.rm(workFolder, { recursive: true, force: true });
@@ -209,7 +211,7 @@ describe("takeInventory on a real tree", () => {
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(PytarchiveError);
-    expect((error as PytarchiveError).code).toBe("INVENTORY_FOLDER_NOT_ABSOLUTE");
+    expect((error as PytarchiveError).code).toBe("PATH_NOT_ABSOLUTE");
   });
 });
 
@@ -220,19 +222,16 @@ describe("takeInventory with subfolders it cannot read", () => {
     await fs.chmod(path.join(source, "partly closed", "private"), 0o000);
     await fs.chmod(path.join(source, "locked"), 0o000);
 
-    // root reads everything, so run the inventory and du as nobody; as any other user, directly.
-    const asNobody = process.getuid?.() === 0;
+    // The inventory and du as nobody when the tests run as root (root reads everything), else
+    // as this user.
     const run = (command: string, args: readonly string[]) =>
-      asNobody
-        ? runCommand(
-            "setpriv",
-            ["--reuid=65534", "--regid=65534", "--clear-groups", command, ...args],
-            { cwd: repositoryRoot },
-          )
-        : runCommand(command, args, { cwd: repositoryRoot });
-    const script = fileURLToPath(new URL("./print-inventory.ts", import.meta.url));
+      runUnprivileged(workFolder, command, args);
+    const script = await bundledForNobody(
+      new URL("./print-inventory.ts", import.meta.url),
+      workFolder,
+    );
     const report = JSON.parse(
-      expectExit(await run("node", ["--import", "tsx", script, source])).stdout,
+      expectExit(await run(process.execPath, [script, source])).stdout,
     ) as InventoryReport;
 
     expect(measured(report).map((entry) => entry.name)).toEqual(["open"]);

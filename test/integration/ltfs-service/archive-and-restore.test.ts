@@ -305,7 +305,7 @@ describe("the ltfs service on a simulated library", () => {
     expect(result).toMatchObject({
       outcome: "failed",
       error: {
-        code: "RESTORE_TARGET_NOT_EMPTY",
+        code: "TARGET_NOT_EMPTY",
         message: `The restore target ${occupied} is not empty; nothing was restored.`,
       },
     });

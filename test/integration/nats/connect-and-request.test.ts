@@ -184,7 +184,7 @@ describe("request", () => {
         handler: (_error, msg) => {
           respondWithError(
             msg,
-            new PytarchiveError("JOB_UNKNOWN", "There is no job 3fa2b1c0.", {
+            new PytarchiveError("UNKNOWN_JOB", "There is no job 3fa2b1c0.", {
               hint: "Run `pytarchive queue` to see the job ids.",
             }),
           );
@@ -201,7 +201,7 @@ describe("request", () => {
       );
       expect(error).toBeInstanceOf(ServiceError);
       expect(error).toMatchObject({
-        code: "JOB_UNKNOWN",
+        code: "UNKNOWN_JOB",
         message: "There is no job 3fa2b1c0.",
         hint: "Run `pytarchive queue` to see the job ids.",
         status: 400,

@@ -3,7 +3,7 @@ import { Svcm } from "@nats-io/services";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { respondWithServiceError } from "../../../services/changer/respond-error.ts";
-import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { type ErrorCode, PytarchiveError } from "../../../shared/errors/index.ts";
 import { createLogger } from "../../../shared/logging/index.ts";
 import { request, respondWithError, ServiceError } from "../../../shared/nats/index.ts";
 import { serveEndpoints } from "../../../shared/nats/serve-endpoints.ts";
@@ -42,18 +42,21 @@ describe("error texts with any characters", () => {
     service.addEndpoint("fail", {
       subject: "test.error-text.fail",
       handler: (_error, msg) => {
-        respondWithError(msg, new PytarchiveError("TAR_FAILED", NASTY, { hint: `check ${NASTY}` }));
+        respondWithError(
+          msg,
+          new PytarchiveError("PACK_FAILED", NASTY, { hint: `check ${NASTY}` }),
+        );
       },
     });
     try {
       const error = await expectServiceError("test.error-text.fail");
       expect({ code: error.code, message: error.message, hint: error.hint }).toEqual({
-        code: "TAR_FAILED",
+        code: "PACK_FAILED",
         message: NASTY,
         hint: `check ${NASTY}`,
       });
       const raw = await nc.request("test.error-text.fail", "{}", { timeout: 2_000 });
-      expect(raw.headers?.get("Nats-Service-Error")).toBe("TAR_FAILED");
+      expect(raw.headers?.get("Nats-Service-Error")).toBe("PACK_FAILED");
     } finally {
       await service.stop();
     }
@@ -62,12 +65,12 @@ describe("error texts with any characters", () => {
   it("reach the caller of a plain subscription answered like the changer answers", async () => {
     const sub = nc.subscribe("test.error-text.changer", {
       callback: (_error, msg) =>
-        respondWithServiceError(msg, new PytarchiveError("MTX_FAILED", NASTY), 400),
+        respondWithServiceError(msg, new PytarchiveError("MTX_MOVE_FAILED", NASTY), 400),
     });
     try {
       const error = await expectServiceError("test.error-text.changer");
       expect({ code: error.code, message: error.message, status: error.status }).toEqual({
-        code: "MTX_FAILED",
+        code: "MTX_MOVE_FAILED",
         message: NASTY,
         status: 400,
       });
@@ -90,9 +93,9 @@ describe("error texts with any characters", () => {
         {
           name: "broken",
           subject: "test.error-text.broken",
-          // No code: the error body does not fit its schema.
+          // No code (which the type forbids, hence the cast): the error body does not fit its schema.
           answer: async () => {
-            throw new PytarchiveError("", NASTY);
+            throw new PytarchiveError("" as ErrorCode, NASTY);
           },
         },
       ],

@@ -116,7 +116,7 @@ describe("runWorkConsumer", () => {
   it("retries a step that asked for a delay after that delay, then acknowledges it", async () => {
     const { lib, s, deliveries } = await startConsumer(async (_item, context) => {
       if (context.deliveryCount === 1) {
-        throw new RetryWorkError("DRIVE_BUSY", "Drive 0 is busy.", { delayMs: 1_500 });
+        throw new RetryWorkError("MTX_DEVICE_BUSY", "The library is busy.", { delayMs: 1_500 });
       }
     });
     await publishWork(client.js, s.work("ltfs", "copy"), {
@@ -177,7 +177,7 @@ describe("runWorkConsumer", () => {
 
   it("dead-letters at once a step that failed permanently", async () => {
     const { lib, s, deliveries } = await startConsumer(async () => {
-      throw new PermanentWorkError("TAPE_UNKNOWN", "Tape ZZZ999L9 is not in the library.", {
+      throw new PermanentWorkError("TAPE_NOT_IN_LIBRARY", "Tape ZZZ999L9 is not in the library.", {
         hint: "Run `pytarchive summary` to see the tapes.",
       });
     });
@@ -192,7 +192,7 @@ describe("runWorkConsumer", () => {
     });
     expect(deliveries).toHaveLength(1);
     expect(letters[0]?.error).toEqual({
-      code: "TAPE_UNKNOWN",
+      code: "TAPE_NOT_IN_LIBRARY",
       message: "Tape ZZZ999L9 is not in the library.",
       hint: "Run `pytarchive summary` to see the tapes.",
     });

@@ -42,7 +42,7 @@ describe("main", () => {
     const io = bufferIo();
     const code = await main(["fake"], io, [
       fakeCommand(async () => {
-        throw new PytarchiveError("TAPE_FULL", "Tape A00012L9 is full.", {
+        throw new PytarchiveError("TAPE_TOO_FULL", "Tape A00012L9 is full.", {
           hint: "Choose another tape.",
         });
       }),

@@ -41,6 +41,7 @@ describe("prepare", () => {
 
   it("refuses a relative folder and suggests the full path", () => {
     const error = usageErrorOf(() => prepareVerb.parse(["projects/x", "desc"], CWD));
+    expect(error.code).toBe("CLI_USAGE");
     expect(error.message).toBe(
       "FOLDER must be a full path starting with /, e.g. /full/path/to/folder; 'projects/x' is a relative path.",
     );

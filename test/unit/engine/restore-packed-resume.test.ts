@@ -104,7 +104,7 @@ describe("a packed folder's restore run again by the same job", () => {
 
     fs.rmSync(note);
     await expect(restorePackedFolderFromTape(request(target, "0cafe002"))).rejects.toMatchObject({
-      code: "RESTORE_TARGET_NOT_EMPTY",
+      code: "TARGET_NOT_EMPTY",
     });
     expect(view(target)).toEqual(before);
   });

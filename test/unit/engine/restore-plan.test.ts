@@ -153,7 +153,7 @@ describe("checkRestoreTarget", () => {
     fs.mkdirSync(full);
     fs.writeFileSync(path.join(full, ".hidden"), "mine");
     await expect(checkRestoreTarget(full)).rejects.toMatchObject({
-      code: "RESTORE_TARGET_NOT_EMPTY",
+      code: "TARGET_NOT_EMPTY",
       message: `The restore target ${full} is not empty; nothing was restored.`,
     });
     expect(fs.readdirSync(full)).toEqual([".hidden"]);

@@ -130,7 +130,7 @@ describe("a restore run again by the same job", () => {
 
     // Anything else in it, and it is not this job's tree any more: refused, left alone.
     fs.writeFileSync(path.join(target, "small", "new.txt"), "someone's");
-    await expect(run()).rejects.toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY" });
+    await expect(run()).rejects.toMatchObject({ code: "TARGET_NOT_EMPTY" });
     expect(fs.readFileSync(path.join(target, "small", "new.txt"), "utf8")).toBe("someone's");
   });
 
@@ -221,7 +221,7 @@ describe("a restore run again by the same job", () => {
         entries: entries(),
         owner: "0badcaf2",
       }),
-    ).rejects.toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY" });
+    ).rejects.toMatchObject({ code: "TARGET_NOT_EMPTY" });
 
     const other = nextTarget();
     await interruptedRestore(other, "0badcaf3");
@@ -233,7 +233,7 @@ describe("a restore run again by the same job", () => {
         entries: entries(),
         owner: "0badcaf4",
       }),
-    ).rejects.toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY" });
+    ).rejects.toMatchObject({ code: "TARGET_NOT_EMPTY" });
     expect(snapshotTree(other)).toEqual(before);
     expect(fs.readFileSync(path.join(foreign, "keep.txt"), "utf8")).toBe("someone's");
   });

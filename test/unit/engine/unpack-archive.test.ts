@@ -117,7 +117,7 @@ describe("unpackArchive", () => {
     fs.writeFileSync(path.join(target, "mine.txt"), "keep");
     await expect(
       unpackArchive({ archive: path.join(root, "project.tar.zst"), target }),
-    ).rejects.toMatchObject({ code: "RESTORE_TARGET_NOT_EMPTY" });
+    ).rejects.toMatchObject({ code: "TARGET_NOT_EMPTY" });
     expect(fs.readdirSync(target)).toEqual(["mine.txt"]);
   });
 

@@ -80,6 +80,7 @@ describe("runCommand", () => {
     const started = Date.now();
     const error = await runCommand("sleep", ["30"], { timeoutMs: 200 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CommandTimeoutError);
+    expect(error).toMatchObject({ code: "COMMAND_TIMEOUT" });
     expect((error as CommandTimeoutError).message).toContain("sleep 30 did not finish within");
     expect((error as CommandTimeoutError).result.signal).toBe("SIGTERM");
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -109,6 +110,16 @@ describe("runCommand", () => {
     expect(notStarted.code).toBe("COMMAND_NOT_FOUND");
     expect(notStarted.message).toContain("/nonexistent/mtx was not found");
     expect(notStarted.hint).toContain("[Tools]");
+  });
+
+  it("says a tool that is there but not executable could not be started", async () => {
+    const file = path.join(dir, "not-executable");
+    fs.writeFileSync(file, "#!/bin/sh\nexit 0\n", { mode: 0o644 });
+    const error = await runCommand(file, []).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "COMMAND_NOT_STARTED" });
+    expect((error as CommandNotStartedError).hint).toBe(
+      `Check that ${file} is executable by the user pytarchive runs as.`,
+    );
   });
 
   it("runs the command in a process group of its own, out of reach of a terminal's Ctrl-C", async () => {
@@ -146,6 +157,7 @@ describe("expectExit", () => {
       }
     })() as CommandFailedError;
     expect(error).toBeInstanceOf(CommandFailedError);
+    expect(error.code).toBe("COMMAND_FAILED");
     expect(error.message).toBe(
       `${tool} -f /dev/sch0 unload 6 0 exited with status 1:\n  mtx: Request Sense: Additional Sense Code = 53\n  MOVE MEDIUM from Element Address 1 to 6 Failed`,
     );

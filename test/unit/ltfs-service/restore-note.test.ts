@@ -4,7 +4,7 @@ import { restoreEndedDone } from "../../../services/ltfs/unmount-step.ts";
 /*
  * The unmount step removes a packed restore's "restored" note only when the restore ended done:
  * a failed one (its error pending until the tape is home) keeps it, so that the requeued run
- * knows the target as its own finished work instead of failing RESTORE_TARGET_NOT_EMPTY for ever.
+ * knows the target as its own finished work instead of failing TARGET_NOT_EMPTY for ever.
  */
 
 describe("the restore's note after the unmount", () => {

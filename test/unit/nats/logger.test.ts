@@ -53,7 +53,7 @@ describe("createLogger", () => {
 
   it("keeps an error's name, message, code, hint and cause", () => {
     const { written, stream } = capture();
-    const error = new PytarchiveError("TAPE_FULL", "Tape AAK788L9 is full.", {
+    const error = new PytarchiveError("TAPE_TOO_FULL", "Tape AAK788L9 is full.", {
       hint: "Use another tape.",
       cause: new Error("ENOSPC"),
     });
@@ -62,7 +62,7 @@ describe("createLogger", () => {
     expect(logged).toMatchObject({
       name: "PytarchiveError",
       message: "Tape AAK788L9 is full.",
-      code: "TAPE_FULL",
+      code: "TAPE_TOO_FULL",
       hint: "Use another tape.",
       cause: { name: "Error", message: "ENOSPC" },
     });

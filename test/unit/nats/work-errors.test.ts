@@ -12,10 +12,12 @@ describe("errorInfoOf", () => {
   it("keeps a PytarchiveError's code, message and hint", () => {
     expect(
       errorInfoOf(
-        new PytarchiveError("TAPE_FULL", "Tape AAK788L9 is full.", { hint: "Use another tape." }),
+        new PytarchiveError("TAPE_TOO_FULL", "Tape AAK788L9 is full.", {
+          hint: "Use another tape.",
+        }),
       ),
     ).toEqual({
-      code: "TAPE_FULL",
+      code: "TAPE_TOO_FULL",
       message: "Tape AAK788L9 is full.",
       hint: "Use another tape.",
     });
@@ -30,10 +32,15 @@ describe("errorInfoOf", () => {
   });
 
   it("treats work errors as PytarchiveErrors", () => {
-    expect(new PermanentWorkError("TAPE_UNKNOWN", "No such tape.")).toBeInstanceOf(PytarchiveError);
-    const retry = new RetryWorkError("DRIVE_BUSY", "Drive 0 is busy.", { delayMs: 5_000 });
+    expect(new PermanentWorkError("TAPE_NOT_IN_LIBRARY", "No such tape.")).toBeInstanceOf(
+      PytarchiveError,
+    );
+    const retry = new RetryWorkError("MTX_DEVICE_BUSY", "The library is busy.", { delayMs: 5_000 });
     expect(retry.delayMs).toBe(5_000);
-    expect(errorInfoOf(retry)).toEqual({ code: "DRIVE_BUSY", message: "Drive 0 is busy." });
+    expect(errorInfoOf(retry)).toEqual({
+      code: "MTX_DEVICE_BUSY",
+      message: "The library is busy.",
+    });
   });
 });
 

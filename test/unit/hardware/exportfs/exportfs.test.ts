@@ -79,6 +79,9 @@ describe("parseExportfsVerbose", () => {
     const text = readFixture("real/exportfs/exportfs-rav-exporting-lines.txt");
     expect(() => parseExportfsVerbose(text)).toThrow(ExportfsOutputUnparseableError);
     expect(() => parseExportfsVerbose(text)).toThrow(
+      expect.objectContaining({ code: "EXPORTFS_OUTPUT_UNPARSEABLE" }),
+    );
+    expect(() => parseExportfsVerbose(text)).toThrow(
       'Not an exportfs listing line (progress of `exportfs -v` with -r, -a or -u): "exporting 192.168.10.0/24:/mnt/lvm_storage"',
     );
   });
@@ -153,6 +156,7 @@ describe("exportFolder", () => {
       run: exportfs.run,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExportRequiresFsidError);
+    expect(error).toMatchObject({ code: "EXPORTFS_REQUIRES_FSID" });
     expect((error as ExportRequiresFsidError).hint).toContain("settings = ro,fsid=1");
     expect(exportfs.calls).toEqual([
       ["exportfs", "-o", "ro", "192.168.0.0/16:/mnt/ltfs0"],
@@ -174,6 +178,7 @@ describe("exportFolder", () => {
       run: exportfs.run,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExportfsFailedError);
+    expect(error).toMatchObject({ code: "EXPORTFS_FAILED" });
     expect((error as Error).message).toBe(
       "exportfs -o ro,fsid=1 192.168.0.0/16:/nope exited with status 1: exportfs: Failed to stat /nope: No such file or directory",
     );

@@ -55,6 +55,9 @@ describe("parseFuserVerbose", () => {
 
   it("rejects output without fuser's header", () => {
     expect(() => parseFuserVerbose("/mnt/ltfs0: 2662c\n")).toThrow(FuserOutputUnparseableError);
+    expect(() => parseFuserVerbose("/mnt/ltfs0: 2662c\n")).toThrow(
+      expect.objectContaining({ code: "FUSER_OUTPUT_UNPARSEABLE" }),
+    );
   });
 });
 
@@ -129,6 +132,7 @@ describe("killUsersOf", () => {
       }),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FuserKillFailedError);
+    expect(error).toMatchObject({ code: "FUSER_KILL_FAILED" });
     expect((error as Error).message).toBe(
       "Could not end every process using /mnt/ltfs0: 2662 (Operation not permitted)",
     );
@@ -141,6 +145,7 @@ describe("killUsersOf", () => {
       run: fakeFuser({ exitCode: 1, stderr: "Specified filename /tmp/nonexist does not exist.\n" }),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FuserFailedError);
+    expect(error).toMatchObject({ code: "FUSER_FAILED" });
     expect((error as Error).message).toBe(
       "fuser could not check /tmp/nonexist (exit status 1): Specified filename /tmp/nonexist does not exist.",
     );

@@ -153,6 +153,7 @@ describe("LtfsDrive.format", () => {
       .format({ volumeSerial: "abc123" })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidVolumeSerialError);
+    expect(error).toMatchObject({ code: "LTFS_INVALID_VOLUME_SERIAL" });
     expect((error as Error).message).toBe(
       '"abc123" cannot be an LTFS volume serial: it must be exactly 6 characters, digits and capital letters only',
     );
@@ -172,6 +173,9 @@ describe("LtfsDrive.format", () => {
     await expect(drive().format({ volumeSerial: "TAPE02" })).rejects.toBeInstanceOf(
       TapeMountedError,
     );
+    await expect(drive().format({ volumeSerial: "TAPE02" })).rejects.toMatchObject({
+      code: "LTFS_TAPE_MOUNTED",
+    });
     expect(calls).toEqual([]);
   });
 });
@@ -223,6 +227,7 @@ describe("LtfsDrive.mount", () => {
       .mount()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LtfsMountNotConfirmedError);
+    expect(error).toMatchObject({ code: "LTFS_MOUNT_NOT_CONFIRMED" });
     expect((error as Error).message).toContain("fuse: mountpoint is not empty");
     expect(await drive().isMounted()).toBe(false);
   });
@@ -235,6 +240,7 @@ describe("LtfsDrive.mount", () => {
       .mount()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LtfsMountNotConfirmedError);
+    expect(error).toMatchObject({ code: "LTFS_MOUNT_NOT_CONFIRMED" });
     expect((error as Error).message).toBe(
       `ltfs reported success for ${DEVICE}, but ${mountTable} shows nothing mounted at ${mountPoint}`,
     );
@@ -257,6 +263,7 @@ describe("LtfsDrive.mount", () => {
       .mount()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LtfsMountPointInUseError);
+    expect(error).toMatchObject({ code: "LTFS_MOUNT_POINT_IN_USE" });
     expect((error as Error).message).toBe(
       `Cannot mount the tape in ${DEVICE} at ${mountPoint}: ltfs:/tmp/ltfs-tapes/TAPE020 (fuse) is already mounted there`,
     );
@@ -328,6 +335,7 @@ describe("LtfsDrive.unmount", () => {
     };
     const error = await tapeDrive.unmount().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LtfsStillRunningError);
+    expect(error).toMatchObject({ code: "LTFS_STILL_RUNNING" });
     expect(error).toMatchObject({ pids: [LTFS_PID], device: DEVICE, mountPoint });
   });
 
@@ -343,6 +351,7 @@ describe("LtfsDrive.unmount", () => {
       .unmount()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LtfsUnmountBusyError);
+    expect(error).toMatchObject({ code: "LTFS_UNMOUNT_BUSY" });
     expect((error as Error).message).toBe(
       `Cannot unmount ${mountPoint}: it is still in use (umount: /mnt/testfs: target is busy.)`,
     );
@@ -414,5 +423,6 @@ describe("LtfsDrive.freeSpace", () => {
 
   it("refuses when nothing is mounted, instead of reporting the disk underneath", async () => {
     await expect(drive().freeSpace()).rejects.toBeInstanceOf(LtfsNotMountedError);
+    await expect(drive().freeSpace()).rejects.toMatchObject({ code: "LTFS_NOT_MOUNTED" });
   });
 });

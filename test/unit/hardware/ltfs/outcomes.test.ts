@@ -193,6 +193,7 @@ describe("mkltfsResultOrThrow", () => {
       mkltfsResultOrThrow(run, { device: "/tmp/ltfs-tapes/NOSUCHTAPE" }),
     );
     expect(error).toBeInstanceOf(LtfsDeviceUnavailableError);
+    expect(error).toMatchObject({ code: "LTFS_DEVICE_UNAVAILABLE" });
     expect(error.message).toBe(
       "mkltfs could not open the tape device /tmp/ltfs-tapes/NOSUCHTAPE: LTFS30002E Cannot open redirecting file (/tmp/ltfs-tapes/NOSUCHTAPE); LTFS12012E Cannot open device: failed backend open call; LTFS15009E Cannot open device '/tmp/ltfs-tapes/NOSUCHTAPE' (-21700)",
     );
@@ -205,12 +206,16 @@ describe("mkltfsResultOrThrow", () => {
     expect(catchError(() => mkltfsResultOrThrow(run, { device: "/dev/sg3" }))).toBeInstanceOf(
       TapeWriteProtectedError,
     );
+    expect(catchError(() => mkltfsResultOrThrow(run, { device: "/dev/sg3" }))).toMatchObject({
+      code: "LTFS_TAPE_WRITE_PROTECTED",
+    });
   });
 
   it("throws LtfsCommandFailedError for a usage error, naming the command (02-format-errors.txt, no -d)", () => {
     const run = asCommandResult(step("02-format-errors.txt", "mkltfs -e file"));
     const error = catchError(() => mkltfsResultOrThrow(run, { device: "/dev/sg3" }));
     expect(error).toBeInstanceOf(LtfsCommandFailedError);
+    expect(error).toMatchObject({ code: "LTFS_COMMAND_FAILED" });
     expect(error.message).toBe(
       "mkltfs -e file exited with status 16: LTFS15026E Device name must use the '-d' option; LTFS15002E Option validation failed",
     );
@@ -347,6 +352,7 @@ describe("ltfsMountResultOrThrow", () => {
     if (!crashed) throw new Error("fixture has no failed mount");
     const error = catchError(() => ltfsMountResultOrThrow(asCommandResult(crashed), context));
     expect(error).toBeInstanceOf(TapeNeedsRecoveryError);
+    expect(error).toMatchObject({ code: "LTFS_TAPE_NEEDS_RECOVERY" });
     expect(error.hint).toBe(
       "Do not format it. Run `ltfsck /dev/sg3` (add -f to keep the unindexed blocks in /_ltfs_lostandfound), then mount it again.",
     );
@@ -361,6 +367,7 @@ describe("ltfsMountResultOrThrow", () => {
     );
     const error = catchError(() => ltfsMountResultOrThrow(run, context));
     expect(error).toBeInstanceOf(LtfsMountPointMissingError);
+    expect(error).toMatchObject({ code: "LTFS_MOUNT_POINT_MISSING" });
     expect(error.hint).toBe(
       "Create it with `mkdir -p /mnt/ltfs0`, or fix the mount point in pytarchive.conf.",
     );
@@ -375,6 +382,7 @@ describe("ltfsMountResultOrThrow", () => {
     );
     const error = catchError(() => ltfsMountResultOrThrow(run, context));
     expect(error).toBeInstanceOf(LtfsMountNotConfirmedError);
+    expect(error).toMatchObject({ code: "LTFS_MOUNT_NOT_CONFIRMED" });
     expect(error.message).toBe(
       "ltfs reported success for /dev/sg3, but /proc/mounts shows nothing mounted at /mnt/ltfs0: fuse: mountpoint is not empty; fuse: if you are sure this is safe, use the 'nonempty' mount option; LTFS14123W The main function of FUSE returned error (1)",
     );
@@ -440,6 +448,7 @@ describe("ltfsckOutcome", () => {
       ),
     );
     expect(error).toBeInstanceOf(TapeInconsistentError);
+    expect(error).toMatchObject({ code: "LTFS_TAPE_INCONSISTENT" });
     expect(error.message).toBe(
       "ltfsck could not make the LTFS volume on the tape in /dev/sg3 consistent: LTFS16021E Volume is inconsistent and was not corrected",
     );

@@ -47,6 +47,9 @@ describe("parseMountTable", () => {
 
   it("rejects a line that is not a mount table line", () => {
     expect(() => parseMountTable("garbage\n")).toThrow(MountTableUnparseableError);
+    expect(() => parseMountTable("garbage\n")).toThrow(
+      expect.objectContaining({ code: "MOUNT_TABLE_UNPARSEABLE" }),
+    );
   });
 });
 

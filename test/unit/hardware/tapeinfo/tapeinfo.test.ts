@@ -104,6 +104,9 @@ describe("parseTapeinfo", () => {
     expect(() =>
       parseTapeinfo("Storage Changer /dev/sch0:1 Drives, 24 Slots ( 0 Import/Export )\n"),
     ).toThrow(TapeinfoUnparseableError);
+    expect(() => parseTapeinfo("not tapeinfo\n")).toThrow(
+      expect.objectContaining({ code: "TAPEINFO_UNPARSEABLE" }),
+    );
   });
 });
 
@@ -144,6 +147,7 @@ describe("readTapeinfo", () => {
       run: fakeRun(1, "", stderr),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TapeDeviceBusyError);
+    expect(error).toMatchObject({ code: "TAPEINFO_DEVICE_BUSY" });
     expect(error).toMatchObject({ code: "TAPEINFO_DEVICE_BUSY", device: "/dev/sg4" });
     expect((error as Error).message).toBe(
       "The tape drive /dev/sg4 is busy: another process holds it open (tapeinfo: Device or resource busy)",
@@ -159,6 +163,7 @@ describe("readTapeinfo", () => {
       run: fakeRun(1, "", stderr),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TapeDeviceOpenError);
+    expect(error).toMatchObject({ code: "TAPEINFO_DEVICE_OPEN_FAILED" });
     expect((error as Error).message).toBe(
       "tapeinfo could not open the tape drive /dev/sg9: No such file or directory",
     );
@@ -171,6 +176,7 @@ describe("readTapeinfo", () => {
       run: fakeRun(1, "", "tapeinfo: INQUIRY Command Failed\n"),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TapeinfoFailedError);
+    expect(error).toMatchObject({ code: "TAPEINFO_FAILED" });
     expect((error as Error).message).toBe(
       "tapeinfo -f /dev/sg4 exited with status 1: tapeinfo: INQUIRY Command Failed",
     );
