@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
