@@ -1,9 +1,9 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { respondWithServiceError } from "../../../services/changer/respond-error.ts";
-import { type ErrorCode, PytarchiveError } from "../../../shared/errors/index.ts";
+import { type ErrorCode, isTransientError, PytarchiveError } from "../../../shared/errors/index.ts";
 import { createLogger } from "../../../shared/logging/index.ts";
 import { request, respondWithError, ServiceError } from "../../../shared/nats/index.ts";
 import { serveEndpoints } from "../../../shared/nats/serve-endpoints.ts";
@@ -109,5 +109,81 @@ describe("error texts with any characters", () => {
     } finally {
       await served.stop();
     }
+  });
+});
+
+/** Answers `subject` once-per-request with a service error of the given status and raw body. */
+function answerWithError(subject: string, status: number, description: string, body: string) {
+  return nc.subscribe(subject, {
+    callback: (_error, msg) => {
+      const h = headers();
+      h.set("Nats-Service-Error", description);
+      h.set("Nats-Service-Error-Code", String(status));
+      msg.respond(body, { headers: h });
+    },
+  });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.unreachable("the request should have failed"),
+    (error: unknown) => error,
+  );
+}
+
+describe("answers a caller cannot use", () => {
+  it("are SERVICE_REPLY_INVALID when the answer is not JSON", async () => {
+    const sub = nc.subscribe("test.error-text.garbled", {
+      callback: (_error, msg) => msg.respond("<html>not json</html>"),
+    });
+    try {
+      const error = await failureOf(
+        request(nc, "test.error-text.garbled", {}, { timeoutMs: 2_000, service: "catalog" }),
+      );
+      expect(error).toMatchObject({
+        code: "SERVICE_REPLY_INVALID",
+        message: "The catalog answered test.error-text.garbled with something that is not JSON.",
+      });
+      expect(isTransientError(error)).toBe(false);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it("are SERVICE_REPLY_INVALID when an error has a code this version does not know", async () => {
+    const body = JSON.stringify({ code: "TAPE_ON_FIRE", message: "The tape is on fire." });
+    const sub = answerWithError("test.error-text.newer", 400, "TAPE_ON_FIRE", body);
+    try {
+      const error = await failureOf(request(nc, "test.error-text.newer", {}, { timeoutMs: 2_000 }));
+      expect(error).toMatchObject({
+        code: "SERVICE_REPLY_INVALID",
+        message: "The tape is on fire.",
+        status: 400,
+      });
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it("are INTERNAL_ERROR, tried again later, when an error has no body", async () => {
+    const sub = answerWithError("test.error-text.bodiless", 500, "the service broke", "");
+    try {
+      const error = await failureOf(
+        request(nc, "test.error-text.bodiless", {}, { timeoutMs: 2_000 }),
+      );
+      expect(error).toMatchObject({ code: "INTERNAL_ERROR", message: "the service broke" });
+      expect(isTransientError(error)).toBe(true);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it("a request on a closed connection is NATS_REQUEST_FAILED, tried again later", async () => {
+    const closed = await connect({ servers: server.url });
+    await closed.close();
+    const error = await failureOf(request(closed, "test.error-text.any", {}, { timeoutMs: 2_000 }));
+    expect(error).toMatchObject({ code: "NATS_REQUEST_FAILED" });
+    expect((error as Error).message).toMatch(/^The request on test\.error-text\.any failed: /);
+    expect(isTransientError(error)).toBe(true);
   });
 });
