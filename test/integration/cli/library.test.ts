@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJob, startJobById } from "../../../services/catalog/db/index.ts";
-import { updateDriveState } from "../../../services/changer/index.ts";
+import { createChangerService, updateDriveState } from "../../../services/changer/index.ts";
 import { createGatewayService } from "../../../services/gateway/index.ts";
 import { type RunningServices, runServices } from "../../../services/runner/index.ts";
 import type { LtfsDrive } from "../../../shared/hardware/ltfs/index.ts";
@@ -212,6 +212,34 @@ describe("pytarchive library, asking the running pytarchive", () => {
     } finally {
       await client.close();
       await lonely.stop();
+    }
+  });
+
+  it("shows the library without tasks, and says so, when the catalog does not answer", async () => {
+    // Another library id on the same simulated robot: a changer and a gateway, no catalog.
+    const libraryId = uniqueLibraryId();
+    const config = { ...harness.config, nats: { ...harness.config.nats, libraryId } };
+    const withoutCatalog = await runServices({
+      services: [
+        createChangerService({ retryMs: 60_000, changer: harness.mtx }),
+        createGatewayService({ httpPort: null }),
+      ],
+      config,
+      handleSignals: false,
+      logStream: { write: () => true },
+    });
+    const cli = writeTestConfig(["[NATS]", `url = ${server.url}`, `library_id = ${libraryId}`]);
+    configFolders.push(cli.folder);
+    try {
+      const result = await runSpawned(["library"], { PYTARCHIVE_CONFIG: cli.file });
+      expect(result.stderr).toBe("");
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toMatch(/^0 +full +LIB002L9 +2 +mounted +- *$/m);
+      expect(result.stdout).toMatch(
+        /^Note: The catalog did not answer \(.*catalog service is not running\.\): the tasks using the drives are not shown\.$/m,
+      );
+    } finally {
+      await withoutCatalog.stop();
     }
   });
 });
