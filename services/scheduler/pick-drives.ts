@@ -10,6 +10,31 @@ export interface DriveView {
   readonly blocked: boolean;
 }
 
+/**
+ * The configured drives as pickDrives sees them: what each holds (as the changer read the
+ * library), whether a running job has it (`busy`), whether the changer blocked it.
+ */
+export function driveViewsOf(
+  configured: readonly number[],
+  library: readonly {
+    readonly index: number;
+    readonly full: boolean;
+    readonly barcode: string | null;
+  }[],
+  busy: ReadonlySet<number | null>,
+  blocked: ReadonlySet<number>,
+): DriveView[] {
+  return configured.map((drive) => {
+    const held = library.find((candidate) => candidate.index === drive);
+    return {
+      drive,
+      barcode: held?.full ? held.barcode : null,
+      busy: busy.has(drive),
+      blocked: blocked.has(drive),
+    };
+  });
+}
+
 /** A queued tape job with the tape it needs; in queue order (priority, then age). */
 export interface WaitingTapeJob {
   readonly id: string;

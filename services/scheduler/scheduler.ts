@@ -6,9 +6,10 @@ import type { StepResult } from "../../shared/messages/job-steps.ts";
 import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
 import { errorInfoOf } from "../../shared/nats/index.ts";
 import type { ChangerLink } from "./changer-link.ts";
-import { type Action, decide, isCommitted, type SchedulerEvent } from "./decide.ts";
+import { type Action, decide, type SchedulerEvent } from "./decide.ts";
+import { createJobEndings } from "./job-endings.ts";
 import { CHANGER, type JobPlan, type PlannedStep, planOf } from "./job-plans.ts";
-import { pickDrives, type WaitingTapeJob } from "./pick-drives.ts";
+import { driveViewsOf, pickDrives, type WaitingTapeJob } from "./pick-drives.ts";
 import { createStallWatchdog } from "./stall-watchdog.ts";
 import { driveOf, type MoveOutcome, mayKeepTape, noDriveError, tapeMove } from "./tape-moves.ts";
 
@@ -87,6 +88,8 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     tapes.delete(jobId);
   };
 
+  const endings = createJobEndings(catalog, log, forget);
+
   const tapeOf = async (job: CatalogJob): Promise<string> => {
     const known = tapes.get(job.id);
     if (known !== undefined) return known;
@@ -149,13 +152,13 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
           });
           break;
         case "fail":
-          await failJob(current, action);
+          await endings.fail(current, action);
           break;
         case "abort":
-          await abortJob(current, action);
+          await endings.abort(current, action);
           break;
         case "finish":
-          await finishJob(current, action);
+          await endings.finish(current, action);
           break;
       }
     }
@@ -240,64 +243,6 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     return null;
   };
 
-  /** Ends a job, unless someone ended it meanwhile (then there is nothing left to do). */
-  const endJob = async (jobId: string, what: string, end: () => Promise<unknown>) => {
-    try {
-      await end();
-    } catch (error) {
-      if (
-        error instanceof PytarchiveError &&
-        (error.code === "JOB_STATE_CONFLICT" || error.code === "UNKNOWN_JOB")
-      ) {
-        log.info(`could not ${what}: it changed meanwhile`, { jobId, reason: error.message });
-        return;
-      }
-      throw error;
-    } finally {
-      forget(jobId);
-    }
-  };
-
-  const failJob = async (job: CatalogJob, action: Extract<Action, { kind: "fail" }>) => {
-    const { step, error } = action;
-    if (action.folderFailed !== null) {
-      await catalog.call("folder-failed", { jobId: job.id, path: action.folderFailed, error });
-    }
-    await endJob(job.id, "fail the job", () =>
-      catalog.call("job-fail", { id: job.id, attempt: job.attempts, step, error }),
-    );
-    // A committed job (its folder archived) fails too, its error saying first that it stands.
-    const message = isCommitted(job)
-      ? "job failed after its commit: its result stands"
-      : "job failed";
-    log.warn(message, { jobId: job.id, kind: job.kind, step, code: error.code });
-  };
-
-  const abortJob = async (job: CatalogJob, action: Extract<Action, { kind: "abort" }>) => {
-    if (action.preparedAgain !== null) {
-      await catalog.call("folder-failed", { jobId: job.id, ...action.preparedAgain });
-    }
-    await endJob(job.id, "mark the job aborted", () =>
-      catalog.call("job-abort-ack", {
-        id: job.id,
-        attempt: job.attempts,
-        ...(action.reason === null ? {} : { reason: action.reason }),
-      }),
-    );
-    log.info("job aborted", { jobId: job.id, kind: job.kind });
-  };
-
-  const finishJob = async (job: CatalogJob, action: Extract<Action, { kind: "finish" }>) => {
-    await endJob(job.id, "finish the job", () =>
-      catalog.call("job-finish", {
-        id: job.id,
-        attempt: job.attempts,
-        ...(action.summary === null ? {} : { summary: action.summary }),
-      }),
-    );
-    log.info("job done", { jobId: job.id, kind: job.kind, summary: action.summary ?? undefined });
-  };
-
   /** Running jobs of ours: each may have a step a crash left unsent. */
   const resumeUnsent = async (running: readonly CatalogJob[]) => {
     for (const job of running) {
@@ -358,15 +303,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
         .filter((job) => planOf(job.kind)?.needsDrive === true && job.drive !== null)
         .map((job) => job.drive),
     );
-    const views = drives.map((drive) => {
-      const held = library.drives.find((candidate) => candidate.index === drive);
-      return {
-        drive,
-        barcode: held?.full ? held.barcode : null,
-        busy: busy.has(drive),
-        blocked: blocked.has(drive),
-      };
-    });
+    const views = driveViewsOf(drives, library.drives, busy, blocked);
     const tapesInUse = new Set<string>();
     for (const job of running) {
       if (planOf(job.kind)?.needsDrive !== true) continue;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { type DriveView, pickDrives } from "../../../services/scheduler/pick-drives.ts";
+import {
+  type DriveView,
+  driveViewsOf,
+  pickDrives,
+} from "../../../services/scheduler/pick-drives.ts";
 
 const drive = (n: number, barcode: string | null, extra: Partial<DriveView> = {}): DriveView => ({
   drive: n,
@@ -76,5 +80,22 @@ describe("pickDrives: which queued tape job starts where", () => {
       [drive(0, null, { blocked: true }), drive(1, null, { busy: true })],
     );
     expect(picks).toEqual([]);
+  });
+});
+
+describe("driveViewsOf: the configured drives as the scheduler sees them", () => {
+  it("tells what each holds, and whether a running job has it or the changer blocked it", () => {
+    const library = [
+      { index: 0, full: true, barcode: "T1" },
+      { index: 1, full: false, barcode: null },
+      { index: 2, full: true, barcode: "T3" },
+    ];
+    expect(driveViewsOf([0, 1, 2, 3], library, new Set([2]), new Set([1]))).toEqual([
+      drive(0, "T1"),
+      drive(1, null, { blocked: true }),
+      drive(2, "T3", { busy: true }),
+      // Configured, but the changer does not list it: nothing known in it.
+      drive(3, null),
+    ]);
   });
 });
