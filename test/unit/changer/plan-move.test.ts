@@ -187,10 +187,12 @@ describe("planMove: load", () => {
 
   it("refuses an occupied drive, another drive's tape, a missing drive and an unknown tape", () => {
     expect(
-      refusal(input(hera(), { ...ids, kind: "load", barcode: "HER006L9", drive: 0 })).message,
-    ).toBe(
-      "Drive 0 already holds 042142L9 (loaded from slot 8); it must be unloaded before HER006L9 can be loaded.",
-    );
+      refusal(input(hera(), { ...ids, kind: "load", barcode: "HER006L9", drive: 0 })),
+    ).toMatchObject({
+      code: "DRIVE_OCCUPIED",
+      message:
+        "Drive 0 already holds 042142L9 (loaded from slot 8); it must be unloaded before HER006L9 can be loaded.",
+    });
     expect(
       refusal(input(hera(), { ...ids, kind: "load", barcode: "HER002L9", drive: 0 })).code,
     ).toBe("TAPE_IN_OTHER_DRIVE");
@@ -232,8 +234,11 @@ describe("planMove: transfer and return-home", () => {
 
   it("refuses to transfer onto a full slot or out of a drive", () => {
     expect(
-      refusal(input(hera(), { ...ids, kind: "transfer", barcode: "HER006L9", toSlot: 2 })).message,
-    ).toBe("Slot 2 already holds tape HER009L9: tape HER006L9 cannot be moved there.");
+      refusal(input(hera(), { ...ids, kind: "transfer", barcode: "HER006L9", toSlot: 2 })),
+    ).toMatchObject({
+      code: "SLOT_OCCUPIED",
+      message: "Slot 2 already holds tape HER009L9: tape HER006L9 cannot be moved there.",
+    });
     expect(
       refusal(input(hera(), { ...ids, kind: "transfer", barcode: "HER002L9", toSlot: 8 })).code,
     ).toBe("TAPE_IN_DRIVE");
