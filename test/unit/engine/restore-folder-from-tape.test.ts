@@ -122,6 +122,17 @@ describe("restoreFolderFromTape", () => {
     expect(fs.existsSync(target)).toBe(false);
   });
 
+  it("says the tape could not be read when the archived folder is not there (RESTORE_READ_FAILED)", async () => {
+    const target = nextTarget();
+    const folderOnTape = path.join(root, "tape", "not-archived");
+    await expect(
+      restoreFolderFromTape({ folderOnTape, target, entries: catalogRows() }),
+    ).rejects.toMatchObject({
+      code: "RESTORE_READ_FAILED",
+      message: expect.stringContaining(folderOnTape),
+    });
+  });
+
   it("stops when aborted and says what it restored", async () => {
     const controller = new AbortController();
     const target = nextTarget();
@@ -135,6 +146,7 @@ describe("restoreFolderFromTape", () => {
       },
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RestoreAbortedError);
+    expect(error).toMatchObject({ code: "RESTORE_ABORTED" });
     expect((error as RestoreAbortedError).partial).toEqual({
       target,
       filesRestored: 1,

@@ -115,6 +115,9 @@ describe("verifyFolderOnTape", () => {
     await expect(
       verifyFolderOnTape({ folderOnTape: path.join(root, "not-here"), expected: [] }),
     ).rejects.toBeInstanceOf(VerifyFolderMissingError);
+    await expect(
+      verifyFolderOnTape({ folderOnTape: path.join(root, "not-here"), expected: [] }),
+    ).rejects.toMatchObject({ code: "VERIFY_FOLDER_MISSING" });
   });
 
   it("stops when aborted, concluding nothing", async () => {
