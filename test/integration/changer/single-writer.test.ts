@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { changerLeaseKey, holdLibraryLease, publishMove } from "../../../services/changer/index.ts";
 import { createLogger } from "../../../shared/logging/index.ts";
 import type { MoveRequest } from "../../../shared/messages/changer-moves.ts";
@@ -17,13 +17,12 @@ import {
 /*
  * Two changer instances for one library, each in its own runner with its own NATS connection,
  * both running mtx through recorders. Robot moves take 150 ms in this simulated library so that
- * overlapping commands would show.
+ * overlapping commands would show. Each test has a library of its own (and its own library id on
+ * the one NATS server), and starts the instances it needs: no test depends on another's.
  */
 
 let server: TestNatsServer;
 let harness: ChangerHarness;
-let first: RunningChanger;
-let second: RunningChanger;
 const jobId = newJobId();
 const TAPES = ["EEE001L9", "EEE002L9", "EEE003L9", "EEE004L9"] as const;
 
@@ -38,8 +37,29 @@ function firstOverlap(runs: readonly MtxRun[]): [MtxRun, MtxRun] | null {
   return null;
 }
 
+/** Starts `name` and waits until it holds the library lease and has recorded the inventory. */
+async function startHolder(name: string): Promise<RunningChanger> {
+  const changer = await harness.startChanger(name);
+  await eventually(async () =>
+    expect((await changer.services.health()).changer?.detail).toBe("inventory recorded"),
+  );
+  return changer;
+}
+
+/** Starts `name` and waits until it stands by behind the instance that holds the lease. */
+async function startStandby(name: string): Promise<RunningChanger> {
+  const changer = await harness.startChanger(name);
+  await eventually(async () =>
+    expect((await changer.services.health()).changer?.detail).toMatch(/^standby: /),
+  );
+  return changer;
+}
+
 beforeAll(async () => {
   server = await startNatsServer();
+}, 120_000);
+
+beforeEach(async () => {
   harness = await startChangerHarness(server, {
     drives: 2,
     slots: 6,
@@ -49,18 +69,18 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
+afterEach(async () => {
   await harness?.close();
+});
+
+afterAll(async () => {
   await server?.dispose();
 });
 
 describe("two changer instances for one library", () => {
   it("lets the first take the lease and keeps the second on standby", async () => {
-    first = await harness.startChanger("changer-a");
-    await eventually(async () =>
-      expect((await first.services.health()).changer?.detail).toBe("inventory recorded"),
-    );
-    second = await harness.startChanger("changer-b");
+    await startHolder("changer-a");
+    const second = await harness.startChanger("changer-b");
     await eventually(async () =>
       expect((await second.services.health()).changer).toEqual({
         ok: true,
@@ -79,6 +99,8 @@ describe("two changer instances for one library", () => {
   });
 
   it("never runs two robot commands at once, and the second takes over when the first stops", async () => {
+    const first = await startHolder("changer-a");
+    const second = await startStandby("changer-b");
     // Three rounds of: load two tapes into the two drives, unload both.
     const moves: MoveRequest[] = [];
     for (const [a, b] of [
@@ -121,10 +143,8 @@ describe("two changer instances for one library", () => {
   });
 
   it("moves nothing in an instance that lost its lease; the move is done once by the holder", async () => {
-    const third = await harness.startChanger("changer-c");
-    await eventually(async () =>
-      expect((await third.services.health()).changer?.detail).toMatch(/^standby: /),
-    );
+    const holder = await startHolder("changer-b");
+    const standby = await startStandby("changer-c");
     const runsBefore = harness.runs.length;
     // The lease is taken from changer-b behind its back (as if it had stalled past its lease).
     await harness.kv.put(
@@ -142,7 +162,7 @@ describe("two changer instances for one library", () => {
     expect(after.map((run) => [run.operation, ...run.args])).toEqual([["load", 4, 1]]);
     expect(firstOverlap(harness.runs)).toBeNull();
     expect(
-      second.logs.some(
+      holder.logs.some(
         (line) =>
           line.msg === "lost the library lease; stopped taking moves and waiting to take it again",
       ),
@@ -150,8 +170,8 @@ describe("two changer instances for one library", () => {
     // One instance holds the lease and moves; the other stands by.
     await eventually(async () => {
       const details = [
-        (await second.services.health()).changer?.detail,
-        (await third.services.health()).changer?.detail,
+        (await holder.services.health()).changer?.detail,
+        (await standby.services.health()).changer?.detail,
       ];
       expect(details.filter((detail) => detail === "inventory recorded")).toHaveLength(1);
       expect(details.filter((detail) => detail?.startsWith("standby: "))).toHaveLength(1);
