@@ -1,4 +1,4 @@
-import { PytarchiveError } from "../../shared/errors/index.ts";
+import { isTransientError, PytarchiveError } from "../../shared/errors/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
 import { type JobKind, parseMoveId, type WorkItem } from "../../shared/messages/index.ts";
@@ -397,16 +397,11 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
   };
 }
 
-/** Errors that a retry cannot cure, unlike an unreachable changer, catalog or NATS. */
+/**
+ * A refusal a retry cannot cure (the error catalogue says which codes are transient: an
+ * unreachable changer, catalog or NATS, a timeout). Anything that is not a PytarchiveError is an
+ * accident of this process: thrown on, the next look tries again.
+ */
 function isFinalRefusal(error: unknown): boolean {
-  return (
-    error instanceof PytarchiveError &&
-    ![
-      "SERVICE_NOT_RUNNING",
-      "SERVICE_TIMEOUT",
-      "NATS_REQUEST_FAILED",
-      "CHANGER_UNAVAILABLE",
-      "INTERNAL_ERROR",
-    ].includes(error.code)
-  );
+  return error instanceof PytarchiveError && !isTransientError(error);
 }

@@ -187,6 +187,7 @@ describe("decide: a worker that went silent", () => {
     });
     expect(told(actions)).toEqual(["fail prepare WORKER_SILENT"]);
     const fail = actionOf(actions, "fail");
+    expect(fail.error.code).toBe("WORKER_SILENT");
     expect(fail.error.message).toBe(
       "The compression service has said nothing about job 3fa2b1c0 for 10 min: it is not running, or it hangs.",
     );

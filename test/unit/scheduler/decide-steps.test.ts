@@ -225,9 +225,11 @@ describe("decide: failures", () => {
       result: reported("rewind", "done"),
     });
     expect(told(actions)).toEqual(["fail rewind UNKNOWN_STEP", "look"]);
-    expect(actionOf(actions, "fail").error.message).toBe(
-      'The ltfs@host:1 reported a step "rewind" that a archive job does not have.',
-    );
+    expect(actionOf(actions, "fail").error).toEqual({
+      code: "UNKNOWN_STEP",
+      message: 'The ltfs@host:1 reported a step "rewind" that a archive job does not have.',
+      hint: "Check that every pytarchive service runs the same version, then requeue the job.",
+    });
   });
 
   it.each<[JobKind, string, string[]]>([
@@ -242,6 +244,14 @@ describe("decide: failures", () => {
         result: reported(step, "aborted"),
       });
       expect(told(actions)).toEqual(expected);
+      const error = actions.find(
+        (action) => action.kind === "fail" || action.kind === "keep-error",
+      );
+      expect(error !== undefined && "error" in error ? error.error : null).toEqual({
+        code: "STEP_STOPPED",
+        message: `The ltfs@host:1 stopped step ${step} of job 3fa2b1c0 although nobody asked to abort it.`,
+        hint: "Requeue it: `pytarchive requeue 3fa2b1c0`.",
+      });
     },
   );
 
