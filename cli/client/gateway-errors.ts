@@ -1,4 +1,5 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { isProcessAlive } from "../../shared/lock-file/index.ts";
 import type { GatewayAddress } from "./discover-gateway.ts";
 import { START_HINT } from "./start-hint.ts";
 
@@ -6,16 +7,6 @@ import { START_HINT } from "./start-hint.ts";
  * The shared NATS helpers word their errors for services ("the gateway service", "run the
  * runner"). An operator at the CLI needs to hear whether pytarchive runs and how to start it.
  */
-
-/** True while a process with this id exists (EPERM: it exists, owned by someone else). */
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function whereTheAddressCameFrom(address: GatewayAddress): string {
   const { source } = address;

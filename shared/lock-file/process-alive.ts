@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 /**
  * True while a process with this id exists and has not exited. Signal 0 checks without touching
@@ -25,7 +25,7 @@ function isZombie(pid: number): boolean {
     const state = stat.charAt(stat.lastIndexOf(")") + 2);
     return state === "Z" || state === "X";
   } catch {
-    // No /proc (or it went away just now): signal 0 said it exists.
-    return false;
+    // Gone since signal 0 found it; only without /proc at all is there nothing more to tell.
+    return existsSync("/proc/self/stat");
   }
 }

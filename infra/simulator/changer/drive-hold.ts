@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { isProcessAlive } from "../../../shared/lock-file/index.ts";
 import { simulatorLayout } from "../layout.ts";
 
 /** What the simulated `ltfs` leaves in `<state>/run/drive<n>.json` while it holds the drive. */
@@ -33,24 +34,6 @@ export function readMountRecord(
     return record as MountRecord;
   } catch {
     return "unreadable";
-  }
-}
-
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-  // A zombie has exited and holds nothing; its parent just has not reaped it yet.
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const processState = stat.slice(stat.lastIndexOf(")") + 2).charAt(0);
-    return processState !== "Z" && processState !== "X";
-  } catch {
-    return false;
   }
 }
 

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { isProcessAlive } from "../../../shared/lock-file/index.ts";
 import { simulatorLayout } from "../layout.ts";
 
 /**
@@ -24,27 +25,10 @@ export function readMountRecordFile(stateDir: string, driveIndex: number): Mount
   }
 }
 
-export function processIsAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-  // A zombie has exited; only its parent has not collected it yet.
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
 /** The record of a daemon that is still running, or null. */
 export function liveMountRecord(stateDir: string, driveIndex: number): MountRecord | null {
   const record = readMountRecordFile(stateDir, driveIndex);
-  return record !== null && processIsAlive(record.pid) ? record : null;
+  return record !== null && isProcessAlive(record.pid) ? record : null;
 }
 
 /**
@@ -68,7 +52,7 @@ export function claimMountRecord(
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const holder = readMountRecordFile(stateDir, driveIndex);
-    if (holder !== null && holder.pid !== record.pid && processIsAlive(holder.pid)) return holder;
+    if (holder !== null && holder.pid !== record.pid && isProcessAlive(holder.pid)) return holder;
     fs.rmSync(file, { force: true });
   }
   throw new Error(`could not claim ${file}: it keeps reappearing`);
