@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { isProcessAlive } from "../../shared/lock-file/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
+import { sleep } from "../../shared/nats/sleep.ts";
 
 /**
  * Stops a nats-server left running by an earlier launcher of this state folder that was killed
@@ -34,7 +35,7 @@ export async function stopLeftoverNatsServer(
       process.kill(pid, "SIGKILL");
       break;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   rmSync(pidFile, { force: true });
   return pid;
