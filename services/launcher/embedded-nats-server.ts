@@ -72,8 +72,10 @@ export async function startEmbeddedNatsServer(
     ["--pdeathsig", "SIGTERM", "--", options.binary, "-c", options.configFile],
     { stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
+  // "close", not "exit": only then has all it printed been read, so a failure quotes its last
+  // lines (a port already in use was otherwise sometimes reported as "printed nothing").
   const exited = new Promise<NatsServerExit>((resolve, reject) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
+    child.once("close", (code, signal) => resolve({ code, signal }));
     child.once("error", (error) => reject(error));
   });
   // A spawn error (binary gone since the version check) surfaces through `exited` below.

@@ -134,7 +134,9 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
 describe("answers a caller cannot use", () => {
   it("are SERVICE_REPLY_INVALID when the answer is not JSON", async () => {
     const sub = nc.subscribe("test.error-text.garbled", {
-      callback: (_error, msg) => msg.respond("<html>not json</html>"),
+      callback: (_error, msg) => {
+        msg.respond("<html>not json</html>");
+      },
     });
     try {
       const error = await failureOf(

@@ -10,15 +10,9 @@ import {
   expectExit,
   runCommand,
 } from "../../../shared/exec/index.ts";
+import { writeShellScript } from "../../helpers/shell-script.ts";
 
 let dir: string;
-
-/** Writes an executable shell script into the test folder and returns its path. */
-function script(name: string, body: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-  return file;
-}
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "pyt-exec-"));
@@ -38,7 +32,8 @@ describe("runCommand", () => {
   });
 
   it("keeps the exit code and both outputs, and resolves for non-zero exits", async () => {
-    const tool = script(
+    const tool = writeShellScript(
+      dir,
       "ltfsck-like",
       'echo "LTFS16022I Volume is consistent." >&2\necho out\nexit 1',
     );
@@ -51,7 +46,8 @@ describe("runCommand", () => {
 
   it("delivers stdout and stderr line by line while the command still runs", async () => {
     const marker = path.join(dir, "go");
-    const tool = script(
+    const tool = writeShellScript(
+      dir,
       "progress",
       `echo first\necho warn >&2\nwhile [ ! -e ${marker} ]; do sleep 0.02; done\nprintf last`,
     );
@@ -138,13 +134,14 @@ describe("runCommand", () => {
 
 describe("expectExit", () => {
   it("accepts the exit codes the caller names", async () => {
-    const tool = script("exit1", "exit 1");
+    const tool = writeShellScript(dir, "exit1", "exit 1");
     const result = await runCommand(tool, []);
     expect(expectExit(result, [0, 1]).exitCode).toBe(1);
   });
 
   it("names the command, its exit code and the stderr lines that matter", async () => {
-    const tool = script(
+    const tool = writeShellScript(
+      dir,
       "mtx",
       'printf "Unloading drive 0 into Storage Element 6..."\necho "mtx: Request Sense: Additional Sense Code = 53" >&2\necho "" >&2\necho "MOVE MEDIUM from Element Address 1 to 6 Failed" >&2\nexit 1',
     );
