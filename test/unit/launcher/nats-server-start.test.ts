@@ -36,6 +36,14 @@ describe("the embedded nats-server", () => {
     });
   });
 
+  it("is NATS_SERVER_UNUSABLE when the program found does not answer like nats-server", async () => {
+    const binary = writeShellScript(dir, "not-nats", 'echo "usage: something else"; exit 2');
+    await expect(natsServerVersionOrThrow(binary)).rejects.toMatchObject({
+      code: "NATS_SERVER_UNUSABLE",
+      message: `${binary} --version did not answer like nats-server (exit status 2): usage: something else.`,
+    });
+  });
+
   it.each([
     {
       code: "NATS_PORT_IN_USE",
