@@ -1,20 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { createNotifyRequestHandler } from "../../../services/notifier/handle-requests.ts";
 import { createLogger } from "../../../shared/logging/index.ts";
-import { PermanentWorkError, type WorkContext } from "../../../shared/nats/index.ts";
+import { PermanentWorkError } from "../../../shared/nats/index.ts";
+import { workContext } from "../../helpers/work-context.ts";
 
 const log = createLogger({ service: "notifier", stream: { write: () => true } });
 
-function contextOn(subject: string): WorkContext {
-  return {
-    subject,
-    deliveryCount: 1,
-    streamSequence: 1,
-    signal: new AbortController().signal,
-    log,
-    working: () => {},
-    progress: async () => {},
-  };
+function contextOn(subject: string) {
+  return workContext({ subject, log });
 }
 
 describe("the notifier's channels", () => {
