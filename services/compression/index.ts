@@ -1,13 +1,11 @@
 import fs from "node:fs/promises";
-import { hostname } from "node:os";
 import path from "node:path";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import {
-  type StepWorkerTunables,
-  startStepWorker,
-  tunablesOf,
-} from "../../shared/steps/step-worker.ts";
+  type ServiceStepWorkerOptions,
+  startServiceStepWorker,
+} from "../../shared/steps/service-step-worker.ts";
 import { checkPackingTools } from "./engine/index.ts";
 import { PREPARE_STEP, prepareStep } from "./handle-prepare-step.ts";
 import { packedLedger } from "./packed-ledger.ts";
@@ -23,11 +21,9 @@ export {
 } from "./prepare-folder.ts";
 export { scratchArchiveName } from "./scratch-archive-name.ts";
 
-export interface CompressionServiceOptions extends StepWorkerTunables {
+export interface CompressionServiceOptions extends ServiceStepWorkerOptions {
   /** Packing reports progress every this many bytes of tar stream. Default 16 MiB. */
   readonly progressEveryBytes?: number;
-  /** Names this instance in step results. Default `compression@<host>:<pid>`. */
-  readonly worker?: string;
   /** How often packed archives nothing needs are looked for. Default 15 s. */
   readonly sweepEveryMs?: number;
 }
@@ -67,32 +63,31 @@ export function createCompressionService(
 
       const catalog = createCatalogClient(nc, libraryId);
       const ledger = packedLedger(config.paths.stateDir);
-      const worker = await startStepWorker({
-        service: "compression",
-        steps: {
-          [PREPARE_STEP]: prepareStep({
-            catalog,
-            settings: {
-              scratchPath,
-              ledger,
-              exclude: config.general.excludeFolders,
-              compression: program,
-              ...(config.compression.threads === 0 ? {} : { threads: config.compression.threads }),
-              ...(options.progressEveryBytes === undefined
-                ? {}
-                : { progressEveryBytes: options.progressEveryBytes }),
-            },
-          }),
+      const worker = await startServiceStepWorker(
+        { config, nc, js, log, signal },
+        {
+          service: "compression",
+          steps: {
+            [PREPARE_STEP]: prepareStep({
+              catalog,
+              settings: {
+                scratchPath,
+                ledger,
+                exclude: config.general.excludeFolders,
+                compression: program,
+                ...(config.compression.threads === 0
+                  ? {}
+                  : { threads: config.compression.threads }),
+                ...(options.progressEveryBytes === undefined
+                  ? {}
+                  : { progressEveryBytes: options.progressEveryBytes }),
+              },
+            }),
+          },
+          concurrency: config.compression.concurrency,
         },
-        nc,
-        js,
-        libraryId,
-        log,
-        signal,
-        concurrency: config.compression.concurrency,
-        worker: options.worker ?? `compression@${hostname()}:${process.pid}`,
-        ...tunablesOf(options),
-      });
+        options,
+      );
       // Packed archives nothing needs any more leave scratch_path: at start (what a crash or an
       // older run left) and then every little while (folders archived and read back meanwhile).
       let sweeping: Promise<unknown> = Promise.resolve();

@@ -2,10 +2,9 @@ import { hostname } from "node:os";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import {
-  type StepWorkerTunables,
-  startStepWorker,
-  tunablesOf,
-} from "../../shared/steps/step-worker.ts";
+  type ServiceStepWorkerOptions,
+  startServiceStepWorker,
+} from "../../shared/steps/service-step-worker.ts";
 import { EXPORT_STEP, exportStep } from "./export-step.ts";
 import { withdrawLeftoverExports } from "./reconcile-exports.ts";
 
@@ -24,13 +23,11 @@ export {
 } from "./nfs-export.ts";
 export { withdrawLeftoverExports } from "./reconcile-exports.ts";
 
-export interface ExportServiceOptions extends StepWorkerTunables {
+export interface ExportServiceOptions extends ServiceStepWorkerOptions {
   /** How often the time left is reported while a tape is exported. Default 5 s. */
   readonly tickMs?: number;
   /** This host as NFS clients reach it, named in the mail. Default the machine's host name. */
   readonly hostName?: string;
-  /** Names this instance in step results. Default `export@<host>:<pid>`. */
-  readonly worker?: string;
 }
 
 /**
@@ -60,27 +57,24 @@ export function createExportService(options: ExportServiceOptions = {}): Service
           },
         ),
       );
-      const worker = await startStepWorker({
-        service: "export",
-        steps: {
-          [EXPORT_STEP]: exportStep({
-            config,
-            js,
-            hostName: options.hostName ?? hostname(),
-            tickMs: options.tickMs ?? 5_000,
-          }),
+      const worker = await startServiceStepWorker(
+        { config, nc, js, log, signal },
+        {
+          service: "export",
+          steps: {
+            [EXPORT_STEP]: exportStep({
+              config,
+              js,
+              hostName: options.hostName ?? hostname(),
+              tickMs: options.tickMs ?? 5_000,
+            }),
+          },
+          catalog,
+          // One export per drive: each drive holds at most one job's tape.
+          concurrency: Math.max(1, drives.length),
         },
-        nc,
-        js,
-        libraryId,
-        log,
-        signal,
-        catalog,
-        // One export per drive: each drive holds at most one job's tape.
-        concurrency: Math.max(1, drives.length),
-        worker: options.worker ?? `export@${hostname()}:${process.pid}`,
-        ...tunablesOf(options),
-      });
+        options,
+      );
       const detail = `exports tapes to ${config.export.to} (${config.export.settings})`;
       log.info("export service running", {
         drives: drives.length,

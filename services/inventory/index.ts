@@ -1,20 +1,15 @@
-import { hostname } from "node:os";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import {
-  type StepWorkerTunables,
-  startStepWorker,
-  tunablesOf,
-} from "../../shared/steps/step-worker.ts";
+  type ServiceStepWorkerOptions,
+  startServiceStepWorker,
+} from "../../shared/steps/service-step-worker.ts";
 import { REPORT_STEP, reportStep } from "./report-step.ts";
 import { scheduleInventory } from "./schedule.ts";
 
 export { REPORT_STEP, reportStep } from "./report-step.ts";
 
-export interface InventoryServiceOptions extends StepWorkerTunables {
-  /** Names this instance in step results. Default `inventory@<host>:<pid>`. */
-  readonly worker?: string;
-}
+export type InventoryServiceOptions = ServiceStepWorkerOptions;
 
 /**
  * The inventory service: does the `report` step of inventory jobs (README.md) — size and age
@@ -27,19 +22,16 @@ export function createInventoryService(options: InventoryServiceOptions = {}): S
     async start({ config, nc, js, log, signal }) {
       const libraryId = config.nats.libraryId;
       const catalog = createCatalogClient(nc, libraryId);
-      const worker = await startStepWorker({
-        service: "inventory",
-        steps: { [REPORT_STEP]: reportStep({ js, config }) },
-        nc,
-        js,
-        libraryId,
-        log,
-        signal,
-        catalog,
-        concurrency: 1,
-        worker: options.worker ?? `inventory@${hostname()}:${process.pid}`,
-        ...tunablesOf(options),
-      });
+      const worker = await startServiceStepWorker(
+        { config, nc, js, log, signal },
+        {
+          service: "inventory",
+          steps: { [REPORT_STEP]: reportStep({ js, config }) },
+          catalog,
+          concurrency: 1,
+        },
+        options,
+      );
       const stopSchedule =
         config.inventory.schedule === null
           ? () => {}

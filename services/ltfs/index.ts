@@ -1,14 +1,12 @@
-import { hostname } from "node:os";
 import type { PytarchiveConfig } from "../../shared/config/types.ts";
 import type { LtfsDrive } from "../../shared/hardware/ltfs/index.ts";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
-import type { StepDefinition } from "../../shared/steps/step-handler.ts";
 import {
-  type StepWorkerTunables,
-  startStepWorker,
-  tunablesOf,
-} from "../../shared/steps/step-worker.ts";
+  type ServiceStepWorkerOptions,
+  startServiceStepWorker,
+} from "../../shared/steps/service-step-worker.ts";
+import type { StepDefinition } from "../../shared/steps/step-handler.ts";
 import { driveOfJob } from "../../shared/steps/tape-job.ts";
 import { CYCLE_STEP, cycleStep } from "./cycle-step.ts";
 import { createDriveLocks, type DriveLocks } from "./drive-locks.ts";
@@ -33,11 +31,9 @@ export type { LtfsStepDependencies } from "./step-dependencies.ts";
 export { UNMOUNT_STEP, unmountStep } from "./unmount-step.ts";
 export { WRITE_STEP, writeStep } from "./write-step.ts";
 
-export interface LtfsServiceOptions extends StepWorkerTunables {
+export interface LtfsServiceOptions extends ServiceStepWorkerOptions {
   /** How long an unmount waits for the ltfs process to exit. Default 30 minutes. */
   readonly exitTimeoutMs?: number;
-  /** Names this instance in step results. Default `ltfs@<host>:<pid>`. */
-  readonly worker?: string;
 }
 
 /**
@@ -88,23 +84,20 @@ export function createLtfsService(options: LtfsServiceOptions = {}): ServiceDefi
         [UNMOUNT_STEP]: unmountStep(deps),
         [CYCLE_STEP]: cycleStep(deps),
       };
-      const worker = await startStepWorker({
-        service: "ltfs",
-        steps: Object.fromEntries(
-          Object.entries(steps).map(([name, step]) => [
-            name,
-            oneAtATimePerDrive(step, locks, config),
-          ]),
-        ),
-        nc,
-        js,
-        libraryId,
-        log,
-        signal,
-        concurrency: Math.max(1, config.device.drives.length),
-        worker: options.worker ?? `ltfs@${hostname()}:${process.pid}`,
-        ...tunablesOf(options),
-      });
+      const worker = await startServiceStepWorker(
+        { config, nc, js, log, signal },
+        {
+          service: "ltfs",
+          steps: Object.fromEntries(
+            Object.entries(steps).map(([name, step]) => [
+              name,
+              oneAtATimePerDrive(step, locks, config),
+            ]),
+          ),
+          concurrency: Math.max(1, config.device.drives.length),
+        },
+        options,
+      );
       log.info("ltfs service running", {
         drives: config.device.drives.map((drive) => ({
           drive: drive.element,

@@ -1,11 +1,9 @@
-import { hostname } from "node:os";
 import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import {
-  type StepWorkerTunables,
-  startStepWorker,
-  tunablesOf,
-} from "../../shared/steps/step-worker.ts";
+  type ServiceStepWorkerOptions,
+  startServiceStepWorker,
+} from "../../shared/steps/service-step-worker.ts";
 import { CHECK_STEP, checkStep } from "./check-step.ts";
 import { VERIFY_STEP, verifyStep } from "./verify-step.ts";
 
@@ -14,10 +12,7 @@ export { CHECK_STEP, type CheckStepDependencies, checkStep } from "./check-step.
 export { VERIFICATION_ERROR_CODES } from "./verification-errors.ts";
 export { VERIFY_STEP, type VerifyStepDependencies, verifyStep } from "./verify-step.ts";
 
-export interface VerificationServiceOptions extends StepWorkerTunables {
-  /** Names this instance in step results. Default `verification@<host>:<pid>`. */
-  readonly worker?: string;
-}
+export interface VerificationServiceOptions extends ServiceStepWorkerOptions {}
 
 /**
  * The verification service: the `verify` step of archive jobs (read the folder just written
@@ -39,23 +34,20 @@ export function createVerificationService(
       const libraryId = config.nats.libraryId;
       const catalog = createCatalogClient(nc, libraryId);
       const drives = config.device.drives;
-      const worker = await startStepWorker({
-        service: "verification",
-        steps: {
-          [VERIFY_STEP]: verifyStep({ catalog, config }),
-          [CHECK_STEP]: checkStep({ catalog, config }),
+      const worker = await startServiceStepWorker(
+        { config, nc, js, log, signal },
+        {
+          service: "verification",
+          steps: {
+            [VERIFY_STEP]: verifyStep({ catalog, config }),
+            [CHECK_STEP]: checkStep({ catalog, config }),
+          },
+          catalog,
+          // One read-back per drive: each drive holds at most one job's tape.
+          concurrency: Math.max(1, drives.length),
         },
-        nc,
-        js,
-        libraryId,
-        log,
-        signal,
-        catalog,
-        // One read-back per drive: each drive holds at most one job's tape.
-        concurrency: Math.max(1, drives.length),
-        worker: options.worker ?? `verification@${hostname()}:${process.pid}`,
-        ...tunablesOf(options),
-      });
+        options,
+      );
       const mountPoints = drives.map((drive) => drive.mountPoint).join(", ");
       log.info("verification service running", { drives: drives.length, mountPoints });
       return {
