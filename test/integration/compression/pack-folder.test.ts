@@ -14,6 +14,7 @@ import {
   verifyArchive,
 } from "../../../services/compression/engine/index.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { writeShellScript } from "../../helpers/shell-script.ts";
 import { duKiB, extractArchive } from "./gnu-tools.ts";
 import { makeSampleTree, SAMPLE_EXCLUDES, type SampleTree } from "./sample-tree.ts";
 import { restorableView, snapshotTree, type TreeSnapshot, withoutPaths } from "./tree-snapshot.ts";
@@ -365,6 +366,27 @@ describe("packFolder keeps archives whole", () => {
     expect(error.hint).toBe(
       "Free space there, or set [General] scratch_path to a larger disk, then prepare again.",
     );
+    expect(await fs.readdir(scratch)).toEqual([]);
+  });
+
+  it("gives up a pack that takes longer than allowed (PACK_TIMED_OUT) and keeps no archive", async () => {
+    const scratch = await newScratch();
+    const tar = writeShellScript(
+      workFolder,
+      `hanging-tar-${scratchCount}`,
+      'if [ "$1" = "--version" ]; then echo "tar (GNU tar) 1.34"; exit 0; fi\nexec sleep 30',
+    );
+    const error = await refusal(
+      packFolder({
+        folder: sample.folder,
+        scratchPath: scratch,
+        name: "slow",
+        compression: "gzip",
+        tarCommand: tar,
+        timeoutMs: 300,
+      }),
+    );
+    expect(error.code).toBe("PACK_TIMED_OUT");
     expect(await fs.readdir(scratch)).toEqual([]);
   });
 });
