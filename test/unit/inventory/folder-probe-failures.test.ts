@@ -1,19 +1,17 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { duProbe } from "../../../services/inventory/engine/index.ts";
+import { makeTempDir, removeTempDirs } from "../config/config-test-helpers.ts";
 
 /* The inventory's looks at a subfolder that is gone by the time it is looked at. */
 
 let root: string;
 
 beforeAll(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "pyt-probe-"));
+  root = makeTempDir();
 });
-afterAll(() => {
-  fs.rmSync(root, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 describe("the inventory's folder probe", () => {
   it("is INVENTORY_PROBE_FAILED, quoting stat, when a subfolder's time cannot be read", async () => {
