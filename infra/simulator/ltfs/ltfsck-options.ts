@@ -1,4 +1,5 @@
 import { getoptLong, hasOption, lastValue, type OptionSpec } from "./getopt.ts";
+import { LTFS_COMMON_OPTIONS } from "./ltfs-common-options.ts";
 
 /** What `ltfsck` was asked to do. Backend, trace and traversal options are accepted and ignored. */
 export interface LtfsckOptions {
@@ -28,15 +29,7 @@ const LTFSCK_OPTIONS: readonly OptionSpec[] = [
   { key: "traverse", short: "v", long: "traverse", takesValue: true },
   { key: "erase-history", short: "j", long: "erase-history", takesValue: false },
   { key: "keep-history", short: "k", long: "keep-history", takesValue: false },
-  { key: "quiet", short: "q", long: "quiet", takesValue: false },
-  { key: "trace", short: "t", long: "trace", takesValue: false },
-  { key: "syslogtrace", long: "syslogtrace", takesValue: false },
-  { key: "version", short: "V", long: "version", takesValue: false },
-  { key: "help", short: "h", long: "help", takesValue: false },
-  { key: "advanced-help", short: "p", long: "advanced-help", takesValue: false },
-  { key: "config", short: "i", long: "config", takesValue: true },
-  { key: "backend", short: "e", long: "backend", takesValue: true },
-  { key: "kmi-backend", long: "kmi-backend", takesValue: true },
+  ...LTFS_COMMON_OPTIONS,
   { key: "fulltrace", short: "x", long: "fulltrace", takesValue: false },
   { key: "capture-index", long: "capture-index", takesValue: false },
   { key: "salvage-rollback-points", long: "salvage-rollback-points", takesValue: false },

@@ -1,4 +1,5 @@
 import { getoptLong, hasOption, lastValue, type OptionSpec } from "./getopt.ts";
+import { LTFS_COMMON_OPTIONS } from "./ltfs-common-options.ts";
 
 /** What `mkltfs` was asked to do. Backend, block size, compression and rules are accepted and ignored. */
 export interface MkltfsOptions {
@@ -21,15 +22,7 @@ const MKLTFS_OPTIONS: readonly OptionSpec[] = [
   { key: "rules", short: "r", long: "rules", takesValue: true },
   { key: "no-override", long: "no-override", takesValue: false },
   { key: "wipe", short: "w", long: "wipe", takesValue: false },
-  { key: "quiet", short: "q", long: "quiet", takesValue: false },
-  { key: "trace", short: "t", long: "trace", takesValue: false },
-  { key: "syslogtrace", long: "syslogtrace", takesValue: false },
-  { key: "version", short: "V", long: "version", takesValue: false },
-  { key: "help", short: "h", long: "help", takesValue: false },
-  { key: "advanced-help", short: "p", long: "advanced-help", takesValue: false },
-  { key: "config", short: "i", long: "config", takesValue: true },
-  { key: "backend", short: "e", long: "backend", takesValue: true },
-  { key: "kmi-backend", long: "kmi-backend", takesValue: true },
+  ...LTFS_COMMON_OPTIONS,
   { key: "blocksize", short: "b", long: "blocksize", takesValue: true },
   { key: "no-compression", short: "c", long: "no-compression", takesValue: false },
   { key: "keep-capacity", short: "k", long: "keep-capacity", takesValue: false },
