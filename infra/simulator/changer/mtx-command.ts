@@ -284,6 +284,12 @@ function unload(
 }
 
 function transfer(session: MtxSession, args: readonly number[]): void {
+  const [from, to] = slotPair(session, args);
+  move(session, { kind: "slot", number: from }, { kind: "slot", number: to }, "transfer");
+}
+
+/** The source and destination slots of `transfer`/`exchange`, refused as real mtx does. */
+function slotPair(session: MtxSession, args: readonly number[]): [from: number, to: number] {
   const { io } = session;
   const [from, to] = args;
   if (from === undefined || from < 1) fatalError(io, PROGRAM, "No source specified");
@@ -291,7 +297,7 @@ function transfer(session: MtxSession, args: readonly number[]): void {
   const state = readElementStatus(session, "transfer");
   if (from > state.slots.length) fatalError(io, PROGRAM, "Invalid source");
   if (to > state.slots.length) fatalError(io, PROGRAM, "Invalid destination");
-  move(session, { kind: "slot", number: from }, { kind: "slot", number: to }, "transfer");
+  return [from, to];
 }
 
 /** The drive `first`/`last`/`next`/`previous` act on: the argument if it names a drive, else 0. */
@@ -371,12 +377,7 @@ function previous(session: MtxSession, args: readonly number[]): void {
 /** The simulated library has no EXCHANGE MEDIUM; like such libraries it rejects the opcode. */
 function exchange(session: MtxSession, args: readonly number[]): void {
   const { io } = session;
-  const [from, to] = args;
-  if (from === undefined || from < 1) fatalError(io, PROGRAM, "No source specified");
-  if (to === undefined || to < 1) fatalError(io, PROGRAM, "No destination specified");
-  const state = readElementStatus(session, "transfer");
-  if (from > state.slots.length) fatalError(io, PROGRAM, "Invalid source");
-  if (to > state.slots.length) fatalError(io, PROGRAM, "Invalid destination");
+  const [from, to] = slotPair(session, args);
   io.stderr(formatRequestSense({ senseKey: "Illegal Request", asc: 0x20, ascq: 0x00 }));
   fatalError(
     io,
