@@ -47,6 +47,22 @@ describe("simulated mtx errors", () => {
     expect(readLibrary(layout.stateDir).drives[0]?.barcode).toBe("AAK784L9");
   });
 
+  it("refuses a transfer or an exchange without a valid source and destination slot", async () => {
+    const layout = await makeLibrary({ barcodes: SIX_TAPES, slots: 8 });
+
+    const noDestination = await mtx(layout, "transfer", "1");
+    expect(noDestination.exitCode).toBe(1);
+    expect(noDestination.stderr).toBe("mtx: No destination specified\n");
+    const beyond = await mtx(layout, "exchange", "99", "1");
+    expect(beyond.exitCode).toBe(1);
+    expect(beyond.stderr).toBe("mtx: Invalid source\n");
+    expect(
+      readLibrary(layout.stateDir)
+        .slots.slice(0, 2)
+        .map((slot) => slot.barcode),
+    ).toEqual(["AAK780L9", "AAK781L9"]);
+  });
+
   it("refuses to unload an empty drive", async () => {
     const layout = await makeLibrary({ barcodes: ["AAK780L9"] });
 
