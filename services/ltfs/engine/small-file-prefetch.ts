@@ -42,15 +42,22 @@ async function readWhole(target: PrefetchTarget): Promise<PrefetchedFile> {
     // regular file is its end: the kernel's page cache itself treats it so.
     const data = Buffer.allocUnsafe(target.size + 1);
     const length = await readInto(fd, data, 0, data.length);
-    const stats = await statOpenFile(fd);
-    const sha256 =
-      length > target.size
-        ? null
-        : createHash("sha256").update(data.subarray(0, length)).digest("hex");
-    return { data, length, sha256, stats };
+    return {
+      data,
+      length,
+      sha256: digestUnlessGrown(target, data, length),
+      stats: await statOpenFile(fd),
+    };
   } finally {
     await closeFile(fd);
   }
+}
+
+/** The SHA-256 of what was read, or null when the file grew since the scan. */
+function digestUnlessGrown(target: PrefetchTarget, data: Buffer, length: number): string | null {
+  return length > target.size
+    ? null
+    : createHash("sha256").update(data.subarray(0, length)).digest("hex");
 }
 
 function readWholeSync(target: PrefetchTarget): PrefetchedFile {
@@ -58,12 +65,12 @@ function readWholeSync(target: PrefetchTarget): PrefetchedFile {
   try {
     const data = Buffer.allocUnsafe(target.size + 1);
     const length = fs.readSync(fd, data, 0, data.length, null);
-    const stats = fs.fstatSync(fd, { bigint: true });
-    const sha256 =
-      length > target.size
-        ? null
-        : createHash("sha256").update(data.subarray(0, length)).digest("hex");
-    return { data, length, sha256, stats };
+    return {
+      data,
+      length,
+      sha256: digestUnlessGrown(target, data, length),
+      stats: fs.fstatSync(fd, { bigint: true }),
+    };
   } finally {
     fs.closeSync(fd);
   }
