@@ -512,7 +512,7 @@ const CHANGER = {
     "The changer is a simulated library, but a real one was asked for (or the other way round).",
     "Start with (or without) `--simulate` as the state folder was first used.",
   ),
-  CLEAR_DRIVE_FAILED: failure(
+  CLEAR_DRIVE_FAILED: unavailable(
     "A drive could not be cleared.",
     "Check that the NATS server runs with JetStream, then try again.",
   ),
