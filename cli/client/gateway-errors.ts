@@ -1,4 +1,5 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { describeDuration } from "../../shared/format/describe-duration.ts";
 import { isProcessAlive } from "../../shared/lock-file/index.ts";
 import type { GatewayAddress } from "./discover-gateway.ts";
 import { START_HINT } from "./start-hint.ts";
@@ -54,7 +55,7 @@ export function requestFailure(
   if (error.code === "SERVICE_TIMEOUT") {
     return new PytarchiveError(
       "SERVICE_TIMEOUT",
-      `The pytarchive gateway did not answer \`${verb}\` within ${formatSeconds(timeoutMs)}.`,
+      `The pytarchive gateway did not answer \`${verb}\` within ${describeDuration(timeoutMs)}.`,
       {
         hint: "It may be busy or stuck: look at its log (`journalctl -u pytarchive`, or the terminal running `npm start`). A command that creates a task may have been queued anyway: check `pytarchive queue` before repeating it.",
         cause: error,
@@ -72,8 +73,4 @@ export function requestFailure(
     );
   }
   return error;
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

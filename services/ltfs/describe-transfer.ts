@@ -1,3 +1,4 @@
+import { describeDuration } from "../../shared/format/describe-duration.ts";
 import { describeBytes, describeCount } from "../../shared/format/describe-size.ts";
 
 /** How far a copy to or from tape is. */
@@ -28,11 +29,7 @@ export function describeTransfer(state: TransferState): { percent: number; text:
 /** "30 GiB in 4 min 12 s (122 MiB/s)". */
 export function describeRate(bytes: number, durationMs: number): string {
   const seconds = Math.max(durationMs / 1000, 0.001);
-  const took =
-    seconds >= 60
-      ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
-      : `${seconds.toFixed(1)} s`;
-  return `${describeBytes(bytes)} in ${took} (${describeBytes(bytes / seconds)}/s)`;
+  return `${describeBytes(bytes)} in ${describeDuration(durationMs)} (${describeBytes(bytes / seconds)}/s)`;
 }
 
 /**
