@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { describeDuration } from "../../shared/format/describe-duration.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import { INSTALL_NATS_SERVER } from "./nats-server-binary.ts";
 
@@ -132,7 +133,7 @@ export async function startEmbeddedNatsServer(
     await stop();
     throw new PytarchiveError(
       "NATS_SERVER_START_TIMEOUT",
-      `nats-server did not become ready within ${readyTimeoutMs / 1000} s.${quoteLines(lines)}`,
+      `nats-server did not become ready within ${describeDuration(readyTimeoutMs)}.${quoteLines(lines)}`,
       { hint: `Check its configuration: nats-server -c ${options.configFile} -t` },
     );
   }

@@ -1,5 +1,6 @@
 import { redactWebhookUrl } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { describeDuration } from "../../shared/format/describe-duration.ts";
 
 /** Posts chat messages to an incoming webhook. */
 export interface ChatPoster {
@@ -45,7 +46,7 @@ export function createChatPoster(
       } catch (error) {
         const reason =
           error instanceof Error && error.name === "TimeoutError"
-            ? `no answer within ${options.timeoutMs} ms`
+            ? `no answer within ${describeDuration(options.timeoutMs)}`
             : describeFetchError(error);
         throw notSent(reason, error);
       }

@@ -1,4 +1,5 @@
 import { PytarchiveError } from "../errors/index.ts";
+import { describeDuration } from "../format/describe-duration.ts";
 import { type CommandResult, formatCommandLine } from "./command-result.ts";
 
 /** How many stderr lines an error message quotes; tools like mtx print long Request Sense dumps. */
@@ -50,7 +51,7 @@ export class CommandTimeoutError extends PytarchiveError {
   constructor(result: CommandResult, timeoutMs: number) {
     super(
       "COMMAND_TIMEOUT",
-      `${formatCommandLine(result.command, result.args)} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`,
+      `${formatCommandLine(result.command, result.args)} did not finish within ${describeDuration(timeoutMs)} and was stopped`,
       { hint: "The device may be hung or busy; check it, then retry the job." },
     );
     this.name = "CommandTimeoutError";

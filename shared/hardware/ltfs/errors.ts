@@ -1,5 +1,6 @@
 import { PytarchiveError } from "../../errors/index.ts";
 import { formatCommandLine } from "../../exec/index.ts";
+import { describeDuration } from "../../format/describe-duration.ts";
 import type { LtfsMessage } from "./messages.ts";
 
 /** Stable codes of every LTFS failure, so scripts and tests can match on them. */
@@ -236,7 +237,7 @@ export class LtfsStillRunningError extends LtfsError {
     const list = pids.join(", ");
     super(
       LTFS_ERROR_CODES.stillRunning,
-      `The ltfs process for ${fields.device ?? "the drive"} (pid ${list}) was still running ${Math.round(waitedMs / 1000)} s after ${fields.mountPoint ?? "the mount point"} was unmounted; it may still be writing the tape's index`,
+      `The ltfs process for ${fields.device ?? "the drive"} (pid ${list}) was still running ${describeDuration(waitedMs)} after ${fields.mountPoint ?? "the mount point"} was unmounted; it may still be writing the tape's index`,
       `Do not unload or move the tape. Wait until \`ps -p ${list}\` shows no process, then retry; if it never ends, check the drive and the system log before anything else.`,
       fields,
     );

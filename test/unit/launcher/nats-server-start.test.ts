@@ -70,7 +70,7 @@ describe("the embedded nats-server", () => {
     const binary = writeShellScript(dir, "silent", "exec sleep 30");
     await expect(start(binary, 300)).rejects.toMatchObject({
       code: "NATS_SERVER_START_TIMEOUT",
-      message: "nats-server did not become ready within 0.3 s. It printed nothing.",
+      message: "nats-server did not become ready within 300 ms. It printed nothing.",
     });
   });
 });

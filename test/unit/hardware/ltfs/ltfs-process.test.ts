@@ -120,7 +120,7 @@ describe("waitForLtfsExit", () => {
     expect(error).toMatchObject({ code: "LTFS_STILL_RUNNING", pids: [pid], device: DEVICE });
     expect((error as Error).message).toMatch(
       new RegExp(
-        `^The ltfs process for ${DEVICE} \\(pid ${pid}\\) was still running \\d+ s after ${MOUNT_POINT} was unmounted`,
+        `^The ltfs process for ${DEVICE} \\(pid ${pid}\\) was still running (\\d+ ms|[\\d.]+ s) after ${MOUNT_POINT} was unmounted`,
       ),
     );
     expect((error as LtfsStillRunningError).hint).toMatch(/^Do not unload or move the tape/);
