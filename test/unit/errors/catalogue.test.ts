@@ -20,25 +20,35 @@ const CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
  * pytarchive raise it and asserts it (the coverage test below then insists it leaves).
  */
 
-/** Not yet raised by a test: left for later work on issue 10. */
-const NO_TEST_YET: readonly ErrorCode[] = [
-  "WORK_DELIVERIES_EXHAUSTED",
-  "ARCHIVE_INCOMPLETE",
-  "ARCHIVE_SOURCE_UNREADABLE",
-  "ARCHIVE_TAPE_WRITE_FAILED",
-  "TAPE_READ_ONLY",
-  "RESTORE_WRITE_FAILED",
-  "CLEAR_DRIVE_FAILED",
-  "MOVE_NOT_COMPLETED",
-  "NATS_PORT_INVALID",
-  "NATS_SERVER_NOT_STARTED",
-  "SETPRIV_NOT_INSTALLED",
-  "CLI_FILE_UNREADABLE",
-  "SIM_USAGE",
-  "SIM_NO_LIBRARY",
+/** Need a fault the tests cannot yet make (root reads everything; no damaged tape or disk). */
+const NEEDS_A_FAULT: readonly ErrorCode[] = [
+  "ARCHIVE_SOURCE_UNREADABLE", // an unreadable original, as nobody (the engine bundles a native module)
+  "ARCHIVE_TAPE_WRITE_FAILED", // a tape write failing other than full
+  "RESTORE_WRITE_FAILED", // a target that fails mid-restore (empty and creatable is checked first)
+  "TAPE_READ_ONLY", // a formatted simulated tape that is write-protected afterwards
+  "ARCHIVE_INCOMPLETE", // a pack holding fewer files than the folder
+  "MOVE_NOT_COMPLETED", // an unexpected (non-pytarchive) error inside a tape move
+  "WORK_DELIVERIES_EXHAUSTED", // a delivery past maxDeliver without the handler's dead letter
+  "CLEAR_DRIVE_FAILED", // a deleted lease bucket made clear-drive hang, not fail (to look into)
+  "NATS_SERVER_NOT_STARTED", // spawning setpriv itself failing
+  "SETPRIV_NOT_INSTALLED", // setpriv missing from the machine
 ];
 
-const NOT_YET_RAISED_BY_A_TEST: ReadonlySet<ErrorCode> = new Set(NO_TEST_YET);
+/** Printed by a program's entry point as message and hint only, so no test can see the code. */
+const SHOWN_WITHOUT_CODE: readonly ErrorCode[] = [
+  "NATS_PORT_INVALID", // services/launcher/main.ts
+  "SIM_USAGE", // pytarchive-sim
+  "SIM_NO_LIBRARY", // pytarchive-sim
+];
+
+/** Thrown by cli/commands/library.ts, which the live `pytarchive library` work is rewriting. */
+const LIBRARY_VERB_PENDING: readonly ErrorCode[] = ["CLI_FILE_UNREADABLE"];
+
+const NOT_YET_RAISED_BY_A_TEST: ReadonlySet<ErrorCode> = new Set([
+  ...NEEDS_A_FAULT,
+  ...SHOWN_WITHOUT_CODE,
+  ...LIBRARY_VERB_PENDING,
+]);
 
 /** Every test file's text, except this one and the docs check (which name every code). */
 function otherTestSources(): string {
