@@ -25,7 +25,6 @@ const NEEDS_A_FAULT: readonly ErrorCode[] = [
   "ARCHIVE_SOURCE_UNREADABLE", // an unreadable original, as nobody (the engine bundles a native module)
   "ARCHIVE_TAPE_WRITE_FAILED", // a tape write failing other than full
   "RESTORE_WRITE_FAILED", // a target that fails mid-restore (empty and creatable is checked first)
-  "TAPE_READ_ONLY", // a formatted simulated tape that is write-protected afterwards
   "ARCHIVE_INCOMPLETE", // a pack holding fewer files than the folder
   "MOVE_NOT_COMPLETED", // an unexpected (non-pytarchive) error inside a tape move
   "WORK_DELIVERIES_EXHAUSTED", // a delivery past maxDeliver without the handler's dead letter
