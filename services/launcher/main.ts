@@ -18,7 +18,7 @@ import { messageOf } from "../../shared/format/message-of.ts";
 import { createLogger, type Logger } from "../../shared/logging/index.ts";
 import { redactUrl } from "../../shared/nats/index.ts";
 import { SERVICE_REGISTRY } from "../runner/registry.ts";
-import { runMain } from "../runner/run-main.ts";
+import { KNOWN_SERVICES, runMain, SERVICE_RUN_OPTIONS } from "../runner/run-main.ts";
 import type { StopReport } from "../runner/run-services.ts";
 import { DEFAULT_EMBEDDED_NATS_PORT, launchPytarchive, type RunningPytarchive } from "./launch.ts";
 
@@ -38,17 +38,15 @@ configuration names no [NATS] url) and the services, on the configured tape chan
                     its tapes are marked simulated and never count as a copy
   -h, --help        show this help
 
-Known services: ${SERVICE_REGISTRY.map((service) => service.name).join(", ")}`;
+${KNOWN_SERVICES}`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      only: { type: "string" },
-      config: { type: "string" },
+      ...SERVICE_RUN_OPTIONS,
       "nats-port": { type: "string" },
       simulate: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
   });

@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../shared/config/index.ts";
 import { SERVICE_REGISTRY } from "./registry.ts";
-import { runMain } from "./run-main.ts";
+import { KNOWN_SERVICES, runMain, SERVICE_RUN_OPTIONS } from "./run-main.ts";
 import { runServices } from "./run-services.ts";
 
 const USAGE = `Usage: npx tsx services/runner/main.ts [--only NAME[,NAME...]] [--config FILE] [--list]
@@ -23,17 +23,12 @@ Runs pytarchive services in one process until SIGINT or SIGTERM.
   --list           print the known services and exit
   -h, --help       show this help
 
-Known services: ${SERVICE_REGISTRY.map((service) => service.name).join(", ")}`;
+${KNOWN_SERVICES}`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
-    options: {
-      only: { type: "string" },
-      config: { type: "string" },
-      list: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
+    options: { ...SERVICE_RUN_OPTIONS, list: { type: "boolean", default: false } },
     strict: true,
   });
   if (values.help) {

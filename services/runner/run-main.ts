@@ -1,4 +1,15 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { SERVICE_REGISTRY } from "./registry.ts";
+
+/** The options of every entry point that runs services (parseArgs), beside its own. */
+export const SERVICE_RUN_OPTIONS = {
+  only: { type: "string" },
+  config: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** The last line of their usage. */
+export const KNOWN_SERVICES = `Known services: ${SERVICE_REGISTRY.map((service) => service.name).join(", ")}`;
 
 /**
  * Runs a process's `main` and sets its exit code: main's own, or 1 after saying what went wrong
