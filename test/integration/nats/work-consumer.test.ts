@@ -9,6 +9,7 @@ import {
   WorkItem as WorkItemMessage,
 } from "../../../shared/messages/index.ts";
 import {
+  ensureConsumer,
   ensureStreams,
   PermanentWorkError,
   publishWork,
@@ -52,11 +53,14 @@ async function startConsumer(
     maxDeliver?: number;
     maxAckPending?: number;
     progress?: boolean;
+    /** Runs after the streams exist and before the consumer starts. */
+    beforeStart?: (lib: string, s: ReturnType<typeof subjects>) => Promise<void>;
   } = {},
 ) {
   const lib = uniqueLibraryId();
   await ensureStreams(client.jsm, lib);
   const s = subjects(lib);
+  await settings.beforeStart?.(lib, s);
   const deliveries: Delivery[] = [];
   const { log, lines } = captureLogger("ltfs");
   const consumer = await runWorkConsumer({
@@ -130,6 +134,43 @@ describe("runWorkConsumer", () => {
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1_400);
     await waitFor("the work queue to be empty", async () => (await workStreamMessages(lib)) === 0);
     expect(await deadLetters(lib)).toEqual([]);
+  });
+
+  it("dead-letters at once a message whose last delivery was never acknowledged (WORK_DELIVERIES_EXHAUSTED)", async () => {
+    const item = { jobId: "00000003", step: "mount", attempt: 1 };
+    const { lib, deliveries } = await startConsumer(async () => {}, {
+      ackWaitMs: 1_000,
+      maxDeliver: 1,
+      beforeStart: async (library, s) => {
+        const stream = streamNames(library).work;
+        await ensureConsumer(client.jsm, {
+          stream,
+          durable: "ltfs",
+          filterSubject: s.workOf("ltfs"),
+          ackWaitMs: 1_000,
+          maxDeliver: 2,
+          maxAckPending: 1,
+        });
+        await publishWork(client.js, s.work("ltfs", "mount"), item);
+        // A worker took it and stopped without acknowledging it (a crash, a kill -9).
+        const taken = await (await client.js.consumers.get(stream, "ltfs")).next();
+        expect(taken?.info.deliveryCount).toBe(1);
+      },
+    });
+    const letters = await waitFor("a dead letter", async () => {
+      const found = await deadLetters(lib);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(letters[0]).toMatchObject({
+      deliveryCount: 2,
+      error: {
+        code: "WORK_DELIVERIES_EXHAUSTED",
+        message:
+          "Gave up after 1 deliveries; the last one was never acknowledged (its worker stopped or hung).",
+      },
+    });
+    expect(JSON.parse(letters[0]?.payload ?? "")).toEqual(item);
+    expect(deliveries).toEqual([]);
   });
 
   it("dead-letters a step that keeps failing after maxDeliver deliveries, with the last error", async () => {

@@ -27,7 +27,6 @@ const NEEDS_A_FAULT: readonly ErrorCode[] = [
   "RESTORE_WRITE_FAILED", // a target that fails mid-restore (empty and creatable is checked first)
   "ARCHIVE_INCOMPLETE", // a pack holding fewer files than the folder
   "MOVE_NOT_COMPLETED", // an unexpected (non-pytarchive) error inside a tape move
-  "WORK_DELIVERIES_EXHAUSTED", // a delivery past maxDeliver without the handler's dead letter
   "CLEAR_DRIVE_FAILED", // a deleted lease bucket made clear-drive hang, not fail (to look into)
   "NATS_SERVER_NOT_STARTED", // spawning setpriv itself failing
   "SETPRIV_NOT_INSTALLED", // setpriv missing from the machine
