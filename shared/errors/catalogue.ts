@@ -253,15 +253,15 @@ const PREPARE = {
   ),
   COMPRESSION_UNKNOWN: refusal(
     "The compression asked for is not one pytarchive knows.",
-    "Use zstd or gzip (`[General] compression`).",
+    "Use zstd or gzip (`[Compression] program`).",
   ),
   SCRATCH_PATH_MISSING: failure(
     "scratch_path does not exist.",
-    "Create the folder, or set `[Paths] scratch_path` to one that exists.",
+    "Create the folder, or set `[General] scratch_path` to one that exists.",
   ),
   SCRATCH_INSIDE_FOLDER: refusal(
     "scratch_path is inside the folder to pack.",
-    "Set `[Paths] scratch_path` outside the folders you archive.",
+    "Set `[General] scratch_path` outside the folders you archive.",
   ),
   SCRATCH_FULL: failure(
     "scratch_path has not enough room for the packed archive.",
@@ -438,7 +438,7 @@ const ARCHIVE = {
   ),
   LTFS_MOUNT_POINT_MISSING: failure(
     "The folder to mount the tape on does not exist.",
-    "Create it, or fix `[Paths] ltfs_mount_path`.",
+    "Create it, or fix `[Drive <n>] mount_point`.",
   ),
   LTFS_MOUNT_POINT_IN_USE: conflict(
     "Something is already mounted where the tape should be mounted.",
@@ -540,12 +540,12 @@ const CHANGER = {
   DRIVE_NOT_IN_LIBRARY: notFound("The library has no such drive.", "Check the drive number."),
   DRIVE_NOT_CONFIGURED: refusal(
     "The drive has no device configured.",
-    "Add the drive to `[Device]` in pytarchive.conf.",
+    "Add a `[Drive <n>]` section for it in pytarchive.conf.",
   ),
   DRIVE_OCCUPIED: conflict("The drive already holds a tape.", "Unload it first."),
   DRIVE_BLOCKED: conflict(
     "The drive is blocked after a failure and takes no tape.",
-    "Check the drive, then clear it (`pytarchive library`).",
+    "Check the drive, then clear it (`pytarchive clear-drive <drive>`).",
   ),
   SLOT_NOT_IN_LIBRARY: notFound("The library has no such slot.", "Check the slot number."),
   SLOT_OCCUPIED: conflict("The slot already holds a tape.", "Choose an empty slot."),
@@ -608,7 +608,7 @@ const CHANGER = {
   ),
   TAPEINFO_DEVICE_OPEN_FAILED: failure(
     "The tape drive could not be opened.",
-    "Check the drive's device in `[Device]` and that pytarchive may open it.",
+    "Check `[Drive <n>] device` and that pytarchive may open it.",
   ),
   TAPEINFO_FAILED: failure("tapeinfo failed.", "Check the drive, then try again."),
   TAPEINFO_UNPARSEABLE: failure(
@@ -684,7 +684,7 @@ const SERVICES = {
   NATS_UNREACHABLE: unavailable("The NATS server could not be reached.", START_HINT),
   NATS_AUTH_FAILED: failure(
     "The NATS server refused the credentials.",
-    "Check `[NATS] credentials` (or $PYTARCHIVE_NATS_CREDENTIALS).",
+    "Check `[NATS] credentials_file` (or $PYTARCHIVE_NATS_CREDENTIALS).",
   ),
   NATS_URL_MISSING: failure(
     "No NATS URL is configured.",
@@ -692,7 +692,7 @@ const SERVICES = {
   ),
   NATS_CREDENTIALS_INVALID: failure(
     "The NATS credentials file is not valid.",
-    "Check the file `[NATS] credentials` names.",
+    "Check the file `[NATS] credentials_file` names.",
   ),
   NATS_CREDENTIALS_TOO_OPEN: failure(
     "Others may read the NATS credentials file.",
@@ -722,12 +722,12 @@ const SERVICES = {
     "Check the NATS settings in pytarchive.conf.",
   ),
   NATS_PORT_INVALID: failure(
-    "The NATS port is not a port number.",
-    "Set `[NATS] port` to 1-65535.",
+    "The port for npm start's own NATS server is not a TCP port.",
+    "Give a number from 1 to 65535 (--nats-port or $PYTARCHIVE_NATS_PORT).",
   ),
   NATS_PORT_IN_USE: conflict(
-    "Another program listens on the NATS port.",
-    "Stop it, or set a free `[NATS] port`.",
+    "Another program listens on the port of npm start's own NATS server.",
+    "Stop it, or choose a free port (--nats-port or $PYTARCHIVE_NATS_PORT).",
   ),
   NATS_SERVER_NOT_INSTALLED: failure(
     "nats-server is not installed.",
@@ -837,7 +837,7 @@ const NOTIFICATIONS = {
 const EXTERNAL_COMMANDS = {
   COMMAND_NOT_FOUND: failure(
     "A program pytarchive runs is not installed.",
-    "Install it, or add its folder to `[Paths] tools_path`.",
+    "Install it, or add its folder to the `[Tools]` section.",
   ),
   COMMAND_NOT_STARTED: failure(
     "A program pytarchive runs could not be started.",
