@@ -87,7 +87,7 @@ export function createSchedulerService(options: SchedulerServiceOptions = {}): S
             filterSubject: s.workOf("scheduler"),
             message: StepResult,
             deadLetterSubject: s.deadLetter("scheduler"),
-            ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+            ackWaitMs: options.ackWaitMs ?? config.nats.ackWaitSeconds * 1000,
             log,
             signal,
             handler: (result) => scheduler.handleResult(result),

@@ -14,6 +14,7 @@ import type { PytarchiveConfig } from "./types.ts";
 import {
   parseAbsolutePath,
   parseAbsolutePathList,
+  parseAckWait,
   parseArguments,
   parseDatabaseUrl,
   parseExportClient,
@@ -43,6 +44,7 @@ export const DEFAULTS = {
   mountTable: "/proc/mounts",
   stateDir: "/var/lib/pytarchive",
   libraryId: "default",
+  ackWaitSeconds: 30,
   httpPort: 8631,
   httpHost: "127.0.0.1",
 } as const;
@@ -107,6 +109,7 @@ export function buildConfig(
           parseOptionalAbsolutePath(s, "/etc/pytarchive/nats.creds"),
         ) ?? null,
       libraryId: read("NATS", "library_id", parseLibraryId) ?? DEFAULTS.libraryId,
+      ackWaitSeconds: read("NATS", "ack_wait", parseAckWait) ?? DEFAULTS.ackWaitSeconds,
     },
     database: { url: read("Database", "url", parseDatabaseUrl) ?? null },
     http: {

@@ -259,6 +259,14 @@ export const SETTINGS: readonly SettingDescription[] = [
     meaning: "Library id carried in every subject; letters, digits, `_` and `-` only.",
   },
   {
+    section: "NATS",
+    key: "ack_wait",
+    defaultValue: "`30`",
+    env: null,
+    meaning:
+      "Seconds (3–600) before a step whose worker died (crash, kill, lost host) is taken up again.",
+  },
+  {
     section: "Database",
     key: "url",
     defaultValue: "(none: embedded PGlite)",

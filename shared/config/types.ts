@@ -103,6 +103,12 @@ export interface PytarchiveConfig {
     readonly credentialsFile: string | null;
     /** Library id carried in every subject, so one NATS cluster can serve several libraries. */
     readonly libraryId: string;
+    /**
+     * JetStream ack wait of a step, in seconds: how long a step taken by a worker that died waits
+     * before another worker (or the same one, restarted) takes it. A live worker says so every
+     * third of it.
+     */
+    readonly ackWaitSeconds: number;
   };
   readonly database: {
     /** PostgreSQL URL; null means: embedded PGlite in `<stateDir>/catalog`. */

@@ -289,6 +289,20 @@ export function parseSeconds(setting: Setting): number {
   return value;
 }
 
+/**
+ * `[NATS] ack_wait`: whole seconds, 3 to 600. Below 3 a busy worker's heartbeat (every third of
+ * it) could come too late and its step would run twice; above 10 minutes a crashed step waits
+ * longer than anyone would.
+ */
+export function parseAckWait(setting: Setting): number {
+  const text = setting.text.trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 3 || value > 600) {
+    throw settingError(setting, "expected a whole number of seconds from 3 to 600, e.g. 30");
+  }
+  return value;
+}
+
 /** `[HTTP] port`: a TCP port, 1 to 65535. */
 export function parsePort(setting: Setting): number {
   const text = setting.text.trim();

@@ -44,6 +44,7 @@ export function startServiceStepWorker(
     log,
     signal,
     worker: options.worker ?? `${work.service}@${hostname()}:${process.pid}`,
+    ackWaitMs: config.nats.ackWaitSeconds * 1000,
     ...tunablesOf(options),
   });
 }

@@ -72,6 +72,10 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
       `url = ${dbUrl.toString()}`,
       "[HTTP]",
       `port = ${await freePort()}`,
+      // A step of a killed pytarchive is taken up again after 10 s instead of 30 s: the fault
+      // and stop tests kill it dozens of times.
+      "[NATS]",
+      "ack_wait = 10",
       ...(options.extraConfig ?? []),
       "",
     ].join("\n"),
@@ -196,11 +200,11 @@ export async function startServiceProcess(
   await writeFile(
     configFile,
     [
-      await readFile(e2e.configFile, "utf8"),
-      "[NATS]",
-      `url = ${client.natsUrl}`,
-      `credentials_file = ${path.join(e2e.state, "credentials", `${user}.cred`)}`,
-      "",
+      // The launcher's own file already has a [NATS] section: the service's lines go into it.
+      (await readFile(e2e.configFile, "utf8")).replace(
+        "[NATS]\n",
+        `[NATS]\nurl = ${client.natsUrl}\ncredentials_file = ${path.join(e2e.state, "credentials", `${user}.cred`)}\n`,
+      ),
       await simulatorCli(e2e.simulator, "env"),
     ].join("\n"),
   );

@@ -42,6 +42,7 @@ describe("environment variables", () => {
       url: "nats://env.example.org:4222",
       credentialsFile: "/run/secrets/nats.creds",
       libraryId: "from-env",
+      ackWaitSeconds: 30,
     });
     expect(config.database.url).toBe("postgres://env.example.org/pytarchive");
     expect(config.device.library).toBe("/tmp/sim/changer");

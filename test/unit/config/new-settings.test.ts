@@ -30,7 +30,12 @@ describe("defaults with nothing configured", () => {
       settings: "ro,fsid=1,no_subtree_check",
       maxSeconds: 604800,
     });
-    expect(config.nats).toEqual({ url: null, credentialsFile: null, libraryId: "default" });
+    expect(config.nats).toEqual({
+      url: null,
+      credentialsFile: null,
+      libraryId: "default",
+      ackWaitSeconds: 30,
+    });
     expect(config.database).toEqual({ url: null });
     expect(config.paths).toEqual({ mountTable: "/proc/mounts", stateDir: "/var/lib/pytarchive" });
   });
@@ -146,6 +151,7 @@ describe("[Paths], [NATS] and [Database]", () => {
         "url = nats://nats.example.org:4222",
         "credentials_file = /etc/pytarchive/nats.creds",
         "library_id = tl2000-basement",
+        "ack_wait = 10",
         "[Database]",
         "url = postgres://pytarchive@db.example.org:5432/pytarchive",
       ].join("\n"),
@@ -158,6 +164,7 @@ describe("[Paths], [NATS] and [Database]", () => {
       url: "nats://nats.example.org:4222",
       credentialsFile: "/etc/pytarchive/nats.creds",
       libraryId: "tl2000-basement",
+      ackWaitSeconds: 10,
     });
     expect(config.database.url).toBe("postgres://pytarchive@db.example.org:5432/pytarchive");
   });

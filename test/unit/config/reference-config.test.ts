@@ -59,7 +59,7 @@ describe("the original README's pytarchive.conf", () => {
         fuser: "fuser",
         umount: "umount",
       },
-      nats: { url: null, credentialsFile: null, libraryId: "default" },
+      nats: { url: null, credentialsFile: null, libraryId: "default", ackWaitSeconds: 30 },
       database: { url: null },
       http: { port: 8631, host: "127.0.0.1" },
       compression: { program: "zstd", threads: 0, concurrency: 1 },

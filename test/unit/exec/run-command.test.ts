@@ -77,7 +77,9 @@ describe("runCommand", () => {
     const error = await runCommand("sleep", ["30"], { timeoutMs: 200 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CommandTimeoutError);
     expect(error).toMatchObject({ code: "COMMAND_TIMEOUT" });
-    expect((error as CommandTimeoutError).message).toContain("sleep 30 did not finish within 200 ms and was stopped");
+    expect((error as CommandTimeoutError).message).toContain(
+      "sleep 30 did not finish within 200 ms and was stopped",
+    );
     expect((error as CommandTimeoutError).result.signal).toBe("SIGTERM");
     expect(Date.now() - started).toBeLessThan(5_000);
   });
