@@ -1,10 +1,10 @@
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
-import { compareTrees, digestTree, type TreeDigest } from "../../demo/tree-digest.ts";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
 import { manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
+import { compareTrees, digestTree, type TreeDigest } from "../harness/tree-digest.ts";
 import { type E2eStack, flipByte, startE2eStack, withTapeImage } from "./support.ts";
 
 /*

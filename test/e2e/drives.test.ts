@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
-import { waitForJob } from "../../demo/stack.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
+import { waitForJob } from "../harness/stack.ts";
 import { type E2eStack, mountsBelow, startE2eStack } from "./support.ts";
 
 /*

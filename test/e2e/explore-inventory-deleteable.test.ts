@@ -2,11 +2,11 @@ import { mkdir, readFile, rename, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
-import { waitForJob } from "../../demo/stack.ts";
-import { compareTrees, digestTree } from "../../demo/tree-digest.ts";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
 import { describeBytes } from "../../shared/format/describe-size.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
+import { waitForJob } from "../harness/stack.ts";
+import { compareTrees, digestTree } from "../harness/tree-digest.ts";
 import {
   type ReceivedMail,
   startMailServer,

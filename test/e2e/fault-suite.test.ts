@@ -2,13 +2,13 @@ import { once } from "node:events";
 import { access, mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
-import { waitForJob } from "../../demo/stack.ts";
-import { compareTrees, digestTree, type TreeDigest } from "../../demo/tree-digest.ts";
 import { readLibrary, withLibraryLock, writeLibrary } from "../../infra/simulator/library-state.ts";
 import { INDEX_DELAY_ENV } from "../../infra/simulator/ltfs/ltfs-command.ts";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
 import { manifestPathFor } from "../../shared/manifest/index.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
+import { waitForJob } from "../harness/stack.ts";
+import { compareTrees, digestTree, type TreeDigest } from "../harness/tree-digest.ts";
 import { type E2eStack, isRunning, mountsBelow, natsServerPid, startE2eStack } from "./support.ts";
 
 /*

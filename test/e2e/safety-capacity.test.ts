@@ -1,9 +1,9 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
-import { waitForJob } from "../../demo/stack.ts";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
+import { waitForJob } from "../harness/stack.ts";
 import { type E2eStack, simulatorCli, startE2eStack } from "./support.ts";
 
 /*

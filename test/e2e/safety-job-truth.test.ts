@@ -1,10 +1,10 @@
 import { access, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
-import { compareTrees, digestTree } from "../../demo/tree-digest.ts";
 import { SERVICE_REGISTRY } from "../../services/runner/registry.ts";
 import { manifestPathFor } from "../../shared/manifest/index.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
+import { compareTrees, digestTree } from "../harness/tree-digest.ts";
 import {
   type E2eStack,
   mountsBelow,

@@ -1,7 +1,7 @@
 import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareTrees, digestTree, type TreeDigest } from "../../demo/tree-digest.ts";
+import { compareTrees, digestTree, type TreeDigest } from "../harness/tree-digest.ts";
 import { type E2eStack, simulatedMountPoints, startE2eStack } from "./support.ts";
 
 /*

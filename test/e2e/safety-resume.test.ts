@@ -2,9 +2,9 @@ import { once } from "node:events";
 import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
-import { waitForJob } from "../../demo/stack.ts";
-import { compareTrees, digestTree } from "../../demo/tree-digest.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
+import { waitForJob } from "../harness/stack.ts";
+import { compareTrees, digestTree } from "../harness/tree-digest.ts";
 import { type E2eStack, mountsBelow, startE2eStack } from "./support.ts";
 
 /*

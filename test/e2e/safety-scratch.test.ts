@@ -1,7 +1,7 @@
 import { access, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
 import { type E2eStack, startE2eStack } from "./support.ts";
 
 /*

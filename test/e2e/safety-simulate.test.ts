@@ -5,8 +5,8 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
-import { freePort, REPO_ROOT } from "../../demo/stack.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
+import { freePort, REPO_ROOT } from "../harness/stack.ts";
 import { type E2eStack, startE2eStack } from "./support.ts";
 
 /*

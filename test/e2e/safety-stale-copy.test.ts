@@ -1,11 +1,11 @@
 import { access, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
-import { waitForJob } from "../../demo/stack.ts";
-import { compareTrees, digestTree } from "../../demo/tree-digest.ts";
 import { SERVICE_REGISTRY } from "../../services/runner/registry.ts";
 import { manifestPathFor } from "../../shared/manifest/index.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
+import { waitForJob } from "../harness/stack.ts";
+import { compareTrees, digestTree } from "../harness/tree-digest.ts";
 import {
   type E2eStack,
   type ServiceProcess,

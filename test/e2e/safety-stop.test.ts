@@ -3,10 +3,10 @@ import { once } from "node:events";
 import { access } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
-import { REPO_ROOT, waitForJob } from "../../demo/stack.ts";
-import { compareTrees, digestTree } from "../../demo/tree-digest.ts";
 import { readEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
+import { REPO_ROOT, waitForJob } from "../harness/stack.ts";
+import { compareTrees, digestTree } from "../harness/tree-digest.ts";
 import { type E2eStack, isRunning, mountsBelow, natsServerPid, startE2eStack } from "./support.ts";
 
 /*

@@ -2,8 +2,8 @@ import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { getAttribute, listAttributes, setAttribute } from "@napi-rs/xattr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSampleTree } from "../../demo/sample-tree.ts";
 import { readManifest } from "../../shared/manifest/index.ts";
+import { makeSampleTree } from "../harness/sample-tree.ts";
 import { type E2eStack, startE2eStack, withTapeImage } from "./support.ts";
 
 /*

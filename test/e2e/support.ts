@@ -5,6 +5,8 @@ import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { expectExit, runCommand } from "../../shared/exec/index.ts";
+import { readEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
 import {
   type Cli,
   createCli,
@@ -14,9 +16,7 @@ import {
   type RunningStack,
   startStack,
   waitForJob,
-} from "../../demo/stack.ts";
-import { expectExit, runCommand } from "../../shared/exec/index.ts";
-import { readEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
+} from "../harness/stack.ts";
 import { TEST_POSTGRES_URL } from "../helpers/databases.ts";
 
 /*

@@ -1,12 +1,12 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareTrees, digestTree, type TreeDigest } from "../../../demo/tree-digest.ts";
 import type { RunningServices } from "../../../services/runner/index.ts";
 import { loadConfig } from "../../../shared/config/index.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
 import type { CommandVerb } from "../../../shared/messages/commands.ts";
 import { subjects } from "../../../shared/messages/index.ts";
+import { compareTrees, digestTree, type TreeDigest } from "../../harness/tree-digest.ts";
 import { pgliteDatabaseFactory, type TestCatalogDatabase } from "../../helpers/databases.ts";
 import { startNatsServer, type TestNatsServer } from "../../helpers/nats-server.ts";
 import { runInProcess, useConfigFile } from "../cli/support.ts";

@@ -151,6 +151,7 @@ describe("expectExit", () => {
     const error = (() => {
       try {
         expectExit(result);
+        return null;
       } catch (e) {
         return e;
       }

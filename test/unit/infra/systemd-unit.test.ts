@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../../demo/stack.ts";
 import { stopBudgetMs } from "../../../services/launcher/stop-budget.ts";
 import { SERVICE_REGISTRY } from "../../../services/runner/registry.ts";
 import { runCommand } from "../../../shared/exec/index.ts";
+import { REPO_ROOT } from "../../harness/stack.ts";
 
 const UNIT = path.join(REPO_ROOT, "infra/systemd/pytarchive.service");
 
