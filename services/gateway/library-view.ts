@@ -1,5 +1,7 @@
 import { setTimeout as after } from "node:timers/promises";
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { describeDuration } from "../../shared/format/describe-duration.ts";
+import { messageOf } from "../../shared/format/message-of.ts";
 import { isCleaningTape, type LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { CatalogReply } from "../../shared/messages/catalog-requests.ts";
 import type { DriveLiveState } from "../../shared/messages/changer-status.ts";
@@ -92,13 +94,14 @@ async function runningTasksByDrive(
       after(TASKS_WAIT_MS, null, { ref: false }),
     ]);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    notes.push(`The catalog did not answer (${reason}): the tasks using the drives are not shown.`);
+    notes.push(
+      `The catalog did not answer (${messageOf(error)}): the tasks using the drives are not shown.`,
+    );
     return byDrive;
   }
   if (queue === null) {
     notes.push(
-      `The catalog did not answer within ${TASKS_WAIT_MS / 1000} s: the tasks using the drives are not shown.`,
+      `The catalog did not answer within ${describeDuration(TASKS_WAIT_MS)}: the tasks using the drives are not shown.`,
     );
     return byDrive;
   }

@@ -4,7 +4,8 @@ import { JobIdSchema, TimestampSchema } from "./common-schemas.ts";
 import { defineMessage, type MessageDefinition } from "./define-message.ts";
 
 /*
- * The command contract between the `pytarchive` CLI and the gateway (docs: notes/command-contract.md).
+ * The command contract between the `pytarchive` CLI and the gateway (this file is its reference;
+ * docs/errors.md lists the error codes a reply may carry).
  * One request and one reply schema per verb, sent as JSON on `subjects(lib).command(verb)`.
  * Paths are checked for shape only here (a string); the gateway decides what is valid and answers
  * PATH_NOT_ABSOLUTE, FOLDER_NOT_FOUND, ... with a message the operator can act on.

@@ -39,13 +39,9 @@ const SHOWN_WITHOUT_CODE: readonly ErrorCode[] = [
   "SIM_NO_LIBRARY", // pytarchive-sim
 ];
 
-/** Thrown by cli/commands/library.ts, which the live `pytarchive library` work is rewriting. */
-const LIBRARY_VERB_PENDING: readonly ErrorCode[] = ["CLI_FILE_UNREADABLE"];
-
 const NOT_YET_RAISED_BY_A_TEST: ReadonlySet<ErrorCode> = new Set([
   ...NEEDS_A_FAULT,
   ...SHOWN_WITHOUT_CODE,
-  ...LIBRARY_VERB_PENDING,
 ]);
 
 /** Every test file's text, except this one and the docs check (which name every code). */
