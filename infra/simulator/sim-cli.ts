@@ -85,7 +85,8 @@ function stateOption(value: string | undefined): string {
   return value;
 }
 
-function existingState(value: string | undefined): string {
+/** The --state folder, which must hold a library (exported: the program prints no code). */
+export function existingState(value: string | undefined): string {
   const stateDir = stateOption(value);
   if (!fs.existsSync(simulatorLayout(stateDir).libraryFile)) {
     throw new PytarchiveError(

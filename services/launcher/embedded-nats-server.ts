@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import { describeDuration } from "../../shared/format/describe-duration.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import { INSTALL_NATS_SERVER } from "./nats-server-binary.ts";
 
 export interface EmbeddedNatsServerOptions {
   /** The nats-server command (checked with natsServerVersionOrThrow first). */
@@ -137,7 +136,9 @@ export async function startEmbeddedNatsServer(
       { hint: `Check its configuration: nats-server -c ${options.configFile} -t` },
     );
   }
-  if (outcome instanceof Error && (outcome as NodeJS.ErrnoException).path === SETPRIV) {
+  // Every spawn error names setpriv (it execs nats-server, whose failure is an exit status):
+  // only ENOENT means it is missing; EACCES and the like mean it is there but cannot run.
+  if (outcome instanceof Error && (outcome as NodeJS.ErrnoException).code === "ENOENT") {
     throw new PytarchiveError(
       "SETPRIV_NOT_INSTALLED",
       `nats-server could not be started: ${SETPRIV} (util-linux), which ties it to pytarchive's life, is missing: ${outcome.message}.`,
@@ -147,8 +148,11 @@ export async function startEmbeddedNatsServer(
   if (outcome instanceof Error) {
     throw new PytarchiveError(
       "NATS_SERVER_NOT_STARTED",
-      `nats-server could not be started: ${outcome.message}.`,
-      { hint: `Install it: ${INSTALL_NATS_SERVER}.`, cause: outcome },
+      `nats-server could not be started: ${SETPRIV} (util-linux) could not be run: ${outcome.message}.`,
+      {
+        hint: `Check that the ${SETPRIV} found on PATH is an executable program, or reinstall it: apt-get install --reinstall util-linux (as root).`,
+        cause: outcome,
+      },
     );
   }
   throw startFailure(outcome, lines, options.configFile);
