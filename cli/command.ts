@@ -1,4 +1,4 @@
-import { escapeControlCharacters } from "../shared/format/control-characters.ts";
+import { escapeControlCharacters } from "../shared/format/index.ts";
 
 /** Where a command writes: the terminal in production, a buffer in tests. */
 export interface CliIo {

@@ -1,5 +1,5 @@
 import { PytarchiveError } from "../shared/errors/index.ts";
-import { escapeControlCharacters } from "../shared/format/control-characters.ts";
+import { escapeControlCharacters } from "../shared/format/index.ts";
 import type { CliIo } from "./command.ts";
 import { CliUsageError } from "./usage-error.ts";
 

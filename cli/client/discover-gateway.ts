@@ -1,9 +1,6 @@
 import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import {
-  embeddedClientFile,
-  readEmbeddedClientSettings,
-} from "../../shared/nats/embedded-client.ts";
+import { embeddedClientFile, readEmbeddedClientSettings } from "../../shared/nats/index.ts";
 import { START_HINT } from "./start-hint.ts";
 
 /** Where the CLI finds the gateway, and where that was learnt (for error messages). */

@@ -5,8 +5,9 @@ import {
   type CommandReply,
   type CommandRequest,
   type CommandVerb,
-} from "../../shared/messages/commands.ts";
-import { type MessageDefinition, subjects } from "../../shared/messages/index.ts";
+  type MessageDefinition,
+  subjects,
+} from "../../shared/messages/index.ts";
 import { connectNats, request } from "../../shared/nats/index.ts";
 import { discoverGateway, type GatewayAddress } from "./discover-gateway.ts";
 import { connectFailure, requestFailure } from "./gateway-errors.ts";

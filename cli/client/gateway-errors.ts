@@ -1,5 +1,5 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { describeDuration } from "../../shared/format/describe-duration.ts";
+import { describeDuration } from "../../shared/format/index.ts";
 import { isProcessAlive } from "../../shared/lock-file/index.ts";
 import type { GatewayAddress } from "./discover-gateway.ts";
 import { START_HINT } from "./start-hint.ts";

@@ -1,4 +1,4 @@
-import type { CommandReply, CommandRequest, CommandVerb } from "../../shared/messages/commands.ts";
+import type { CommandReply, CommandRequest, CommandVerb } from "../../shared/messages/index.ts";
 import type { CliCommand } from "../command.ts";
 import type { GatewayConnector } from "./gateway-client.ts";
 

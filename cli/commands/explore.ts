@@ -1,5 +1,4 @@
-import { DEFAULT_EXPLORE_SECONDS } from "../../shared/messages/commands.ts";
-import { DEFAULT_PRIORITIES } from "../../shared/messages/index.ts";
+import { DEFAULT_EXPLORE_SECONDS, DEFAULT_PRIORITIES } from "../../shared/messages/index.ts";
 import {
   barcodeOrThrow,
   emailOrThrow,

@@ -1,4 +1,4 @@
-import type { CommandReply } from "../../shared/messages/commands.ts";
+import type { CommandReply } from "../../shared/messages/index.ts";
 import { formatTable } from "../format-table.ts";
 import { formatKiB, plural } from "./sizes.ts";
 

@@ -1,6 +1,5 @@
-import { describeDuration } from "../../shared/format/describe-duration.ts";
-import { describeBytes } from "../../shared/format/describe-size.ts";
-import type { CommandReply, CommandRequest, HistoryJob } from "../../shared/messages/commands.ts";
+import { describeBytes, describeDuration } from "../../shared/format/index.ts";
+import type { CommandReply, CommandRequest, HistoryJob } from "../../shared/messages/index.ts";
 import { plural } from "./sizes.ts";
 
 /**

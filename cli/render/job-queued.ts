@@ -1,4 +1,4 @@
-import type { CommandReply } from "../../shared/messages/commands.ts";
+import type { CommandReply } from "../../shared/messages/index.ts";
 
 /**
  * What a job-creating verb prints: what was asked, in the original's words, and the gateway's

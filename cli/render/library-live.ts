@@ -1,4 +1,4 @@
-import type { LibraryDrive, LibraryReply } from "../../shared/messages/commands.ts";
+import type { LibraryDrive, LibraryReply } from "../../shared/messages/index.ts";
 import { formatTable } from "../format-table.ts";
 import { barcodeCell, librarySummary, slotsTable, sourceSlotCell } from "./library-status.ts";
 

@@ -1,4 +1,4 @@
-import type { CommandReply } from "../../shared/messages/commands.ts";
+import type { CommandReply } from "../../shared/messages/index.ts";
 
 /** `pytarchive requeue`: one line per task put back in the queue. */
 export function renderRequeued(reply: CommandReply<"requeue">): string {

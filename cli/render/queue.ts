@@ -1,4 +1,4 @@
-import type { CommandReply, QueueJob } from "../../shared/messages/commands.ts";
+import type { CommandReply, QueueJob } from "../../shared/messages/index.ts";
 import { plural } from "./sizes.ts";
 
 type QueueReply = CommandReply<"queue">;

@@ -1,4 +1,4 @@
-import type { CommandReply, TapeListing } from "../../shared/messages/commands.ts";
+import type { CommandReply, TapeListing } from "../../shared/messages/index.ts";
 import { formatTable } from "../format-table.ts";
 import { formatKiB, formatPercent, plural } from "./sizes.ts";
 

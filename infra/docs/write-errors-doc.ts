@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { renderErrorsDoc } from "../../shared/errors/errors-doc.ts";
+import { renderErrorsDoc } from "../../shared/errors/index.ts";
 
 const target = path.join(import.meta.dirname, "../../docs/errors.md");
 fs.writeFileSync(target, renderErrorsDoc());

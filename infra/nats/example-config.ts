@@ -6,7 +6,7 @@
  * A test checks that the committed file is exactly this output.
  */
 import { pathToFileURL } from "node:url";
-import { NATS_USERS, type NatsUser } from "../../shared/nats/nats-users.ts";
+import { NATS_USERS, type NatsUser } from "../../shared/nats/index.ts";
 import { formatNatsServerConfig } from "./nats-server-config.ts";
 
 /** The example's placeholder passwords: `CHANGE-ME-<user>`. */

@@ -1,11 +1,12 @@
 import { chmodSync, renameSync, writeFileSync } from "node:fs";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { NATS_USERS, type NatsUser } from "../../shared/nats/nats-users.ts";
 import {
+  NATS_USERS,
+  type NatsUser,
   type SubjectPermissions,
   USER_ROLES,
   userPermissions,
-} from "../../shared/nats/permissions.ts";
+} from "../../shared/nats/index.ts";
 
 export interface NatsServerConfigOptions {
   /** Library id carried in every subject (`[NATS] library_id`). */

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { type CatalogFile, FOLDER_EVENTS } from "../../shared/messages/catalog-requests.ts";
+import { type CatalogFile, FOLDER_EVENTS } from "../../shared/messages/index.ts";
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
   CATALOG_ERROR_CODES,

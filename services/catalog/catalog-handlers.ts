@@ -3,7 +3,7 @@ import type {
   CatalogOperation,
   CatalogReply,
   CatalogRequest,
-} from "../../shared/messages/catalog-requests.ts";
+} from "../../shared/messages/index.ts";
 import {
   recordArchivedFiles,
   recordFolderArchived,

@@ -1,6 +1,5 @@
 import type { Kysely } from "kysely";
-import { JOB_ABORT_REQUESTED } from "../../shared/messages/catalog-requests.ts";
-import { JOB_EVENTS } from "../../shared/messages/index.ts";
+import { JOB_ABORT_REQUESTED, JOB_EVENTS } from "../../shared/messages/index.ts";
 import {
   abortJobs,
   type CatalogSchema,

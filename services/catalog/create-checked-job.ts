@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogJobKind } from "../../shared/messages/index.ts";
 import { JOB_EVENTS } from "../../shared/messages/index.ts";
 import {
   checkFolderToPrepare,
@@ -8,7 +8,7 @@ import {
   checkRestoreTarget,
   type OwnFolders,
   type PendingRestore,
-} from "../../shared/originals/originals-rule.ts";
+} from "../../shared/originals/index.ts";
 import { CATALOG_REFUSAL_CODES as CODES, refuse } from "./catalog-errors.ts";
 import {
   abortJobs,

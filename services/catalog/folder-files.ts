@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/catalog-requests.ts";
+import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/index.ts";
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
   type CatalogSchema,

@@ -1,7 +1,6 @@
 import type { Kysely } from "kysely";
-import { FOLDER_EVENTS } from "../../shared/messages/catalog-requests.ts";
 import type { ErrorInfo } from "../../shared/messages/index.ts";
-import { ARCHIVE_SOURCE_CODES } from "../../shared/messages/job-outcome-codes.ts";
+import { ARCHIVE_SOURCE_CODES, FOLDER_EVENTS } from "../../shared/messages/index.ts";
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
   type CatalogSchema,

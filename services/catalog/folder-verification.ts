@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { FOLDER_EVENTS } from "../../shared/messages/catalog-requests.ts";
+import { FOLDER_EVENTS } from "../../shared/messages/index.ts";
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
   type CatalogSchema,

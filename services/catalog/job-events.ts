@@ -9,11 +9,9 @@ import {
   FolderVerified,
   FolderVerifyFailed,
   JOB_ABORT_REQUESTED,
-  JobAbortRequested,
-} from "../../shared/messages/catalog-requests.ts";
-import {
   JOB_EVENTS,
   JobAborted,
+  JobAbortRequested,
   JobCreated,
   JobFailed,
   JobFinished,

@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogJobKind } from "../../shared/messages/index.ts";
 import { type ErrorInfo, JOB_EVENTS } from "../../shared/messages/index.ts";
 import { CATALOG_REFUSAL_CODES } from "./catalog-errors.ts";
 import {

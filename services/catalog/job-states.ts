@@ -1,5 +1,5 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { JOB_STATE_ERROR_CODES } from "../../shared/messages/job-outcome-codes.ts";
+import { JOB_STATE_ERROR_CODES } from "../../shared/messages/index.ts";
 
 /*
  * The job state machine, in one place: every state a job can be in, every change the catalog

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogJobKind } from "../../shared/messages/index.ts";
 import { type CatalogSchema, type JobRow, roomKiBOf } from "./db/index.ts";
 
 /** States of a job that still holds its folder or tape: it may run (again) later. */

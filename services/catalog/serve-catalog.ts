@@ -1,8 +1,12 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "../../shared/logging/index.ts";
-import { CATALOG_REQUESTS, type CatalogOperation } from "../../shared/messages/catalog-requests.ts";
-import { type MessageDefinition, subjects } from "../../shared/messages/index.ts";
-import { type ServedEndpoints, serveEndpoints } from "../../shared/nats/serve-endpoints.ts";
+import {
+  CATALOG_REQUESTS,
+  type CatalogOperation,
+  type MessageDefinition,
+  subjects,
+} from "../../shared/messages/index.ts";
+import { type ServedEndpoints, serveEndpoints } from "../../shared/nats/index.ts";
 import type { CatalogHandlers } from "./catalog-handlers.ts";
 
 export type ServedCatalog = ServedEndpoints;

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { SummaryReply } from "../../shared/messages/commands.ts";
+import type { SummaryReply } from "../../shared/messages/index.ts";
 import {
   type CatalogSchema,
   listPreparedFolders,

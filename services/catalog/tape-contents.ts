@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { CatalogFolder, CatalogTape } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogFolder, CatalogTape } from "../../shared/messages/index.ts";
 import {
   type CatalogSchema,
   getTape,

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { CatalogTape } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogTape } from "../../shared/messages/index.ts";
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
   type CatalogSchema,

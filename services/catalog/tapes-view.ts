@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import type { CatalogTape } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogTape } from "../../shared/messages/index.ts";
 import { type CatalogSchema, FOLDER_ROOM_KIB_SQL, inTransaction, upsertTape } from "./db/index.ts";
 import { recordMediaCapacities } from "./media-capacity.ts";
 import { tapeToWire } from "./to-wire.ts";

@@ -3,8 +3,8 @@ import type {
   CatalogFolder,
   CatalogJob,
   CatalogTape,
-} from "../../shared/messages/catalog-requests.ts";
-import type { ErrorInfo } from "../../shared/messages/index.ts";
+  ErrorInfo,
+} from "../../shared/messages/index.ts";
 import type { FileRow, FolderRow, JobRow, JsonObject, TapeRow } from "./db/index.ts";
 import { nominalCapacityKiB } from "./media-capacity.ts";
 

@@ -6,7 +6,7 @@ import {
   ChangerStatusReply,
   ChangerStatusRequest,
   type DriveLiveState,
-} from "../../shared/messages/changer-status.ts";
+} from "../../shared/messages/index.ts";
 import { respondWithServiceError } from "./respond-error.ts";
 
 export interface StatusSources {

@@ -1,7 +1,6 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { isCleaningTape } from "../../shared/hardware/mtx/index.ts";
-import { CATALOG_REQUESTS } from "../../shared/messages/catalog-requests.ts";
-import { subjects } from "../../shared/messages/index.ts";
+import { CATALOG_REQUESTS, subjects } from "../../shared/messages/index.ts";
 import { request } from "../../shared/nats/index.ts";
 
 /** Barcodes the catalog can store (the same rule as the inventory's). */

@@ -6,7 +6,7 @@ import {
   ClearDriveReply,
   ClearDriveRequest,
   changerSubjects,
-} from "../../shared/messages/changer-moves.ts";
+} from "../../shared/messages/index.ts";
 import { readDriveState, updateDriveState } from "./drive-states.ts";
 import { respondWithServiceError } from "./respond-error.ts";
 

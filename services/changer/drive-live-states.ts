@@ -1,7 +1,7 @@
 import type { KV } from "@nats-io/kv";
-import type { DriveConfig } from "../../shared/config/types.ts";
+import type { DriveConfig } from "../../shared/config/index.ts";
 import type { LibraryStatus } from "../../shared/hardware/mtx/index.ts";
-import type { DriveLiveState } from "../../shared/messages/changer-status.ts";
+import type { DriveLiveState } from "../../shared/messages/index.ts";
 import { inspectDrive, type OccupancyOptions } from "./drive-occupancy.ts";
 import { readDriveState } from "./drive-states.ts";
 

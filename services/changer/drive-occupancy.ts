@@ -1,7 +1,7 @@
-import type { DriveConfig } from "../../shared/config/types.ts";
+import type { DriveConfig } from "../../shared/config/index.ts";
 import { findLtfsProcesses } from "../../shared/hardware/ltfs/index.ts";
 import { findMount, type MountEntry, readMountTable } from "../../shared/hardware/mounts/index.ts";
-import { MOVE_FAILURE_CODES } from "../../shared/messages/changer-moves.ts";
+import { MOVE_FAILURE_CODES } from "../../shared/messages/index.ts";
 import { MoveRefusedError } from "./move-refused-error.ts";
 
 /** Whether anything still holds a drive's tape: a mount at its mount point, a live LTFS process. */

@@ -2,9 +2,9 @@ import type { KV } from "@nats-io/kv";
 import {
   ChangerDriveState,
   type ChangerDriveState as DriveState,
-} from "../../shared/messages/changer-moves.ts";
+} from "../../shared/messages/index.ts";
 
-import { driveStateKey } from "../../shared/nats/changer-drive-states.ts";
+import { driveStateKey } from "../../shared/nats/index.ts";
 
 // The read side is shared (the scheduler reads blocked drives too); the changer alone writes.
 export {
@@ -12,7 +12,7 @@ export {
   driveStateKey,
   readBlockedDrives,
   readDriveState,
-} from "../../shared/nats/changer-drive-states.ts";
+} from "../../shared/nats/index.ts";
 
 /** A drive's state with nothing known yet. */
 export function emptyDriveState(drive: number): DriveState {

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import type { LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import { CATALOG_REQUESTS } from "../../shared/messages/catalog-requests.ts";
-import { subjects } from "../../shared/messages/index.ts";
+import { CATALOG_REQUESTS, subjects } from "../../shared/messages/index.ts";
 import { request } from "../../shared/nats/index.ts";
 import { describe, hintOf } from "./answer-status.ts";
 import type { CatalogHomes } from "./catalog-homes.ts";

@@ -1,17 +1,17 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import type { DriveConfig } from "../../shared/config/types.ts";
+import type { DriveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import { MTX_ERROR_CODES, type MtxChanger, MtxError } from "../../shared/hardware/mtx/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
+import type { ErrorInfo } from "../../shared/messages/index.ts";
 import {
   type DriveBlock,
   MOVE_FAILURE_CODES,
   type MoveDone,
   type MoveRequest,
   type TapePlace,
-} from "../../shared/messages/changer-moves.ts";
-import type { ErrorInfo } from "../../shared/messages/index.ts";
+} from "../../shared/messages/index.ts";
 import type { WorkContext, WorkHandler } from "../../shared/nats/index.ts";
 import type { CatalogHomes } from "./catalog-homes.ts";
 import { assertReleased, inspectDrive, type OccupancyOptions } from "./drive-occupancy.ts";

@@ -5,7 +5,7 @@ import {
   type MoveDone as MoveDoneEvent,
   MoveFailed,
   type MoveFailed as MoveFailedEvent,
-} from "../../shared/messages/changer-moves.ts";
+} from "../../shared/messages/index.ts";
 
 /**
  * Publishes `pyt.<lib>.events.move.done` with message id `move.<moveId>.done`: a repeat after a

@@ -1,5 +1,5 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import type { MoveFailureCode } from "../../shared/messages/changer-moves.ts";
+import type { MoveFailureCode } from "../../shared/messages/index.ts";
 
 /**
  * The changer will not do a move: the library is not in a state where it is safe or possible.

@@ -10,7 +10,7 @@ import {
   MOVE_FAILURE_CODES,
   type MoveRequest,
   type TapePlace,
-} from "../../shared/messages/changer-moves.ts";
+} from "../../shared/messages/index.ts";
 import { MoveRefusedError } from "./move-refused-error.ts";
 
 /** What the changer knows besides `mtx status` when it decides a move. */

@@ -1,5 +1,5 @@
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
-import { changerSubjects, MoveRequest } from "../../shared/messages/changer-moves.ts";
+import { changerSubjects, MoveRequest } from "../../shared/messages/index.ts";
 
 /**
  * Queues a tape move for the changer (only the scheduler may: NATS permissions). The moveId is

@@ -1,8 +1,8 @@
 import type { KV } from "@nats-io/kv";
-import type { DriveConfig } from "../../shared/config/types.ts";
+import type { DriveConfig } from "../../shared/config/index.ts";
 import type { LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import type { ChangerDriveState } from "../../shared/messages/changer-moves.ts";
+import type { ChangerDriveState } from "../../shared/messages/index.ts";
 import { type DriveOccupancy, inspectDrive, type OccupancyOptions } from "./drive-occupancy.ts";
 import { updateDriveState } from "./drive-states.ts";
 

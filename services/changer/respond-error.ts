@@ -1,6 +1,6 @@
 import { headers, type Msg } from "@nats-io/nats-core";
 import type { PytarchiveError } from "../../shared/errors/index.ts";
-import { headerSafe } from "../../shared/nats/request.ts";
+import { headerSafe } from "../../shared/nats/index.ts";
 
 /**
  * Answers a plain NATS request with an error in the form `request()` (shared/nats) turns back

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import type { DriveConfig } from "../../shared/config/types.ts";
+import type { DriveConfig } from "../../shared/config/index.ts";
 import type { LibraryStatus, MtxChanger } from "../../shared/hardware/mtx/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import { MoveRequest } from "../../shared/messages/changer-moves.ts";
-import { streamNames, subjects } from "../../shared/messages/index.ts";
+import { MoveRequest, streamNames, subjects } from "../../shared/messages/index.ts";
 import { type RunningWorkConsumer, runWorkConsumer } from "../../shared/nats/index.ts";
 import type { CatalogHomes } from "./catalog-homes.ts";
 import type { OccupancyOptions } from "./drive-occupancy.ts";

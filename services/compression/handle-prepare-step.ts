@@ -1,7 +1,7 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import { defineMessage, JOB_ARGUMENT_SCHEMAS } from "../../shared/messages/index.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
-import type { StepDefinition } from "../../shared/steps/step-handler.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
+import type { StepDefinition } from "../../shared/steps/index.ts";
 import { PREPARE_ERROR_CODES as CODES } from "./prepare-errors.ts";
 import { type PrepareSettings, prepareFolder } from "./prepare-folder.ts";
 

@@ -1,11 +1,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
-import {
-  type ServiceStepWorkerOptions,
-  startServiceStepWorker,
-} from "../../shared/steps/service-step-worker.ts";
+import { createCatalogClient } from "../../shared/nats/index.ts";
+import { type ServiceStepWorkerOptions, startServiceStepWorker } from "../../shared/steps/index.ts";
 import { checkPackingTools } from "./engine/index.ts";
 import { PREPARE_STEP, prepareStep } from "./handle-prepare-step.ts";
 import { packedLedger } from "./packed-ledger.ts";

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { describeBytes, describeCount } from "../../shared/format/describe-size.ts";
+import { describeBytes, describeCount } from "../../shared/format/index.ts";
 import {
   ARCHIVE_SUFFIXES,
   type Compression,
@@ -33,7 +33,7 @@ export interface PrepareSettings {
   readonly ledger?: PackedLedger;
 }
 
-import type { StepProgress } from "../../shared/steps/progress-reporter.ts";
+import type { StepProgress } from "../../shared/steps/index.ts";
 
 export type { StepProgress };
 

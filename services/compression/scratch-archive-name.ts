@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { truncateUtf8 } from "../../shared/format/truncate-utf8.ts";
+import { truncateUtf8 } from "../../shared/format/index.ts";
 
 /** Room left in a 255-byte file name for the hash and the suffix (`.tar.zst.partial`). */
 const MAX_READABLE_BYTES = 200;

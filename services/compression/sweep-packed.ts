@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import type { Logger } from "../../shared/logging/index.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 import { PARTIAL_SUFFIX } from "./engine/index.ts";
 import type { PackedLedger, PackedRecord } from "./packed-ledger.ts";
 

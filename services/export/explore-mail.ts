@@ -1,4 +1,4 @@
-import { describeDuration } from "../../shared/format/describe-duration.ts";
+import { describeDuration } from "../../shared/format/index.ts";
 import { clockUtc, longUtc } from "./describe-time.ts";
 
 /** What the requester of `pytarchive explore` needs to reach the tape. */

@@ -1,13 +1,12 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { describeDuration } from "../../shared/format/describe-duration.ts";
+import { describeDuration } from "../../shared/format/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import { defineMessage, JOB_ARGUMENT_SCHEMAS } from "../../shared/messages/index.ts";
-import { requestMail } from "../../shared/nats/notify.ts";
-import { sleep } from "../../shared/nats/sleep.ts";
-import type { StepDefinition, StepRun } from "../../shared/steps/step-handler.ts";
-import { driveOfJob } from "../../shared/steps/tape-job.ts";
+import { requestMail, sleep } from "../../shared/nats/index.ts";
+import type { StepDefinition, StepRun } from "../../shared/steps/index.ts";
+import { driveOfJob } from "../../shared/steps/index.ts";
 import { clockUtc } from "./describe-time.ts";
 import { exploreMail } from "./explore-mail.ts";
 import { EXPORT_ERROR_CODES as CODES } from "./export-errors.ts";

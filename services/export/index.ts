@@ -1,10 +1,7 @@
 import { hostname } from "node:os";
-import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
-import {
-  type ServiceStepWorkerOptions,
-  startServiceStepWorker,
-} from "../../shared/steps/service-step-worker.ts";
+import { createCatalogClient } from "../../shared/nats/index.ts";
+import { type ServiceStepWorkerOptions, startServiceStepWorker } from "../../shared/steps/index.ts";
 import { EXPORT_STEP, exportStep } from "./export-step.ts";
 import { withdrawLeftoverExports } from "./reconcile-exports.ts";
 

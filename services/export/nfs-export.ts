@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import {
   type ExportEntry,

@@ -1,7 +1,7 @@
-import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { listExports } from "../../shared/hardware/exportfs/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 import { nfsExportOf, samePath, withdrawExports } from "./nfs-export.ts";
 
 /**

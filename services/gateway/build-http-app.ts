@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { httpStatusOf, PytarchiveError } from "../../shared/errors/index.ts";
-import type { CommandReply } from "../../shared/messages/commands.ts";
+import type { CommandReply } from "../../shared/messages/index.ts";
 import type { ServiceHealth } from "../../shared/nats/index.ts";
 import type { CommandExecutor } from "./execute-command.ts";
 import type { GatewayMetrics } from "./gateway-metrics.ts";

@@ -1,4 +1,4 @@
-import { hasControlCharacters } from "../../shared/format/control-characters.ts";
+import { hasControlCharacters } from "../../shared/format/index.ts";
 import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
 
 /*

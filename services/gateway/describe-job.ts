@@ -1,5 +1,4 @@
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
-import type { QueueJob } from "../../shared/messages/commands.ts";
+import type { CatalogJob, QueueJob } from "../../shared/messages/index.ts";
 
 /**
  * A job as the original's queue words it: "Archiving folder: /x to tape AAK788L9".

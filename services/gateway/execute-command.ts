@@ -1,6 +1,7 @@
 import { httpStatusOf, PytarchiveError } from "../../shared/errors/index.ts";
-import { COMMANDS, type CommandVerb } from "../../shared/messages/commands.ts";
 import {
+  COMMANDS,
+  type CommandVerb,
   type MessageDefinition,
   type MessageProblem,
   MessageSchemaError,

@@ -1,24 +1,23 @@
 import { basename, dirname, join } from "node:path";
 import { mapLimited } from "../../shared/concurrency/index.ts";
-import { describeDuration } from "../../shared/format/describe-duration.ts";
+import { describeDuration } from "../../shared/format/index.ts";
 import { findTape, type LibraryStatus } from "../../shared/hardware/mtx/index.ts";
-import type { CatalogJobKind } from "../../shared/messages/catalog-requests.ts";
-import type { ClearDriveReply } from "../../shared/messages/changer-moves.ts";
+import type { CatalogJobKind, ClearDriveReply } from "../../shared/messages/index.ts";
 import {
   type CommandReply,
   type CommandRequest,
   type CommandVerb,
   DEFAULT_EXPLORE_SECONDS,
+  defaultTargetName,
   type TapeListing,
-} from "../../shared/messages/commands.ts";
-import { defaultTargetName } from "../../shared/messages/index.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+} from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 import {
   checkFolderToPrepare,
   checkRestoreTarget,
   type KnownFolder,
   type OwnFolders,
-} from "../../shared/originals/originals-rule.ts";
+} from "../../shared/originals/index.ts";
 import {
   absolutePathOrThrow,
   barcodeOf,

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { CatalogReply } from "../../shared/messages/catalog-requests.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { CatalogReply } from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 
 /** How a command ended: answered, refused with a code (bad input, a state conflict), or failed. */
 export type CommandOutcome = "ok" | "refused" | "failed";

@@ -1,12 +1,12 @@
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogJob } from "../../shared/messages/index.ts";
 import {
   type CommandReply,
   type CommandRequest,
   HISTORY_DEFAULT_LIMIT,
   HISTORY_MAX_LIMIT,
   type HistoryJob,
-} from "../../shared/messages/commands.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+} from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 import { describeJob } from "./describe-job.ts";
 import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
 

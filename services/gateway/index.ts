@@ -1,21 +1,26 @@
 import { readFileSync } from "node:fs";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import {
+  ChangerStatusReply,
+  ChangerStatusRequest,
   ClearDriveReply,
   ClearDriveRequest,
   changerSubjects,
-} from "../../shared/messages/changer-moves.ts";
-import { ChangerStatusReply, ChangerStatusRequest } from "../../shared/messages/changer-status.ts";
-import { subjects } from "../../shared/messages/index.ts";
-import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
-import { request, type ServiceDefinition, type ServiceHealth } from "../../shared/nats/index.ts";
+  subjects,
+} from "../../shared/messages/index.ts";
+import {
+  createCatalogClient,
+  request,
+  type ServiceDefinition,
+  type ServiceHealth,
+} from "../../shared/nats/index.ts";
 import { buildHttpApp } from "./build-http-app.ts";
 import { createCommandExecutor } from "./execute-command.ts";
 import { createGatewayHandlers } from "./gateway-handlers.ts";
 import { createGatewayMetrics } from "./gateway-metrics.ts";
 import { serveCommands } from "./serve-commands.ts";
 
-export { type CatalogClient, createCatalogClient } from "../../shared/nats/catalog-client.ts";
+export { type CatalogClient, createCatalogClient } from "../../shared/nats/index.ts";
 export { buildHttpApp, type HttpAppDependencies } from "./build-http-app.ts";
 export { describeJob } from "./describe-job.ts";
 export { type CommandExecutor, createCommandExecutor } from "./execute-command.ts";

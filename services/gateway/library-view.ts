@@ -1,12 +1,14 @@
 import { setTimeout as after } from "node:timers/promises";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { describeDuration } from "../../shared/format/describe-duration.ts";
-import { messageOf } from "../../shared/format/message-of.ts";
+import { describeDuration, messageOf } from "../../shared/format/index.ts";
 import { isCleaningTape, type LibraryStatus } from "../../shared/hardware/mtx/index.ts";
-import type { CatalogReply } from "../../shared/messages/catalog-requests.ts";
-import type { DriveLiveState } from "../../shared/messages/changer-status.ts";
-import type { LibraryDrive, LibraryReply } from "../../shared/messages/commands.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type {
+  CatalogReply,
+  DriveLiveState,
+  LibraryDrive,
+  LibraryReply,
+} from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 import { describeJob } from "./describe-job.ts";
 
 /** The library as the changer read it just now, with each drive's live state. */

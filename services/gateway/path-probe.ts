@@ -1,6 +1,6 @@
 import { TIMED_OUT, withinTime } from "../../shared/concurrency/index.ts";
 import { runCommand } from "../../shared/exec/index.ts";
-import { messageOf } from "../../shared/format/message-of.ts";
+import { messageOf } from "../../shared/format/index.ts";
 
 /** What a bounded look at a path found. */
 export type PathProbe =

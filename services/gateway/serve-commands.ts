@@ -1,9 +1,8 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import { COMMAND_VERBS, type CommandVerb } from "../../shared/messages/commands.ts";
-import { subjects } from "../../shared/messages/index.ts";
-import { type ServedEndpoints, serveEndpoints } from "../../shared/nats/serve-endpoints.ts";
+import { COMMAND_VERBS, type CommandVerb, subjects } from "../../shared/messages/index.ts";
+import { type ServedEndpoints, serveEndpoints } from "../../shared/nats/index.ts";
 import type { CommandExecutor } from "./execute-command.ts";
 import { GATEWAY_ERROR_CODES } from "./gateway-errors.ts";
 

@@ -1,4 +1,4 @@
-import type { CommandReply, QueueJob } from "../../shared/messages/commands.ts";
+import type { CommandReply, QueueJob } from "../../shared/messages/index.ts";
 
 /**
  * Text safe inside HTML elements and quoted attributes: folder names may hold `<`, `&` or quotes.

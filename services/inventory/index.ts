@@ -1,9 +1,6 @@
-import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
-import {
-  type ServiceStepWorkerOptions,
-  startServiceStepWorker,
-} from "../../shared/steps/service-step-worker.ts";
+import { createCatalogClient } from "../../shared/nats/index.ts";
+import { type ServiceStepWorkerOptions, startServiceStepWorker } from "../../shared/steps/index.ts";
 import { REPORT_STEP, reportStep } from "./report-step.ts";
 import { scheduleInventory } from "./schedule.ts";
 

@@ -1,8 +1,8 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { requestChat, requestMail } from "../../shared/nats/notify.ts";
-import type { StepDefinition } from "../../shared/steps/step-handler.ts";
+import { requestChat, requestMail } from "../../shared/nats/index.ts";
+import type { StepDefinition } from "../../shared/steps/index.ts";
 import { formatInventoryReport, takeInventory } from "./engine/index.ts";
 
 /** The step of an inventory job: measure, group, and hand the report to the notifier. */

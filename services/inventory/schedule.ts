@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import type { Logger } from "../../shared/logging/index.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 
 /**
  * Queues an inventory job of `folders` at every time `[Inventory] schedule` names (a cron

@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { readCredentialsFile } from "../../shared/nats/credentials-file.ts";
-import { NATS_USERS, type NatsUser } from "../../shared/nats/nats-users.ts";
-import { writeCredentialsFile } from "../../shared/nats/write-credentials-file.ts";
+import {
+  NATS_USERS,
+  type NatsUser,
+  readCredentialsFile,
+  writeCredentialsFile,
+} from "../../shared/nats/index.ts";
 import type { EmbeddedLayout } from "./embedded-layout.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { embeddedClientFile } from "../../shared/nats/embedded-client.ts";
-import type { NatsUser } from "../../shared/nats/nats-users.ts";
+import type { NatsUser } from "../../shared/nats/index.ts";
+import { embeddedClientFile } from "../../shared/nats/index.ts";
 
 /**
  * Where `npm start` keeps its state, all under the configured state folder:

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { describeDuration } from "../../shared/format/describe-duration.ts";
+import { describeDuration } from "../../shared/format/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 
 export interface EmbeddedNatsServerOptions {

@@ -1,11 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { writeNatsServerConfig } from "../../infra/nats/nats-server-config.ts";
-import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import type { Logger, LogLevel, LogStream } from "../../shared/logging/index.ts";
-import { writeEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
-import type { ServiceDefinition, ServiceHealth } from "../../shared/nats/index.ts";
-import type { NatsUser } from "../../shared/nats/nats-users.ts";
+import type { NatsUser, ServiceDefinition, ServiceHealth } from "../../shared/nats/index.ts";
+import { writeEmbeddedClientSettings } from "../../shared/nats/index.ts";
 import { runServices, type StopReport } from "../runner/run-services.ts";
 import { ensureEmbeddedCredentials } from "./embedded-credentials.ts";
 import { type EmbeddedLayout, embeddedLayout } from "./embedded-layout.ts";

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { isProcessAlive } from "../../shared/lock-file/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import { sleep } from "../../shared/nats/sleep.ts";
+import { sleep } from "../../shared/nats/index.ts";
 
 /**
  * Stops a nats-server left running by an earlier launcher of this state folder that was killed

@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { messageOf } from "../../shared/format/message-of.ts";
+import { messageOf } from "../../shared/format/index.ts";
 import { createLogger, type Logger } from "../../shared/logging/index.ts";
 import { redactUrl } from "../../shared/nats/index.ts";
 import { SERVICE_REGISTRY } from "../runner/registry.ts";

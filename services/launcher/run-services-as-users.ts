@@ -1,7 +1,6 @@
-import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import type { LogLevel, LogStream } from "../../shared/logging/index.ts";
-import type { ServiceDefinition, ServiceHealth } from "../../shared/nats/index.ts";
-import type { NatsUser } from "../../shared/nats/nats-users.ts";
+import type { NatsUser, ServiceDefinition, ServiceHealth } from "../../shared/nats/index.ts";
 import {
   type RunningServices,
   runServices,

@@ -1,5 +1,5 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { NATS_SERVICE_USERS, type NatsServiceUser } from "../../shared/nats/nats-users.ts";
+import { NATS_SERVICE_USERS, type NatsServiceUser } from "../../shared/nats/index.ts";
 
 /**
  * Services that are not a NATS user of their own run as the user whose subjects they use: the

@@ -3,8 +3,8 @@ import path from "node:path";
 import { createSimulatedLibrary } from "../../infra/simulator/create-library.ts";
 import { parseDriveDevice, simulatorLayout } from "../../infra/simulator/layout.ts";
 import { formatSimulatorConfig } from "../../infra/simulator/sim-cli.ts";
+import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { parseConfig } from "../../shared/config/index.ts";
-import type { PytarchiveConfig } from "../../shared/config/types.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 
 export interface LibraryChoice {

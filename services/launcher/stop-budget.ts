@@ -1,5 +1,5 @@
-import { DEFAULT_DRAIN_TIMEOUT_MS } from "../../shared/nats/drain.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
+import { DEFAULT_DRAIN_TIMEOUT_MS } from "../../shared/nats/index.ts";
 import { DEFAULT_SERVICE_STOP_TIMEOUT_MS } from "../runner/run-services.ts";
 import { NATS_SERVER_STOP_TIMEOUT_MS } from "./embedded-nats-server.ts";
 

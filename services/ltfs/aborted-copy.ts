@@ -1,8 +1,8 @@
 import { lstat, rename } from "node:fs/promises";
 import path from "node:path";
 import { manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { CatalogJob } from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 import { moveIncompleteCopyAside } from "./incomplete-copies.ts";
 import { type DriveSession, ensureTapeMounted, refuseBlank } from "./mount-tape.ts";
 

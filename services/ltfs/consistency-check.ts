@@ -3,8 +3,8 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "../../shared/logging/index.ts";
 import { MANIFEST_SUFFIX, readManifest } from "../../shared/manifest/index.ts";
-import type { CatalogFolder } from "../../shared/messages/catalog-requests.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { CatalogFolder } from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 import { INCOMPLETE_FOLDER } from "./incomplete-copies.ts";
 import { LTFS_SERVICE_ERROR_CODES as CODES, ltfsServiceError } from "./ltfs-service-errors.ts";
 

@@ -1,7 +1,7 @@
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import type { Manifest, ManifestEntry } from "../../shared/manifest/index.ts";
-import type { CatalogFolder } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogFolder } from "../../shared/messages/index.ts";
 import { createExcludeFilter, scanFolder } from "./engine/index.ts";
 
 /** What a copy's manifest and the original agree on: enough to tell a change, no re-hashing. */

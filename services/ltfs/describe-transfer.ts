@@ -1,5 +1,4 @@
-import { describeDuration } from "../../shared/format/describe-duration.ts";
-import { describeBytes, describeCount } from "../../shared/format/describe-size.ts";
+import { describeBytes, describeCount, describeDuration } from "../../shared/format/index.ts";
 
 /** How far a copy to or from tape is. */
 export interface TransferState {

@@ -1,6 +1,6 @@
 import { mkdir, rename } from "node:fs/promises";
 import path from "node:path";
-import { truncateUtf8 } from "../../shared/format/truncate-utf8.ts";
+import { truncateUtf8 } from "../../shared/format/index.ts";
 
 /**
  * Hidden folder at a tape's top level where interrupted copies are moved, so that the name is

@@ -1,13 +1,13 @@
-import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import type { LtfsDrive } from "../../shared/hardware/ltfs/index.ts";
-import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
+import { createCatalogClient } from "../../shared/nats/index.ts";
+import type { StepDefinition } from "../../shared/steps/index.ts";
 import {
+  driveOfJob,
   type ServiceStepWorkerOptions,
   startServiceStepWorker,
-} from "../../shared/steps/service-step-worker.ts";
-import type { StepDefinition } from "../../shared/steps/step-handler.ts";
-import { driveOfJob } from "../../shared/steps/tape-job.ts";
+} from "../../shared/steps/index.ts";
 import { CYCLE_STEP, cycleStep } from "./cycle-step.ts";
 import { createDriveLocks, type DriveLocks } from "./drive-locks.ts";
 import { MOUNT_STEP, mountStep } from "./mount-step.ts";

@@ -1,5 +1,5 @@
 import type { PytarchiveError } from "../../shared/errors/index.ts";
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogJob } from "../../shared/messages/index.ts";
 import {
   defaultTargetName,
   defineMessage,

@@ -1,5 +1,5 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { ARCHIVE_SOURCE_CODES } from "../../shared/messages/job-outcome-codes.ts";
+import { ARCHIVE_SOURCE_CODES } from "../../shared/messages/index.ts";
 
 /**
  * Codes of the ltfs service's own refusals (LTFS tool failures keep the LTFS_* codes of

@@ -1,8 +1,8 @@
-import { describeBytes } from "../../shared/format/describe-size.ts";
+import { describeBytes } from "../../shared/format/index.ts";
 import { volumeSerialFromBarcode } from "../../shared/hardware/ltfs/index.ts";
-import type { CatalogReply } from "../../shared/messages/catalog-requests.ts";
-import type { StepDefinition } from "../../shared/steps/step-handler.ts";
-import { mountsReadOnly, tapeOfJob } from "../../shared/steps/tape-job.ts";
+import type { CatalogReply } from "../../shared/messages/index.ts";
+import type { StepDefinition } from "../../shared/steps/index.ts";
+import { mountsReadOnly, tapeOfJob } from "../../shared/steps/index.ts";
 import { checkTapeAgainstCatalog } from "./consistency-check.ts";
 import { ownTargetNameOf } from "./job-arguments.ts";
 import { LTFS_SERVICE_ERROR_CODES as CODES, ltfsServiceError } from "./ltfs-service-errors.ts";

@@ -1,4 +1,4 @@
-import type { DriveConfig, PytarchiveConfig } from "../../shared/config/types.ts";
+import type { DriveConfig, PytarchiveConfig } from "../../shared/config/index.ts";
 import {
   findLtfsProcesses,
   type LtfsDrive,
@@ -8,7 +8,7 @@ import {
 } from "../../shared/hardware/ltfs/index.ts";
 import { isLtfsMount } from "../../shared/hardware/mounts/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import type { StepProgress } from "../../shared/steps/progress-reporter.ts";
+import type { StepProgress } from "../../shared/steps/index.ts";
 import { LTFS_SERVICE_ERROR_CODES as CODES, ltfsServiceError } from "./ltfs-service-errors.ts";
 import { ensureMountPoint } from "./tape-drives.ts";
 

@@ -1,4 +1,4 @@
-import type { DriveConfig } from "../../shared/config/types.ts";
+import type { DriveConfig } from "../../shared/config/index.ts";
 import { findLtfsProcesses, type LtfsDrive } from "../../shared/hardware/ltfs/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 

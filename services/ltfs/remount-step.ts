@@ -1,5 +1,5 @@
-import type { StepDefinition } from "../../shared/steps/step-handler.ts";
-import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import type { StepDefinition } from "../../shared/steps/index.ts";
+import { tapeOfJob } from "../../shared/steps/index.ts";
 import { ensureTapeMounted, refuseBlank } from "./mount-tape.ts";
 import { driveSessionOf, type LtfsStepDependencies } from "./step-dependencies.ts";
 

@@ -1,10 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { describeCount } from "../../shared/format/describe-size.ts";
+import { describeCount } from "../../shared/format/index.ts";
 import { type Manifest, manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
-import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/catalog-requests.ts";
-import type { StepDefinition } from "../../shared/steps/step-handler.ts";
-import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/index.ts";
+import type { StepDefinition } from "../../shared/steps/index.ts";
+import { tapeOfJob } from "../../shared/steps/index.ts";
 import type { UserXattrs } from "../../shared/xattrs/index.ts";
 import { describeRate, describeTransfer, throttled } from "./describe-transfer.ts";
 import {

@@ -1,9 +1,9 @@
-import type { DriveConfig, PytarchiveConfig } from "../../shared/config/types.ts";
+import type { DriveConfig, PytarchiveConfig } from "../../shared/config/index.ts";
 import type { FreeSpace, LtfsDrive } from "../../shared/hardware/ltfs/index.ts";
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
-import type { StepRun } from "../../shared/steps/step-handler.ts";
-import { driveOfJob } from "../../shared/steps/tape-job.ts";
+import type { CatalogJob } from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
+import type { StepRun } from "../../shared/steps/index.ts";
+import { driveOfJob } from "../../shared/steps/index.ts";
 import type { DriveSession } from "./mount-tape.ts";
 
 /** What every ltfs step needs. */

@@ -1,13 +1,13 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { DriveConfig, PytarchiveConfig } from "../../shared/config/types.ts";
+import type { DriveConfig, PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import { type LtfsDrive, LtfsUnmountBusyError } from "../../shared/hardware/ltfs/index.ts";
 import { isLtfsMount } from "../../shared/hardware/mounts/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
-import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
+import { tapeOfJob } from "../../shared/steps/index.ts";
 import type { DriveLocks } from "./drive-locks.ts";
 import { ensureTapeMounted, refuseBlank } from "./mount-tape.ts";
 import {

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { DriveConfig, PytarchiveConfig } from "../../shared/config/types.ts";
+import type { DriveConfig, PytarchiveConfig } from "../../shared/config/index.ts";
 import { createLtfsDrive, type LtfsDrive } from "../../shared/hardware/ltfs/index.ts";
 
 /** Tunables of the LTFS adapter that tests shorten. */

@@ -1,9 +1,9 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
-import type { StepDefinition } from "../../shared/steps/step-handler.ts";
-import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import type { CatalogJob } from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
+import type { StepDefinition } from "../../shared/steps/index.ts";
+import { tapeOfJob } from "../../shared/steps/index.ts";
 import { moveAbortedCopyAside } from "./aborted-copy.ts";
 import { restoredNotePath } from "./engine/index.ts";
 import type { DriveSession } from "./mount-tape.ts";

@@ -1,10 +1,10 @@
 import { lstat, rename } from "node:fs/promises";
 import path from "node:path";
 import type { PytarchiveError } from "../../shared/errors/index.ts";
-import { describeBytes, describeCount } from "../../shared/format/describe-size.ts";
+import { describeBytes, describeCount } from "../../shared/format/index.ts";
 import { type Manifest, manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
-import type { CatalogFolder } from "../../shared/messages/catalog-requests.ts";
-import type { StepDefinition, StepRun } from "../../shared/steps/step-handler.ts";
+import type { CatalogFolder } from "../../shared/messages/index.ts";
+import type { StepDefinition, StepRun } from "../../shared/steps/index.ts";
 import { differenceFromOriginal } from "./copy-matches-original.ts";
 import { describeRate, describeTransfer, throttled } from "./describe-transfer.ts";
 import {

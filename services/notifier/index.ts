@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { streamNames, subjects } from "../../shared/messages/index.ts";
-import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import {
+  createCatalogClient,
   type RunningWorkConsumer,
   runWorkConsumer,
   type ServiceDefinition,

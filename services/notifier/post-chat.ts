@@ -1,6 +1,6 @@
 import { redactWebhookUrl } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { describeDuration } from "../../shared/format/describe-duration.ts";
+import { describeDuration } from "../../shared/format/index.ts";
 
 /** Posts chat messages to an incoming webhook. */
 export interface ChatPoster {

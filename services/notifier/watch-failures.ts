@@ -1,9 +1,13 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "../../shared/logging/index.ts";
 import { JOB_EVENTS, JobFailed, streamNames, subjects } from "../../shared/messages/index.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
-import { type RunningWorkConsumer, runWorkConsumer } from "../../shared/nats/index.ts";
-import { requestChat, requestMail } from "../../shared/nats/notify.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
+import {
+  type RunningWorkConsumer,
+  requestChat,
+  requestMail,
+  runWorkConsumer,
+} from "../../shared/nats/index.ts";
 import { describeFailure } from "./failure-report.ts";
 
 export interface WatchFailuresOptions {

@@ -2,15 +2,14 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Static } from "@sinclair/typebox";
-import { MoveRequest } from "../../shared/messages/changer-moves.ts";
 import {
   ChangerStatusReply,
   ChangerStatusRequest,
   type LibraryStatusSchema,
-} from "../../shared/messages/changer-status.ts";
-import { subjects } from "../../shared/messages/index.ts";
-import { readBlockedDrives } from "../../shared/nats/changer-drive-states.ts";
-import { request } from "../../shared/nats/index.ts";
+  MoveRequest,
+  subjects,
+} from "../../shared/messages/index.ts";
+import { readBlockedDrives, request } from "../../shared/nats/index.ts";
 
 export type LibraryStatus = Static<typeof LibraryStatusSchema>;
 

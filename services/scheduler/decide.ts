@@ -1,8 +1,6 @@
-import { describeDuration } from "../../shared/format/describe-duration.ts";
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
-import type { ErrorInfo, NamedMove } from "../../shared/messages/index.ts";
-import { JOB_STATE_ERROR_CODES } from "../../shared/messages/job-outcome-codes.ts";
-import type { StepResult } from "../../shared/messages/job-steps.ts";
+import { describeDuration } from "../../shared/format/index.ts";
+import type { CatalogJob, ErrorInfo, NamedMove, StepResult } from "../../shared/messages/index.ts";
+import { JOB_STATE_ERROR_CODES } from "../../shared/messages/index.ts";
 import {
   CYCLE_STEP,
   findStep,

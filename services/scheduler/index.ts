@@ -1,22 +1,21 @@
 import { hostname } from "node:os";
 import type { JobKind } from "../../shared/messages/index.ts";
-import { streamNames, subjects } from "../../shared/messages/index.ts";
-import { StepResult } from "../../shared/messages/job-steps.ts";
-import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
+import { StepResult, streamNames, subjects } from "../../shared/messages/index.ts";
 import {
+  createCatalogClient,
   ensureKv,
   publishWork,
   type RunningWorkConsumer,
   runWorkConsumer,
   type ServiceDefinition,
 } from "../../shared/nats/index.ts";
-import { tapeOfJob } from "../../shared/steps/tape-job.ts";
+import { tapeOfJob } from "../../shared/steps/index.ts";
 import { createChangerLink } from "./changer-link.ts";
 import { DEFAULT_RUNNABLE_KINDS } from "./job-plans.ts";
 import { createScheduler } from "./scheduler.ts";
 import { watchEvents } from "./watch-events.ts";
 
-export { type CatalogClient, createCatalogClient } from "../../shared/nats/catalog-client.ts";
+export { type CatalogClient, createCatalogClient } from "../../shared/nats/index.ts";
 export { type Action, decide, type SchedulerEvent, waitingText } from "./decide.ts";
 export {
   DEFAULT_RUNNABLE_KINDS,

@@ -1,7 +1,7 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { CatalogJob } from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 import { type Action, isCommitted } from "./decide.ts";
 
 type Ending<K extends "fail" | "abort" | "finish"> = Extract<Action, { kind: K }>;

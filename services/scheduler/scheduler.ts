@@ -1,9 +1,8 @@
 import { isTransientError, PytarchiveError } from "../../shared/errors/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
+import type { CatalogJob, StepResult } from "../../shared/messages/index.ts";
 import { type JobKind, parseMoveId, type WorkItem } from "../../shared/messages/index.ts";
-import type { StepResult } from "../../shared/messages/job-steps.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 import { errorInfoOf } from "../../shared/nats/index.ts";
 import type { ChangerLink } from "./changer-link.ts";
 import { type Action, decide, type SchedulerEvent } from "./decide.ts";

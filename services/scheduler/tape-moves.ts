@@ -1,8 +1,12 @@
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import type { CatalogJob } from "../../shared/messages/catalog-requests.ts";
-import type { MoveDone, MoveFailed, MoveRequest } from "../../shared/messages/changer-moves.ts";
+import type {
+  CatalogJob,
+  MoveDone,
+  MoveFailed,
+  MoveRequest,
+  StepResult,
+} from "../../shared/messages/index.ts";
 import { moveIdOf, type NamedMove } from "../../shared/messages/index.ts";
-import type { StepResult } from "../../shared/messages/job-steps.ts";
 
 /*
  * The tape moves of a tape job's changer steps, as plain data: `clear` unloads another tape left

@@ -1,9 +1,16 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { Type } from "@sinclair/typebox";
 import type { Logger } from "../../shared/logging/index.ts";
-import { JOB_ABORT_REQUESTED } from "../../shared/messages/catalog-requests.ts";
-import { MOVE_EVENTS, MoveDone, MoveFailed } from "../../shared/messages/changer-moves.ts";
-import { defineMessage, JOB_EVENTS, streamNames, subjects } from "../../shared/messages/index.ts";
+import {
+  defineMessage,
+  JOB_ABORT_REQUESTED,
+  JOB_EVENTS,
+  MOVE_EVENTS,
+  MoveDone,
+  MoveFailed,
+  streamNames,
+  subjects,
+} from "../../shared/messages/index.ts";
 import { type RunningWorkConsumer, runWorkConsumer } from "../../shared/nats/index.ts";
 import type { MoveOutcome } from "./tape-moves.ts";
 

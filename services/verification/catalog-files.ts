@@ -1,5 +1,5 @@
-import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/catalog-requests.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 
 /**
  * Every file the catalog recorded for an archived folder, in tape order, read page by page

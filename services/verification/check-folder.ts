@@ -7,8 +7,8 @@ import {
   manifestPathFor,
   readManifest,
 } from "../../shared/manifest/index.ts";
-import type { CatalogFile, CatalogFolder } from "../../shared/messages/catalog-requests.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
+import type { CatalogFile, CatalogFolder } from "../../shared/messages/index.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
 import { readFolderFiles } from "./catalog-files.ts";
 import { describeMismatch } from "./describe-problems.ts";
 import {

@@ -1,11 +1,11 @@
-import type { PytarchiveConfig } from "../../shared/config/types.ts";
+import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { describeBytes } from "../../shared/format/describe-size.ts";
-import type { CatalogFolder } from "../../shared/messages/catalog-requests.ts";
+import { describeBytes } from "../../shared/format/index.ts";
+import type { CatalogFolder } from "../../shared/messages/index.ts";
 import { defineMessage, JOB_ARGUMENT_SCHEMAS } from "../../shared/messages/index.ts";
-import type { CatalogClient } from "../../shared/nats/catalog-client.ts";
-import type { StepDefinition } from "../../shared/steps/step-handler.ts";
-import { driveOfJob, verifyTargetsTape } from "../../shared/steps/tape-job.ts";
+import type { CatalogClient } from "../../shared/nats/index.ts";
+import type { StepDefinition } from "../../shared/steps/index.ts";
+import { driveOfJob, verifyTargetsTape } from "../../shared/steps/index.ts";
 import { checkArchivedFolder, type FolderCheck } from "./check-folder.ts";
 import { countOf, listFirst } from "./describe-problems.ts";
 import { readBackProgress } from "./read-back-progress.ts";

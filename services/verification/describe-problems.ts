@@ -1,4 +1,4 @@
-import { describeCount } from "../../shared/format/describe-size.ts";
+import { describeCount } from "../../shared/format/index.ts";
 import type { VerifyMismatch } from "./engine/index.ts";
 
 /** A checksum shortened for a message: the first 12 hex digits tell two apart. */

@@ -1,9 +1,6 @@
-import { createCatalogClient } from "../../shared/nats/catalog-client.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
-import {
-  type ServiceStepWorkerOptions,
-  startServiceStepWorker,
-} from "../../shared/steps/service-step-worker.ts";
+import { createCatalogClient } from "../../shared/nats/index.ts";
+import { type ServiceStepWorkerOptions, startServiceStepWorker } from "../../shared/steps/index.ts";
 import { CHECK_STEP, checkStep } from "./check-step.ts";
 import { VERIFY_STEP, verifyStep } from "./verify-step.ts";
 

@@ -1,5 +1,5 @@
-import { describeBytesOf, describeCount } from "../../shared/format/describe-size.ts";
-import type { StepProgress } from "../../shared/steps/progress-reporter.ts";
+import { describeBytesOf, describeCount } from "../../shared/format/index.ts";
+import type { StepProgress } from "../../shared/steps/index.ts";
 import type { VerifyProgress } from "./engine/index.ts";
 
 /** The read-back reports every chunk; the step hears from it at most this often. */

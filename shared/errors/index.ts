@@ -6,5 +6,6 @@ export {
   type ErrorSpec,
   type HttpStatus,
 } from "./catalogue.ts";
+export { renderErrorsDoc } from "./errors-doc.ts";
 export { errorSpec, httpStatusOf, isErrorCode, isTransientError } from "./lookup.ts";
 export { PytarchiveError } from "./pytarchive-error.ts";

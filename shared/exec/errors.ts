@@ -1,5 +1,5 @@
 import { PytarchiveError } from "../errors/index.ts";
-import { describeDuration } from "../format/describe-duration.ts";
+import { describeDuration } from "../format/index.ts";
 import { type CommandResult, formatCommandLine } from "./command-result.ts";
 
 /** How many stderr lines an error message quotes; tools like mtx print long Request Sense dumps. */

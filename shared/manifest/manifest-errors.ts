@@ -1,5 +1,5 @@
 import { PytarchiveError } from "../errors/index.ts";
-import { reasonOf } from "../format/message-of.ts";
+import { reasonOf } from "../format/index.ts";
 
 /** Stable codes of manifest errors; scripts and tests match on them. */
 export const MANIFEST_ERROR_CODES = {

@@ -1,4 +1,61 @@
 export {
+  CATALOG_REQUESTS,
+  type CatalogFile,
+  type CatalogFolder,
+  type CatalogJob,
+  type CatalogJobKind,
+  type CatalogOperation,
+  type CatalogReply,
+  type CatalogRequest,
+  type CatalogTape,
+  FOLDER_EVENTS,
+  FolderArchived,
+  FolderArchiving,
+  FolderFailed,
+  FolderPrepared,
+  FolderVerified,
+  FolderVerifyFailed,
+  JOB_ABORT_REQUESTED,
+  JobAbortRequested,
+  MAX_FILES_PER_REQUEST,
+} from "./catalog-requests.ts";
+export {
+  ChangerDriveState,
+  ClearDriveReply,
+  ClearDriveRequest,
+  changerSubjects,
+  type DriveBlock,
+  MOVE_EVENTS,
+  MOVE_FAILURE_CODES,
+  MoveDone,
+  MoveFailed,
+  type MoveFailureCode,
+  MoveRequest,
+  type TapePlace,
+} from "./changer-moves.ts";
+export {
+  ChangerStatusReply,
+  ChangerStatusRequest,
+  type DriveLiveState,
+  LibraryStatusSchema,
+} from "./changer-status.ts";
+export {
+  COMMAND_VERBS,
+  COMMANDS,
+  type CommandReply,
+  type CommandRequest,
+  type CommandVerb,
+  DEFAULT_EXPLORE_SECONDS,
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  type HistoryJob,
+  type LibraryDrive,
+  type LibraryReply,
+  type QueueJob,
+  type SummaryReply,
+  type TapeListing,
+} from "./commands.ts";
+export {
   AbsolutePathSchema,
   AttemptSchema,
   BarcodeSchema,
@@ -31,6 +88,13 @@ export {
   JobStarted,
   WorkItem,
 } from "./job-messages.ts";
+export { ARCHIVE_SOURCE_CODES, JOB_STATE_ERROR_CODES } from "./job-outcome-codes.ts";
+export {
+  type StepOutcome,
+  StepResult,
+  stepResultMessageId,
+  stepResultSubject,
+} from "./job-steps.ts";
 export { type MessageProblem, MessageSchemaError } from "./message-schema-error.ts";
 export { moveIdOf, type NamedMove, parseMoveId } from "./move-id.ts";
 export {

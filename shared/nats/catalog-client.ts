@@ -4,8 +4,9 @@ import {
   type CatalogOperation,
   type CatalogReply,
   type CatalogRequest,
-} from "../messages/catalog-requests.ts";
-import { type MessageDefinition, subjects } from "../messages/index.ts";
+  type MessageDefinition,
+  subjects,
+} from "../messages/index.ts";
 import { request } from "./request.ts";
 
 /** Typed requests to the catalog service; its refusals arrive as ServiceError with its code. */

@@ -3,7 +3,7 @@ import {
   ChangerDriveState,
   type DriveBlock,
   type ChangerDriveState as DriveState,
-} from "../messages/changer-moves.ts";
+} from "../messages/index.ts";
 
 /*
  * What the changer knows about each drive, in the library's lease bucket (the changer writes it;

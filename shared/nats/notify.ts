@@ -1,10 +1,5 @@
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
-import {
-  ChatRequest,
-  MailRequest,
-  type NotifyChannel,
-  notifySubject,
-} from "../messages/notifications.ts";
+import { ChatRequest, MailRequest, type NotifyChannel, notifySubject } from "../messages/index.ts";
 
 /** A mail request; `at` defaults to now. */
 export type MailRequestInput = Omit<MailRequest, "at"> & { readonly at?: string };

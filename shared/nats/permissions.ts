@@ -1,5 +1,4 @@
-import { changerSubjects } from "../messages/changer-moves.ts";
-import { kvBucketNames, streamNames, subjects } from "../messages/index.ts";
+import { changerSubjects, kvBucketNames, streamNames, subjects } from "../messages/index.ts";
 import {
   JS_API_INFO,
   kvBucketSubjects,

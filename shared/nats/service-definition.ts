@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { PytarchiveConfig } from "../config/types.ts";
+import type { PytarchiveConfig } from "../config/index.ts";
 import type { Logger } from "../logging/index.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from "../logging/index.ts";
-import type { CatalogJob } from "../messages/catalog-requests.ts";
+import type { CatalogJob } from "../messages/index.ts";
 
 /** How far a step is, for the job's progress in `pytarchive queue`. */
 export interface StepProgress {

@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
-import type { CatalogClient } from "../nats/catalog-client.ts";
-import type { ServiceContext } from "../nats/index.ts";
+import type { CatalogClient, ServiceContext } from "../nats/index.ts";
 import type { StepDefinition } from "./step-handler.ts";
 import {
   type StepWorker,

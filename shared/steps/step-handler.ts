@@ -1,9 +1,13 @@
 import { isTransientError, PytarchiveError } from "../errors/index.ts";
 import type { Logger } from "../logging/index.ts";
-import type { CatalogJob } from "../messages/catalog-requests.ts";
-import type { ErrorInfo, WorkItem } from "../messages/index.ts";
-import type { StepOutcome, StepResult } from "../messages/job-steps.ts";
-import type { CatalogClient } from "../nats/catalog-client.ts";
+import type {
+  CatalogJob,
+  ErrorInfo,
+  StepOutcome,
+  StepResult,
+  WorkItem,
+} from "../messages/index.ts";
+import type { CatalogClient } from "../nats/index.ts";
 import { errorInfoOf, type WorkContext, type WorkHandler } from "../nats/index.ts";
 import { type StepProgress, startProgressReporter } from "./progress-reporter.ts";
 import type { RunningStep, RunningSteps } from "./running-steps.ts";

@@ -1,10 +1,20 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Logger } from "../logging/index.ts";
-import { streamNames, subjects, WorkItem } from "../messages/index.ts";
-import { StepResult, stepResultMessageId, stepResultSubject } from "../messages/job-steps.ts";
-import { type CatalogClient, createCatalogClient } from "../nats/catalog-client.ts";
-import { type RunningWorkConsumer, runWorkConsumer } from "../nats/index.ts";
+import {
+  StepResult,
+  stepResultMessageId,
+  stepResultSubject,
+  streamNames,
+  subjects,
+  WorkItem,
+} from "../messages/index.ts";
+import {
+  type CatalogClient,
+  createCatalogClient,
+  type RunningWorkConsumer,
+  runWorkConsumer,
+} from "../nats/index.ts";
 import { createRunningSteps } from "./running-steps.ts";
 import { createStepHandler, type StepDefinition } from "./step-handler.ts";
 import { watchAbortRequests } from "./watch-abort-requests.ts";

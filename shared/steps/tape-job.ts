@@ -1,7 +1,7 @@
-import type { DriveConfig, PytarchiveConfig } from "../config/types.ts";
+import type { DriveConfig, PytarchiveConfig } from "../config/index.ts";
 import { PytarchiveError } from "../errors/index.ts";
-import type { CatalogJob } from "../messages/catalog-requests.ts";
-import type { CatalogClient } from "../nats/catalog-client.ts";
+import type { CatalogJob } from "../messages/index.ts";
+import type { CatalogClient } from "../nats/index.ts";
 
 /*
  * What every service working on a tape job needs to know about it: which tape, which drive,

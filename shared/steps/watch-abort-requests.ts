@@ -1,8 +1,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { Type } from "@sinclair/typebox";
 import type { Logger } from "../logging/index.ts";
-import { JOB_ABORT_REQUESTED } from "../messages/catalog-requests.ts";
-import { defineMessage, streamNames, subjects } from "../messages/index.ts";
+import { defineMessage, JOB_ABORT_REQUESTED, streamNames, subjects } from "../messages/index.ts";
 import { type RunningWorkConsumer, runWorkConsumer } from "../nats/index.ts";
 import type { RunningSteps } from "./running-steps.ts";
 

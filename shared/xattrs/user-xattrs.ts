@@ -1,5 +1,5 @@
 import { getAttribute, listAttributes, setAttribute } from "@napi-rs/xattr";
-import { messageOf } from "../format/message-of.ts";
+import { messageOf } from "../format/index.ts";
 
 /**
  * A file's or folder's `user.*` extended attributes: name → value in base64 (values are bytes,

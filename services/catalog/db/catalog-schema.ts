@@ -23,7 +23,7 @@ export const TAPE_PARTITIONS = ["a", "b"] as const;
 export type TapePartition = (typeof TAPE_PARTITIONS)[number];
 
 // One list of job kinds for messages and the database (the migration's CHECK spells them out).
-import { JOB_KINDS, type JobKind } from "../../../shared/messages/job-messages.ts";
+import { JOB_KINDS, type JobKind } from "../../../shared/messages/index.ts";
 
 export { JOB_KINDS, type JobKind };
 

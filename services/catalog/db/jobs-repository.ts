@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type ExpressionBuilder, type Kysely, sql, type UpdateObject } from "kysely";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
-import { DEFAULT_PRIORITIES } from "../../../shared/messages/job-messages.ts";
+import { DEFAULT_PRIORITIES } from "../../../shared/messages/index.ts";
 import {
   abortDecision,
   checkTransition,

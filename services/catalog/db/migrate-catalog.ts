@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { type MigrationProvider, type MigrationResult, Migrator } from "kysely/migration";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
-import { messageOf } from "../../../shared/format/message-of.ts";
+import { messageOf } from "../../../shared/format/index.ts";
 import type { CatalogSchema } from "./catalog-schema.ts";
 import { CATALOG_ERROR_CODES } from "./errors.ts";
 import { CATALOG_MIGRATIONS } from "./migrations/index.ts";

@@ -2,7 +2,7 @@ import type { Dir, Stats } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
-import { messageOf } from "../../../shared/format/message-of.ts";
+import { messageOf } from "../../../shared/format/index.ts";
 import { checkFolderOrThrow } from "./check-folder.ts";
 import { COMPRESSION_ERROR_CODES as CODES } from "./compression-errors.ts";
 import { allocatedKiB } from "./disk-usage.ts";

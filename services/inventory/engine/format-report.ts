@@ -1,4 +1,4 @@
-import { describeBytes } from "../../../shared/format/describe-size.ts";
+import { describeBytes } from "../../../shared/format/index.ts";
 import { describeAge } from "./describe.ts";
 import type {
   AgeGroupReport,

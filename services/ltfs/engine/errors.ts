@@ -1,7 +1,7 @@
 import { PytarchiveError } from "../../../shared/errors/index.ts";
-import { reasonOf } from "../../../shared/format/message-of.ts";
+import { reasonOf } from "../../../shared/format/index.ts";
 import { MANIFEST_ERROR_CODES } from "../../../shared/manifest/index.ts";
-import { ARCHIVE_SOURCE_CODES } from "../../../shared/messages/job-outcome-codes.ts";
+import { ARCHIVE_SOURCE_CODES } from "../../../shared/messages/index.ts";
 
 // The manifest's errors live with its format in shared/manifest; re-exported for the engine.
 export { ManifestInvalidError, ManifestUnreadableError } from "../../../shared/manifest/index.ts";

@@ -1,7 +1,7 @@
 import { chmod, lstat, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CommandAbortedError, runCommand } from "../../../shared/exec/index.ts";
-import { messageOf } from "../../../shared/format/message-of.ts";
+import { messageOf } from "../../../shared/format/index.ts";
 import type { Compression } from "../../../shared/manifest/index.ts";
 import { RestoreAbortedError, RestoreTargetNotEmptyError, UnpackFailedError } from "./errors.ts";
 import {

@@ -1,6 +1,6 @@
 import { lstat, readlink } from "node:fs/promises";
 import path from "node:path";
-import { messageOf } from "../../../shared/format/message-of.ts";
+import { messageOf } from "../../../shared/format/index.ts";
 import { differingXattrs, readUserXattrs, type UserXattrs } from "../../../shared/xattrs/index.ts";
 import { VerifyAbortedError, VerifyFolderMissingError } from "./errors.ts";
 import { type HashFilesOptions, hashFilesInOrder } from "./hash-files.ts";

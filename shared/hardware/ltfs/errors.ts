@@ -1,6 +1,6 @@
 import { PytarchiveError } from "../../errors/index.ts";
 import { formatCommandLine } from "../../exec/index.ts";
-import { describeDuration } from "../../format/describe-duration.ts";
+import { describeDuration } from "../../format/index.ts";
 import type { LtfsMessage } from "./messages.ts";
 
 /** Stable codes of every LTFS failure, so scripts and tests can match on them. */

@@ -1,0 +1,8 @@
+export {
+  checkFolderToPrepare,
+  checkNotBeingRestored,
+  checkRestoreTarget,
+  type KnownFolder,
+  type OwnFolders,
+  type PendingRestore,
+} from "./originals-rule.ts";
