@@ -22,7 +22,6 @@ const CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
 
 /** Need a fault the tests cannot yet make (root reads everything; no damaged tape or disk). */
 const NEEDS_A_FAULT: readonly ErrorCode[] = [
-  "ARCHIVE_INCOMPLETE", // a pack holding fewer files than the folder
   "MOVE_NOT_COMPLETED", // an unexpected (non-pytarchive) error inside a tape move
   "CLEAR_DRIVE_FAILED", // a deleted lease bucket made clear-drive hang, not fail (to look into)
 ];
