@@ -1,8 +1,13 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changerRequests } from "../../../services/gateway/changer-requests.ts";
 import type { MtxChanger } from "../../../shared/hardware/mtx/index.ts";
-import { kvBucketNames } from "../../../shared/messages/index.ts";
+import {
+  ClearDriveReply,
+  ClearDriveRequest,
+  changerSubjects,
+  kvBucketNames,
+} from "../../../shared/messages/index.ts";
+import { request } from "../../../shared/nats/index.ts";
 import { startNatsServer, type TestNatsServer } from "../../helpers/nats-server.ts";
 import {
   type ChangerHarness,
@@ -82,10 +87,15 @@ describe("the changer, on errors it does not know", () => {
   it("answers clear-drive with CLEAR_DRIVE_FAILED when its lease bucket is gone, within the gateway's wait", async () => {
     const jsm = await jetstreamManager(harness.nc);
     await jsm.streams.delete(`KV_${kvBucketNames(harness.libraryId).leases}`);
-    // As `pytarchive clear-drive 0` asks it, through the gateway (which waits 10 s).
-    const { clearDrive } = changerRequests(harness.nc, harness.libraryId);
+    // As the gateway asks it for `pytarchive clear-drive 0`: the same request, 10 s to answer.
+    const clearDrive = request(
+      harness.nc,
+      changerSubjects(harness.libraryId).clearDrive,
+      { drive: 0, by: "pytarchive clear-drive" },
+      { request: ClearDriveRequest, reply: ClearDriveReply, timeoutMs: 10_000, service: "changer" },
+    );
 
-    await expect(clearDrive?.(0)).rejects.toMatchObject({
+    await expect(clearDrive).rejects.toMatchObject({
       code: "CLEAR_DRIVE_FAILED",
       message: expect.stringMatching(/^The drive could not be cleared: .+\.$/),
       hint: "Check that the NATS server runs with JetStream, then try again.",
