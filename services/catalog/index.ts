@@ -1,17 +1,11 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { type Kysely, sql } from "kysely";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
+import { PYTARCHIVE_VERSION } from "../../shared/version.ts";
 import { createCatalogHandlers } from "./catalog-handlers.ts";
-import {
-  type CatalogDatabase,
-  type CatalogSchema,
-  migrateCatalog,
-  openCatalogDatabase,
-  redactDatabaseUrl,
-} from "./db/index.ts";
+import { type CatalogSchema, migrateCatalog } from "./db/index.ts";
 import { publishJobEvents } from "./job-events.ts";
 import { serveCatalog } from "./serve-catalog.ts";
+import { openServiceDatabase } from "./service-database.ts";
 
 export { type CatalogHandlers, createCatalogHandlers } from "./catalog-handlers.ts";
 export { suggestTape, type TapeRoom } from "./suggest-tape.ts";
@@ -26,13 +20,6 @@ export interface CatalogServiceOptions {
   readonly url?: string;
 }
 
-/** The version the micro-service reports in `$SRV.INFO` (package.json's). */
-export const PYTARCHIVE_VERSION: string = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  }
-).version;
-
 /**
  * The catalog service: opens the database (`[Database] url`, else PGlite in
  * `<state_dir>/catalog`), migrates it and answers `pyt.<lib>.catalog.<op>`.
@@ -44,24 +31,12 @@ export function createCatalogService(options: CatalogServiceOptions = {}): Servi
   return {
     name: "catalog",
     async start({ config, nc, js, log }) {
-      let owned: CatalogDatabase | null = null;
-      let db: Kysely<CatalogSchema>;
-      if (options.database !== undefined) {
-        db = options.database;
-      } else {
-        const url = options.url ?? config.database.url;
-        owned = await openCatalogDatabase({
-          url,
-          dataDir: join(config.paths.stateDir, "catalog"),
-        });
-        db = owned.db;
-        log.info("catalog database open", {
-          database:
-            url === null
-              ? `PGlite in ${join(config.paths.stateDir, "catalog")}`
-              : redactDatabaseUrl(url),
-        });
-      }
+      const { db, close } = await openServiceDatabase({
+        database: options.database,
+        url: options.url,
+        config,
+        log,
+      });
       try {
         const applied = await migrateCatalog(db);
         if (applied.length > 0) log.info("catalog database migrated", { migrations: applied });
@@ -95,12 +70,12 @@ export function createCatalogService(options: CatalogServiceOptions = {}): Servi
             try {
               await served.stop();
             } finally {
-              await owned?.close();
+              await close();
             }
           },
         };
       } catch (error) {
-        await owned?.close();
+        await close();
         throw error;
       }
     },

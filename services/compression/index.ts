@@ -1,12 +1,11 @@
-import fs from "node:fs/promises";
-import path from "node:path";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import { createCatalogClient } from "../../shared/nats/index.ts";
 import { type ServiceStepWorkerOptions, startServiceStepWorker } from "../../shared/steps/index.ts";
 import { checkPackingTools } from "./engine/index.ts";
 import { PREPARE_STEP, prepareStep } from "./handle-prepare-step.ts";
 import { packedLedger } from "./packed-ledger.ts";
-import { sweepPackedArchives } from "./sweep-packed.ts";
+import { createDefaultScratchFolder } from "./scratch-folder.ts";
+import { startSweepingPacked } from "./sweep-packed.ts";
 
 export { PREPARE_STEP, prepareStep } from "./handle-prepare-step.ts";
 export { PREPARE_ERROR_CODES } from "./prepare-errors.ts";
@@ -45,11 +44,7 @@ export function createCompressionService(
     async start({ config, nc, js, log, signal }) {
       const libraryId = config.nats.libraryId;
       const { scratchPath } = config.general;
-      // The default scratch folder lives in the state folder: create it. A configured one is
-      // left alone (a missing one may be an unmounted disk); packing says so when it is needed.
-      if (isInside(scratchPath, config.paths.stateDir)) {
-        await fs.mkdir(scratchPath, { recursive: true });
-      }
+      await createDefaultScratchFolder(scratchPath, config.paths.stateDir);
       const program = config.compression.program;
       checkPackingTools({ compression: program }).then(
         (tools) =>
@@ -85,18 +80,14 @@ export function createCompressionService(
         },
         options,
       );
-      // Packed archives nothing needs any more leave scratch_path: at start (what a crash or an
-      // older run left) and then every little while (folders archived and read back meanwhile).
-      let sweeping: Promise<unknown> = Promise.resolve();
-      const sweep = () => {
-        sweeping = sweeping
-          .then(() =>
-            sweepPackedArchives({ ledger, catalog, keepPacked: config.general.keepPacked, log }),
-          )
-          .catch((error: unknown) => log.warn("cleaning scratch_path failed", { error }));
-      };
-      sweep();
-      const sweeper = setInterval(sweep, options.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS);
+      // Packed archives nothing needs any more leave scratch_path.
+      const sweeper = startSweepingPacked({
+        ledger,
+        catalog,
+        keepPacked: config.general.keepPacked,
+        log,
+        everyMs: options.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS,
+      });
       log.info("compression service running", {
         scratchPath,
         program,
@@ -109,9 +100,9 @@ export function createCompressionService(
         },
         // Stopping aborts running steps: they remove what they wrote and run again after a restart.
         async stop() {
-          clearInterval(sweeper);
+          const swept = sweeper.stop(); // no sweep starts while the steps stop
           await worker.stop();
-          await sweeping;
+          await swept;
         },
       };
     },
@@ -120,8 +111,3 @@ export function createCompressionService(
 
 /** The compression service as the runner starts it. */
 export const compressionService: ServiceDefinition = createCompressionService();
-
-function isInside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
-}

@@ -59,3 +59,36 @@ export async function sweepPackedArchives(options: {
   }
   return removed;
 }
+
+export interface PackedSweeper {
+  /** Stops sweeping; resolves when a sweep under way has ended. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Sweeps now (what a crash or an older run left) and then every `everyMs` (folders archived
+ * and read back meanwhile). Sweeps never overlap; a failed one is logged and the next tries again.
+ */
+export function startSweepingPacked(options: {
+  readonly ledger: PackedLedger;
+  readonly catalog: CatalogClient;
+  readonly keepPacked: boolean;
+  readonly log: Logger;
+  readonly everyMs: number;
+}): PackedSweeper {
+  const { everyMs, ...sweepOptions } = options;
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = () => {
+    sweeping = sweeping
+      .then(() => sweepPackedArchives(sweepOptions))
+      .catch((error: unknown) => options.log.warn("cleaning scratch_path failed", { error }));
+  };
+  sweep();
+  const sweeper = setInterval(sweep, everyMs);
+  return {
+    async stop() {
+      clearInterval(sweeper);
+      await sweeping;
+    },
+  };
+}

@@ -1,20 +1,12 @@
-import { readFileSync } from "node:fs";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import {
-  ChangerStatusReply,
-  ChangerStatusRequest,
-  ClearDriveReply,
-  ClearDriveRequest,
-  changerSubjects,
-  subjects,
-} from "../../shared/messages/index.ts";
-import {
   createCatalogClient,
-  request,
   type ServiceDefinition,
   type ServiceHealth,
 } from "../../shared/nats/index.ts";
+import { PYTARCHIVE_VERSION } from "../../shared/version.ts";
 import { buildHttpApp } from "./build-http-app.ts";
+import { changerRequests } from "./changer-requests.ts";
 import { createCommandExecutor } from "./execute-command.ts";
 import { createGatewayHandlers } from "./gateway-handlers.ts";
 import { createGatewayMetrics } from "./gateway-metrics.ts";
@@ -40,12 +32,6 @@ export interface GatewayServiceOptions {
   readonly pathTimeoutMs?: number;
 }
 
-const VERSION: string = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  }
-).version;
-
 /**
  * The gateway: the micro-service `pytarchive-gateway` with one endpoint per CLI verb on
  * `pyt.<lib>.cmd.<verb>`, and the HTTP API on `[HTTP] host`:`port`.
@@ -55,58 +41,25 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
     name: "gateway",
     async start({ config, nc, log }) {
       const libraryId = config.nats.libraryId;
-      const s = subjects(libraryId);
       const handlers = createGatewayHandlers({
         catalog: createCatalogClient(nc, libraryId),
-        readLibrary: async () =>
-          (
-            await request(
-              nc,
-              s.changerStatus,
-              {},
-              {
-                request: ChangerStatusRequest,
-                reply: ChangerStatusReply,
-                timeoutMs: 2_000,
-                service: "changer",
-              },
-            )
-          ).library,
-        // Below the CLI's 10 s: a changer that does not answer is named, not the gateway.
-        readLiveLibrary: () =>
-          request(
-            nc,
-            s.changerStatus,
-            { drives: true },
-            {
-              request: ChangerStatusRequest,
-              reply: ChangerStatusReply,
-              timeoutMs: 8_000,
-              service: "changer",
-            },
-          ),
+        ...changerRequests(nc, libraryId),
         sourceFolders: config.general.sourceFolders,
         scratchPath: config.general.scratchPath,
         stateFolder: config.paths.stateDir,
         mountPoints: config.device.drives.map((drive) => drive.mountPoint),
         exploreMaxSeconds: config.export.maxSeconds,
-        clearDrive: (drive) =>
-          request(
-            nc,
-            changerSubjects(libraryId).clearDrive,
-            { drive, by: "pytarchive clear-drive" },
-            {
-              request: ClearDriveRequest,
-              reply: ClearDriveReply,
-              timeoutMs: 10_000,
-              service: "changer",
-            },
-          ),
         ...(options.pathTimeoutMs === undefined ? {} : { pathTimeoutMs: options.pathTimeoutMs }),
       });
       const metrics = createGatewayMetrics({ catalog: createCatalogClient(nc, libraryId) });
       const execute = createCommandExecutor(handlers, metrics);
-      const served = await serveCommands({ nc, libraryId, execute, log, version: VERSION });
+      const served = await serveCommands({
+        nc,
+        libraryId,
+        execute,
+        log,
+        version: PYTARCHIVE_VERSION,
+      });
 
       let listening: string | null = null;
       const health = async (): Promise<ServiceHealth> => {

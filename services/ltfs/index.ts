@@ -1,16 +1,12 @@
-import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import type { LtfsDrive } from "../../shared/hardware/ltfs/index.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import { createCatalogClient } from "../../shared/nats/index.ts";
 import type { StepDefinition } from "../../shared/steps/index.ts";
-import {
-  driveOfJob,
-  type ServiceStepWorkerOptions,
-  startServiceStepWorker,
-} from "../../shared/steps/index.ts";
+import { type ServiceStepWorkerOptions, startServiceStepWorker } from "../../shared/steps/index.ts";
 import { CYCLE_STEP, cycleStep } from "./cycle-step.ts";
-import { createDriveLocks, type DriveLocks } from "./drive-locks.ts";
+import { createDriveLocks } from "./drive-locks.ts";
 import { MOUNT_STEP, mountStep } from "./mount-step.ts";
+import { oneStepPerDrive } from "./one-step-per-drive.ts";
 import { reportDriveMounts } from "./reconcile-drives.ts";
 import { REMOUNT_STEP, remountStep } from "./remount-step.ts";
 import { RESTORE_STEP, restoreStep } from "./restore-step.ts";
@@ -88,12 +84,7 @@ export function createLtfsService(options: LtfsServiceOptions = {}): ServiceDefi
         { config, nc, js, log, signal },
         {
           service: "ltfs",
-          steps: Object.fromEntries(
-            Object.entries(steps).map(([name, step]) => [
-              name,
-              oneAtATimePerDrive(step, locks, config),
-            ]),
-          ),
+          steps: oneStepPerDrive(steps, locks, config),
           concurrency: Math.max(1, config.device.drives.length),
         },
         options,
@@ -147,24 +138,3 @@ const CATALOG_AT_STOP_MS = 3_000;
 
 /** The ltfs service as the runner starts it. */
 export const ltfsService: ServiceDefinition = createLtfsService();
-
-/** Runs `step` only while no other step holds the job's drive. */
-function oneAtATimePerDrive(
-  step: StepDefinition,
-  locks: DriveLocks,
-  config: PytarchiveConfig,
-): StepDefinition {
-  return {
-    ...step,
-    run: (run) => {
-      const drive = driveOfJob(run.job, config);
-      if (locks.isBusy(drive.element)) {
-        run.log.info("waiting for another step of the drive to finish", { drive: drive.element });
-        run.progress({ text: `waiting for drive ${drive.element}: another step uses it` });
-      }
-      // A release step (unmount, cycle) keeps waiting through an abort: the abort needs it done.
-      const signal = step.runsWhenAborted === true ? undefined : run.signal;
-      return locks.withDrive(drive.element, signal, () => step.run(run));
-    },
-  };
-}

@@ -6,10 +6,12 @@ import {
   runWorkConsumer,
   type ServiceDefinition,
 } from "../../shared/nats/index.ts";
+import { channelsDetail, channelsLogFields } from "./describe-channels.ts";
 import { createNotifyRequestHandler, NotifyEnvelope } from "./handle-requests.ts";
 import { readLoggingConf } from "./logging-conf.ts";
 import { resolveMailSettings } from "./mail-settings.ts";
 import { type ChatPoster, createChatPoster } from "./post-chat.ts";
+import { notifierRetryDelayMs } from "./retry-delay.ts";
 import { createMailSender, type MailSender } from "./send-mail.ts";
 import { watchFailures } from "./watch-failures.ts";
 
@@ -17,6 +19,7 @@ export { describeFailure, type FailedJob } from "./failure-report.ts";
 export { type LoggingConfMail, parseLoggingConf, readLoggingConf } from "./logging-conf.ts";
 export { type MailSettings, resolveMailSettings } from "./mail-settings.ts";
 export { PythonLiteralError, type PythonValue, parsePythonLiteral } from "./python-literal.ts";
+export { notifierRetryDelayMs } from "./retry-delay.ts";
 
 export interface NotifierServiceOptions {
   /** Deliveries of one request before it is dead-lettered. Default 5. */
@@ -29,11 +32,6 @@ export interface NotifierServiceOptions {
   readonly maxFailureAgeMs?: number;
   /** Named in failure mails and the default sender. Default the machine's host name. */
   readonly hostName?: string;
-}
-
-/** 15 s, 1 min, 4 min, 10 min: rides out a mail server's restart or a short outage. */
-export function notifierRetryDelayMs(deliveryCount: number): number {
-  return Math.min(600_000, 15_000 * 4 ** Math.max(0, deliveryCount - 1));
 }
 
 /**
@@ -119,30 +117,11 @@ export function createNotifierService(options: NotifierServiceOptions = {}): Ser
         await stop();
         throw error;
       }
-      const mailState =
-        settings === null
-          ? "mail off (no [SMTP] host)"
-          : `mail via ${settings.host}:${settings.port} to ${settings.admins.join(", ") || "(no admins)"}`;
-      const chatState = chat === null ? "chat off" : `chat to ${chat.target}`;
-      log.info("notifier service running", {
-        mail:
-          settings === null
-            ? null
-            : {
-                server: `${settings.host}:${settings.port}`,
-                hostFrom: settings.hostFrom,
-                from: settings.from,
-                admins: settings.admins,
-                secure: settings.secure,
-                starttls: settings.starttls,
-                login: settings.auth?.user ?? null,
-              },
-        loggingConf: legacy === null ? null : `${legacy.source} [${legacy.handler}]`,
-        chat: chat?.target ?? null,
-      });
+      log.info("notifier service running", channelsLogFields(settings, legacy, chat));
+      const detail = channelsDetail(settings, chat);
       return {
         async health() {
-          return { ok: true, detail: `${mailState}; ${chatState}` };
+          return { ok: true, detail };
         },
         stop,
       };
