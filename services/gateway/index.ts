@@ -1,4 +1,3 @@
-import { PytarchiveError } from "../../shared/errors/index.ts";
 import {
   createCatalogClient,
   type ServiceDefinition,
@@ -10,6 +9,7 @@ import { changerRequests } from "./changer-requests.ts";
 import { createCommandExecutor } from "./execute-command.ts";
 import { createGatewayHandlers } from "./gateway-handlers.ts";
 import { createGatewayMetrics } from "./gateway-metrics.ts";
+import { listenHttp } from "./listen-http.ts";
 import { serveCommands } from "./serve-commands.ts";
 
 export { type CatalogClient, createCatalogClient } from "../../shared/nats/index.ts";
@@ -74,19 +74,12 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
       const port = options.httpPort === undefined ? config.http.port : options.httpPort;
       if (port !== null) {
         try {
-          listening = await app.listen({ port, host: config.http.host });
-          log.info("HTTP API listening", { url: listening });
+          listening = await listenHttp(app, config.http.host, port);
         } catch (error) {
           await served.stop();
-          throw new PytarchiveError(
-            "HTTP_LISTEN_FAILED",
-            `The gateway's HTTP API cannot listen on ${config.http.host}:${port}: ${(error as Error).message}.`,
-            {
-              hint: "Another program may use that port: set a free one with [HTTP] port in pytarchive.conf.",
-              cause: error,
-            },
-          );
+          throw error;
         }
+        log.info("HTTP API listening", { url: listening });
       }
       return {
         health,
