@@ -264,7 +264,7 @@ export const SETTINGS: readonly SettingDescription[] = [
     defaultValue: "`30`",
     env: null,
     meaning:
-      "Seconds (3–600) before a step whose worker died (crash, kill, lost host) is taken up again.",
+      "Seconds (10–600) before a step whose worker died (crash, kill, lost host) is taken up again.",
   },
   {
     section: "Database",

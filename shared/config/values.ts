@@ -290,15 +290,16 @@ export function parseSeconds(setting: Setting): number {
 }
 
 /**
- * `[NATS] ack_wait`: whole seconds, 3 to 600. Below 3 a busy worker's heartbeat (every third of
- * it) could come too late and its step would run twice; above 10 minutes a crashed step waits
+ * `[NATS] ack_wait`: whole seconds, 10 to 600. Shorter, a worker whose event loop is busy for a
+ * few seconds (small-file I/O, an embedded catalog) misses its heartbeat (every third of it) and
+ * its step is delivered a second time while it still runs; above 10 minutes a crashed step waits
  * longer than anyone would.
  */
 export function parseAckWait(setting: Setting): number {
   const text = setting.text.trim();
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 3 || value > 600) {
-    throw settingError(setting, "expected a whole number of seconds from 3 to 600, e.g. 30");
+  if (!/^\d+$/.test(text) || value < 10 || value > 600) {
+    throw settingError(setting, "expected a whole number of seconds from 10 to 600, e.g. 30");
   }
   return value;
 }

@@ -335,16 +335,16 @@ describe("unknown names", () => {
 });
 
 describe("[NATS] ack_wait", () => {
-  it.each(["2", "601", "30s", "1.5", ""])("refuses %j", (value) => {
+  it.each(["9", "601", "30s", "1.5", ""])("refuses %j", (value) => {
     const error = refusal(`[NATS]\nack_wait = ${value}\n`);
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.message).toBe(
-      `${FILE}: [NATS] ack_wait = ${JSON.stringify(value)}: expected a whole number of seconds from 3 to 600, e.g. 30`,
+      `${FILE}: [NATS] ack_wait = ${JSON.stringify(value)}: expected a whole number of seconds from 10 to 600, e.g. 30`,
     );
   });
 
-  it("accepts 3 and 600", () => {
-    expect(parseConfig("[NATS]\nack_wait = 3\n", FILE, {}).nats.ackWaitSeconds).toBe(3);
+  it("accepts 10 and 600", () => {
+    expect(parseConfig("[NATS]\nack_wait = 10\n", FILE, {}).nats.ackWaitSeconds).toBe(10);
     expect(parseConfig("[NATS]\nack_wait = 600\n", FILE, {}).nats.ackWaitSeconds).toBe(600);
   });
 });
