@@ -120,6 +120,35 @@ async function existsWithoutFollowing(target: string): Promise<boolean> {
 }
 
 /**
+ * The name is taken when it or its manifest exists, or when a file on the tape stands where one
+ * of the name's folders would be (ENOTDIR): the name cannot be used on this tape either way.
+ */
+async function refuseTakenName(destination: string, manifestPath: string): Promise<void> {
+  for (const taken of [destination, manifestPath]) {
+    try {
+      if (await existsWithoutFollowing(taken)) throw new ArchiveNameTakenError(destination, taken);
+    } catch (error) {
+      if (errnoOf(error) !== "ENOTDIR") throw error;
+      throw new ArchiveNameTakenError(destination, await fileAbove(taken));
+    }
+  }
+}
+
+/** The nearest ancestor of `target` that exists: the file that blocks its path. */
+async function fileAbove(target: string): Promise<string> {
+  let parent = path.dirname(target);
+  while (parent !== path.dirname(parent)) {
+    try {
+      await lstatPath(parent);
+      return parent;
+    } catch {
+      parent = path.dirname(parent);
+    }
+  }
+  return parent;
+}
+
+/**
  * Copies a folder onto a mounted LTFS tape under `destination`, computing each file's SHA-256
  * while it is written (one read of the source), then writes the manifest beside it as
  * `<destination>.manifest.json`. The manifest is written last: a folder on a tape without its
@@ -142,9 +171,7 @@ export async function copyFolderToTape(request: CopyFolderRequest): Promise<Copy
   const manifestPath = manifestPathFor(destination);
   const exclude = createExcludeFilter(request.exclude ?? []);
 
-  for (const taken of [destination, manifestPath]) {
-    if (await existsWithoutFollowing(taken)) throw new ArchiveNameTakenError(destination, taken);
-  }
+  await refuseTakenName(destination, manifestPath);
 
   request.onProgress?.({
     phase: "scanning",

@@ -193,6 +193,22 @@ describe("copyFolderToTape", () => {
     expect(fs.readdirSync(tape)).toEqual(["taken"]);
   });
 
+  it("refuses a name that goes through a file on the tape, saying which file, and writes nothing", async () => {
+    const file = path.join(tape, "notes");
+    fs.writeFileSync(file, "a file, not a folder");
+    const destination = path.join(file, "alpha");
+    const error = await copyFolderToTape({ source, destination, description: "x" }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({
+      code: "ARCHIVE_NAME_TAKEN",
+      message: `${file} already exists on the tape, so the folder was not copied to ${destination}.`,
+      hint: expect.stringContaining("Archive under another name"),
+    });
+    expect(fs.readdirSync(tape)).toEqual(["notes"]);
+    expect(fs.readFileSync(file, "utf8")).toBe("a file, not a folder");
+  });
+
   it("refuses a name whose manifest alone is on the tape", async () => {
     const destination = path.join(tape, "half");
     fs.writeFileSync(`${destination}.manifest.json`, "{}");
