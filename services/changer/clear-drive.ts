@@ -6,6 +6,7 @@ import {
   ClearDriveReply,
   ClearDriveRequest,
   changerSubjects,
+  kvBucketNames,
 } from "../../shared/messages/index.ts";
 import { readDriveState, updateDriveState } from "./drive-states.ts";
 import { respondWithServiceError } from "./respond-error.ts";
@@ -50,9 +51,13 @@ async function clearDrive(
   const { kv, libraryId, log } = options;
   try {
     const { drive, by } = ClearDriveRequest.decode(msg.data);
-    const previousBlock = (await readDriveState(kv, libraryId, drive))?.blocked ?? null;
+    const previousBlock =
+      (await inBucket(libraryId, drive, "read", () => readDriveState(kv, libraryId, drive)))
+        ?.blocked ?? null;
     if (previousBlock !== null) {
-      await updateDriveState(kv, libraryId, drive, (state) => ({ ...state, blocked: null }));
+      await inBucket(libraryId, drive, "write", () =>
+        updateDriveState(kv, libraryId, drive, (state) => ({ ...state, blocked: null })),
+      );
       log.warn("drive cleared by an operator; it takes moves again", {
         drive,
         by: by ?? "unknown",
@@ -73,6 +78,34 @@ async function clearDrive(
             { hint: "Check that the NATS server runs with JetStream, then try again." },
           );
     log.warn("clear-drive request failed", { code: refusal.code, reason: refusal.message });
-    respondWithServiceError(msg, refusal, error instanceof PytarchiveError ? 400 : 503);
+    const refused = refusal.code !== "CLEAR_DRIVE_FAILED";
+    respondWithServiceError(msg, refusal, refused ? 400 : 503);
+  }
+}
+
+/**
+ * Runs a read or write of the drive states; when the bucket does not answer, the error names the
+ * bucket and what to do, since the operator cannot tell a lost bucket from a lost changer.
+ */
+async function inBucket<T>(
+  libraryId: string,
+  drive: number,
+  access: "read" | "write",
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof PytarchiveError) throw error;
+    const bucket = kvBucketNames(libraryId).leases;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PytarchiveError(
+      "CLEAR_DRIVE_FAILED",
+      `Drive ${drive} was not cleared: the changer could not ${access} the drive states in its NATS key-value bucket ${bucket} (${reason}).`,
+      {
+        hint: `Check that the NATS server runs with JetStream and that pytarchive runs (\`npm start\`), then try \`pytarchive clear-drive ${drive}\` again; \`pytarchive library\` shows which drives are blocked.`,
+        cause: error,
+      },
+    );
   }
 }

@@ -97,8 +97,12 @@ describe("the changer, on errors it does not know", () => {
 
     await expect(clearDrive).rejects.toMatchObject({
       code: "CLEAR_DRIVE_FAILED",
-      message: expect.stringMatching(/^The drive could not be cleared: .+\.$/),
-      hint: "Check that the NATS server runs with JetStream, then try again.",
+      message: expect.stringMatching(
+        new RegExp(
+          `^Drive 0 was not cleared: the changer could not read the drive states in its NATS key-value bucket ${kvBucketNames(harness.libraryId).leases} \\(.+\\)\\.$`,
+        ),
+      ),
+      hint: "Check that the NATS server runs with JetStream and that pytarchive runs (`npm start`), then try `pytarchive clear-drive 0` again; `pytarchive library` shows which drives are blocked.",
     });
   });
 });
