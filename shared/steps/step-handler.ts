@@ -73,8 +73,9 @@ export interface StepHandlerDependencies {
  * than `maxRuns` times is failed as interrupted.
  *
  * Failures of the work are results (`failed`, with the work's code, message and hint), not
- * retries; only an unreachable catalog or NATS makes the step be delivered again. When the
- * service stops, the step is stopped and handed back to JetStream.
+ * retries; only a transient error (an unreachable catalog or NATS) makes the step be delivered
+ * again, and on its `maxRuns`-th run even that is reported `failed` with its own code and hint.
+ * When the service stops, the step is stopped and handed back to JetStream.
  */
 export function createStepHandler(deps: StepHandlerDependencies): WorkHandler<WorkItem> {
   return async (item, context) => {
@@ -211,7 +212,9 @@ async function runStep(
       log.info("the job no longer runs this attempt; the step was stopped", { error });
       return;
     }
-    if (isUnreachable(error)) throw error;
+    // A transient error is handed back for another delivery, but not on the last run allowed:
+    // then the person sees the real error and its hint, not STEP_INTERRUPTED.
+    if (isUnreachable(error) && context.deliveryCount < deps.maxRuns) throw error;
     log.warn("step failed", { error });
     await report("failed", { error: errorInfoOf(error) });
   } finally {
