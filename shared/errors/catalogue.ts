@@ -200,8 +200,8 @@ const STEPS = {
   ),
   STEP_FAILED: failure("A step failed without saying why.", LOG_HINT),
   STEP_STOPPED: failure(
-    "A step was stopped because its job was aborted or ended elsewhere.",
-    QUEUE_HINT,
+    "A service reported a step stopped although nobody asked to abort its job, so the job failed.",
+    "Requeue the job (`pytarchive requeue <job>`) once the service runs again.",
   ),
   WORKER_SILENT: failure(
     "The service running a step stopped reporting progress.",
@@ -897,3 +897,29 @@ export const ERROR_CATALOGUE = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** A code that is no longer given, and the code that took its place (null: never raised). */
+export interface RetiredCode {
+  readonly replacedBy: ErrorCode | null;
+  /** The version and day from which pytarchive gives the new code instead. */
+  readonly since: { readonly version: string; readonly date: string };
+}
+
+const MERGED_2026_12_07 = { version: "0.1.0", date: "2026-12-07" } as const;
+
+/**
+ * Codes merged into others or dropped. Scripts and jobs failed earlier (their stored error)
+ * still carry them; a retired code is never given again, nor reused for something else.
+ */
+export const RETIRED_CODES: Readonly<Record<string, RetiredCode>> = {
+  JOB_NOT_FOUND: { replacedBy: "UNKNOWN_JOB", since: MERGED_2026_12_07 },
+  TAPE_NOT_FOUND: { replacedBy: "UNKNOWN_TAPE", since: MERGED_2026_12_07 },
+  FOLDER_NAME_TAKEN_ON_TAPE: { replacedBy: "NAME_TAKEN_ON_TAPE", since: MERGED_2026_12_07 },
+  FOLDER_NOT_ABSOLUTE: { replacedBy: "PATH_NOT_ABSOLUTE", since: MERGED_2026_12_07 },
+  INVENTORY_FOLDER_NOT_ABSOLUTE: { replacedBy: "PATH_NOT_ABSOLUTE", since: MERGED_2026_12_07 },
+  FOLDER_NOT_A_DIRECTORY: { replacedBy: "NOT_A_FOLDER", since: MERGED_2026_12_07 },
+  RESTORE_TARGET_NOT_EMPTY: { replacedBy: "TARGET_NOT_EMPTY", since: MERGED_2026_12_07 },
+  SERVICE_ERROR: { replacedBy: "INTERNAL_ERROR", since: MERGED_2026_12_07 },
+  UNKNOWN_ERROR: { replacedBy: "UNEXPECTED_ERROR", since: MERGED_2026_12_07 },
+  ABORT_TOO_LATE: { replacedBy: null, since: MERGED_2026_12_07 },
+};

@@ -5,6 +5,8 @@ export {
   type ErrorCode,
   type ErrorSpec,
   type HttpStatus,
+  RETIRED_CODES,
+  type RetiredCode,
 } from "./catalogue.ts";
 export { renderErrorsDoc } from "./errors-doc.ts";
 export { errorSpec, httpStatusOf, isErrorCode, isTransientError } from "./lookup.ts";
