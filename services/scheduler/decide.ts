@@ -39,8 +39,16 @@ export type SchedulerEvent =
   | { readonly kind: "move-refused"; readonly step: string; readonly error: ErrorInfo }
   /** The job cannot run (its tape cannot be told); it was started to be failed. */
   | { readonly kind: "cannot-start"; readonly error: ErrorInfo }
-  /** Its worker said nothing for `silentForMs`, longer than the stall timeout. */
-  | { readonly kind: "silent"; readonly silentForMs: number; readonly step: PlannedStep | null };
+  /**
+   * Its worker said nothing for `silentForMs`, longer than the stall timeout. `step`: the step
+   * this process sent (null: none since it started); `unsentBecause`: why sending it kept failing.
+   */
+  | {
+      readonly kind: "silent";
+      readonly silentForMs: number;
+      readonly step: PlannedStep | null;
+      readonly unsentBecause?: ErrorInfo | null;
+    };
 
 /** What the scheduler does, in order. */
 export type Action =
@@ -121,7 +129,7 @@ export function decide({ job, plan, event }: Decision): Action[] {
     case "cannot-start":
       return [fail(job, plan, "start", event.error)];
     case "silent":
-      return afterSilence(job, plan, event.silentForMs, event.step);
+      return afterSilence(job, plan, event);
   }
 }
 
@@ -285,29 +293,79 @@ function resume(job: CatalogJob, plan: JobPlan | null, sentHere: string | null):
 function afterSilence(
   job: CatalogJob,
   plan: JobPlan | null,
-  silentForMs: number,
-  sent: PlannedStep | null,
+  event: Extract<SchedulerEvent, { kind: "silent" }>,
 ): Action[] {
-  const step = sent ?? plan?.steps[0] ?? null;
-  const service = step?.service ?? "worker";
-  const silence = describeDuration(silentForMs);
+  const step = event.step ?? stepInCatalog(job, plan);
+  const who = step === null ? "its worker" : `the ${step.service} service`;
+  const silence = describeDuration(event.silentForMs);
   if (job.abortRequested) {
     return [
       abort(
         job,
-        `aborted by the operator; the ${service} service had said nothing about it for ${silence}, so nothing was left to stop`,
+        `aborted by the operator; ${who} had said nothing about it for ${silence}, so nothing was left to stop`,
       ),
     ];
   }
-  const silent: ErrorInfo = {
+  const unsent = event.unsentBecause ?? null;
+  const error =
+    unsent !== null && step !== null
+      ? neverSent(job, step, silence, unsent)
+      : workerSilent(job, step, silence);
+  // A step the catalog cannot name is a worker's (mount, the work, unmount): the tape may be
+  // mounted, so the drive is released as after any failure during the work.
+  const duringWork = step === null ? plan?.needsDrive === true : step.phase === "work";
+  if (plan?.needsDrive && duringWork && job.pendingError === null) {
+    return release(plan, step?.step ?? "work", error);
+  }
+  return [fail(job, plan, step?.step ?? "start", job.pendingError ?? error)];
+}
+
+/**
+ * The step a job is in as the catalog knows it, for a job this process sent nothing for (first
+ * seen after a restart): the step waited on; the first step when none was ever recorded (the
+ * same rule as resuming); the only step of a one-step plan. Null when a worker took up a step
+ * the catalog does not name.
+ */
+function stepInCatalog(job: CatalogJob, plan: JobPlan | null): PlannedStep | null {
+  if (plan === null) return null;
+  const waitingOn = job.waitingOn ?? null;
+  if (waitingOn !== null) return findStep(plan, waitingOn);
+  if (job.progress === null || plan.steps.length === 1) return plan.steps[0];
+  return null;
+}
+
+function workerSilent(job: CatalogJob, step: PlannedStep | null, silence: string): ErrorInfo {
+  if (step === null) {
+    return {
+      code: CODES.workerSilent,
+      message: `The worker of job ${job.id} has said nothing for ${silence}: it is not running, or it hangs.`,
+      hint: `Check that every pytarchive service runs (\`npm start\` runs them all), then \`pytarchive requeue ${job.id}\`.`,
+    };
+  }
+  const { service } = step;
+  return {
     code: CODES.workerSilent,
     message: `The ${service} service has said nothing about job ${job.id} for ${silence}: it is not running, or it hangs.`,
     hint: `Start it (\`npm start\` runs every service; alone: \`npx tsx services/runner/main.ts --only ${service}\`), then \`pytarchive requeue ${job.id}\`.`,
   };
-  if (plan?.needsDrive && step?.phase === "work" && job.pendingError === null) {
-    return release(plan, step.step, silent);
-  }
-  return [fail(job, plan, step?.step ?? "start", job.pendingError ?? silent)];
+}
+
+/** A step whose sending was refused (transiently) until the stall timeout: that refusal, told. */
+function neverSent(
+  job: CatalogJob,
+  step: PlannedStep,
+  silence: string,
+  refusal: ErrorInfo,
+): ErrorInfo {
+  const requeue = `\`pytarchive requeue ${job.id}\``;
+  return {
+    code: refusal.code,
+    message: `Step ${step.step} of job ${job.id} could not be sent for ${silence}: ${refusal.message}`,
+    hint:
+      refusal.hint === undefined
+        ? `Once that is mended: ${requeue}.`
+        : `${refusal.hint} Then ${requeue}.`,
+  };
 }
 
 function fail(job: CatalogJob, plan: JobPlan | null, step: string, error: ErrorInfo): Action {

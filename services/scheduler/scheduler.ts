@@ -1,6 +1,6 @@
 import { isTransientError, PytarchiveError } from "../../shared/errors/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
-import type { CatalogJob, StepResult } from "../../shared/messages/index.ts";
+import type { CatalogJob, ErrorInfo, StepResult } from "../../shared/messages/index.ts";
 import { type JobKind, parseMoveId, type WorkItem } from "../../shared/messages/index.ts";
 import type { CatalogClient } from "../../shared/nats/index.ts";
 import { errorInfoOf } from "../../shared/nats/index.ts";
@@ -75,6 +75,8 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
   const tapes = new Map<string, string>();
   /** The step this process sent for each job's attempt, so a look does not send it twice. */
   const sent = new Map<string, { readonly attempt: number; readonly step: string }>();
+  /** Why the step of a job could not be sent (a transient refusal): told if it never is. */
+  const unsent = new Map<string, ErrorInfo>();
   /** Steps done without a move, handled after the call that decided them returns. */
   const settling = new Set<Promise<void>>();
   let looking: Promise<void> | null = null;
@@ -84,6 +86,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
   const forget = (jobId: string) => {
     watchdog.forget(jobId);
     sent.delete(jobId);
+    unsent.delete(jobId);
     tapes.delete(jobId);
   };
 
@@ -123,6 +126,8 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       if (current === null) throw new Error(`no job to ${action.kind}`);
       switch (action.kind) {
         case "record-waiting":
+          // Its silence counts from the first try, even if recording it fails.
+          watchdog.stepSent(current.id, current.attempts, action.step, now());
           await catalog.call("job-progress", {
             id: current.id,
             attempt: current.attempts,
@@ -170,7 +175,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     step: PlannedStep,
     retry: boolean,
   ): Promise<boolean> => {
-    watchdog.stepSent(job.id, step, now());
+    watchdog.stepSent(job.id, job.attempts, step, now());
     if (step.service === CHANGER) {
       try {
         await sendMove(job, step, retry);
@@ -188,6 +193,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       await deps.dispatch(step.service, { jobId: job.id, step: step.step, attempt: job.attempts });
     }
     sent.set(job.id, { attempt: job.attempts, step: step.step });
+    unsent.delete(job.id);
     log.info("step sent", {
       jobId: job.id,
       kind: job.kind,
@@ -215,6 +221,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       return;
     }
     // Done as if the changer had said so, once the caller has recorded the step as sent.
+    const attempt = job.attempts;
     const done = handleResult({
       jobId: job.id,
       step: step.step,
@@ -223,7 +230,17 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       summary: planned.summary,
       worker: deps.worker,
       at: new Date(now()).toISOString(),
-    }).catch((error: unknown) => log.warn("could not advance a tape job", { error }));
+    }).catch((error: unknown) => {
+      // Nobody else will report on this step: forget it was sent, so the next look sends it again.
+      const here = sent.get(job.id);
+      if (here?.attempt === attempt && here.step === step.step) sent.delete(job.id);
+      unsent.set(job.id, errorInfoOf(error));
+      log.warn("could not advance a tape job; its step is sent again at the next look", {
+        jobId: job.id,
+        step: step.step,
+        error,
+      });
+    });
     settling.add(done);
     void done.finally(() => settling.delete(done));
   };
@@ -249,7 +266,24 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
       if (planOf(job.kind)?.needsDrive && changer === null) continue;
       const here = sent.get(job.id);
       const sentHere = here?.attempt === job.attempts ? here.step : null;
-      await react(job, { kind: "look", sentHere });
+      await sendingStep(job, { kind: "look", sentHere });
+    }
+  };
+
+  /**
+   * Reacts to a job's start or a look, which send its step. A failure is logged with the job and
+   * kept as why its step is unsent (the stall timeout then fails the job with it); it does not
+   * stop the look, so one job cannot hold up the others.
+   */
+  const sendingStep = async (job: CatalogJob, event: SchedulerEvent) => {
+    try {
+      await react(job, event);
+    } catch (error) {
+      unsent.set(job.id, errorInfoOf(error));
+      log.warn("could not send a job's step; trying again at the next look", {
+        jobId: job.id,
+        error,
+      });
     }
   };
 
@@ -259,7 +293,15 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     const ids = new Set(ours.map((job) => job.id));
     for (const jobId of [...sent.keys()]) if (!ids.has(jobId)) sent.delete(jobId);
     for (const { job, silentForMs, step } of watchdog.silent(ours, now())) {
-      await react(job, { kind: "silent", silentForMs, step });
+      const unsentBecause = unsent.get(job.id) ?? null;
+      try {
+        await react(job, { kind: "silent", silentForMs, step, unsentBecause });
+      } catch (error) {
+        log.warn("could not end a silent job; trying again at the next look", {
+          jobId: job.id,
+          error,
+        });
+      }
     }
   };
 
@@ -278,7 +320,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
         priority: job.priority,
         attempt: job.attempts,
       });
-      await react(job, { kind: "started" });
+      await sendingStep(job, { kind: "started" });
     }
   };
 
@@ -323,7 +365,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
         drive,
         tape: tapes.get(job.id),
       });
-      await react(job, { kind: "started" });
+      await sendingStep(job, { kind: "started" });
     }
   };
 

@@ -9,12 +9,17 @@ export interface SilentJob<J> {
 }
 
 /**
- * When each running job last showed signs of life (first seen, step sent, progress reported),
- * and which step it was last sent. In memory only: a restarted scheduler starts counting anew.
+ * When each running job last showed signs of life (first seen, step first sent, progress
+ * reported), and which step it was last sent. In memory only: a restarted scheduler starts
+ * counting anew.
  */
 export interface StallWatchdog {
-  /** A step was sent for the job: its silence counts from `at`, waiting on `step`. */
-  stepSent(jobId: string, step: PlannedStep, at: number): void;
+  /**
+   * A step was sent (or tried) for the job's `attempt`: its silence counts from `at`, waiting on
+   * `step`. Sending the same step of the same attempt again (a resend after a refusal, a look
+   * after a crash) does not restart it, so a step that can never be sent still times out.
+   */
+  stepSent(jobId: string, attempt: number, step: PlannedStep, at: number): void;
   /** The job's worker reported progress; jobs not watched yet stay so (the next look adds them). */
   heard(jobId: string, at: number): void;
   /**
@@ -25,16 +30,24 @@ export interface StallWatchdog {
   forget(jobId: string): void;
 }
 
+interface Watched {
+  readonly lastHeardAt: number;
+  readonly step: PlannedStep | null;
+  readonly attempt: number | null;
+}
+
 /**
  * @example
  * const watchdog = createStallWatchdog(600_000);
  * watchdog.silent(running, Date.now()); // [] until a job says nothing for 10 minutes
  */
 export function createStallWatchdog(stallTimeoutMs: number): StallWatchdog {
-  const watched = new Map<string, { lastHeardAt: number; step: PlannedStep | null }>();
+  const watched = new Map<string, Watched>();
   return {
-    stepSent: (jobId, step, at) => {
-      watched.set(jobId, { lastHeardAt: at, step });
+    stepSent: (jobId, attempt, step, at) => {
+      const known = watched.get(jobId);
+      if (known?.attempt === attempt && known.step?.step === step.step) return;
+      watched.set(jobId, { lastHeardAt: at, step, attempt });
     },
     heard: (jobId, at) => {
       const known = watched.get(jobId);
@@ -47,7 +60,7 @@ export function createStallWatchdog(stallTimeoutMs: number): StallWatchdog {
       for (const job of running) {
         const known = watched.get(job.id);
         if (known === undefined) {
-          watched.set(job.id, { lastHeardAt: at, step: null });
+          watched.set(job.id, { lastHeardAt: at, step: null, attempt: null });
           continue;
         }
         const silentForMs = at - known.lastHeardAt;

@@ -229,6 +229,55 @@ describe("decide: a worker that went silent", () => {
     expect(actionOf(failing, "fail")).toMatchObject({ step: "write", error: kept });
   });
 
+  it("a tape job first seen after a restart, silent in a worker's step, releases the drive and blames no guessed service", () => {
+    // No step sent by this process and none waited on: a worker had taken up a step of the work.
+    const job = runningJob("explore", { progress: "exporting /srv/alpha", waitingOn: null });
+    const actions = decideFor(job, { kind: "silent", silentForMs: 660_000, step: null });
+    expect(told(actions)).toEqual([
+      "keep-error work WORKER_SILENT",
+      "wait unmount",
+      "send ltfs/unmount",
+    ]);
+    const kept = actionOf(actions, "keep-error").error;
+    expect(kept.message).toBe(
+      "The worker of job 3fa2b1c0 has said nothing for 11 min: it is not running, or it hangs.",
+    );
+    expect(kept.message).not.toContain("changer");
+    expect(kept.hint).not.toContain("--only");
+  });
+
+  it("a tape job first seen after a restart, waiting on a step, is judged by that step", () => {
+    const job = runningJob("explore", { progress: "waiting", waitingOn: "export" });
+    const actions = decideFor(job, { kind: "silent", silentForMs: TEN_MINUTES, step: null });
+    expect(told(actions)).toEqual([
+      "keep-error export WORKER_SILENT",
+      "wait unmount",
+      "send ltfs/unmount",
+    ]);
+    expect(actionOf(actions, "keep-error").error.message).toContain("The export service");
+  });
+
+  it("a step that could not be sent until the stall timeout fails the job with why, and for how long", () => {
+    const load = JOB_PLANS.explore?.steps.find((step) => step.step === "load") ?? null;
+    const refusal = {
+      code: "CHANGER_UNAVAILABLE",
+      message: "The tape library cannot be read: mtx: cannot open /dev/sch9",
+      hint: "Check [Device] library.",
+    };
+    const actions = decideFor(runningJob("explore", { waitingOn: "load" }), {
+      kind: "silent",
+      silentForMs: TEN_MINUTES,
+      step: load,
+      unsentBecause: refusal,
+    });
+    expect(told(actions)).toEqual(["fail load CHANGER_UNAVAILABLE"]);
+    const { error } = actionOf(actions, "fail");
+    expect(error.message).toBe(
+      "Step load of job 3fa2b1c0 could not be sent for 10 min: The tape library cannot be read: mtx: cannot open /dev/sch9",
+    );
+    expect(error.hint).toBe("Check [Device] library. Then `pytarchive requeue 3fa2b1c0`.");
+  });
+
   it("a silent job whose abort was asked ends aborted, saying why nothing was stopped", () => {
     const actions = decideFor(runningJob("inventory", { abortRequested: true }), {
       kind: "silent",

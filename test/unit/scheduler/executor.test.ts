@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { getJob, upsertTape } from "../../../services/catalog/db/index.ts";
 import { type CatalogHandlers, createCatalogHandlers } from "../../../services/catalog/index.ts";
 import type { ChangerLink, LibraryStatus } from "../../../services/scheduler/changer-link.ts";
@@ -37,6 +37,7 @@ afterAll(async () => {
 function standInChanger(held: { full: boolean; barcode: string | null }) {
   const moves: MoveRequest[] = [];
   let refuseNext: Error | null = null;
+  let refuseAll: Error | null = null;
   const status: LibraryStatus = {
     device: "/dev/sch0",
     driveCount: 1,
@@ -49,7 +50,7 @@ function standInChanger(held: { full: boolean; barcode: string | null }) {
     status: async () => status,
     blockedDrives: async () => new Set(),
     move: async (move) => {
-      const refusal = refuseNext;
+      const refusal = refuseNext ?? refuseAll;
       refuseNext = null;
       if (refusal !== null) throw refusal;
       moves.push(move);
@@ -61,6 +62,9 @@ function standInChanger(held: { full: boolean; barcode: string | null }) {
     refuseNextMove: (error: Error) => {
       refuseNext = error;
     },
+    refuseEveryMove: (error: Error | null) => {
+      refuseAll = error;
+    },
   };
 }
 
@@ -70,9 +74,20 @@ function startScheduler(kinds: JobKind[], changer?: ChangerLink) {
     tapeMaxSizeKiB: 1_000_000,
     publish: async () => {},
   });
+  /** Catalog operations that fail once (after letting some calls through), as when the catalog cannot be reached for a moment. */
+  const failOnce = new Map<string, number>();
   const catalog: CatalogClient = {
-    call: (op, payload) =>
-      (handlers[op] as unknown as (request: typeof payload) => Promise<never>)(payload),
+    call: async (op, payload) => {
+      const before = failOnce.get(op);
+      if (before !== undefined) {
+        if (before > 0) failOnce.set(op, before - 1);
+        else {
+          failOnce.delete(op);
+          throw new PytarchiveError("CATALOG_UNREACHABLE", "the catalog did not answer");
+        }
+      }
+      return (handlers[op] as unknown as (request: typeof payload) => Promise<never>)(payload);
+    },
   };
   const sent: string[] = [];
   const clock = { now: Date.parse(AT) };
@@ -95,7 +110,8 @@ function startScheduler(kinds: JobKind[], changer?: ChangerLink) {
     // A step done without a move is handled after the call that decided it: wait for it.
     await scheduler.close();
   };
-  return { handlers, scheduler, sent, clock, settle };
+  const failCatalogOnce = (op: string, after = 0) => failOnce.set(op, after);
+  return { handlers, scheduler, sent, clock, settle, failCatalogOnce };
 }
 
 const result = (jobId: string, step: string, outcome: "done" | "failed" = "done") => ({
@@ -228,6 +244,89 @@ describe("the scheduler's executor", () => {
     const ended = await getJob(database.db, job.id);
     expect(ended?.state).toBe("failed");
     expect(ended?.error).toMatch(/^DRIVE_BLOCKED: drive 0 is blocked/);
+  });
+
+  it("a move the changer keeps refusing as transient fails its job at the stall timeout, saying why; other jobs still start", async () => {
+    const changer = standInChanger({ full: false, barcode: null });
+    const { handlers, scheduler, sent, clock, settle } = startScheduler(
+      ["explore", "inventory"],
+      changer.link,
+    );
+    const job = await queueExplore(handlers);
+    changer.refuseEveryMove(
+      new PytarchiveError("CHANGER_UNAVAILABLE", "The tape library cannot be read: no answer", {
+        hint: "Start the changer service.",
+      }),
+    );
+    await scheduler.poke();
+    const { job: inventory } = await handlers["job-create"]({
+      kind: "inventory",
+      args: { folders: ["/srv/a"] },
+    });
+    // The next look resends the load, refused again, and still starts the inventory.
+    await scheduler.poke();
+    expect(await getJob(database.db, inventory.id)).toMatchObject({ state: "running" });
+    expect(sent).toEqual(["inventory/report"]);
+    // A look every minute: each resends the load, which is refused again.
+    for (let minute = 0; minute <= 10; minute += 1) {
+      clock.now += 60_000;
+      await scheduler.poke();
+    }
+    await settle();
+    const ended = await getJob(database.db, job.id);
+    expect(ended?.state).toBe("failed");
+    expect(ended?.error).toMatch(
+      /^CHANGER_UNAVAILABLE: Step load of job [0-9a-f]{8} could not be sent for 11 min: The tape library cannot be read: no answer/,
+    );
+    expect(ended?.error).toContain(
+      "What to do: Start the changer service. Then `pytarchive requeue",
+    );
+    expect(changer.moves).toEqual([]);
+  });
+
+  it("one catalog failure while a step needing no move is handled does not lose it: the next look sends it again", async () => {
+    const changer = standInChanger({ full: false, barcode: null });
+    const { handlers, scheduler, settle, failCatalogOnce } = startScheduler(
+      ["explore"],
+      changer.link,
+    );
+    const job = await queueExplore(handlers);
+    // `clear` on an empty drive is done at once; reading the job for its result fails once.
+    failCatalogOnce("job-get");
+    await scheduler.poke();
+    // Its handling runs after the look; the failed read rejects without waiting on anything.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(changer.moves).toEqual([]);
+    // The same scheduler's next look (not a restarted one, which would send it again anyway).
+    await scheduler.poke();
+    await settle();
+    expect(changer.moves).toMatchObject([{ kind: "load", jobId: job.id }]);
+    expect(await getJob(database.db, job.id)).toMatchObject({
+      state: "running",
+      waitingOn: "load",
+    });
+  });
+
+  it("one catalog failure while an unload that keeps the tape is handled does not fail the job: it ends done", async () => {
+    const changer = standInChanger({ full: false, barcode: null });
+    const { handlers, scheduler, settle, failCatalogOnce } = startScheduler(
+      ["explore"],
+      changer.link,
+    );
+    const first = await queueExplore(handlers, 60);
+    const second = await queueExplore(handlers, 30);
+    await scheduler.poke();
+    await vi.waitFor(() => expect(changer.moves).toHaveLength(1));
+    // The unmount's result is read; the unload's (done without a move) is not, once.
+    failCatalogOnce("job-get", 1);
+    await scheduler.handleResult(result(first.id, "unmount"));
+    // The next look (the one the unmount's result asks for, or this one) sends the unload again.
+    await scheduler.poke();
+    await settle();
+    expect(await getJob(database.db, first.id)).toMatchObject({
+      state: "done",
+      progress: `tape ${TAPE} stays in drive 0 for job ${second.id}`,
+    });
   });
 
   it("a drive holding a tape without a barcode fails the job with DRIVE_HOLDS_UNLABELLED_TAPE", async () => {

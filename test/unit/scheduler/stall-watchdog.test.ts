@@ -21,12 +21,27 @@ describe("the stall watchdog", () => {
   it("a step sent or progress heard starts the silence anew, and the step sent is named", () => {
     if (write === undefined) throw new Error("archive has no write step");
     const watchdog = createStallWatchdog(TIMEOUT);
-    watchdog.stepSent("a", write, 0);
+    watchdog.stepSent("a", 1, write, 0);
     watchdog.heard("a", 50_000);
     expect(watchdog.silent([job("a")], 100_000)).toEqual([]);
     expect(watchdog.silent([job("a")], 120_000)).toEqual([
       { job: job("a"), silentForMs: 70_000, step: write },
     ]);
+  });
+
+  it("sending the same step again does not start the silence anew; the next step or attempt does", () => {
+    const unmount = JOB_PLANS.archive?.steps.find((step) => step.step === "unmount");
+    if (write === undefined || unmount === undefined) throw new Error("archive lacks a step");
+    const watchdog = createStallWatchdog(TIMEOUT);
+    watchdog.stepSent("a", 1, write, 0);
+    watchdog.stepSent("a", 1, write, 50_000);
+    expect(watchdog.silent([job("a")], 70_000)).toEqual([
+      { job: job("a"), silentForMs: 70_000, step: write },
+    ]);
+    watchdog.stepSent("a", 1, unmount, 70_000);
+    expect(watchdog.silent([job("a")], 100_000)).toEqual([]);
+    watchdog.stepSent("a", 2, unmount, 100_000);
+    expect(watchdog.silent([job("a")], 140_000)).toEqual([]);
   });
 
   it("progress of a job not watched yet does not count (the next look starts watching it)", () => {
