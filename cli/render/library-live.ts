@@ -58,5 +58,8 @@ export function renderLiveLibrary(reply: LibraryReply): string {
     ]),
   );
   const notes = reply.notes.map((note) => `Note: ${note}\n`).join("");
-  return `${librarySummary(reply)}\n${drives}\n${slotsTable(reply.slots)}${blockedLines(reply.drives)}${cleaningLine(reply)}${notes === "" ? "" : `\n${notes}`}`;
+  const simulated = reply.simulated
+    ? "SIMULATED library: its tapes are loop images, not an archive.\n"
+    : "";
+  return `${simulated}${librarySummary(reply)}\n${drives}\n${slotsTable(reply.slots)}${blockedLines(reply.drives)}${cleaningLine(reply)}${notes === "" ? "" : `\n${notes}`}`;
 }

@@ -54,6 +54,8 @@ export interface GatewayDependencies {
   readonly sourceFolders: readonly string[];
   /** A fresh `mtx status` with each drive's live state (`library`); absent: the verb refuses. */
   readonly readLiveLibrary?: () => Promise<LiveLibrary>;
+  /** The library is the simulated one (`[Device] simulate`): its views say so. */
+  readonly simulated?: boolean;
   /** Asks the changer to lift a drive's block; absent: the verb says the changer cannot be asked. */
   readonly clearDrive?: (drive: number) => Promise<ClearDriveReply>;
   /** How long one look at a path may take (a hung NFS mount never answers). Default 2 s. */
@@ -449,7 +451,11 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
           "Run the gateway with the other services (`npm start`).",
         );
       }
-      return libraryView({ readLiveLibrary: deps.readLiveLibrary, catalog });
+      return libraryView({
+        readLiveLibrary: deps.readLiveLibrary,
+        catalog,
+        simulated: deps.simulated === true,
+      });
     },
   };
 }

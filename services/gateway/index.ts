@@ -45,6 +45,7 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
         catalog: createCatalogClient(nc, libraryId),
         ...changerRequests(nc, libraryId),
         sourceFolders: config.general.sourceFolders,
+        simulated: config.device.simulate,
         scratchPath: config.general.scratchPath,
         stateFolder: config.paths.stateDir,
         mountPoints: config.device.drives.map((drive) => drive.mountPoint),

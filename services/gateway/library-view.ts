@@ -37,6 +37,7 @@ const OFFLINE_HINT =
 export async function libraryView(deps: {
   readonly readLiveLibrary: () => Promise<LiveLibrary>;
   readonly catalog: CatalogClient;
+  readonly simulated: boolean;
 }): Promise<LibraryReply> {
   const notes: string[] = [];
   const [live, tasks] = await Promise.all([
@@ -53,6 +54,7 @@ export async function libraryView(deps: {
   }
   return {
     device,
+    simulated: deps.simulated,
     driveCount,
     slotCount,
     importExportCount,

@@ -298,6 +298,8 @@ export const LibrarySlotSchema = Type.Object({
 /** `pytarchive library`: the library now, as the changer read it (`readAt`). */
 export const LibraryReplySchema = Type.Object({
   device: Type.String(),
+  /** A simulated library (`[Device] simulate`): its tapes are loop images, not an archive. */
+  simulated: Type.Boolean(),
   driveCount: Type.Integer({ minimum: 0 }),
   slotCount: Type.Integer({ minimum: 0 }),
   importExportCount: Type.Integer({ minimum: 0 }),

@@ -37,6 +37,7 @@ function block(reason: string) {
 
 const REPLY: LibraryReply = {
   device: "/dev/sch0",
+  simulated: false,
   driveCount: 4,
   slotCount: 3,
   importExportCount: 1,
@@ -77,6 +78,13 @@ describe("renderLiveLibrary", () => {
     expect(out).toContain("  drive 0: since 2026-12-07T09:00:00.000Z: first");
     expect(out).toContain("  drive 1: since 2026-12-07T09:00:00.000Z: second");
     expect(out).toContain("then `pytarchive clear-drive N`.");
+  });
+
+  it("says first that a simulated library's tapes are not an archive, and only then", () => {
+    expect(renderLiveLibrary({ ...REPLY, simulated: true })).toMatch(
+      /^SIMULATED library: its tapes are loop images, not an archive\.\nLibrary \/dev\/sch0: 4 drives/,
+    );
+    expect(renderLiveLibrary(REPLY)).not.toContain("SIMULATED");
   });
 
   it("ends with what could not be found out", () => {
