@@ -1,5 +1,5 @@
 import type { Msg } from "@nats-io/nats-core";
-import { PytarchiveError } from "../../shared/errors/index.ts";
+import { isTransientError, PytarchiveError } from "../../shared/errors/index.ts";
 import type { LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import {
@@ -18,7 +18,7 @@ export interface StatusSources {
 
 /**
  * Answers `pyt.<lib>.changer.status` with a fresh `mtx status` (and, when asked, each drive's
- * live state), or CHANGER_UNAVAILABLE.
+ * live state), or why the library cannot be read (`statusRefusal`).
  */
 export async function answerStatus(msg: Msg, sources: StatusSources, log: Logger): Promise<void> {
   let wantsDrives: boolean;
@@ -43,23 +43,35 @@ export async function answerStatus(msg: Msg, sources: StatusSources, log: Logger
       }),
     );
   } catch (error) {
-    const refusal =
-      error instanceof PytarchiveError && error.code === "CHANGER_UNAVAILABLE"
-        ? error
-        : changerUnavailable(describe(error), hintOf(error));
+    const refusal = statusRefusal(error);
     log.warn("changer status request failed", { code: refusal.code, reason: refusal.message });
-    respondWithServiceError(msg, refusal, 503);
+    respondWithServiceError(msg, refusal, isTransientError(refusal) ? 503 : 500);
   }
 }
 
-/** Every failure to read the library reaches clients as CHANGER_UNAVAILABLE, with mtx's reason. */
-export function changerUnavailable(reason: string, hint?: string): PytarchiveError {
-  return new PytarchiveError("CHANGER_UNAVAILABLE", `The tape library cannot be read: ${reason}`, {
-    hint:
-      hint ??
-      "Check [Device] library and [Tools] mtx in pytarchive.conf, and run `mtx -f <library> status` by hand.",
+/**
+ * Why the library cannot be read, as clients get it: mtx's own code and advice (a device that
+ * cannot be opened is not cured by asking again, a busy one is), CHANGER_UNAVAILABLE for
+ * anything that is not one of pytarchive's errors.
+ */
+export function statusRefusal(error: unknown): PytarchiveError {
+  if (!(error instanceof PytarchiveError)) return changerUnavailable(describe(error));
+  if (error.code === "CHANGER_UNAVAILABLE") return error;
+  return new PytarchiveError(error.code, `The tape library cannot be read: ${error.message}`, {
+    hint: error.hint ?? LIBRARY_HINT,
+    cause: error,
   });
 }
+
+/** The library cannot be read for a reason mtx gave no code for (or there is no changer). */
+export function changerUnavailable(reason: string, hint?: string): PytarchiveError {
+  return new PytarchiveError("CHANGER_UNAVAILABLE", `The tape library cannot be read: ${reason}`, {
+    hint: hint ?? LIBRARY_HINT,
+  });
+}
+
+const LIBRARY_HINT =
+  "Check [Device] library and [Tools] mtx in pytarchive.conf, and run `mtx -f <library> status` by hand.";
 
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -62,7 +62,7 @@ export const ChangerStatusRequest = defineMessage(
 
 /**
  * The library as the changer last read it, and when. A changer whose `mtx status` fails answers
- * with an error (CHANGER_UNAVAILABLE) instead.
+ * with an error instead: mtx's own code (e.g. MTX_DEVICE_OPEN_FAILED), or CHANGER_UNAVAILABLE.
  */
 export const ChangerStatusReply = defineMessage(
   "changer.status reply",

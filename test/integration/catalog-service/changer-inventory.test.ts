@@ -9,6 +9,7 @@ import { createChangerService, inventoryOf } from "../../../services/changer/ind
 import { createGatewayService } from "../../../services/gateway/index.ts";
 import { type RunningServices, runServices } from "../../../services/runner/index.ts";
 import type { PytarchiveConfig } from "../../../shared/config/types.ts";
+import { isTransientError } from "../../../shared/errors/index.ts";
 import { parseMtxStatus } from "../../../shared/hardware/mtx/index.ts";
 import {
   ChangerStatusReply,
@@ -199,7 +200,7 @@ describe("the changer's inventory on a simulated library", () => {
 });
 
 describe("a changer whose mtx fails", () => {
-  it("stays up, logs the error clearly, reports unhealthy and answers status with CHANGER_UNAVAILABLE", async () => {
+  it("stays up, logs the error clearly, reports unhealthy and answers status with mtx's own code (not a transient CHANGER_UNAVAILABLE)", async () => {
     const libraryId = uniqueLibraryId();
     const lines: Record<string, unknown>[] = [];
     const config = withLibrary(
@@ -238,11 +239,14 @@ describe("a changer whose mtx fails", () => {
           service: "changer",
         },
       ).catch((e) => e);
+      // A wrong `[Device] library` is not cured by asking again: the scheduler must not wait on it.
       expect(error).toMatchObject({
-        code: "CHANGER_UNAVAILABLE",
+        code: "MTX_DEVICE_OPEN_FAILED",
         message: expect.stringMatching(/^The tape library cannot be read: .*no-such-changer/),
-        status: 503,
+        hint: expect.stringContaining("[Device] library"),
+        status: 500,
       });
+      expect(isTransientError(error)).toBe(false);
     } finally {
       await client.close();
       await services.stop();
