@@ -4,6 +4,7 @@ import { ARCHIVE_SOURCE_CODES, FOLDER_EVENTS } from "../../shared/messages/index
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
   type CatalogSchema,
+  deleteFolderFiles,
   type FolderRow,
   type FolderState,
   findFolderByPath,
@@ -78,8 +79,9 @@ const PACKED_ARCHIVE_MISSING = ARCHIVE_SOURCE_CODES.packMissing;
  * with the job's error, with a `folder.failed` event. A folder being archived goes back to
  * prepared: its measurements and packed archive still hold, so it can be archived (to another
  * tape) at once; the job's own event says why. Only when its packed archive is gone does it
- * become failed, to be prepared again. Any other folder, or none, is left alone: asking twice
- * is harmless.
+ * become failed, to be prepared again. Either way the files recorded for it are forgotten: they
+ * describe an unfinished write, and the catalog lists only what is on tape. Any other folder, or
+ * none, is left alone: asking twice is harmless.
  */
 export async function recordFolderFailed(
   db: Kysely<CatalogSchema>,
@@ -90,6 +92,7 @@ export async function recordFolderFailed(
     if (current === null || !FAILABLE_STATES.includes(current.state)) {
       return { folder: current, changed: false, events: [] };
     }
+    if (current.state === "archiving") await deleteFolderFiles(trx, current.id);
     if (current.state === "archiving" && input.error.code !== PACKED_ARCHIVE_MISSING) {
       const folder = await returnFolderToPrepared(trx, current.id);
       return { folder: folder ?? current, changed: folder !== null, events: [] };

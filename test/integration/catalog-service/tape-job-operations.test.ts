@@ -265,6 +265,8 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
 
     await handlers["files-record"]({ ...report, files: [catalogFile("old.bin", 3, "b")] });
     await handlers["folder-failed"]({ jobId: job.id, path: FOLDER, error: ERROR });
+    // A failed (or aborted) write leaves no file rows: the catalog lists only what is on tape.
+    expect(await catalog.db.selectFrom("files").selectAll().execute()).toEqual([]);
     await handlers["job-fail"]({ id: job.id, attempt: 1, step: "copy", error: ERROR });
     await handlers["jobs-requeue"]({ ids: [job.id] });
     await handlers["job-start"]({ id: job.id, worker: "scheduler@test", drive: 256 });
