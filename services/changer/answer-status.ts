@@ -1,5 +1,6 @@
 import type { Msg } from "@nats-io/nats-core";
 import { isTransientError, PytarchiveError } from "../../shared/errors/index.ts";
+import { messageOf } from "../../shared/format/index.ts";
 import type { LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import {
@@ -26,7 +27,7 @@ export async function answerStatus(msg: Msg, sources: StatusSources, log: Logger
     // An empty body is the oldest form of the request: the library alone.
     wantsDrives = msg.data.length > 0 && ChangerStatusRequest.decode(msg.data).drives === true;
   } catch (error) {
-    const refusal = new PytarchiveError("INVALID_ARGUMENT", describe(error), {
+    const refusal = new PytarchiveError("INVALID_ARGUMENT", messageOf(error), {
       hint: 'Send `{}`, or `{ "drives": true }` for the drives\' state too.',
     });
     respondWithServiceError(msg, refusal, 400);
@@ -55,7 +56,7 @@ export async function answerStatus(msg: Msg, sources: StatusSources, log: Logger
  * anything that is not one of pytarchive's errors.
  */
 export function statusRefusal(error: unknown): PytarchiveError {
-  if (!(error instanceof PytarchiveError)) return changerUnavailable(describe(error));
+  if (!(error instanceof PytarchiveError)) return changerUnavailable(messageOf(error));
   if (error.code === "CHANGER_UNAVAILABLE") return error;
   return new PytarchiveError(error.code, `The tape library cannot be read: ${error.message}`, {
     hint: error.hint ?? LIBRARY_HINT,
@@ -72,10 +73,6 @@ export function changerUnavailable(reason: string, hint?: string): PytarchiveErr
 
 const LIBRARY_HINT =
   "Check [Device] library and [Tools] mtx in pytarchive.conf, and run `mtx -f <library> status` by hand.";
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export function hintOf(error: unknown): string | undefined {
   return error instanceof PytarchiveError ? error.hint : undefined;

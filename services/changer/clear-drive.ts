@@ -1,6 +1,7 @@
 import type { KV } from "@nats-io/kv";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { messageOf } from "../../shared/format/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import {
   ClearDriveReply,
@@ -74,7 +75,7 @@ async function clearDrive(
         ? error
         : new PytarchiveError(
             "CLEAR_DRIVE_FAILED",
-            `The drive could not be cleared: ${error instanceof Error ? error.message : String(error)}.`,
+            `The drive could not be cleared: ${messageOf(error)}.`,
             { hint: "Check that the NATS server runs with JetStream, then try again." },
           );
     log.warn("clear-drive request failed", { code: refusal.code, reason: refusal.message });
@@ -98,7 +99,7 @@ async function inBucket<T>(
   } catch (error) {
     if (error instanceof PytarchiveError) throw error;
     const bucket = kvBucketNames(libraryId).leases;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new PytarchiveError(
       "CLEAR_DRIVE_FAILED",
       `Drive ${drive} was not cleared: the changer could not ${access} the drive states in its NATS key-value bucket ${bucket} (${reason}).`,

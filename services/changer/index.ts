@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { messageOf } from "../../shared/format/index.ts";
 import { createMtxChanger, type MtxChanger } from "../../shared/hardware/mtx/index.ts";
 import { subjects } from "../../shared/messages/index.ts";
 import { ensureKv, type ServiceDefinition } from "../../shared/nats/index.ts";
-import { answerStatus, describe, hintOf } from "./answer-status.ts";
+import { answerStatus, hintOf } from "./answer-status.ts";
 import { catalogHomes } from "./catalog-homes.ts";
 import { serveClearDrive } from "./clear-drive.ts";
 import { readDriveLiveStates } from "./drive-live-states.ts";
@@ -87,7 +88,7 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
         try {
           changer = createMtxChanger({ mtxPath: config.tools.mtx, device: config.device.library });
         } catch (error) {
-          whyNoChanger = { reason: describe(error), hint: hintOf(error) };
+          whyNoChanger = { reason: messageOf(error), hint: hintOf(error) };
           log.error("cannot drive the tape library", { error, hint: hintOf(error) });
         }
       }

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { PytarchiveConfig } from "../../shared/config/index.ts";
+import { messageOf } from "../../shared/format/index.ts";
 import type { LibraryStatus } from "../../shared/hardware/mtx/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import { CATALOG_REQUESTS, subjects } from "../../shared/messages/index.ts";
 import { request } from "../../shared/nats/index.ts";
-import { describe, hintOf } from "./answer-status.ts";
+import { hintOf } from "./answer-status.ts";
 import type { CatalogHomes } from "./catalog-homes.ts";
 import { inventoryOf, keepKnownHomes } from "./inventory-of.ts";
 
@@ -46,7 +47,7 @@ export function recordInventory(options: InventoryLoopOptions): InventoryLoop {
     try {
       library = await options.readLibrary();
     } catch (error) {
-      problem = `mtx status failed: ${describe(error)}`;
+      problem = `mtx status failed: ${messageOf(error)}`;
       log.error("cannot read the tape library", {
         error,
         device: device.library,
@@ -78,7 +79,7 @@ export function recordInventory(options: InventoryLoopOptions): InventoryLoop {
         added: recorded.added,
       });
     } catch (error) {
-      problem = `the catalog did not record the inventory: ${describe(error)}`;
+      problem = `the catalog did not record the inventory: ${messageOf(error)}`;
       log.warn("cannot record the inventory in the catalog yet; will retry", { error });
       throw error;
     }

@@ -2,6 +2,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DriveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
+import { messageOf } from "../../shared/format/index.ts";
 import { MTX_ERROR_CODES, type MtxChanger, MtxError } from "../../shared/hardware/mtx/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import type { ErrorInfo } from "../../shared/messages/index.ts";
@@ -325,7 +326,7 @@ function failureInfo(error: unknown, attempt: Attempt, libraryId: string): Error
   }
   return {
     code: MOVE_FAILURE_CODES.moveNotCompleted,
-    message: `The move could not be completed: ${error instanceof Error ? error.message : String(error)}.`,
+    message: `The move could not be completed: ${messageOf(error)}.`,
     hint: "Check the changer's log and `pytarchive library`, then retry the job.",
   };
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { DriveConfig } from "../../shared/config/index.ts";
+import { messageOf } from "../../shared/format/index.ts";
 import type { LibraryStatus, MtxChanger } from "../../shared/hardware/mtx/index.ts";
 import type { Logger } from "../../shared/logging/index.ts";
 import { MoveRequest, streamNames, subjects } from "../../shared/messages/index.ts";
@@ -83,7 +84,7 @@ export function runSingleWriter(options: SingleWriterOptions): SingleWriter {
         log,
       });
     } catch (error) {
-      problem = `the library could not be reconciled: ${describe(error)}`;
+      problem = `the library could not be reconciled: ${messageOf(error)}`;
       log.error("cannot reconcile the library; taking no moves until it works", { error });
       return true;
     }
@@ -119,7 +120,7 @@ export function runSingleWriter(options: SingleWriterOptions): SingleWriter {
       await consumer.finished;
       return false;
     } catch (error) {
-      problem = `the move consumer failed: ${describe(error)}`;
+      problem = `the move consumer failed: ${messageOf(error)}`;
       log.error("the move consumer failed; will try again", { error });
       return true;
     } finally {
@@ -149,7 +150,7 @@ export function runSingleWriter(options: SingleWriterOptions): SingleWriter {
         });
       } catch (error) {
         if (signal.aborted) break;
-        leaseProblem = `the library lease could not be taken: ${describe(error)}`;
+        leaseProblem = `the library lease could not be taken: ${messageOf(error)}`;
         log.warn("cannot take the library lease; will try again", { error });
         // An abort ends the wait early; the loop then sees the signal.
         await sleep(options.retryMs, undefined, { signal }).catch(() => {});
@@ -166,7 +167,7 @@ export function runSingleWriter(options: SingleWriterOptions): SingleWriter {
       if (failed) await sleep(options.retryMs, undefined, { signal }).catch(() => {});
       if (lease.lost.aborted && !signal.aborted) {
         log.error("lost the library lease; stopped taking moves and waiting to take it again", {
-          reason: describe(lease.lost.reason),
+          reason: messageOf(lease.lost.reason),
         });
       }
     }
@@ -179,8 +180,4 @@ export function runSingleWriter(options: SingleWriterOptions): SingleWriter {
     problem: () => leaseProblem ?? problem,
     finished,
   };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
