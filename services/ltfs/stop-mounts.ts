@@ -105,8 +105,8 @@ export async function unmountAtStop(options: {
   readonly log: Logger;
   /** Which tape the catalog has in a drive, for the note; default: it is not asked. */
   readonly tapeInDrive?: (drive: number) => Promise<TapeInDrive | null>;
-  /** How long an unmount refused as busy is tried again; default BUSY_UNMOUNT_PATIENCE_MS. */
-  readonly busyPatienceMs?: number;
+  /** How long a failed unmount is tried again; default UNMOUNT_PATIENCE_MS. */
+  readonly unmountPatienceMs?: number;
 }): Promise<StopUnmounts> {
   const folder = stopNotesFolder(options.config);
   const outcomes = await Promise.all(
@@ -142,7 +142,7 @@ export async function unmountAtStop(options: {
             const result = await unmountWhenFree(
               ltfs,
               log,
-              options.busyPatienceMs ?? BUSY_UNMOUNT_PATIENCE_MS,
+              options.unmountPatienceMs ?? UNMOUNT_PATIENCE_MS,
             );
             log.info("stopping: tape unmounted; LTFS has exited (index written)", {
               ltfsPids: result.ltfsPids,
@@ -173,13 +173,16 @@ export async function unmountAtStop(options: {
   };
 }
 
-/** How long a stop keeps trying an unmount that a busy mount refuses. */
-const BUSY_UNMOUNT_PATIENCE_MS = 15_000;
-const BUSY_UNMOUNT_INTERVAL_MS = 500;
+/** How long a stop keeps trying an unmount that failed (busy, or `umount` itself killed). */
+const UNMOUNT_PATIENCE_MS = 15_000;
+const UNMOUNT_RETRY_INTERVAL_MS = 500;
 
 /**
- * Unmounts, trying again for a while when the mount is busy: a file that a stopped step or a
- * reader outside pytarchive just closed must not leave the tape mounted for good.
+ * Unmounts, trying again for a while when it failed: a file that a stopped step or a reader
+ * outside pytarchive just closed, or an `umount` ended by a signal (Ctrl-C reaches every process
+ * of the terminal's group, and a command spawned at that instant may not have left it yet), must
+ * not leave the tape mounted for good. Once the mount is gone, the next try only waits for LTFS
+ * to exit (its index is written then).
  */
 async function unmountWhenFree(
   ltfs: LtfsDrive,
@@ -191,12 +194,14 @@ async function unmountWhenFree(
     try {
       return await ltfs.unmount();
     } catch (error) {
-      if (!(error instanceof LtfsUnmountBusyError) || Date.now() >= giveUpAt) throw error;
-      log.warn("stopping: the mount is busy; trying the unmount again", {
-        mountPoint: ltfs.mountPoint,
-        retryInMs: BUSY_UNMOUNT_INTERVAL_MS,
-      });
-      await sleep(BUSY_UNMOUNT_INTERVAL_MS);
+      if (Date.now() >= giveUpAt) throw error;
+      log.warn(
+        error instanceof LtfsUnmountBusyError
+          ? "stopping: the mount is busy; trying the unmount again"
+          : "stopping: the unmount failed; trying it again",
+        { mountPoint: ltfs.mountPoint, retryInMs: UNMOUNT_RETRY_INTERVAL_MS, error },
+      );
+      await sleep(UNMOUNT_RETRY_INTERVAL_MS);
     }
   }
 }

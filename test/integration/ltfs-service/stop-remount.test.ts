@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDriveLocks } from "../../../services/ltfs/drive-locks.ts";
@@ -11,9 +12,11 @@ import {
   stopNotesFolder,
   unmountAtStop,
 } from "../../../services/ltfs/stop-mounts.ts";
+import { createLtfsDrive } from "../../../shared/hardware/ltfs/index.ts";
 import { createLogger } from "../../../shared/logging/index.ts";
 import type { CatalogJob } from "../../../shared/messages/catalog-requests.ts";
 import { startNatsServer, type TestNatsServer } from "../../helpers/nats-server.ts";
+import { writeShellScript } from "../../helpers/shell-script.ts";
 import { type LtfsHarness, makeProject, startLtfsHarness } from "./support.ts";
 
 /*
@@ -46,9 +49,9 @@ function driveZero(): StopDrive {
   return { config, ltfs: harness.drive(0) };
 }
 
-async function stop(busyPatienceMs = 1_000) {
+async function stop(unmountPatienceMs = 1_000) {
   return await unmountAtStop({
-    busyPatienceMs,
+    unmountPatienceMs,
     config: harness.config,
     drives: [driveZero()],
     locks: createDriveLocks(),
@@ -150,6 +153,46 @@ describe("unmount at stop, mount again at start", () => {
       holder.exitCode === null ? holder.once("exit", resolve) : resolve(null),
     );
     // Nothing to mount again for a job: this was a plain read-only look.
+    await start();
+    if (await drive.isMounted()) await drive.unmount();
+  });
+
+  it("tries again an umount that a signal ended (a Ctrl-C reaching it): the tape does not stay mounted", async () => {
+    const drive = harness.drive(0);
+    await drive.mount({ readOnly: true });
+    const scripts = await mkdtemp(path.join(tmpdir(), "pyt-umount-"));
+    try {
+      // The first umount is ended by SIGINT before it does anything, as a Ctrl-C would; later
+      // ones are the real umount.
+      const umount = writeShellScript(
+        scripts,
+        "umount",
+        `if [ ! -e "${scripts}/interrupted" ]; then : > "${scripts}/interrupted"; kill -INT $$; sleep 5; fi\nexec umount "$@"`,
+      );
+      const { config } = driveZero();
+      const interrupted = createLtfsDrive({
+        tools: { ...harness.config.tools, umount },
+        device: config.device,
+        mountPoint: config.mountPoint,
+        mountTable: harness.config.paths.mountTable,
+      });
+      lines.length = 0;
+      const stopped = await unmountAtStop({
+        config: harness.config,
+        drives: [{ config, ltfs: interrupted }],
+        locks: createDriveLocks(),
+        log,
+        unmountPatienceMs: 10_000,
+      });
+      expect(stopped).toEqual({ unmounted: [0], failed: [] });
+      expect(await drive.isMounted()).toBe(false);
+      const retried = lines.find(
+        (line) => line.msg === "stopping: the unmount failed; trying it again",
+      );
+      expect(JSON.stringify(retried?.error)).toContain("SIGINT");
+    } finally {
+      await rm(scripts, { recursive: true, force: true });
+    }
     await start();
     if (await drive.isMounted()) await drive.unmount();
   });
