@@ -276,17 +276,22 @@ export function parseLibraryId(setting: Setting): string {
   return value;
 }
 
-/** A duration in whole seconds, at least 1 and at most 10 years (a typo's bound). */
-export function parseSeconds(setting: Setting): number {
+/** A whole number from `min` to `max`; otherwise CONFIG_INVALID saying what was `expected`. */
+function parseWholeNumber(setting: Setting, min: number, max: number, expected: string): number {
   const text = setting.text.trim();
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > 10 * 366 * 24 * 3600) {
-    throw settingError(
-      setting,
-      "expected a whole number of seconds from 1 up, e.g. 604800 (7 days)",
-    );
-  }
+  if (!/^\d+$/.test(text) || value < min || value > max) throw settingError(setting, expected);
   return value;
+}
+
+/** A duration in whole seconds, at least 1 and at most 10 years (a typo's bound). */
+export function parseSeconds(setting: Setting): number {
+  return parseWholeNumber(
+    setting,
+    1,
+    10 * 366 * 24 * 3600,
+    "expected a whole number of seconds from 1 up, e.g. 604800 (7 days)",
+  );
 }
 
 /**
@@ -296,22 +301,17 @@ export function parseSeconds(setting: Setting): number {
  * longer than anyone would.
  */
 export function parseAckWait(setting: Setting): number {
-  const text = setting.text.trim();
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 10 || value > 600) {
-    throw settingError(setting, "expected a whole number of seconds from 10 to 600, e.g. 30");
-  }
-  return value;
+  return parseWholeNumber(
+    setting,
+    10,
+    600,
+    "expected a whole number of seconds from 10 to 600, e.g. 30",
+  );
 }
 
 /** `[HTTP] port`: a TCP port, 1 to 65535. */
 export function parsePort(setting: Setting): number {
-  const text = setting.text.trim();
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > 65535) {
-    throw settingError(setting, "expected a TCP port from 1 to 65535, e.g. 8631");
-  }
-  return value;
+  return parseWholeNumber(setting, 1, 65535, "expected a TCP port from 1 to 65535, e.g. 8631");
 }
 
 /** `[HTTP] host`: the address to listen on: an IP address or a host name, no port. */
