@@ -8,6 +8,7 @@ import { bundledEntryPoints } from "../../bin/bundle-cache.mjs";
 export const BUNDLED_ENTRIES = {
   mtx: "infra/simulator/changer/mtx.ts",
   tapeinfo: "infra/simulator/changer/tapeinfo.ts",
+  lsscsi: "infra/simulator/changer/lsscsi.ts",
   mkltfs: "infra/simulator/ltfs/mkltfs.ts",
   ltfs: "infra/simulator/ltfs/ltfs.ts",
   "ltfs-daemon": "infra/simulator/ltfs/ltfs-daemon.ts",

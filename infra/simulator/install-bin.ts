@@ -14,12 +14,13 @@ export const SIMULATED_TOOLS = [
   "ltfsck",
   "exportfs",
   "fuser",
+  "lsscsi",
 ] as const;
 
 export type SimulatedTool = (typeof SIMULATED_TOOLS)[number];
 
 /** Tools that get no device argument, so their wrapper names the state folder for them. */
-const TOOLS_NEEDING_STATE: ReadonlySet<SimulatedTool> = new Set(["exportfs", "fuser"]);
+const TOOLS_NEEDING_STATE: ReadonlySet<SimulatedTool> = new Set(["exportfs", "fuser", "lsscsi"]);
 
 /** Environment variable carrying the state folder to exportfs and fuser. */
 export const STATE_ENV_VARIABLE = "PYTARCHIVE_SIM_STATE";

@@ -9,8 +9,8 @@ import { fatalError, runTool, type ToolIO } from "./tool-io.ts";
 
 const PROGRAM = "tapeinfo";
 
-/** The simulated drives are half-height LTO-9 drives. */
-const DRIVE_INQUIRY = {
+/** The simulated drives are half-height LTO-9 drives (lsscsi lists them the same). */
+export const DRIVE_INQUIRY = {
   productType: "Tape Drive",
   vendor: "IBM",
   product: "ULTRIUM-HH9",

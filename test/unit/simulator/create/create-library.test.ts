@@ -103,7 +103,7 @@ describe("createSimulatedLibrary", () => {
       const bakesState = script.includes(
         `PYTARCHIVE_SIM_STATE='${layout.stateDir}'\nexport PYTARCHIVE_SIM_STATE\n`,
       );
-      expect(bakesState).toBe(tool === "exportfs" || tool === "fuser");
+      expect(bakesState).toBe(tool === "exportfs" || tool === "fuser" || tool === "lsscsi");
     }
     // The ltfs daemon is started by the bundled ltfs from beside it.
     expect(fs.existsSync(path.join(bundleDir, "ltfs-daemon.mjs"))).toBe(true);

@@ -1,0 +1,7 @@
+export {
+  changersOf,
+  type LsscsiListing,
+  parseLsscsi,
+  type ScsiDevice,
+  tapeDrivesOf,
+} from "./parse-lsscsi.ts";
