@@ -18,8 +18,9 @@ export interface LibraryChoice {
 
 /**
  * The tape library the services get. Only when the configuration asks for a simulation
- * (`[Device] simulate = yes`, or `npm start -- --simulate`) do they get the simulated library in
- * `simulatorDir`, created on the first start (2 drives, 24 slots, 10 tapes SIM001L9…SIM010L9 of
+ * (`[Device] simulate = yes`, or `npm start -- --simulate`) do they get a simulated library: the
+ * one `[Device] library` names when that is a simulated library's changer (used as configured),
+ * else the one in `simulatorDir`, created on the first start (2 drives, 24 slots, 10 tapes SIM001L9…SIM010L9 of
  * 1 GiB each) and kept across restarts. The configuration is then changed exactly as the lines
  * of `pytarchive-sim env` would change it ([Tools] path, [Device] library and simulate, a
  * [Drive n] per drive). Otherwise the configured changer must exist: a missing one is an error,
@@ -36,6 +37,12 @@ export async function chooseTapeLibrary(
   if (!config.device.simulate) {
     requireChanger(config, changerExists);
     return { config, simulatedLibrary: null, created: false };
+  }
+  const configured = simulatedChangerOf(config);
+  if (configured !== null) {
+    // The lines of `pytarchive-sim env` or of infra/scripts/discover, pasted into
+    // pytarchive.conf: that library, with the drives and mount points as configured.
+    return { config, simulatedLibrary: configured, created: false };
   }
   const layout = simulatorLayout(simulatorDir);
   const created = !existsSync(layout.libraryFile);
@@ -84,6 +91,14 @@ export function requireChanger(
       hint: `Connect the changer, or set [Device] library to its device (\`ls /dev/sch*\`, \`lsscsi -g\`); or, to try pytarchive without tapes, ask for the simulated library: \`npm start -- --simulate\` or [Device] simulate = yes.`,
     },
   );
+}
+
+/** The state folder of the simulated library whose changer `[Device] library` names, or null. */
+function simulatedChangerOf(config: PytarchiveConfig): string | null {
+  const changer = resolvedPath(config.device.library);
+  const stateDir = path.dirname(changer);
+  const layout = simulatorLayout(stateDir);
+  return layout.changerDevice === changer && existsSync(layout.libraryFile) ? stateDir : null;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSimulatedLibrary } from "../../../infra/simulator/create-library.ts";
 import type { SimulatorLayout } from "../../../infra/simulator/layout.ts";
 import { formatSimulatorConfig } from "../../../infra/simulator/sim-cli.ts";
-import { requireChanger } from "../../../services/launcher/simulated-library.ts";
+import { chooseTapeLibrary, requireChanger } from "../../../services/launcher/simulated-library.ts";
 import { parseConfig } from "../../../shared/config/index.ts";
 import type { PytarchiveConfig } from "../../../shared/config/types.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
@@ -82,5 +83,27 @@ describe("requireChanger and a simulated library's devices", () => {
   it("still says CHANGER_MISSING for a changer that is not there", () => {
     const config = parseConfig(`[Device]\nlibrary = ${path.join(root, "sch9")}\n`, "x.conf", {});
     expect(refusal(config).code).toBe("CHANGER_MISSING");
+  });
+});
+
+describe("chooseTapeLibrary with the simulation asked for", () => {
+  it("uses the simulated library [Device] library names, with the drives as configured, not a new one in the state folder", async () => {
+    const mountPoint = path.join(root, "elsewhere", "0");
+    const config = parseConfig(
+      formatSimulatorConfig(layout.stateDir).replace(
+        `mount_point = ${layout.defaultMountPoint(0)}`,
+        `mount_point = ${mountPoint}`,
+      ),
+      path.join(root, "pytarchive.conf"),
+      {},
+    );
+    const unused = path.join(root, "state", "sim");
+
+    const choice = await chooseTapeLibrary(config, unused);
+
+    expect(choice).toMatchObject({ simulatedLibrary: layout.stateDir, created: false });
+    expect(choice.config.device.drives[0]?.mountPoint).toBe(mountPoint);
+    expect(choice.config.device.simulate).toBe(true);
+    expect(existsSync(unused)).toBe(false);
   });
 });
