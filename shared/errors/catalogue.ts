@@ -23,6 +23,7 @@ export const ERROR_AREAS = [
   "Notifications",
   "External commands",
   "Simulated library",
+  "Operator scripts",
 ] as const;
 
 export type ErrorArea = (typeof ERROR_AREAS)[number];
@@ -867,6 +868,21 @@ const SIMULATOR = {
   ),
 } as const satisfies Record<string, Spec>;
 
+const OPERATOR_SCRIPTS = {
+  SCRIPT_USAGE: refusal(
+    "An operator script's command line is not valid.",
+    "Run the script with --help.",
+  ),
+  DISCOVER_NO_CHANGER: notFound(
+    "`lsscsi -g` lists no medium changer on this machine.",
+    "Check that the library is connected and switched on and that its changer LUN is enabled (`lsscsi -g` should show a `mediumx` line); on a machine without a library use the simulated one (`--tools-path <state>/sim/bin`).",
+  ),
+  BUNDLE_NOT_WRITTEN: failure(
+    "The support bundle could not be written.",
+    "Check that the output folder exists and is writable, or name another with --output.",
+  ),
+} as const satisfies Record<string, Spec>;
+
 function inArea<T extends Record<string, Spec>>(
   area: ErrorArea,
   specs: T,
@@ -894,6 +910,7 @@ export const ERROR_CATALOGUE = {
   ...inArea("Notifications", NOTIFICATIONS),
   ...inArea("External commands", EXTERNAL_COMMANDS),
   ...inArea("Simulated library", SIMULATOR),
+  ...inArea("Operator scripts", OPERATOR_SCRIPTS),
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
