@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { PytarchiveError } from "../../shared/errors/index.ts";
+import { errorSpec, PytarchiveError } from "../../shared/errors/index.ts";
 import { changersOf, parseLsscsi, tapeDrivesOf } from "../../shared/hardware/lsscsi/index.ts";
 import { parseMtxStatus } from "../../shared/hardware/mtx/index.ts";
 import { parseTapeinfo } from "../../shared/hardware/tapeinfo/index.ts";
@@ -83,6 +83,7 @@ export async function discoverLibrary(options: DiscoverOptions): Promise<Discove
     throw new PytarchiveError(
       "DISCOVER_NO_CHANGER",
       `lsscsi -g lists no medium changer (${tapeDrivesOf(listing).length} tape drive(s) seen).`,
+      { hint: errorSpec("DISCOVER_NO_CHANGER").hint },
     );
   }
   const changerDevice = changer.device ?? changer.genericDevice;
