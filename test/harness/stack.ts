@@ -148,9 +148,10 @@ export type JobEnd = { state: "done" } | { state: "failed"; error: string } | { 
 /**
  * Waits until job `jobId` left the queue: done or aborted (listed among the recent outcomes, or
  * no longer listed at all) or failed (listed with its error). Reports each new progress text.
+ * `cli` may be anything that answers `queue` as the CLI's `--json` does (the bench times them).
  */
 export async function waitForJob(
-  cli: Cli,
+  cli: Pick<Cli, "json">,
   jobId: string,
   options: { timeoutMs?: number; onProgress?: (text: string) => void; pollMs?: number } = {},
 ): Promise<JobEnd> {

@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: pytarchive's archive and read-back verify against `cp -a` and `sha256sum`,
+ * `npm run bench:engine`: pytarchive's archive and read-back verify against `cp -a` and `sha256sum`,
  * on the same generated trees, the same simulated tape (mounted as the product mounts it) and
  * the same machine, one contender after the other with the page cache dropped before each.
  *
- *   node --import tsx bench/archive-throughput.ts [--rounds N] [--large-count N] [--large-mib N]
+ *   node --import tsx bench/engine-throughput.ts [--rounds N] [--large-count N] [--large-mib N]
  *                                                 [--small-count N] [--keep]
  *
  * Targets from the issue: archive ≥ 0.9 × cp -a, verify ≥ 0.9 × sha256sum.
