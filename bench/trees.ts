@@ -67,7 +67,7 @@ export function makeTree(key: TreeKey, root: string, scale = 1): BenchTree {
   fs.rmSync(root, { recursive: true, force: true });
   fs.rmSync(marker, { force: true });
   fs.mkdirSync(root, { recursive: true });
-  const pool = randomFillSync(Buffer.allocUnsafe(16 * MiB));
+  const pool = randomFillSync(Buffer.allocUnsafe(Math.min(16 * MiB, Math.max(MiB, bytes))));
   const folders = new Set<string>();
   files.forEach((relative, index) => {
     const file = path.join(root, relative);
