@@ -17,6 +17,7 @@ import { PytarchiveError } from "../../shared/errors/index.ts";
 import { messageOf } from "../../shared/format/index.ts";
 import { createLogger, type Logger } from "../../shared/logging/index.ts";
 import { redactUrl } from "../../shared/nats/index.ts";
+import { openConfiguredLogSink } from "../runner/log-sink.ts";
 import { SERVICE_REGISTRY } from "../runner/registry.ts";
 import { KNOWN_SERVICES, runMain, SERVICE_RUN_OPTIONS } from "../runner/run-main.ts";
 import type { StopReport } from "../runner/run-services.ts";
@@ -61,17 +62,24 @@ async function main(argv: readonly string[]): Promise<number> {
   const config = values.simulate
     ? { ...loaded, device: { ...loaded.device, simulate: true } }
     : loaded;
-  const log = createLogger({ service: "launcher" });
+  const sink = await openConfiguredLogSink(config);
+  const log = createLogger({
+    service: "launcher",
+    level: config.logging.level,
+    stream: sink.stream,
+  });
   const running = await launchPytarchive({
     config,
     services: SERVICE_REGISTRY,
     log,
+    logLevel: config.logging.level,
+    logStream: sink.stream,
     ...(natsPort === undefined ? {} : { natsPort }),
     ...(values.only === undefined ? {} : { only: values.only.split(",") }),
   });
   writeQuietly(
     process.stdout,
-    describeRunning(running, config.paths.stateDir, config.nats.libraryId),
+    describeRunning(running, config.paths.stateDir, config.nats.libraryId, sink.file),
   );
 
   const outcome = await Promise.race([
@@ -164,7 +172,12 @@ function portOrThrow(text: string | undefined): number | undefined {
   return port;
 }
 
-function describeRunning(running: RunningPytarchive, stateDir: string, libraryId: string): string {
+function describeRunning(
+  running: RunningPytarchive,
+  stateDir: string,
+  libraryId: string,
+  logFile: string | null,
+): string {
   const nats = running.embeddedNats
     ? `${running.natsUrl} (embedded ${running.embeddedNats.version}, store in ${stateDir}/nats)`
     : redactUrl(running.natsUrl);
@@ -173,6 +186,7 @@ function describeRunning(running: RunningPytarchive, stateDir: string, libraryId
     `  NATS:      ${nats}`,
     `  Services:  ${running.services.map((service) => service.name).join(", ")}`,
     `  Tapes:     ${running.simulatedLibrary ? `SIMULATED library in ${running.simulatedLibrary} (loop images, not an archive)` : "the configured changer"}`,
+    `  Log:       ${logFile ?? "standard error only"}`,
   ];
   if (running.clientFile) {
     lines.push(`  The pytarchive CLI on this machine finds it through ${running.clientFile}.`);

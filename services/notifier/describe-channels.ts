@@ -1,4 +1,4 @@
-import type { LoggingConfMail } from "./logging-conf.ts";
+import type { LoggingConfMail } from "../../shared/config/index.ts";
 import type { MailSettings } from "./mail-settings.ts";
 import type { ChatPoster } from "./post-chat.ts";
 

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { readLoggingConf } from "../../shared/config/index.ts";
 import { streamNames, subjects } from "../../shared/messages/index.ts";
 import {
   createCatalogClient,
@@ -8,7 +9,6 @@ import {
 } from "../../shared/nats/index.ts";
 import { channelsDetail, channelsLogFields } from "./describe-channels.ts";
 import { createNotifyRequestHandler, NotifyEnvelope } from "./handle-requests.ts";
-import { readLoggingConf } from "./logging-conf.ts";
 import { resolveMailSettings } from "./mail-settings.ts";
 import { type ChatPoster, createChatPoster } from "./post-chat.ts";
 import { notifierRetryDelayMs } from "./retry-delay.ts";
@@ -16,9 +16,7 @@ import { createMailSender, type MailSender } from "./send-mail.ts";
 import { watchFailures } from "./watch-failures.ts";
 
 export { describeFailure, type FailedJob } from "./failure-report.ts";
-export { type LoggingConfMail, parseLoggingConf, readLoggingConf } from "./logging-conf.ts";
 export { type MailSettings, resolveMailSettings } from "./mail-settings.ts";
-export { PythonLiteralError, type PythonValue, parsePythonLiteral } from "./python-literal.ts";
 export { notifierRetryDelayMs } from "./retry-delay.ts";
 
 export interface NotifierServiceOptions {

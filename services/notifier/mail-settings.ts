@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
+import type { LoggingConfMail } from "../../shared/config/index.ts";
 import { NOTIFICATION_DEFAULTS, type PytarchiveConfig } from "../../shared/config/index.ts";
-import type { LoggingConfMail } from "./logging-conf.ts";
 
 /** How the notifier sends mail: [SMTP] first, the original's logging.conf for what it leaves out. */
 export interface MailSettings {

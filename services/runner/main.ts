@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../shared/config/index.ts";
+import { openConfiguredLogSink } from "./log-sink.ts";
 import { SERVICE_REGISTRY } from "./registry.ts";
 import { KNOWN_SERVICES, runMain, SERVICE_RUN_OPTIONS } from "./run-main.ts";
 import { runServices } from "./run-services.ts";
@@ -40,14 +41,21 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(values.config === undefined ? {} : { path: values.config });
-  const running = await runServices({
-    services: SERVICE_REGISTRY,
-    config,
-    ...(values.only === undefined ? {} : { only: values.only.split(",") }),
-  });
-  // A service that did not stop cleanly (a tape left mounted) is no clean stop: exit 1.
-  const report = await running.stopped;
-  return report.failures.length > 0 ? 1 : 0;
+  const sink = await openConfiguredLogSink(config);
+  try {
+    const running = await runServices({
+      services: SERVICE_REGISTRY,
+      config,
+      logLevel: config.logging.level,
+      logStream: sink.stream,
+      ...(values.only === undefined ? {} : { only: values.only.split(",") }),
+    });
+    // A service that did not stop cleanly (a tape left mounted) is no clean stop: exit 1.
+    const report = await running.stopped;
+    return report.failures.length > 0 ? 1 : 0;
+  } finally {
+    sink.close();
+  }
 }
 
 runMain(() => main(process.argv.slice(2)), USAGE);

@@ -5,6 +5,7 @@ import { readDrives } from "./drives.ts";
 import { DEFAULT_SECTION, type IniDocument } from "./ini.ts";
 import { interpolationReferences } from "./interpolation.ts";
 import { readInventory } from "./inventory-settings.ts";
+import { readLogging } from "./logging-settings.ts";
 import { parseBoolean, readChat, readSmtp } from "./notification-settings.ts";
 import { DRIVE_SECTION_LABEL, KNOWN_SECTIONS, knownKeysOf, SETTINGS } from "./settings.ts";
 import { createSettingsSource, type Setting } from "./settings-source.ts";
@@ -125,6 +126,7 @@ export function buildConfig(
     smtp: readSmtp(source),
     chat: readChat(source),
     inventory: readInventory(source),
+    logging: readLogging(source),
   };
 }
 

@@ -8,8 +8,18 @@ export { lookupIniValue } from "./interpolation.ts";
 export { INVENTORY_DEFAULTS } from "./inventory-settings.ts";
 export type { LoadConfigOptions } from "./load-config.ts";
 export { loadConfig } from "./load-config.ts";
+export {
+  type LoggingConfFile,
+  type LoggingConfMail,
+  parseLoggingConf,
+  parseLoggingConfFile,
+  readLoggingConf,
+  readLoggingConfFile,
+} from "./logging-conf.ts";
+export { LOGGING_DEFAULTS } from "./logging-settings.ts";
 export { NOTIFICATION_DEFAULTS } from "./notification-settings.ts";
 export { defaultConfig, parseConfig } from "./parse-config.ts";
+export { PythonLiteralError, type PythonValue, parsePythonLiteral } from "./python-literal.ts";
 export { redactConfig, redactCredentials, redactWebhookUrl } from "./redact.ts";
 export type { SettingDescription } from "./settings.ts";
 export { CONFIG_ENV, DEFAULT_CONFIG_PATH, SETTINGS } from "./settings.ts";

@@ -21,6 +21,8 @@ export const CONFIG_ENV = {
   smtpPassword: "PYTARCHIVE_SMTP_PASSWORD",
   smtpAdmins: "PYTARCHIVE_SMTP_ADMINS",
   chatWebhookUrl: "PYTARCHIVE_CHAT_WEBHOOK_URL",
+  logFile: "PYTARCHIVE_LOG_FILE",
+  logLevel: "PYTARCHIVE_LOG_LEVEL",
 } as const;
 
 /** The section name pattern for one drive of several: `[Drive 0]`, `[Drive 1]`, … */
@@ -370,6 +372,34 @@ export const SETTINGS: readonly SettingDescription[] = [
     defaultValue: "`pytarchive`",
     env: null,
     meaning: "Name the chat messages are posted under.",
+  },
+  {
+    section: "Logging",
+    key: "file",
+    defaultValue: "logging.conf's log file, else `/var/log/pytarchive.log`",
+    env: CONFIG_ENV.logFile,
+    meaning: "The log file (JSON lines), rotated by size; empty: no file, only standard error.",
+  },
+  {
+    section: "Logging",
+    key: "level",
+    defaultValue: "`info`",
+    env: CONFIG_ENV.logLevel,
+    meaning: "Lowest level logged: `debug`, `info`, `warn` or `error`.",
+  },
+  {
+    section: "Logging",
+    key: "max_bytes",
+    defaultValue: "logging.conf's, else `10485760`",
+    env: null,
+    meaning: "Size in bytes at which the file is rotated to `.1`, `.1` to `.2`, …; 0: never.",
+  },
+  {
+    section: "Logging",
+    key: "backup_count",
+    defaultValue: "logging.conf's, else `5`",
+    env: null,
+    meaning: "How many rotated files are kept (`.1` is the newest).",
   },
   {
     section: "Inventory",

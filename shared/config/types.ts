@@ -1,3 +1,5 @@
+import type { LogLevel } from "../logging/index.ts";
+
 /** One tape drive of the library, as the product addresses it. */
 export interface DriveConfig {
   /** Data Transfer Element number in `mtx status` (0-based). */
@@ -155,6 +157,16 @@ export interface PytarchiveConfig {
     readonly webhookUrl: string | null;
     /** The name the messages are posted under. */
     readonly username: string;
+  };
+  /** `[Logging]`; what is left unset comes from logging.conf's RotatingFileHandler, else the defaults. */
+  readonly logging: {
+    /** The log file; null: none (`file =` empty); undefined: not set here. */
+    readonly file: string | null | undefined;
+    readonly level: LogLevel;
+    /** Size at which the file is rotated (0: never); undefined: not set here. */
+    readonly maxBytes: number | undefined;
+    /** Rotated files kept (`.1` … `.N`); undefined: not set here. */
+    readonly backupCount: number | undefined;
   };
   readonly inventory: {
     /** When `inventory` runs by itself: a 5-field cron expression; null: only when asked. */

@@ -277,7 +277,12 @@ export function parseLibraryId(setting: Setting): string {
 }
 
 /** A whole number from `min` to `max`; otherwise CONFIG_INVALID saying what was `expected`. */
-function parseWholeNumber(setting: Setting, min: number, max: number, expected: string): number {
+export function parseWholeNumber(
+  setting: Setting,
+  min: number,
+  max: number,
+  expected: string,
+): number {
   const text = setting.text.trim();
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) throw settingError(setting, expected);

@@ -1,7 +1,9 @@
+import { pino } from "pino";
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Anything lines can be written to: process.stderr, a file stream, an array in a test. */
+/** Anything lines can be written to: process.stderr, a log sink, an array in a test. */
 export interface LogStream {
   write(line: string): unknown;
 }
@@ -9,7 +11,7 @@ export interface LogStream {
 /** Extra structured fields of one log line; `jobId` is the one every service should add when known. */
 export type LogFields = { readonly jobId?: string } & Readonly<Record<string, unknown>>;
 
-/** Writes one JSON object per line: `{ time, level, service, msg, ...fields }`. */
+/** Writes one JSON object per line: `{ level, time, service, ...fields, msg }`. */
 export interface Logger {
   debug(msg: string, fields?: LogFields): void;
   info(msg: string, fields?: LogFields): void;
@@ -32,42 +34,52 @@ export interface LoggerOptions {
 const RESERVED_KEYS = new Set(["time", "level", "service", "msg"]);
 
 /**
- * Creates a JSON-lines logger.
+ * Creates a JSON-lines logger (pino underneath: fastify's logger, and the fastest there is).
  *
  * @example
  * const log = createLogger({ service: "changer" });
  * log.info("tape loaded", { jobId: "3fa2b1c0", barcode: "AAK788L9", drive: 0 });
- * // {"time":"2026-11-26T10:00:00.000Z","level":"info","service":"changer","msg":"tape loaded","jobId":"3fa2b1c0",...}
+ * // {"level":"info","time":"2026-11-26T10:00:00.000Z","service":"changer","jobId":"3fa2b1c0",…,"msg":"tape loaded"}
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const minimum = LOG_LEVELS.indexOf(options.level ?? "info");
-  const stream = options.stream ?? process.stderr;
-  return buildLogger(options.service, minimum, stream, {});
+  const root = pino(
+    {
+      level: options.level ?? "info",
+      base: { service: options.service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        // Errors anywhere in the fields keep what an operator needs (pino's own only at `err`).
+        log: (fields) => withoutReservedKeys(fields),
+      },
+    },
+    options.stream ?? process.stderr,
+  );
+  return wrap(root);
 }
 
-function buildLogger(
-  service: string,
-  minimum: number,
-  stream: LogStream,
-  bound: LogFields,
-): Logger {
-  const write = (level: LogLevel, msg: string, fields?: LogFields): void => {
-    if (LOG_LEVELS.indexOf(level) < minimum) return;
-    const line: Record<string, unknown> = { time: new Date().toISOString(), level, service, msg };
-    for (const source of [bound, fields ?? {}]) {
-      for (const [key, value] of Object.entries(source)) {
-        if (!RESERVED_KEYS.has(key) && value !== undefined) line[key] = toJsonValue(value);
-      }
-    }
-    stream.write(`${stringifyLine(line)}\n`);
-  };
+function wrap(logger: pino.Logger): Logger {
+  const write =
+    (level: LogLevel) =>
+    (msg: string, fields?: LogFields): void => {
+      if (fields === undefined) logger[level](msg);
+      else logger[level](fields, msg);
+    };
   return {
-    debug: (msg, fields) => write("debug", msg, fields),
-    info: (msg, fields) => write("info", msg, fields),
-    warn: (msg, fields) => write("warn", msg, fields),
-    error: (msg, fields) => write("error", msg, fields),
-    child: (fields) => buildLogger(service, minimum, stream, { ...bound, ...fields }),
+    debug: write("debug"),
+    info: write("info"),
+    warn: write("warn"),
+    error: write("error"),
+    child: (fields) => wrap(logger.child(withoutReservedKeys(fields))),
   };
+}
+
+function withoutReservedKeys(fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (!RESERVED_KEYS.has(key) && value !== undefined) kept[key] = toJsonValue(value);
+  }
+  return kept;
 }
 
 /** Errors lose their message and stack under JSON.stringify; keep what an operator needs. */
@@ -84,22 +96,4 @@ function toJsonValue(value: unknown): unknown {
   }
   if (typeof value === "bigint") return value.toString();
   return value;
-}
-
-/** A log call must never throw: circular or otherwise unserialisable fields become a note. */
-function stringifyLine(line: Record<string, unknown>): string {
-  try {
-    return JSON.stringify(line, (_key, value: unknown) =>
-      typeof value === "bigint" ? value.toString() : value,
-    );
-  } catch (error) {
-    const { time, level, service, msg } = line;
-    return JSON.stringify({
-      time,
-      level,
-      service,
-      msg,
-      logError: `fields could not be serialised: ${(error as Error).message}`,
-    });
-  }
 }

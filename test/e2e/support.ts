@@ -72,6 +72,8 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
       `url = ${dbUrl.toString()}`,
       "[HTTP]",
       `port = ${await freePort()}`,
+      "[Logging]",
+      `file = ${path.join(state, "pytarchive.log")}`,
       // A step of a killed pytarchive is taken up again after 10 s instead of 30 s: the fault
       // and stop tests kill it dozens of times.
       "[NATS]",

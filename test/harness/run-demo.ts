@@ -47,6 +47,9 @@ async function main(argv: readonly string[]): Promise<number> {
       "# Its own port, so that the demo runs beside a pytarchive already running here.",
       "[HTTP]",
       `port = ${await freePort()}`,
+      "# Its log in this folder too, not in /var/log/pytarchive.log.",
+      "[Logging]",
+      `file = ${path.join(state, "pytarchive.log")}`,
       "",
     ].join("\n"),
   );

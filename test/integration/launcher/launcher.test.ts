@@ -45,7 +45,10 @@ beforeAll(async () => {
   configFile = join(folder, "pytarchive.conf");
   port = await findFreePort();
   // No [NATS] url and no changer: the embedded default. The gateway's HTTP API gets a free port.
-  writeFileSync(configFile, `[HTTP]\nport = ${await findFreePort()}\n`);
+  writeFileSync(
+    configFile,
+    `[HTTP]\nport = ${await findFreePort()}\n[Logging]\nfile = ${join(folder, "log", "pytarchive.log")}\n`,
+  );
 });
 
 afterAll(() => {
@@ -154,6 +157,15 @@ describe("npm start (services/launcher/main.ts)", { timeout: TEST_LIMIT_MS }, ()
       `Tapes:     SIMULATED library in ${join(stateDir, "sim")} (loop images, not an archive)`,
     );
     operatorCredentials = readFileSync(join(stateDir, "credentials", "operator.cred"), "utf8");
+    // Its log: said where, and written there as JSON lines by the launcher and every service.
+    const logFile = join(folder, "log", "pytarchive.log");
+    expect(first.stdout()).toContain(`Log:       ${logFile}`);
+    const logged = readFileSync(logFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { service: string }).service);
+    for (const service of ["launcher", "runner", "gateway", "ltfs"])
+      expect(logged).toContain(service);
 
     const operator = await connectAs("operator");
     try {

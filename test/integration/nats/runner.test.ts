@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -192,9 +192,13 @@ describe("runServices", () => {
 });
 
 describe("services/runner/main.ts", () => {
-  function runMain(args: string[], libraryId: string) {
+  function runMain(
+    args: string[],
+    libraryId: string,
+    configText = "# empty: defaults and environment\n",
+  ) {
     const configFile = join(folder, "pytarchive.conf");
-    writeFileSync(configFile, "# empty: defaults and environment\n");
+    writeFileSync(configFile, configText);
     const child = spawn(
       process.execPath,
       ["--import", "tsx", "services/runner/main.ts", "--config", configFile, ...args],
@@ -251,6 +255,38 @@ describe("services/runner/main.ts", () => {
       if (main.child.exitCode === null) main.child.kill("SIGKILL");
       await nc.close();
     }
+  });
+
+  it("writes its log to the configured file as JSON lines, rotated by size as logging.conf's handler did", async () => {
+    const logFile = join(folder, "log", "pytarchive.log");
+    const main = runMain(
+      ["--only", "echo"],
+      uniqueLibraryId(),
+      `[Logging]\nfile = ${logFile}\nmax_bytes = 400\nbackup_count = 2\n`,
+    );
+    try {
+      await waitFor(
+        "the runner to start",
+        () => main.stderr().includes('"msg":"services running"'),
+        20_000,
+      );
+      main.child.kill("SIGTERM");
+      expect(await main.exited).toBe(0);
+    } finally {
+      if (main.child.exitCode === null) main.child.kill("SIGKILL");
+    }
+    // Oldest first: .2, .1, then the file itself; nothing beyond backup_count is kept.
+    const files = [`${logFile}.2`, `${logFile}.1`, logFile];
+    expect(existsSync(`${logFile}.3`)).toBe(false);
+    const written = files.flatMap((file) => readFileSync(file, "utf8").trim().split("\n"));
+    for (const file of files) expect(statSync(file).size).toBeLessThanOrEqual(400);
+    const lines = written.map(
+      (line) => JSON.parse(line) as { service: string; msg: string; level: string },
+    );
+    // What stderr showed, the file has, in the same order (the newest lines at least).
+    const stderrLines = main.stderr().trim().split("\n");
+    expect(written).toEqual(stderrLines.slice(-written.length));
+    expect(lines.at(-1)).toMatchObject({ service: "runner", msg: "all services stopped" });
   });
 
   it("exits 1 with the error and the known services for an unknown --only name", async () => {

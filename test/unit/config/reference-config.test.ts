@@ -78,6 +78,8 @@ describe("the original README's pytarchive.conf", () => {
       },
       chat: { webhookUrl: null, username: "pytarchive" },
       inventory: { schedule: null, probeTimeoutSeconds: 10 },
+      // Unset: the original's logging.conf, if any, gives the file, size and count when a process starts.
+      logging: { file: undefined, level: "info", maxBytes: undefined, backupCount: undefined },
     });
   });
 

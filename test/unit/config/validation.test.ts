@@ -283,7 +283,7 @@ describe("unknown names", () => {
       `${FILE}: [Devices] (line 3): unknown section; did you mean [Device]?`,
     );
     expect(error.hint).toBe(
-      "Section names are case-sensitive. Known sections: [General], [Device], [Drive <n>], [Export], [LTFS], [Tools], [Compression], [Paths], [NATS], [Database], [HTTP], [SMTP], [Chat], [Inventory], [DEFAULT].",
+      "Section names are case-sensitive. Known sections: [General], [Device], [Drive <n>], [Export], [LTFS], [Tools], [Compression], [Paths], [NATS], [Database], [HTTP], [SMTP], [Chat], [Logging], [Inventory], [DEFAULT].",
     );
   });
 

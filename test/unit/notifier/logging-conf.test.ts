@@ -2,14 +2,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { resolveMailSettings } from "../../../services/notifier/index.ts";
 import {
   type LoggingConfMail,
+  parseConfig,
   parseLoggingConf,
+  parseLoggingConfFile,
   parsePythonLiteral,
   readLoggingConf,
-  resolveMailSettings,
-} from "../../../services/notifier/index.ts";
-import { parseConfig } from "../../../shared/config/index.ts";
+} from "../../../shared/config/index.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
 
 // /etc/pytarchive/logging.conf from the original README's setup playbook, byte for byte (the
@@ -262,5 +263,32 @@ describe("the Python literal reader", () => {
     for (const text of ["(sys.stdout,)", "{'a': 1}", "open('x')", "('a' 'b')", "1 + 1", ""]) {
       expect(() => parsePythonLiteral(text), text).toThrow(/at column \d+$/);
     }
+  });
+});
+
+describe("the RotatingFileHandler of logging.conf", () => {
+  it("gives the original's log file, size and count", () => {
+    expect(parseLoggingConfFile(ORIGINAL, FILE)).toEqual({
+      source: FILE,
+      handler: "handler_rotatingFileHandler",
+      file: "/var/log/pytarchive.log",
+      maxBytes: 10485760,
+      backupCount: 5,
+    });
+  });
+
+  it("refuses a relative file or a negative size, naming the line", () => {
+    const broken = ORIGINAL.replace(
+      "args=('/var/log/pytarchive.log', 'a', 10485760, 5)",
+      "args=('pytarchive.log', 'a', -1, 5)",
+    );
+    expect(() => parseLoggingConfFile(broken, FILE)).toThrow(
+      expect.objectContaining({
+        code: "LOGGING_CONF_INVALID",
+        message: expect.stringMatching(
+          /^\/etc\/pytarchive\/logging\.conf:25: \[handler_rotatingFileHandler\] filename/,
+        ),
+      }),
+    );
   });
 });

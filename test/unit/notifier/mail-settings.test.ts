@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  describeFailure,
-  type LoggingConfMail,
-  resolveMailSettings,
-} from "../../../services/notifier/index.ts";
-import { parseConfig } from "../../../shared/config/index.ts";
+import { describeFailure, resolveMailSettings } from "../../../services/notifier/index.ts";
+import { type LoggingConfMail, parseConfig } from "../../../shared/config/index.ts";
 
 const LEGACY: LoggingConfMail = {
   source: "/etc/pytarchive/logging.conf",

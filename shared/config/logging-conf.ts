@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
-import { type IniSection, parseIni } from "../../shared/config/index.ts";
-import { PytarchiveError } from "../../shared/errors/index.ts";
+import { PytarchiveError } from "../errors/index.ts";
+import { type IniDocument, type IniSection, parseIni } from "./ini.ts";
 import { PythonLiteralError, type PythonValue, parsePythonLiteral } from "./python-literal.ts";
 
 /*
@@ -48,9 +48,14 @@ const EXAMPLE_ARGS =
  * mail?.to; // ["it@example.org"]
  */
 export async function readLoggingConf(file: string): Promise<LoggingConfMail | null> {
-  let text: string;
+  const text = await readLoggingConfText(file);
+  return text === null ? null : parseLoggingConf(text, file);
+}
+
+/** The text of a logging.conf, or null when there is none. */
+async function readLoggingConfText(file: string): Promise<string | null> {
   try {
-    text = await fs.readFile(file, "utf8");
+    return await fs.readFile(file, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new PytarchiveError(
@@ -62,7 +67,6 @@ export async function readLoggingConf(file: string): Promise<LoggingConfMail | n
       },
     );
   }
-  return parseLoggingConf(text, file);
 }
 
 /**
@@ -74,7 +78,15 @@ export async function readLoggingConf(file: string): Promise<LoggingConfMail | n
  * // { handler: "handler_mail", host: "mx", port: null, from: "a@b", to: ["c@d"], subject: "Failed", … }
  */
 export function parseLoggingConf(text: string, source: string): LoggingConfMail | null {
-  const document = parseIni(text, source);
+  const section = firstHandler(parseIni(text, source), SMTP_HANDLER_CLASSES);
+  return section === null ? null : readHandler(section, source);
+}
+
+/**
+ * The first handler section of one of `classes`. Only the handlers listed in `[handlers] keys`
+ * count when that section exists, as in Python.
+ */
+function firstHandler(document: IniDocument, classes: readonly string[]): IniSection | null {
   const listed = document.sections
     .get("handlers")
     ?.entries.get("keys")
@@ -84,10 +96,92 @@ export function parseLoggingConf(text: string, source: string): LoggingConfMail 
     if (!section.name.startsWith("handler_")) continue;
     if (listed !== undefined && !listed.includes(section.name.slice("handler_".length))) continue;
     const handlerClass = section.entries.get("class")?.value.trim();
-    if (handlerClass === undefined || !SMTP_HANDLER_CLASSES.includes(handlerClass)) continue;
-    return readHandler(section, source);
+    if (handlerClass !== undefined && classes.includes(handlerClass)) return section;
   }
   return null;
+}
+
+/** The log file of the original's logging.conf: its RotatingFileHandler's arguments. */
+export interface LoggingConfFile {
+  /** The file read. */
+  readonly source: string;
+  /** The handler section they came from, e.g. `handler_rotatingFileHandler`. */
+  readonly handler: string;
+  /** The log file, e.g. /var/log/pytarchive.log. */
+  readonly file: string;
+  /** Size at which the file is rotated; 0: never (Python's meaning). */
+  readonly maxBytes: number;
+  /** How many rotated files (`.1` … `.N`) are kept. */
+  readonly backupCount: number;
+}
+
+const ROTATING_HANDLER_CLASSES = [
+  "logging.handlers.RotatingFileHandler",
+  "handlers.RotatingFileHandler",
+];
+const ROTATING_EXAMPLE_ARGS = "args=('/var/log/pytarchive.log', 'a', 10485760, 5)";
+
+/**
+ * The RotatingFileHandler of logging.conf text (filename, mode, maxBytes, backupCount), or null
+ * when it has none.
+ *
+ * @example
+ * parseLoggingConfFile("[handler_f]\nclass=logging.handlers.RotatingFileHandler\nargs=('/var/log/pytarchive.log', 'a', 10485760, 5)\n", "logging.conf");
+ * // { handler: "handler_f", file: "/var/log/pytarchive.log", maxBytes: 10485760, backupCount: 5, … }
+ */
+export function parseLoggingConfFile(text: string, source: string): LoggingConfFile | null {
+  const section = firstHandler(parseIni(text, source), ROTATING_HANDLER_CLASSES);
+  if (section === null) return null;
+  const args = section.entries.get("args");
+  const invalid = (problem: string): PytarchiveError =>
+    new PytarchiveError(
+      "LOGGING_CONF_INVALID",
+      `${source}:${args?.line ?? section.line}: [${section.name}] ${problem}`,
+      {
+        hint: `pytarchive reads the RotatingFileHandler's file, size and count as the original wrote them: ${ROTATING_EXAMPLE_ARGS}. Correct the line, or set [Logging] file, max_bytes and backup_count in pytarchive.conf.`,
+      },
+    );
+  if (args === undefined) throw invalid("has no args=(filename, mode, maxBytes, backupCount)");
+  const value = argsValue(args.value, invalid);
+  if (!Array.isArray(value) || value.length < 1) {
+    throw invalid("args must be a tuple (filename[, mode[, maxBytes[, backupCount]]])");
+  }
+  const [file, , maxBytes = 0, backupCount = 0] = value as readonly PythonValue[];
+  if (typeof file !== "string" || !file.startsWith("/")) {
+    throw invalid(
+      "filename (the 1st argument) must be an absolute path, e.g. '/var/log/pytarchive.log'",
+    );
+  }
+  const wholeNumber = (candidate: PythonValue, what: string, most: number): number => {
+    if (
+      typeof candidate !== "number" ||
+      !Number.isInteger(candidate) ||
+      candidate < 0 ||
+      candidate > most
+    ) {
+      throw invalid(`${what} must be a whole number from 0 to ${most}`);
+    }
+    return candidate;
+  };
+  return {
+    source,
+    handler: section.name,
+    file,
+    maxBytes: wholeNumber(maxBytes, "maxBytes (the 3rd argument)", Number.MAX_SAFE_INTEGER),
+    backupCount: wholeNumber(backupCount, "backupCount (the 4th argument)", 1000),
+  };
+}
+
+/**
+ * Reads the RotatingFileHandler of a logging.conf. Null when the file does not exist or has none.
+ *
+ * @example
+ * const rotating = await readLoggingConfFile("/etc/pytarchive/logging.conf");
+ * rotating?.file; // "/var/log/pytarchive.log"
+ */
+export async function readLoggingConfFile(file: string): Promise<LoggingConfFile | null> {
+  const text = await readLoggingConfText(file);
+  return text === null ? null : parseLoggingConfFile(text, file);
 }
 
 function readHandler(section: IniSection, source: string): LoggingConfMail {
@@ -103,13 +197,7 @@ function readHandler(section: IniSection, source: string): LoggingConfMail {
         : "has no args=(mailhost, fromaddr, toaddrs, subject)",
     );
   }
-  let value: PythonValue;
-  try {
-    value = parsePythonLiteral(args.value);
-  } catch (error) {
-    if (!(error instanceof PythonLiteralError)) throw error;
-    throw invalid(`args is not a Python tuple this reader understands: ${error.message}`);
-  }
+  const value = argsValue(args.value, invalid);
   if (!Array.isArray(value) || value.length < 4 || value.length > 7) {
     throw invalid(
       "args must be a tuple (mailhost, fromaddr, toaddrs, subject[, credentials[, secure[, timeout]]])",
@@ -183,4 +271,14 @@ function readHandler(section: IniSection, source: string): LoggingConfMail {
     credentials: login,
     starttls: secure !== null,
   };
+}
+
+/** The Python literal of a handler's `args=`, or the handler's own error when it is none. */
+function argsValue(text: string, invalid: (problem: string) => PytarchiveError): PythonValue {
+  try {
+    return parsePythonLiteral(text);
+  } catch (error) {
+    if (!(error instanceof PythonLiteralError)) throw error;
+    throw invalid(`args is not a Python tuple this reader understands: ${error.message}`);
+  }
 }
