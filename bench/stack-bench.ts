@@ -294,6 +294,8 @@ async function main(): Promise<number> {
       `tape_max_size = ${TAPE_MIB * 1024}`,
       "[Paths]",
       `state_dir = ${state}`,
+      "[Logging]",
+      `file = ${path.join(state, "pytarchive.log")}`,
       "[HTTP]",
       `port = ${await freePort()}`,
       "",
