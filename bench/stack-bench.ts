@@ -18,6 +18,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { connectToGateway, type GatewayClient } from "../cli/client/gateway-client.ts";
 import { createSimulatedLibrary } from "../infra/simulator/create-library.ts";
+import { SETTINGS } from "../shared/config/index.ts";
 import { runCommand } from "../shared/exec/index.ts";
 import {
   type Cli,
@@ -82,6 +83,8 @@ interface JobRun {
   readonly steps: Record<string, number>;
   /** Milliseconds of each `queue` answer while waiting for the job. */
   readonly queueAnswersMs: number[];
+  /** `queue` requests the gateway did not answer within 10 s (in queueAnswersMs as their wait). */
+  readonly unanswered: number;
 }
 
 /** A `pytarchive` command that queues a job, timed from the command to the job's end. */
@@ -90,21 +93,33 @@ async function runJob(context: BenchContext, args: readonly string[]): Promise<J
   const started = performance.now();
   const { jobId } = await context.cli.json<{ jobId: string }>(args);
   const queueAnswersMs: number[] = [];
+  let unanswered = 0;
   const queue = {
+    // A gateway too busy to answer within the CLI's 10 s is what the latency measure is for:
+    // the wait counts as a sample (at least 10 s) and the question is asked again.
     async json<T>(): Promise<T> {
-      const asked = performance.now();
-      const reply = await context.gateway.send("queue", {});
-      queueAnswersMs.push(performance.now() - asked);
-      return reply as T;
+      for (;;) {
+        const asked = performance.now();
+        try {
+          const reply = await context.gateway.send("queue", {});
+          queueAnswersMs.push(performance.now() - asked);
+          return reply as T;
+        } catch (error) {
+          queueAnswersMs.push(performance.now() - asked);
+          unanswered++;
+          if (secondsSince(started) * 1000 > JOB_TIMEOUT_MS) throw error;
+        }
+      }
     },
   };
   const end = await waitForJob(queue, jobId, { pollMs: 100, timeoutMs: JOB_TIMEOUT_MS });
   const seconds = secondsSince(started);
   const steps = stepSeconds(context.stack.output, jobId);
-  if (end.state === "done") return { jobId, seconds, steps, queueAnswersMs };
+  if (unanswered > 0) say(`  ${unanswered} \`queue\` requests not answered within 10 s`);
+  if (end.state === "done") return { jobId, seconds, steps, queueAnswersMs, unanswered };
   const error = end.state === "failed" ? end.error : "aborted";
   say(`  pytarchive ${args[0]} ended ${end.state}: ${error}`);
-  return { jobId, seconds: null, error, steps, queueAnswersMs };
+  return { jobId, seconds: null, error, steps, queueAnswersMs, unanswered };
 }
 
 /** A by-hand run, timed after the cache was dropped. */
@@ -119,6 +134,7 @@ interface TreeResult {
   readonly measurements: JobMeasurement[];
   readonly jobs: Record<string, JobRun>;
   readonly queueAnswersMs: number[];
+  readonly unanswered: number;
 }
 
 async function benchTree(context: BenchContext, tree: BenchTree): Promise<TreeResult> {
@@ -203,7 +219,12 @@ async function benchTree(context: BenchContext, tree: BenchTree): Promise<TreeRe
   }
   fs.rmSync(copiedBack, { recursive: true, force: true });
   fs.rmSync(copyOnTape, { recursive: true, force: true });
-  return { measurements, jobs, queueAnswersMs: archive.queueAnswersMs };
+  return {
+    measurements,
+    jobs,
+    queueAnswersMs: archive.queueAnswersMs,
+    unanswered: archive.unanswered,
+  };
 }
 
 /** GNU time, for the CPU seconds of a run: wall times mean little on a busy machine. */
@@ -294,8 +315,10 @@ async function main(): Promise<number> {
       `tape_max_size = ${TAPE_MIB * 1024}`,
       "[Paths]",
       `state_dir = ${state}`,
-      "[Logging]",
-      `file = ${path.join(state, "pytarchive.log")}`,
+      // Into the state folder, not /var/log (older versions have no [Logging]: stderr only).
+      ...(SETTINGS.some((setting) => setting.section === "Logging")
+        ? ["[Logging]", `file = ${path.join(state, "pytarchive.log")}`]
+        : []),
       "[HTTP]",
       `port = ${await freePort()}`,
       "",
@@ -338,6 +361,7 @@ async function main(): Promise<number> {
     const measurements: JobMeasurement[] = [];
     const jobs: Record<string, Record<string, JobRun>> = {};
     let queueAnswersMs: number[] = [];
+    let unanswered = 0;
     let peakTreeRss: number | null = null;
     for (const tree of trees) {
       say(`\n${tree.key}: ${tree.files.length} files`);
@@ -346,7 +370,10 @@ async function main(): Promise<number> {
       if (memory !== null) peakTreeRss = memory.stop();
       measurements.push(...result.measurements);
       jobs[tree.key] = result.jobs;
-      if (tree.key === "tiny") queueAnswersMs = result.queueAnswersMs;
+      if (tree.key === "tiny") {
+        queueAnswersMs = result.queueAnswersMs;
+        unanswered = result.unanswered;
+      }
     }
 
     const launcherPeak = statusBytes(stack.process.pid as number, "VmHWM");
@@ -388,7 +415,7 @@ async function main(): Promise<number> {
           value: percentile(queueAnswersMs, 99),
           unit: "ms",
           target: { kind: "below", limit: 50 },
-          note: `${queueAnswersMs.length} requests, p50 ${percentile(queueAnswersMs, 50)?.toFixed(1)} ms`,
+          note: `${queueAnswersMs.length} requests, ${unanswered} not answered within 10 s, p50 ${percentile(queueAnswersMs, 50)?.toFixed(1)} ms`,
         },
         {
           name: "peak RSS, launcher + children, 200k runs",
