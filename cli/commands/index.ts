@@ -7,6 +7,7 @@ import { clearDriveVerb } from "./clear-drive.ts";
 import { deletableVerb, deleteableVerb } from "./deleteable.ts";
 import { exploreVerb } from "./explore.ts";
 import { historyVerb } from "./history.ts";
+import { importLegacyCommand } from "./import-legacy.ts";
 import { inventoryVerb } from "./inventory.ts";
 import { libraryCommand } from "./library.ts";
 import { prepareVerb } from "./prepare.ts";
@@ -39,6 +40,7 @@ export function createCommands(connect: GatewayConnector = () => connectToGatewa
     remoteCommand(abortVerb, connect),
     remoteCommand(tapesVerb, connect),
     remoteCommand(clearDriveVerb, connect),
+    importLegacyCommand(connect),
     libraryCommand(connect),
   ];
 }

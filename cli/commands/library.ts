@@ -1,5 +1,3 @@
-import fs from "node:fs/promises";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import {
@@ -9,6 +7,7 @@ import {
 } from "../../shared/hardware/mtx/index.ts";
 import { exactPositionals, parseCommandLine } from "../client/arguments.ts";
 import type { GatewayConnector } from "../client/gateway-client.ts";
+import { readCommandLineFile } from "../client/read-file.ts";
 import { type RemoteVerb, remoteCommand } from "../client/remote-command.ts";
 import type { CliCommand, CliIo } from "../command.ts";
 import { renderLiveLibrary } from "../render/library-live.ts";
@@ -39,29 +38,13 @@ Examples:
   mtx -f /dev/sch0 status > status.txt && pytarchive library --mtx-status-file status.txt
 `;
 
-async function readStatusFile(file: string, cwd: string): Promise<string> {
-  const absolute = path.resolve(cwd, file);
-  try {
-    return await fs.readFile(absolute, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : code === "EACCES"
-            ? "permission denied"
-            : (error as Error).message;
-    throw new PytarchiveError(
-      "CLI_FILE_UNREADABLE",
-      `Cannot read the mtx status file ${file}: ${reason}.`,
-      {
-        hint: "Save the library's status with `mtx -f <changer> status > status.txt` and pass that file.",
-        cause: error,
-      },
-    );
-  }
+function readStatusFile(file: string, cwd: string): Promise<string> {
+  return readCommandLineFile(
+    file,
+    cwd,
+    "mtx status file",
+    "Save the library's status with `mtx -f <changer> status > status.txt` and pass that file.",
+  );
 }
 
 /** The live view: asked of the running pytarchive through the gateway. */

@@ -20,12 +20,15 @@ function folderLines(tape: SummaryTape): string[] {
   return [...tape.folders]
     .sort((a, b) => b.sizeKiB - a.sizeKiB)
     .map((folder) =>
-      `    ${folder.path} -> ${folder.name} (${formatKiB(folder.sizeKiB)}) ${folder.description}${folder.simulated ? " [simulated copy only]" : ""}`.trimEnd(),
+      `    ${folder.path} -> ${folder.name} (${formatKiB(folder.sizeKiB)}) ${folder.description}${folder.simulated ? " [simulated copy only]" : ""}${folder.verified === false ? " [archived, not verified]" : ""}`.trimEnd(),
     );
 }
 
 function preparedLines(folder: PreparedFolder): string[] {
-  const facts = [formatKiB(folder.sizeKiB), plural(folder.fileCount, "file")];
+  const facts = [
+    formatKiB(folder.sizeKiB),
+    folder.fileCount === null ? "files not counted" : plural(folder.fileCount, "file"),
+  ];
   if (folder.compressed) facts.push("compressed");
   const suggestion =
     folder.suggestedTape === null

@@ -5,6 +5,7 @@ import { formatKiB, formatPercent, plural } from "./sizes.ts";
 function whereIs(tape: TapeListing): string {
   if (tape.location === "drive") return tape.drive === null ? "drive" : `drive ${tape.drive}`;
   if (tape.location === "slot") return tape.slot === null ? "slot" : `slot ${tape.slot}`;
+  if (tape.location === "absent") return "not in the library";
   return "unknown";
 }
 

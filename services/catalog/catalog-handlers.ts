@@ -33,6 +33,7 @@ import {
   finishJobWithEvents,
   recordJobProgress,
 } from "./job-lifecycle.ts";
+import { importLegacyEntries } from "./legacy-import.ts";
 import { buildSummary } from "./summary.ts";
 import { getTapeContents } from "./tape-contents.ts";
 import { recordJobFailing, startJobWithEvents } from "./tape-job-lifecycle.ts";
@@ -213,6 +214,16 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
     // `jobId` names who learnt it; tapes have no event kind yet, so nothing records it.
     "tape-update": ({ jobId: _jobId, ...findings }) =>
       updateTapeFindings(db, findings, tapeMaxSizeKiB),
+    "legacy-import": async (input) => {
+      const { reply, events } = await importLegacyEntries(db, input, {
+        tapeMaxSizeKiB,
+        scratchPath: deps.scratchPath ?? "",
+        stateFolder: deps.stateFolder ?? "",
+        mountPoints: deps.mountPoints ?? [],
+      });
+      await publish(events);
+      return reply;
+    },
     "folder-verified": async (input) => {
       const { folder, events } = await recordFolderVerification(db, input);
       await publish(events);

@@ -43,6 +43,7 @@ export async function buildSummary(
           archivedAt: isoOrNull(folder.archivedAt),
           // Its one copy is on this tape.
           simulated: tape.simulated,
+          verified: folder.verifiedAt !== null,
         })),
     };
   });
@@ -53,7 +54,7 @@ export async function buildSummary(
       path: folder.path,
       description: folder.description,
       sizeKiB: folder.sizeKib ?? 0,
-      fileCount: folder.fileCount ?? 0,
+      fileCount: folder.fileCount,
       compressed: folder.compressed,
       // Room by apparent size: LTFS stores sparse files in full.
       suggestedTape: suggestTape(writable, roomKiBOf(folder)),

@@ -37,6 +37,7 @@ import {
 import { toQueueJob } from "./describe-job.ts";
 import { GATEWAY_ERROR_CODES as CODES, gatewayError } from "./gateway-errors.ts";
 import { listHistory } from "./history.ts";
+import { importLegacy } from "./import-legacy.ts";
 import { type LiveLibrary, libraryView } from "./library-view.ts";
 import { probeEmptyFolder, probePath, probeRealPath, probeRealPaths } from "./path-probe.ts";
 
@@ -394,7 +395,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
           const where = library === null ? null : findTape(library, tape.barcode);
           return {
             barcode: tape.barcode,
-            location: where === null ? "unknown" : where.kind,
+            location: where !== null ? where.kind : library === null ? "unknown" : "absent",
             slot: where?.kind === "slot" ? where.slot : null,
             drive: where?.kind === "drive" ? where.drive : null,
             cleaning: tape.cleaning,
@@ -442,6 +443,8 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     },
 
     history: (request) => listHistory(catalog, request),
+
+    "import-legacy": (request) => importLegacy(catalog, request, exploreMaxSeconds),
 
     library: () => {
       if (deps.readLiveLibrary === undefined) {

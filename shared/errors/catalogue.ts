@@ -91,6 +91,18 @@ const COMMANDS = {
 } as const satisfies Record<string, Spec>;
 
 const CATALOG = {
+  LEGACY_FILE_INVALID: refusal(
+    "The original pytarchive's database.json or queue.json is not as its code writes it; nothing was imported.",
+    "Fix the line and field the message names (or take the file from a backup), then run `pytarchive import-legacy` again.",
+  ),
+  LEGACY_TASK_FAILED: failure(
+    "A task had failed under the original pytarchive before its queue was imported.",
+    "Requeue it (`pytarchive requeue ID`) to run it with this pytarchive, or abort it (`pytarchive abort ID`).",
+  ),
+  LEGACY_NOT_ADOPTED: conflict(
+    "The folder was archived by the original pytarchive and has no checksums yet, so it cannot be restored file by file.",
+    "Adopt it first (`pytarchive verify --adopt FOLDER`), then requeue the task (`pytarchive requeue ID`).",
+  ),
   UNKNOWN_TAPE: notFound(
     "No tape with that barcode is in the catalog.",
     "Run `pytarchive tapes` to see the known tapes.",

@@ -3,6 +3,7 @@ import { SummaryReplySchema } from "./commands.ts";
 import { ErrorInfoSchema, JobIdSchema, StepSchema, TimestampSchema } from "./common-schemas.ts";
 import { defineMessage, type MessageDefinition } from "./define-message.ts";
 import { JOB_KINDS, type JobKind } from "./job-messages.ts";
+import { LegacyImportReplySchema, LegacyImportRequestSchema } from "./legacy-import.ts";
 
 /*
  * Requests to the catalog service on `subjects(lib).catalog(op)`, one request and one reply schema
@@ -513,6 +514,11 @@ export const CATALOG_REQUESTS = {
     }),
     Type.Object({ folder: CatalogFolderSchema }),
   ),
+  /**
+   * Records entries of the original pytarchive's database and queue, each once: folders
+   * (archived ones not verified), their tapes (not in the library until seen), and jobs.
+   */
+  "legacy-import": operation("legacy-import", LegacyImportRequestSchema, LegacyImportReplySchema),
 } as const;
 
 export type CatalogOperation = keyof typeof CATALOG_REQUESTS;

@@ -2,6 +2,7 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { DriveBlockSchema } from "./changer-moves.ts";
 import { JobIdSchema, TimestampSchema } from "./common-schemas.ts";
 import { defineMessage, type MessageDefinition } from "./define-message.ts";
+import { LegacyImportReplySchema, LegacyImportRequestSchema } from "./legacy-import.ts";
 
 /*
  * The command contract between the `pytarchive` CLI and the gateway (this file is its reference;
@@ -149,6 +150,11 @@ export const SummaryFolderSchema = Type.Object({
   archivedAt: NullableTimestamp,
   /** Every copy of the folder is on a simulated tape: it is not archived for real. */
   simulated: Type.Boolean(),
+  /**
+   * false: archived, not verified (the original pytarchive archived it and nothing has read it
+   * back against checksums yet); `deleteable` leaves it out.
+   */
+  verified: Type.Optional(Type.Boolean()),
 });
 
 export const SummaryTapeSchema = Type.Object({
@@ -166,7 +172,8 @@ export const PreparedFolderSchema = Type.Object({
   path: Type.String(),
   description: Type.String(),
   sizeKiB: Type.Number({ minimum: 0 }),
-  fileCount: Type.Integer({ minimum: 0 }),
+  /** null: not counted (the original pytarchive measured it, and counted no files). */
+  fileCount: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
   compressed: Type.Boolean(),
   /** The fullest tape where the folder still fits; null if none. */
   suggestedTape: NullableString,
@@ -208,7 +215,8 @@ const DeleteableReplySchema = Type.Object({
   simulatedOnly: Type.Array(SimulatedOnlyFolderSchema),
 });
 
-export const TAPE_LOCATIONS = ["slot", "drive", "unknown"] as const;
+/** `absent`: the library was read and does not hold the tape; `unknown`: it could not be read. */
+export const TAPE_LOCATIONS = ["slot", "drive", "absent", "unknown"] as const;
 export type TapeLocation = (typeof TAPE_LOCATIONS)[number];
 
 export const TapeListingSchema = Type.Object({
@@ -346,6 +354,7 @@ export const COMMANDS = {
   abort: command("abort", AbortRequestSchema, AbortReplySchema),
   "clear-drive": command("clear-drive", ClearDriveRequestSchema, ClearDriveReplySchema),
   library: command("library", EmptyRequestSchema, LibraryReplySchema),
+  "import-legacy": command("import-legacy", LegacyImportRequestSchema, LegacyImportReplySchema),
 } as const;
 
 export type CommandVerb = keyof typeof COMMANDS;

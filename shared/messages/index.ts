@@ -95,6 +95,14 @@ export {
   stepResultMessageId,
   stepResultSubject,
 } from "./job-steps.ts";
+export {
+  LEGACY_ERROR_MAX_CHARS,
+  LEGACY_FOLDERS_PER_REQUEST,
+  LEGACY_JOBS_PER_REQUEST,
+  type LegacyImportReply,
+  type LegacyImportRequest,
+  type LegacyOutcome,
+} from "./legacy-import.ts";
 export { type MessageProblem, MessageSchemaError } from "./message-schema-error.ts";
 export { moveIdOf, type NamedMove, parseMoveId } from "./move-id.ts";
 export {

@@ -67,6 +67,8 @@ export interface FoldersTable {
   createdAt: DefaultedTimestamp;
   updatedAt: DefaultedTimestamp;
   archivedAt: Date | null;
+  /** When its size was measured (prepare; the original's `size_queried` when imported). */
+  measuredAt: Date | null;
 }
 
 export interface TapesTable {
@@ -145,6 +147,8 @@ export interface JobsTable {
   filesMoved: number | null;
   /** Insertion order: the last key of the queue order, after priority and creation time. */
   seq: GeneratedAlways<number>;
+  /** The task of the original's queue.json this job was imported from; null for others. */
+  legacyKey: string | null;
   createdAt: DefaultedTimestamp;
   startedAt: Date | null;
   finishedAt: Date | null;

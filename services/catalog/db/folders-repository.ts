@@ -131,6 +131,7 @@ function changesFor(transition: FolderTransition): UpdateObject<CatalogSchema, "
         fileCount: transition.fileCount,
         compressed: transition.compressed,
         archivePath: transition.archivePath,
+        measuredAt: currentTime(),
       };
     case "archiving":
       return { state: "archiving", error: null, targetName: transition.targetName };
@@ -211,6 +212,7 @@ export async function upsertPreparedFolder(
     fileCount: input.fileCount,
     compressed: input.compressed,
     archivePath: input.archivePath,
+    measuredAt: currentTime(),
   };
   const folder = await db
     .insertInto("folders")

@@ -18,5 +18,5 @@ export {
   type PGliteCatalogDatabase,
   redactDatabaseUrl,
 } from "./open-catalog-database.ts";
-export { inTransaction } from "./sql-helpers.ts";
+export { inTransaction, isUniqueViolation } from "./sql-helpers.ts";
 export * from "./tapes-repository.ts";

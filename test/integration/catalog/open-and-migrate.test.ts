@@ -41,6 +41,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0003_simulated_tapes",
         "0004_apparent_size",
         "0005_job_state_machine",
+        "0006_legacy_import",
       ]);
       expect(await tableNames(database.db)).toEqual([
         "events",
@@ -60,6 +61,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0003_simulated_tapes",
         "0004_apparent_size",
         "0005_job_state_machine",
+        "0006_legacy_import",
       ]);
     } finally {
       await database.close();

@@ -336,6 +336,8 @@ describe.each(catalogDatabaseFactories)(
           description: "first",
           archivedAt: expect.any(String),
           simulated: false,
+          // Archived here: read back against its checksums, so verified.
+          verified: true,
         },
       ]);
       const suggested = Object.fromEntries(summary.prepared.map((f) => [f.path, f.suggestedTape]));

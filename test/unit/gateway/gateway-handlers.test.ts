@@ -120,7 +120,7 @@ describe("tapes", () => {
     lastSeenAt: null,
   });
 
-  it("places each tape where the changer sees it: slot, drive or unknown", async () => {
+  it("places each tape where the changer sees it: slot, drive, or absent from the library", async () => {
     const handlers = createGatewayHandlers({
       catalog: fakeCatalog({
         "tapes-list": {
@@ -139,7 +139,7 @@ describe("tapes", () => {
     expect(reply.tapes.map((t) => [t.barcode, t.location, t.slot, t.drive, t.cleaning])).toEqual([
       ["AAA001L9", "slot", 1, null, false],
       ["AAA002L9", "drive", null, 0, false],
-      ["AAA003L9", "unknown", null, null, false],
+      ["AAA003L9", "absent", null, null, false],
       ["CLN001L1", "slot", 3, null, true],
     ]);
   });

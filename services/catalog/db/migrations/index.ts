@@ -4,6 +4,7 @@ import { tapeJobsSchema } from "./0002-tape-jobs.ts";
 import { simulatedTapesSchema } from "./0003-simulated-tapes.ts";
 import { apparentSizeSchema } from "./0004-apparent-size.ts";
 import { jobStateMachineSchema } from "./0005-job-state-machine.ts";
+import { legacyImportSchema } from "./0006-legacy-import.ts";
 
 /**
  * Every catalog migration, by name. Kysely runs them in name order. Listed here (not found by
@@ -16,4 +17,5 @@ export const CATALOG_MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0003_simulated_tapes": simulatedTapesSchema,
   "0004_apparent_size": apparentSizeSchema,
   "0005_job_state_machine": jobStateMachineSchema,
+  "0006_legacy_import": legacyImportSchema,
 };
