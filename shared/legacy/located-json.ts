@@ -1,4 +1,10 @@
-import { type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+// The ESM build: the package's main is a UMD file whose lazy requires a bundle cannot follow.
+import {
+  type Node,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+} from "jsonc-parser/lib/esm/main.js";
 import { PytarchiveError } from "../errors/index.ts";
 
 /*
