@@ -33,6 +33,7 @@ import {
   finishJobWithEvents,
   recordJobProgress,
 } from "./job-lifecycle.ts";
+import { readJobStatistics } from "./job-statistics.ts";
 import { importLegacyEntries } from "./legacy-import.ts";
 import { buildSummary } from "./summary.ts";
 import { getTapeContents } from "./tape-contents.ts";
@@ -141,6 +142,7 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
     "deleteable-candidates": async ({ ignore }) => ({
       folders: await listDeleteableCandidates(db, ignore ?? []),
     }),
+    "job-statistics": () => readJobStatistics(db),
     "events-list": async (filter) => {
       const events = await listEvents(db, filter);
       return {

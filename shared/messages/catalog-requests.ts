@@ -134,6 +134,20 @@ export const CatalogEventSchema = Type.Object({
   createdAt: TimestampSchema,
 });
 
+const Count = Type.Integer({ minimum: 0 });
+
+/** How a run of a job ended, as the job-statistics request counts it. */
+export const JOB_RUN_OUTCOMES = ["done", "failed", "aborted"] as const;
+export type JobRunOutcome = (typeof JOB_RUN_OUTCOMES)[number];
+
+/**
+ * Upper bounds (seconds) of the job duration histogram: from a quick prepare to a two-day
+ * restore of a full LTO-9 tape (about 18 TB at 300 MB/s is 17 hours).
+ */
+export const JOB_DURATION_BUCKETS_SECONDS = [
+  10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400, 172_800,
+] as const;
+
 const Empty = Type.Object({});
 /* Replies several operations share, declared once so that they are one type. */
 const JobReply = Type.Object({ job: CatalogJobSchema });
@@ -264,6 +278,47 @@ export const CATALOG_REQUESTS = {
           description: Type.String(),
           archivedAt: NullableTimestamp,
           simulated: Type.Boolean(),
+        }),
+      ),
+    }),
+  ),
+  /**
+   * What the metrics page shows, counted by the database at each scrape (so nothing resets with
+   * a restart): jobs waiting, running or failed by kind; every ended run (a job.started event and
+   * the job.finished, job.failed or job.aborted event after it) by kind and outcome, with its
+   * duration counted into {@link JOB_DURATION_BUCKETS_SECONDS}; what done tape jobs moved per
+   * drive; when each kind last ended done; the running jobs and when each last changed.
+   */
+  "job-statistics": operation(
+    "job-statistics",
+    Empty,
+    Type.Object({
+      states: Type.Array(Type.Object({ state: Type.String(), kind: JobKindSchema, jobs: Count })),
+      runs: Type.Array(
+        Type.Object({
+          kind: JobKindSchema,
+          outcome: Type.Union(JOB_RUN_OUTCOMES.map((outcome) => Type.Literal(outcome))),
+          count: Count,
+          sumSeconds: Type.Number({ minimum: 0 }),
+          /** Runs that took at most each bound of JOB_DURATION_BUCKETS_SECONDS (cumulative). */
+          buckets: Type.Array(Count),
+        }),
+      ),
+      moved: Type.Array(
+        Type.Object({
+          drive: Type.Integer({ minimum: 0 }),
+          kind: JobKindSchema,
+          bytes: Type.Number({ minimum: 0 }),
+          files: Count,
+        }),
+      ),
+      lastSuccess: Type.Array(Type.Object({ kind: JobKindSchema, at: TimestampSchema })),
+      running: Type.Array(
+        Type.Object({
+          id: JobIdSchema,
+          kind: JobKindSchema,
+          drive: NullableInteger,
+          changedAt: TimestampSchema,
         }),
       ),
     }),

@@ -16,7 +16,10 @@ export {
   FolderVerified,
   FolderVerifyFailed,
   JOB_ABORT_REQUESTED,
+  JOB_DURATION_BUCKETS_SECONDS,
+  JOB_RUN_OUTCOMES,
   JobAbortRequested,
+  type JobRunOutcome,
   MAX_FILES_PER_REQUEST,
 } from "./catalog-requests.ts";
 export {
