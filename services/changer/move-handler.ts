@@ -89,6 +89,7 @@ export function createMoveHandler(deps: MoveHandlerDependencies): WorkHandler<Mo
         barcode: move.barcode,
         drive: attempt.drive,
         error: info,
+        sense: senseOf(error),
         driveBlocked: attempt.driveBlocked,
         at: new Date().toISOString(),
       });
@@ -329,4 +330,15 @@ function failureInfo(error: unknown, attempt: Attempt, libraryId: string): Error
     message: `The move could not be completed: ${messageOf(error)}.`,
     hint: "Check the changer's log and `pytarchive library`, then retry the job.",
   };
+}
+
+/** ASC/ASCQ ("53/03") of the mtx failure behind `error` (itself or a cause), if mtx printed one. */
+function senseOf(error: unknown): string | null {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof MtxError && cause.asc !== null && cause.ascq !== null) {
+      const hex = (value: number) => value.toString(16).toUpperCase().padStart(2, "0");
+      return `${hex(cause.asc)}/${hex(cause.ascq)}`;
+    }
+  }
+  return null;
 }

@@ -142,6 +142,13 @@ export const MoveFailed = defineMessage(
     /** The drive involved, when one was. */
     drive: Type.Union([DriveNumber, Type.Null()]),
     error: ErrorInfoSchema,
+    /**
+     * The Request Sense of the library's refusal as ASC/ASCQ in hex ("53/03": medium removal
+     * prevented), when mtx printed one; left out by changers before 2026-12-07.
+     */
+    sense: Type.Optional(
+      Type.Union([Type.String({ pattern: "^[0-9A-F]{2}/[0-9A-F]{2}$" }), Type.Null()]),
+    ),
     /** The drive is now blocked: it takes no moves until an operator clears it. */
     driveBlocked: Type.Boolean(),
     at: TimestampSchema,

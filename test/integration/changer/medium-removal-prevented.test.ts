@@ -94,6 +94,7 @@ describe("an unload refused with medium removal prevented (ASC 53h, ASCQ 03h)", 
       barcode: "CCC001L9",
       drive: 1,
       driveBlocked: false,
+      sense: "53/03",
       error: {
         code: "MTX_MEDIUM_REMOVAL_PREVENTED",
         message: expect.stringContaining(
