@@ -67,6 +67,22 @@ export function kvBucketSubjects(bucket: string): string[] {
   ];
 }
 
+/**
+ * Reading the keys of one KV bucket, and nothing else: the gets of {@link kvBucketSubjects}
+ * without `$KV.<bucket>.>`, where values are written.
+ */
+export function kvReadSubjects(bucket: string): string[] {
+  return kvBucketSubjects(bucket).filter((subject) => subject.startsWith("$JS.API."));
+}
+
+/**
+ * Listing the consumers of one stream with their state (pending, ack-pending, redelivered):
+ * read-only, it creates, changes and acknowledges nothing.
+ */
+export function consumerListSubject(stream: string): string {
+  return `$JS.API.CONSUMER.LIST.${stream}`;
+}
+
 /** The stream behind a KV bucket. */
 export function kvStreamName(bucket: string): string {
   return `KV_${bucket}`;

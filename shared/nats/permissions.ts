@@ -1,7 +1,9 @@
 import { changerSubjects, kvBucketNames, streamNames, subjects } from "../messages/index.ts";
 import {
+  consumerListSubject,
   JS_API_INFO,
   kvBucketSubjects,
+  kvReadSubjects,
   kvStreamName,
   pullConsumerSubjects,
   streamSetupSubjects,
@@ -55,6 +57,13 @@ export const CATALOG_RESPONDER: NatsServiceUser = "catalog";
  * answered by the changer): the gateway for its views, the scheduler to plan moves.
  */
 export const CHANGER_STATUS_READERS: readonly NatsServiceUser[] = ["gateway", "scheduler"];
+
+/**
+ * The service that serves /metrics: it may list the consumers of the library's streams (pending,
+ * ack-pending and redelivered counts), read the drive states in the lease bucket (never write
+ * them) and hear the changer's move outcomes. All of it read-only.
+ */
+export const METRICS_READER: NatsServiceUser = "gateway";
 
 /** Workers: every service the scheduler hands steps to. */
 const WORKERS: readonly NatsServiceUser[] = NATS_SERVICE_USERS.filter(
@@ -151,6 +160,14 @@ export function userPermissions(libraryId: string, user: NatsUser): SubjectPermi
   }
   if (LEASE_HOLDERS.includes(user)) publish.push(...kvBucketSubjects(leases));
   if (CHANGER_STATUS_READERS.includes(user)) publish.push(s.changerStatus);
+  if (user === METRICS_READER) {
+    publish.push(
+      ...[streams.work, streams.changer, streams.events, streams.deadLetters].map(
+        consumerListSubject,
+      ),
+      ...kvReadSubjects(leases),
+    );
+  }
   // Only the gateway (for the operator's `pytarchive clear-drive`) may lift a drive's block.
   if (user === COMMAND_RESPONDER) publish.push(changerSubjects(libraryId).clearDrive);
   const answered: Partial<Record<NatsServiceUser, string>> = {
@@ -162,6 +179,7 @@ export function userPermissions(libraryId: string, user: NatsUser): SubjectPermi
   // Responders may run as @nats-io/services micro-services, which answer $SRV discovery.
   if (answers !== null) subscribe.push(answers, "$SRV.>");
   if (user === MOVE_CONSUMER) subscribe.push(changerSubjects(libraryId).clearDrive);
+  if (user === METRICS_READER) subscribe.push(changerSubjects(libraryId).moveOutcomes);
   return {
     publish: [...new Set(publish)],
     subscribe,
