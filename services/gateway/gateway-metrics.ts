@@ -1,24 +1,46 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { CatalogReply } from "../../shared/messages/index.ts";
-import type { CatalogClient } from "../../shared/nats/index.ts";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import { Counter, collectDefaultMetrics, Registry } from "prom-client";
+import { COMMAND_VERBS, kvBucketNames } from "../../shared/messages/index.ts";
+import { type CatalogClient, readDriveState } from "../../shared/nats/index.ts";
+import { catalogScraper, registerCatalogFamilies } from "./catalog-metrics.ts";
+import { countChangerMoves } from "./changer-move-metrics.ts";
+import { type DriveStateReader, registerDriveFamilies } from "./drive-metrics.ts";
+import { jetStreamScraper, registerJetStreamFamilies } from "./jetstream-metrics.ts";
 
 /** How a command ended: answered, refused with a code (bad input, a state conflict), or failed. */
 export type CommandOutcome = "ok" | "refused" | "failed";
+const COMMAND_OUTCOMES: readonly CommandOutcome[] = ["ok", "refused", "failed"];
+
+/** How long a scrape waits for the JetStream management API before showing it as down. */
+export const JETSTREAM_SCRAPE_TIMEOUT_MS = 2_000;
 
 export interface GatewayMetrics {
   readonly registry: Registry;
   countCommand(verb: string, outcome: CommandOutcome): void;
+  /** Stops listening for move outcomes. */
+  stop(): void;
+}
+
+export interface GatewayMetricsSources {
+  /** The catalog, asked at every scrape (jobs, runs, drives' bytes, tapes). */
+  readonly catalog?: CatalogClient;
+  /** NATS, for JetStream's consumers and dead letters, drive states and move outcomes. */
+  readonly nats?: { readonly nc: NatsConnection; readonly libraryId: string };
+  /** The configured drives (`[Drive N]` element numbers), each shown before it did anything. */
+  readonly drives?: readonly number[];
+  /** Overrides how a drive's recorded state is read (default: the library's lease bucket). */
+  readonly readDriveState?: DriveStateReader;
 }
 
 /**
  * A registry of its own (so two gateways in one test process do not collide) with the default
- * process metrics and `pytarchive_gateway_requests_total{verb,outcome}`. With a catalog, what an
- * operator alerts on is read from it at every scrape: `pytarchive_jobs{state,kind}` (running,
- * queued and failed jobs), `pytarchive_tape_used_kib{barcode}` and
- * `pytarchive_tape_capacity_kib{barcode}`, and `pytarchive_catalog_up` (0 when the catalog did
- * not answer: the other gauges are then empty rather than stale).
+ * process metrics, `pytarchive_gateway_requests_total{verb,outcome}` (every verb and outcome
+ * from 0), and, from the sources given, the families that services/gateway/README.md lists:
+ * read from the catalog and JetStream at each scrape, move outcomes counted as they come.
  */
-export function createGatewayMetrics(options: { catalog?: CatalogClient } = {}): GatewayMetrics {
+export function createGatewayMetrics(sources: GatewayMetricsSources = {}): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -27,84 +49,54 @@ export function createGatewayMetrics(options: { catalog?: CatalogClient } = {}):
     labelNames: ["verb", "outcome"] as const,
     registers: [registry],
   });
-  if (options.catalog !== undefined) observeCatalog(registry, options.catalog);
+  for (const verb of COMMAND_VERBS) {
+    for (const outcome of COMMAND_OUTCOMES) requests.inc({ verb, outcome }, 0);
+  }
+  const drives = sources.drives ?? [];
+  const subscriptions: Subscription[] = [];
+  if (sources.catalog !== undefined) {
+    const catalog = catalogScraper(sources.catalog);
+    registerCatalogFamilies(registry, catalog, drives);
+    const readState = sources.readDriveState ?? natsDriveStates(sources.nats);
+    if (readState !== null) {
+      registerDriveFamilies(registry, { drives, catalog, readDriveState: readState });
+    }
+  }
+  if (sources.nats !== undefined) {
+    const { nc, libraryId } = sources.nats;
+    let manager: Promise<JetStreamManager> | null = null;
+    const jsm = () => {
+      manager ??= jetstreamManager(nc, { timeout: JETSTREAM_SCRAPE_TIMEOUT_MS }).catch((error) => {
+        manager = null;
+        throw error;
+      });
+      return manager;
+    };
+    registerJetStreamFamilies(
+      registry,
+      jetStreamScraper(jsm, libraryId, JETSTREAM_SCRAPE_TIMEOUT_MS),
+    );
+    subscriptions.push(countChangerMoves(registry, nc, libraryId));
+  }
   return {
     registry,
     countCommand: (verb, outcome) => requests.inc({ verb, outcome }),
+    stop: () => {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+    },
   };
 }
 
-function observeCatalog(registry: Registry, catalog: CatalogClient): void {
-  const up: Gauge = new Gauge({
-    name: "pytarchive_catalog_up",
-    help: "1 when the catalog answered this scrape's questions, else 0.",
-    registers: [registry],
-    async collect() {
-      up.set((await ask()) === null ? 0 : 1);
-    },
-  });
-  // Each scrape asks once; the gauges below are filled from the same answers.
-  let answers: Promise<Answers | null> | null = null;
-  const ask = () => {
-    answers ??= readAnswers(catalog).finally(() => {
-      setTimeout(() => {
-        answers = null;
-      }, 1_000).unref();
+/** Drive states from the library's lease bucket, opened at the first scrape that needs it. */
+function natsDriveStates(nats: GatewayMetricsSources["nats"]): DriveStateReader | null {
+  if (nats === undefined) return null;
+  const { nc, libraryId } = nats;
+  let bucket: ReturnType<Kvm["open"]> | null = null;
+  return async (drive) => {
+    bucket ??= new Kvm(nc).open(kvBucketNames(libraryId).leases).catch((error) => {
+      bucket = null;
+      throw error;
     });
-    return answers;
+    return readDriveState(await bucket, libraryId, drive);
   };
-  const jobs = new Gauge({
-    name: "pytarchive_jobs",
-    help: "Jobs in the queue by state (running, queued, failed) and kind.",
-    labelNames: ["state", "kind"] as const,
-    registers: [registry],
-    async collect() {
-      jobs.reset();
-      const found = await ask();
-      if (found === null) return;
-      for (const [state, list] of Object.entries(found.queue)) {
-        for (const job of list) jobs.inc({ state, kind: job.kind });
-      }
-    },
-  });
-  const used = new Gauge({
-    name: "pytarchive_tape_used_kib",
-    help: "KiB used on each tape: LTFS's last report, or the catalog's archived folders if more.",
-    labelNames: ["barcode"] as const,
-    registers: [registry],
-    async collect() {
-      used.reset();
-      for (const tape of (await ask())?.tapes ?? [])
-        used.set({ barcode: tape.barcode }, tape.usedKiB);
-    },
-  });
-  const capacity = new Gauge({
-    name: "pytarchive_tape_capacity_kib",
-    help: "Each tape's capacity in KiB (LTFS's, the library's or its LTO generation's), capped by [General] tape_max_size.",
-    labelNames: ["barcode"] as const,
-    registers: [registry],
-    async collect() {
-      capacity.reset();
-      for (const tape of (await ask())?.tapes ?? []) {
-        capacity.set({ barcode: tape.barcode }, tape.capacityKiB);
-      }
-    },
-  });
-}
-
-interface Answers {
-  readonly queue: CatalogReply<"queue">;
-  readonly tapes: CatalogReply<"tapes-list">["tapes"];
-}
-
-async function readAnswers(catalog: CatalogClient): Promise<Answers | null> {
-  try {
-    const [queue, { tapes }] = await Promise.all([
-      catalog.call("queue", {}),
-      catalog.call("tapes-list", {}),
-    ]);
-    return { queue, tapes: tapes.filter((tape) => !tape.cleaning) };
-  } catch {
-    return null;
-  }
 }

@@ -25,6 +25,9 @@ export {
 export { createGatewayMetrics, type GatewayMetrics } from "./gateway-metrics.ts";
 export { GATEWAY_SERVICE_NAME } from "./serve-commands.ts";
 
+/** How long a scrape of /metrics waits for the catalog before showing it as down. */
+const METRICS_CATALOG_TIMEOUT_MS = 3_000;
+
 export interface GatewayServiceOptions {
   /** Instead of `[HTTP] port`: 0 picks a free port, null runs no HTTP API at all. */
   readonly httpPort?: number | null;
@@ -52,7 +55,12 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
         exploreMaxSeconds: config.export.maxSeconds,
         ...(options.pathTimeoutMs === undefined ? {} : { pathTimeoutMs: options.pathTimeoutMs }),
       });
-      const metrics = createGatewayMetrics({ catalog: createCatalogClient(nc, libraryId) });
+      const metrics = createGatewayMetrics({
+        // A scrape waits a few seconds at most: Prometheus's own timeout is 10 s by default.
+        catalog: createCatalogClient(nc, libraryId, { timeoutMs: METRICS_CATALOG_TIMEOUT_MS }),
+        nats: { nc, libraryId },
+        drives: config.device.drives.map((drive) => drive.element),
+      });
       const execute = createCommandExecutor(handlers, metrics);
       const served = await serveCommands({
         nc,
@@ -77,6 +85,7 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
         try {
           listening = await listenHttp(app, config.http.host, port);
         } catch (error) {
+          metrics.stop();
           await served.stop();
           throw error;
         }
@@ -85,6 +94,7 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
       return {
         health,
         async stop() {
+          metrics.stop();
           await served.stop();
           await app.close();
         },

@@ -30,6 +30,7 @@ export {
   type DriveBlock,
   MOVE_EVENTS,
   MOVE_FAILURE_CODES,
+  MOVE_KINDS,
   MoveDone,
   MoveFailed,
   type MoveFailureCode,

@@ -6,6 +6,7 @@ import {
   createGatewayMetrics,
 } from "../../../services/gateway/index.ts";
 import type { CatalogReply } from "../../../shared/messages/catalog-requests.ts";
+import { JOB_DURATION_BUCKETS_SECONDS } from "../../../shared/messages/index.ts";
 import { catalogJob, fakeCatalog } from "./fake-catalog.ts";
 
 const queue: CatalogReply<"queue"> = {
@@ -130,22 +131,95 @@ describe("the gateway's HTTP API", () => {
     expect(response.body).toContain("process_cpu_user_seconds_total");
   });
 
-  it("shows the queue and the tapes' fill in /metrics, read from the catalog at each scrape", async () => {
-    const metrics = createGatewayMetrics({ catalog: fakeCatalog({ queue, "tapes-list": tapes }) });
+  it("shows what the catalog counts in /metrics, in base units, every series from 0", async () => {
+    const statistics: CatalogReply<"job-statistics"> = {
+      states: [{ state: "queued", kind: "archive", jobs: 2 }],
+      runs: [
+        {
+          kind: "archive",
+          outcome: "done",
+          count: 3,
+          sumSeconds: 4000,
+          buckets: JOB_DURATION_BUCKETS_SECONDS.map((bound) => (bound < 1800 ? 1 : 3)),
+        },
+      ],
+      moved: [
+        { drive: 1, kind: "archive", bytes: 5_000_000, files: 40 },
+        { drive: 1, kind: "verify", bytes: 1_000_000, files: 8 },
+      ],
+      lastSuccess: [{ kind: "archive", at: "2026-12-01T10:00:00.000Z" }],
+      running: [
+        { id: "3fa2b1c0", kind: "restore", drive: 0, changedAt: "2026-12-07T15:00:00.000Z" },
+      ],
+    };
+    const metrics = createGatewayMetrics({
+      catalog: fakeCatalog({ "job-statistics": statistics, "tapes-list": tapes }),
+      drives: [0, 1],
+      readDriveState: async (drive) => ({
+        drive,
+        barcode: drive === 0 ? "AAK788L9" : null,
+        full: drive === 0,
+        sourceSlot: null,
+        mounted: null,
+        ltfsPids: [],
+        blocked:
+          drive === 1
+            ? {
+                code: "MTX_MEDIUM_REMOVAL_PREVENTED",
+                reason: "53/03 twice",
+                barcode: null,
+                moveId: null,
+                jobId: null,
+                at: "2026-12-07T15:00:00.000Z",
+              }
+            : null,
+        updatedAt: "2026-12-07T15:00:00.000Z",
+      }),
+    });
     const body = await metrics.registry.metrics();
-    expect(body).toContain('pytarchive_jobs{state="queued",kind="archive"} 1');
-    expect(body).toContain('pytarchive_jobs{state="failed",kind="inventory"} 1');
-    expect(body).toContain('pytarchive_tape_used_kib{barcode="AAK788L9"} 250');
-    expect(body).toContain('pytarchive_tape_capacity_kib{barcode="AAK788L9"} 1000');
-    expect(body).toContain("pytarchive_catalog_up 1");
+    const lines = body.split("\n");
+    for (const line of [
+      'pytarchive_jobs{state="queued",kind="archive"} 2',
+      'pytarchive_jobs{state="failed",kind="inventory"} 0',
+      'pytarchive_job_duration_seconds_bucket{kind="archive",outcome="done",le="900"} 1',
+      'pytarchive_job_duration_seconds_bucket{kind="archive",outcome="done",le="3600"} 3',
+      'pytarchive_job_duration_seconds_bucket{kind="archive",outcome="done",le="+Inf"} 3',
+      'pytarchive_job_duration_seconds_sum{kind="archive",outcome="done"} 4000',
+      'pytarchive_job_duration_seconds_count{kind="restore",outcome="failed"} 0',
+      'pytarchive_drive_bytes_total{drive="1",operation="written"} 5000000',
+      'pytarchive_drive_bytes_total{drive="1",operation="read_back"} 5000000',
+      'pytarchive_drive_bytes_total{drive="1",operation="verified"} 1000000',
+      'pytarchive_drive_bytes_total{drive="0",operation="restored"} 0',
+      'pytarchive_drive_files_total{drive="1",operation="written"} 40',
+      `pytarchive_last_success_timestamp_seconds{kind="archive"} ${Date.parse("2026-12-01T10:00:00.000Z") / 1000}`,
+      'pytarchive_last_success_timestamp_seconds{kind="verify"} 0',
+      `pytarchive_job_last_change_timestamp_seconds{job="3fa2b1c0",kind="restore"} ${Date.parse("2026-12-07T15:00:00.000Z") / 1000}`,
+      'pytarchive_drive_state{drive="0",state="busy"} 1',
+      'pytarchive_drive_state{drive="0",state="idle"} 0',
+      'pytarchive_drive_state{drive="1",state="blocked"} 1',
+      'pytarchive_drive_loaded{drive="0"} 1',
+      'pytarchive_drive_job_info{drive="0",job="3fa2b1c0",kind="restore"} 1',
+      'pytarchive_tape_used_bytes{barcode="AAK788L9"} 256000',
+      'pytarchive_tape_capacity_bytes{barcode="AAK788L9"} 1024000',
+      "pytarchive_catalog_up 1",
+      'pytarchive_gateway_requests_total{verb="summary",outcome="refused"} 0',
+    ]) {
+      expect(lines).toContain(line);
+    }
+    expect(body).not.toMatch(/_kib/);
   });
 
   it("says the catalog is down in /metrics instead of showing stale numbers", async () => {
-    const metrics = createGatewayMetrics({ catalog: fakeCatalog({}) });
+    const metrics = createGatewayMetrics({
+      catalog: fakeCatalog({}),
+      drives: [0],
+      readDriveState: async () => null,
+    });
     const body = await metrics.registry.metrics();
     expect(body).toContain("pytarchive_catalog_up 0");
     expect(body).not.toContain("pytarchive_jobs{");
-    expect(body).not.toContain("pytarchive_tape_used_kib{");
+    expect(body).not.toContain("pytarchive_tape_used_bytes{");
+    expect(body).not.toContain("pytarchive_drive_state{");
   });
 
   it("renders / as an HTML status page with folder names and errors escaped", async () => {
