@@ -82,12 +82,25 @@ export function metricNamesIn(expr: string): string[] {
   return names;
 }
 
-/** Names of every sample in a Prometheus text exposition (histogram series with their suffix). */
+/**
+ * The metric names a Prometheus text exposition declares (`# TYPE`, with a histogram's `_bucket`,
+ * `_sum` and `_count`) or has samples of. A family may be declared without samples right now:
+ * the running jobs' or the failed moves' appear once there are any.
+ */
 export function exposedMetricNames(exposition: string): Set<string> {
   const names = new Set<string>();
   for (const line of exposition.split("\n")) {
-    const name = /^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/.exec(line)?.[1];
-    if (name !== undefined) names.add(name);
+    const declared = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (declared !== null) {
+      const [, name, type] = declared as unknown as [string, string, string];
+      names.add(name);
+      if (type === "histogram" || type === "summary") {
+        for (const suffix of ["_bucket", "_sum", "_count"]) names.add(`${name}${suffix}`);
+      }
+      continue;
+    }
+    const sampled = /^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/.exec(line)?.[1];
+    if (sampled !== undefined) names.add(sampled);
   }
   return names;
 }
