@@ -37,6 +37,16 @@ async function scrape(): Promise<string> {
   return await response.text();
 }
 
+/** Scrapes until `ready` holds for what it reads (30 s at most), as an operator would reload. */
+async function scrapeUntil(ready: (exposition: string) => boolean): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const body = await scrape();
+    if (ready(body) || Date.now() > deadline) return body;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** The value of one sample line, e.g. `pytarchive_jobs{state="queued",kind="archive"}`. */
 function sampleValue(exposition: string, series: string): number | undefined {
   const line = exposition.split("\n").find((entry) => entry.startsWith(`${series} `));
@@ -62,7 +72,8 @@ function ownFamilies(exposition: string): string {
 
 describe("/metrics of a running pytarchive", () => {
   it("passes promtool check metrics and shows an idle queue as 0 for every state and kind", async () => {
-    const body = await scrape();
+    // Each service makes its durable consumer as it starts, some after the launcher said ready.
+    const body = await scrapeUntil((text) => /consumer="changer"/.test(text));
     const own = ownFamilies(body);
     expect(own.length).toBeGreaterThan(1000);
     const checked = await runCommand("promtool", ["check", "metrics"], { input: own });
