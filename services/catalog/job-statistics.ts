@@ -48,33 +48,29 @@ async function queueStates(db: Kysely<CatalogSchema>): Promise<Statistics["state
 }
 
 /**
- * Every run that ended: an ending event paired with the latest `job.started` of its job with no
- * other ending in between (an abort of a failed job ends nothing new; a job aborted while
- * queued never ran).
+ * Every run that ended: an ending event whose previous start-or-end event of the same job is a
+ * `job.started` (an abort of a failed job ends nothing new; a job aborted while queued never
+ * ran). One pass over those events with a window, not a lookup per ending: 20,000 jobs with
+ * 220,000 events took PostgreSQL 0.6 s on a busy 2-core machine (a lateral lookup took 1.8 s).
  */
 async function endedRuns(db: Kysely<CatalogSchema>): Promise<Statistics["runs"]> {
   const endings = Object.keys(RUN_ENDINGS);
+  const marks = [JOB_EVENTS.started, ...endings];
   const bucketColumns = JOB_DURATION_BUCKETS_SECONDS.map(
     (bound, index) => sql`count(*) filter (where seconds <= ${bound}) as ${sql.ref(`b${index}`)}`,
   );
   const { rows } = await sql<Record<string, unknown> & { kind: JobKind; ending: string }>`
-    with runs as (
-      select jobs.kind, ending.kind as ending,
-        greatest(extract(epoch from (ending.created_at - start.created_at))::float8, 0) as seconds
-      from events ending
-      join jobs on jobs.id = ending.job_id
-      join lateral (
-        select started.id, started.created_at from events started
-        where started.job_id = ending.job_id and started.kind = ${JOB_EVENTS.started}
-          and started.id < ending.id
-        order by started.id desc limit 1
-      ) start on true
-      where ending.kind in (${sql.join(endings)})
-        and not exists (
-          select 1 from events other
-          where other.job_id = ending.job_id and other.kind in (${sql.join(endings)})
-            and other.id > start.id and other.id < ending.id
-        )
+    with marks as (
+      select job_id, kind, created_at,
+        lag(kind) over run as previous_kind, lag(created_at) over run as previous_at
+      from events
+      where kind in (${sql.join(marks)})
+      window run as (partition by job_id order by id)
+    ), runs as (
+      select jobs.kind, marks.kind as ending,
+        greatest(extract(epoch from (marks.created_at - marks.previous_at))::float8, 0) as seconds
+      from marks join jobs on jobs.id = marks.job_id
+      where marks.kind in (${sql.join(endings)}) and marks.previous_kind = ${JOB_EVENTS.started}
     )
     select kind, ending, count(*) as count, coalesce(sum(seconds), 0) as total,
       ${sql.join(bucketColumns)}

@@ -54,4 +54,22 @@ forEachDatabase("the catalog's job statistics", (catalog) => {
     expect(statistics.running.map((job) => job.id)).not.toContain(queued.id);
     expect(statistics.moved).toEqual([]);
   });
+
+  it("counts a failed job aborted afterwards as one failed run, and a job aborted while queued as none", async () => {
+    const catalogHandlers = handlers();
+    const create = () =>
+      catalogHandlers["job-create"]({ kind: "inventory", args: { folders: ["/srv"] } });
+    const { job } = await create();
+    await catalogHandlers["job-claim"]({ kinds: ["inventory"], worker: "test" });
+    await catalogHandlers["job-fail"]({ id: job.id, step: "inventory", error: failure });
+    await catalogHandlers["jobs-abort"]({ ids: [job.id] });
+    const { job: waiting } = await create();
+    await catalogHandlers["jobs-abort"]({ ids: [waiting.id] });
+
+    const { runs, states } = await catalogHandlers["job-statistics"]({});
+    expect(runs).toEqual([
+      expect.objectContaining({ kind: "inventory", outcome: "failed", count: 1 }),
+    ]);
+    expect(states).toEqual([]);
+  });
 });
