@@ -1,8 +1,13 @@
 import type { Kysely, Transaction } from "kysely";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { type CatalogFile, FOLDER_EVENTS } from "../../shared/messages/index.ts";
+import {
+  type CatalogFile,
+  FOLDER_EVENTS,
+  MAX_FILES_PER_REQUEST,
+} from "../../shared/messages/index.ts";
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
+  analyzeFiles,
   CATALOG_ERROR_CODES,
   type CatalogSchema,
   countFiles,
@@ -184,6 +189,21 @@ export async function recordFolderArchived(
     });
     return { folder, events: [event] };
   });
+}
+
+/**
+ * Archives of this many files or more refresh the files table's planner statistics once they are
+ * recorded (an ANALYZE samples a bounded number of rows, so its cost does not grow with the
+ * catalog): below that, a folder is one page and no plan can go badly wrong.
+ */
+export const ANALYZE_AFTER_FILES = MAX_FILES_PER_REQUEST;
+
+/** After a folder was marked archived: statistics brought up to date when it was a large one. */
+export async function refreshFileStatistics(
+  db: Kysely<CatalogSchema>,
+  fileCount: number,
+): Promise<void> {
+  if (fileCount >= ANALYZE_AFTER_FILES) await analyzeFiles(db);
 }
 
 /** The running archive job of exactly this folder and tape (this attempt), locked. */

@@ -8,6 +8,7 @@ import {
   recordArchivedFiles,
   recordFolderArchived,
   recordFolderArchiving,
+  refreshFileStatistics,
 } from "./archive-outcomes.ts";
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import { abortJobsWithEvents, requeueJobsWithEvents } from "./change-jobs.ts";
@@ -209,6 +210,8 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
     "folder-archived": async (input) => {
       const { folder, events } = await recordFolderArchived(db, input);
       await publish(events);
+      // After the commit: the restore or verify that lists these files next is planned well.
+      if (events.length > 0) await refreshFileStatistics(db, input.fileCount);
       return { folder: folderToWire(folder) };
     },
     "folder-files": (input) => listFolderFiles(db, input),

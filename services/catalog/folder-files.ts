@@ -1,5 +1,9 @@
 import type { Kysely } from "kysely";
-import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/index.ts";
+import {
+  type CatalogFile,
+  type FolderFilesCursor,
+  MAX_FILES_PER_REQUEST,
+} from "../../shared/messages/index.ts";
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
   type CatalogSchema,
@@ -13,14 +17,17 @@ import { fileToWire } from "./to-wire.ts";
 
 /**
  * One page of an archived folder's files in tape order (partition a, then b, by start block;
- * empty files last), for restore and verify, with the folder's total. Refused when the folder is
- * unknown or not archived, and when any of its files has no checksum: such a file could not be
- * checked after a restore, so no page is handed out rather than a restore that stops half-way.
+ * empty files last), for restore and verify: the files after `after` (keyset paging, so every
+ * page costs the same), and `next`, the `after` of the following page (null after the last).
+ * The first page (no `after`) also counts the folder's files and checks that every one has a
+ * checksum: a file without one could not be checked after a restore, so no page is handed out
+ * rather than a restore that stops half-way. Both are done once per listing, not per page: an
+ * archived folder's files do not change. Refused when the folder is unknown or not archived.
  */
 export async function listFolderFiles(
   db: Kysely<CatalogSchema>,
-  input: { path: string; offset?: number; limit?: number },
-): Promise<{ files: CatalogFile[]; total: number }> {
+  input: { path: string; after?: FolderFilesCursor; limit?: number },
+): Promise<{ files: CatalogFile[]; total?: number; next: FolderFilesCursor | null }> {
   return inTransaction(db, async (trx) => {
     const folder = await findFolderByPath(trx, input.path);
     if (folder === null || folder.state !== "archived") {
@@ -32,22 +39,41 @@ export async function listFolderFiles(
         "`pytarchive summary` lists the archived folders on each tape.",
       );
     }
-    const missing = await findFilesWithoutChecksum(trx, folder.id);
-    if (missing.count > 0) {
-      const more = missing.count > 1 ? ` and ${missing.count - 1} more files` : "";
-      throw refuse(
-        CATALOG_REFUSAL_CODES.fileChecksumMissing,
-        `The catalog has no checksum for ${missing.firstPath ?? "a file"}${more} in the archive of ${input.path}, so it cannot be restored or verified safely.`,
-        "Archive the folder again (prepare it, then archive it to another tape or under another name) so every file gets a checksum.",
-      );
+    const first = input.after === undefined;
+    if (first) {
+      const missing = await findFilesWithoutChecksum(trx, folder.id);
+      if (missing.count > 0) {
+        const more = missing.count > 1 ? ` and ${missing.count - 1} more files` : "";
+        throw refuse(
+          CATALOG_REFUSAL_CODES.fileChecksumMissing,
+          `The catalog has no checksum for ${missing.firstPath ?? "a file"}${more} in the archive of ${input.path}, so it cannot be restored or verified safely.`,
+          "Archive the folder again (prepare it, then archive it to another tape or under another name) so every file gets a checksum.",
+        );
+      }
     }
-    const total = await countFiles(trx, folder.id);
+    const limit = input.limit ?? MAX_FILES_PER_REQUEST;
+    const after = input.after;
+    // One row more than the page tells whether another page follows, without an empty last page.
     const rows = await listFilesInTapeOrder(trx, folder.id, {
-      offset: input.offset ?? 0,
-      limit: input.limit ?? MAX_FILES_PER_REQUEST,
+      limit: limit + 1,
+      ...(after === undefined
+        ? {}
+        : {
+            after: {
+              partition: after.partition,
+              startBlock: after.startBlock,
+              relativePath: after.path,
+            },
+          }),
     });
-    // Checked above: every file has a checksum.
-    const files = rows.map((row) => fileToWire({ ...row, checksum: row.checksum ?? "" }));
-    return { files, total };
+    const page = rows.slice(0, limit);
+    // Checked on the first page: every file has a checksum (and none is added once archived).
+    const files = page.map((row) => fileToWire({ ...row, checksum: row.checksum ?? "" }));
+    const last = files.at(-1);
+    const next =
+      rows.length > limit && last !== undefined
+        ? { path: last.path, startBlock: last.startBlock, partition: last.partition }
+        : null;
+    return first ? { files, total: await countFiles(trx, folder.id), next } : { files, next };
   });
 }

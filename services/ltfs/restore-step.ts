@@ -2,7 +2,8 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { describeCount } from "../../shared/format/index.ts";
 import { type Manifest, manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
-import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/index.ts";
+import type { CatalogFile } from "../../shared/messages/index.ts";
+import { readFolderFiles } from "../../shared/nats/index.ts";
 import type { StepDefinition } from "../../shared/steps/index.ts";
 import { tapeOfJob } from "../../shared/steps/index.ts";
 import type { UserXattrs } from "../../shared/xattrs/index.ts";
@@ -65,7 +66,10 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
         );
       }
       run.progress({ text: `reading the file list of ${folder.path} from the catalog` });
-      const files = await catalogFiles(deps, folder.path, run.working);
+      const files = await readFolderFiles(deps.catalog, folder.path, {
+        signal,
+        onPage: run.working,
+      });
       const what = args.subfolder ? `${folder.path}/${args.subfolder}` : folder.path;
       const report = throttled(PROGRESS_EVERY_MS, (progress: RestoreProgress) => {
         const { percent, text } = describeTransfer(progress);
@@ -114,25 +118,6 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
 /** The warning of a restore whose target could not keep the files' user extended attributes. */
 export const XATTRS_NOT_RESTORED =
   "extended attributes not restored (the target's file system does not support them)";
-
-/** Every file the catalog recorded for the folder, in tape order, page by page. */
-async function catalogFiles(
-  deps: LtfsStepDependencies,
-  folderPath: string,
-  working: () => void,
-): Promise<CatalogFile[]> {
-  const files: CatalogFile[] = [];
-  for (;;) {
-    const page = await deps.catalog.call("folder-files", {
-      path: folderPath,
-      offset: files.length,
-      limit: MAX_FILES_PER_REQUEST,
-    });
-    files.push(...page.files);
-    working();
-    if (page.files.length === 0 || files.length >= page.total) return files;
-  }
-}
 
 function fileEntry(file: CatalogFile, xattrs?: UserXattrs): RestoreEntry {
   return {

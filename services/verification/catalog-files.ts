@@ -2,28 +2,6 @@ import { type CatalogFile, MAX_FILES_PER_REQUEST } from "../../shared/messages/i
 import type { CatalogClient } from "../../shared/nats/index.ts";
 
 /**
- * Every file the catalog recorded for an archived folder, in tape order, read page by page
- * (a reply holds at most MAX_FILES_PER_REQUEST files).
- */
-export async function readFolderFiles(
-  catalog: CatalogClient,
-  folderPath: string,
-  signal?: AbortSignal,
-): Promise<CatalogFile[]> {
-  const files: CatalogFile[] = [];
-  for (;;) {
-    signal?.throwIfAborted();
-    const page = await catalog.call("folder-files", {
-      path: folderPath,
-      offset: files.length,
-      limit: MAX_FILES_PER_REQUEST,
-    });
-    files.push(...page.files);
-    if (page.files.length === 0 || files.length >= page.total) return files;
-  }
-}
-
-/**
  * Records the files of a folder being archived, MAX_FILES_PER_REQUEST at a time. The catalog
  * replaces a file it already has, so a repeated run records the same rows again harmlessly.
  */

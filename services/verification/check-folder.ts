@@ -8,8 +8,7 @@ import {
   readManifest,
 } from "../../shared/manifest/index.ts";
 import type { CatalogFile, CatalogFolder } from "../../shared/messages/index.ts";
-import type { CatalogClient } from "../../shared/nats/index.ts";
-import { readFolderFiles } from "./catalog-files.ts";
+import { type CatalogClient, readFolderFiles } from "../../shared/nats/index.ts";
 import { describeMismatch } from "./describe-problems.ts";
 import {
   type ExpectedEntry,
@@ -62,7 +61,7 @@ export async function checkArchivedFolder(request: CheckFolderRequest): Promise<
     return result();
   }
   const folderOnTape = path.join(mountPoint, folder.targetName);
-  const files = await readFolderFiles(catalog, folder.path, signal);
+  const files = await readFolderFiles(catalog, folder.path, { signal });
   const manifest = await readManifestOrProblem(manifestPathFor(folderOnTape), problems);
   if (manifest !== null && manifest.folder.originalPath !== folder.path) {
     problems.push(

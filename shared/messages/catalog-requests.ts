@@ -123,6 +123,14 @@ export const CatalogFileSchema = Type.Object({
 });
 export type CatalogFile = Static<typeof CatalogFileSchema>;
 
+/** Where a page of `folder-files` ended: the last file's place on tape and path. */
+export const FolderFilesCursorSchema = Type.Object({
+  path: Type.String({ minLength: 1 }),
+  startBlock: NullableInteger,
+  partition: Type.Union([Type.Literal("a"), Type.Literal("b"), Type.Null()]),
+});
+export type FolderFilesCursor = Static<typeof FolderFilesCursorSchema>;
+
 /** Files of one request: well below NATS's 1 MiB payload (about 250 bytes a file). */
 export const MAX_FILES_PER_REQUEST = 2000;
 
@@ -515,15 +523,23 @@ export const CATALOG_REQUESTS = {
     }),
     Type.Object({ folder: CatalogFolderSchema }),
   ),
-  /** An archived folder's files in tape order (partition, start block; empty files last), paged. */
+  /**
+   * An archived folder's files in tape order (partition, start block; empty files last), a page at
+   * a time: the first page (no `after`) also gives the folder's `total`; each reply's `next` is
+   * the `after` of the following page, null after the last one.
+   */
   "folder-files": operation(
     "folder-files",
     Type.Object({
       path: Type.String({ pattern: "^/" }),
-      offset: Type.Optional(Type.Integer({ minimum: 0 })),
+      after: Type.Optional(FolderFilesCursorSchema),
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_FILES_PER_REQUEST })),
     }),
-    Type.Object({ files: Type.Array(CatalogFileSchema), total: Type.Integer({ minimum: 0 }) }),
+    Type.Object({
+      files: Type.Array(CatalogFileSchema),
+      total: Type.Optional(Type.Integer({ minimum: 0 })),
+      next: Type.Union([FolderFilesCursorSchema, Type.Null()]),
+    }),
   ),
   /** A tape and the folders the catalog has archived on it (for the mount's consistency check and `verify TAPE`). */
   "tape-contents": operation(

@@ -12,6 +12,7 @@ export {
   FolderArchived,
   FolderArchiving,
   FolderFailed,
+  type FolderFilesCursor,
   FolderPrepared,
   FolderVerified,
   FolderVerifyFailed,

@@ -41,6 +41,7 @@ export {
 export { requestChat, requestMail } from "./notify.ts";
 export { type SubjectPermissions, USER_ROLES, userPermissions } from "./permissions.ts";
 export { publishWork, workMessageId } from "./publish-work.ts";
+export { readFolderFiles } from "./read-folder-files.ts";
 export { redactUrl } from "./redact-url.ts";
 export {
   headerSafe,

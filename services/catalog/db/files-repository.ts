@@ -68,19 +68,38 @@ export async function insertFiles(
   });
 }
 
+/** Where a page of a folder's files in tape order ends: the last file's place and path. */
+export interface TapeOrderKey {
+  partition: TapePartition | null;
+  startBlock: number | null;
+  relativePath: string;
+}
+
+/*
+ * The tape order as one key without NULLs (files without a partition or block sort last), so that
+ * "the rows after this one" is a row comparison. Exactly the expressions of the index
+ * `files_tape_order_keyset` (migration 0007): a page is an index range, never a sort or a skip.
+ */
+const PARTITION_KEY = sql`(coalesce(partition, 'z') collate "C")`;
+const START_BLOCK_KEY = sql`coalesce(start_block, 9223372036854775807)`;
+// Byte order, the same on every server whatever its default collation.
+const PATH_KEY = sql`(relative_path collate "C")`;
+
 /**
  * A folder's files in the order they lie on tape, for a restore that never seeks backwards:
  * by partition (the index partition `a` first), then start block; files without a block (empty
- * ones) last; ties by path. With `offset` and `limit`, one page of that order (the index
- * `files_tape_order_paged` is this order, so a page does not sort the whole folder).
+ * ones) last; ties by path. With `after`, only the files after that key (keyset paging: each
+ * page costs the same however deep into the folder it is); with `limit`, at most that many.
  *
  * @example
- * const second = await listFilesInTapeOrder(db, folderId, { offset: 2000, limit: 2000 });
+ * const first = await listFilesInTapeOrder(db, folderId, { limit: 2000 });
+ * const { partition, startBlock, relativePath } = first[first.length - 1];
+ * const second = await listFilesInTapeOrder(db, folderId, { limit: 2000, after: { partition, startBlock, relativePath } });
  */
 export async function listFilesInTapeOrder(
   db: Kysely<CatalogSchema>,
   folderId: number,
-  page: { offset?: number; limit?: number } = {},
+  page: { after?: TapeOrderKey; limit?: number } = {},
 ): Promise<FileRow[]> {
   let query = db
     .selectFrom("files")
@@ -97,15 +116,27 @@ export async function listFilesInTapeOrder(
       "startBlock",
       "partition",
     ])
-    .where("folderId", "=", folderId)
-    .orderBy("partition", (order) => order.nullsLast())
-    .orderBy("startBlock", (order) => order.nullsLast())
-    // Byte order, the same on every server whatever its default collation.
-    .orderBy(sql`relative_path collate "C"`);
+    .where("folderId", "=", folderId);
+  const { after } = page;
+  if (after !== undefined) {
+    query = query.where(
+      sql<boolean>`(${PARTITION_KEY}, ${START_BLOCK_KEY}, ${PATH_KEY}) > (coalesce(${after.partition}::text, 'z'), coalesce(${after.startBlock}::bigint, 9223372036854775807), ${after.relativePath}::text)`,
+    );
+  }
+  query = query.orderBy(PARTITION_KEY).orderBy(START_BLOCK_KEY).orderBy(PATH_KEY);
   if (page.limit !== undefined) query = query.limit(page.limit);
-  if (page.offset !== undefined && page.offset > 0) query = query.offset(page.offset);
   const rows = await query.execute();
   return rows.map((row) => ({ ...row, mtimeNs: BigInt(row.mtimeNs) }));
+}
+
+/**
+ * Brings the planner's statistics of the files table up to date (PGlite has no autovacuum, and
+ * PostgreSQL's comes later): without them a folder of 200,000 files just recorded is estimated
+ * at a few hundred rows and every page is planned as a scan and sort. ANALYZE reads a sample of
+ * bounded size, so it costs about the same at any table size; callers run it after large inserts.
+ */
+export async function analyzeFiles(db: Kysely<CatalogSchema>): Promise<void> {
+  await sql`analyze files`.execute(db);
 }
 
 /** Number of files recorded for a folder. */

@@ -1,5 +1,6 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { expect, it } from "vitest";
+import { ANALYZE_AFTER_FILES } from "../../../services/catalog/archive-outcomes.ts";
 import {
   type CatalogSchema,
   findFolderByPath,
@@ -13,6 +14,7 @@ import type { RecordedJobEvent } from "../../../services/catalog/job-events.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
 import type { CatalogFile } from "../../../shared/messages/catalog-requests.ts";
 import { forEachDatabase } from "../../helpers/databases.ts";
+import { logQueries } from "../../helpers/query-log.ts";
 import { seedArchived, seedPrepared, seedTapes } from "../gateway/support.ts";
 
 const FOLDER = "/srv/alpha";
@@ -480,17 +482,30 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
     const { handlers, archivedFolder } = setup();
     await archivedFolder();
     const first = await handlers["folder-files"]({ path: FOLDER, limit: 2 });
-    const second = await handlers["folder-files"]({ path: FOLDER, offset: 2, limit: 2 });
+    expect(first.next).toEqual({ path: "data/b.bin", startBlock: 12, partition: "b" });
+    const second = await handlers["folder-files"]({
+      path: FOLDER,
+      after: first.next ?? undefined,
+      limit: 2,
+    });
+    // Counted once, on the first page; the last page says there is no next one.
     expect(first.total).toBe(3);
-    expect(second.total).toBe(3);
+    expect(second.total).toBeUndefined();
+    expect(second.next).toBeNull();
     expect([...first.files, ...second.files].map((file) => file.path)).toEqual([
       "index.xml",
       "data/b.bin",
       "z-empty",
     ]);
     expect(first.files[0]).toEqual(catalogFile("index.xml", 5, "a"));
-    expect((await handlers["folder-files"]({ path: FOLDER, offset: 10 })).files).toEqual([]);
-    expect((await handlers["folder-files"]({ path: FOLDER })).files).toHaveLength(3);
+    const afterEmpty = { path: "z-empty", startBlock: null, partition: null };
+    expect(await handlers["folder-files"]({ path: FOLDER, after: afterEmpty })).toEqual({
+      files: [],
+      next: null,
+    });
+    const whole = await handlers["folder-files"]({ path: FOLDER });
+    expect(whole.files).toHaveLength(3);
+    expect(whole.next).toBeNull();
   });
 
   it("folder-files refuses a folder that is not archived, and one with a file without checksum, naming it", async () => {
@@ -530,6 +545,72 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
     expect(missing.message).toBe(
       `The catalog has no checksum for legacy/no-sum.dat in the archive of ${FOLDER}, so it cannot be restored or verified safely.`,
     );
+  });
+
+  it("folder-files pages by key, not OFFSET, and counts and checks checksums once per listing, on the first page", async () => {
+    const { archivedFolder } = setup();
+    await archivedFolder();
+    const log = logQueries(catalog.db);
+    const logged = createCatalogHandlers({
+      db: log.db,
+      tapeMaxSizeKiB: 1000,
+      publish: async () => {},
+    });
+    const first = await logged["folder-files"]({ path: FOLDER, limit: 1 });
+    const firstPageQueries = log.queries.length;
+    const pages = [first];
+    for (let page = first; page.next !== null; ) {
+      page = await logged["folder-files"]({ path: FOLDER, after: page.next, limit: 1 });
+      pages.push(page);
+    }
+    expect(pages.flatMap((page) => page.files.map((file) => file.path))).toEqual([
+      "index.xml",
+      "data/b.bin",
+      "z-empty",
+    ]);
+    const statements = log.queries.map((query) => query.sql.toLowerCase());
+    expect(statements.filter((sql) => /\boffset\b/.test(sql))).toEqual([]);
+    const aggregates = statements
+      .map((sql, index) => ({ sql, index }))
+      .filter(({ sql }) => sql.includes("count("));
+    // The folder's count and its files without checksum, both on the first page only.
+    expect(aggregates).toHaveLength(2);
+    expect(aggregates.every(({ index }) => index < firstPageQueries)).toBe(true);
+  });
+
+  it("folder-archived refreshes the files table's statistics (ANALYZE) after a large folder only", async () => {
+    const { handlers, startedArchive } = setup();
+    const analyzed = async () => {
+      const result = await sql<{ analyzeCount: number; estimate: number }>`
+        select s.analyze_count::integer as "analyzeCount", c.reltuples::integer as estimate
+        from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+        where s.relname = 'files'`.execute(catalog.db);
+      return result.rows[0] ?? { analyzeCount: -1, estimate: -1 };
+    };
+    const { report } = await startedArchive();
+    await handlers["folder-archiving"]({ ...report, targetName: "alpha" });
+    const files = Array.from({ length: ANALYZE_AFTER_FILES }, (_, index) =>
+      catalogFile(`f${index}`, 100 + index, "b"),
+    );
+    await handlers["files-record"]({ ...report, files });
+    const before = await analyzed();
+    await handlers["folder-archived"]({ ...report, fileCount: files.length, verifiedAt: AT });
+    const after = await analyzed();
+    expect(after.analyzeCount).toBe(before.analyzeCount + 1);
+    expect(after.estimate).toBe(ANALYZE_AFTER_FILES);
+
+    // A folder below the threshold is one page: no ANALYZE for it.
+    await seedPrepared(catalog.db, "/srv/small", 1, "small");
+    const { job } = await handlers["job-create"]({
+      kind: "archive",
+      args: { folder: "/srv/small", tape: TAPE, targetName: "small" },
+    });
+    await handlers["job-start"]({ id: job.id, worker: "scheduler@test", drive: 257 });
+    const small = { jobId: job.id, attempt: 1, path: "/srv/small", tape: TAPE };
+    await handlers["folder-archiving"]({ ...small, targetName: "small" });
+    await handlers["files-record"]({ ...small, files: [catalogFile("one", 7, "b")] });
+    await handlers["folder-archived"]({ ...small, fileCount: 1, verifiedAt: AT });
+    expect((await analyzed()).analyzeCount).toBe(after.analyzeCount);
   });
 
   it("tape-contents gives the tape and its archived folders by name, or a null tape when unknown", async () => {

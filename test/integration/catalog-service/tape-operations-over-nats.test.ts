@@ -156,13 +156,17 @@ describe.each(catalogDatabaseFactories)("tape job operations over NATS on $diale
       verifiedAt: VERIFIED_AT,
     });
 
-    const pages: CatalogFile[] = [];
-    for (let offset = 0; ; offset += 2000) {
-      const page = await ask("folder-files", { path: "/srv/alpha", offset });
-      expect(page.total).toBe(2500);
-      pages.push(...page.files);
-      if (page.files.length < 2000) break;
-    }
+    const first = await ask("folder-files", { path: "/srv/alpha" });
+    expect(first.total).toBe(2500);
+    expect(first.files).toHaveLength(2000);
+    expect(first.next).not.toBeNull();
+    const second = await ask("folder-files", {
+      path: "/srv/alpha",
+      after: first.next ?? undefined,
+    });
+    expect(second).toMatchObject({ next: null });
+    expect(second.total).toBeUndefined();
+    const pages: CatalogFile[] = [...first.files, ...second.files];
     const inTapeOrder = [...all].sort(
       (a, b) =>
         (a.startBlock ?? Number.MAX_SAFE_INTEGER) - (b.startBlock ?? Number.MAX_SAFE_INTEGER) ||

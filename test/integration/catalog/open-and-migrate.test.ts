@@ -42,6 +42,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0004_apparent_size",
         "0005_job_state_machine",
         "0006_legacy_import",
+        "0007_files_keyset_order",
       ]);
       expect(await tableNames(database.db)).toEqual([
         "events",
@@ -62,6 +63,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0004_apparent_size",
         "0005_job_state_machine",
         "0006_legacy_import",
+        "0007_files_keyset_order",
       ]);
     } finally {
       await database.close();

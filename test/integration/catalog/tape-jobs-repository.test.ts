@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { sql } from "kysely";
 import { expect, it } from "vitest";
 import {
+  analyzeFiles,
   type CatalogSchema,
   claimNextJob,
   countFiles,
@@ -21,11 +22,13 @@ import {
   setPendingError,
   startJobById,
   startPreparingFolder,
+  type TapeOrderKey,
   updateTape,
   upsertPreparedFolder,
   upsertTape,
 } from "../../../services/catalog/db/index.ts";
 import { forEachDatabase } from "../../helpers/databases.ts";
+import { explain } from "../../helpers/query-log.ts";
 
 const ERROR = { code: "LTFS_WRITE_FAILED", message: "No space left on tape AAK788L9", hint: "x" };
 
@@ -152,38 +155,65 @@ forEachDatabase("tape job repository functions", (catalog) => {
     expect(await getJob(catalog.db, job.id)).toMatchObject({ state: "queued", drive: null });
   });
 
-  it("listFilesInTapeOrder pages through partition a, then b, by start block, empty files last", async () => {
+  it("listFilesInTapeOrder pages by key through partition a, then b, by start block, empty files last: complete at boundaries with equal blocks", async () => {
     const folderId = await folderWithFiles(catalog.db);
     await insertFiles(catalog.db, [
       file(folderId, "empty-z", null, null),
       file(folderId, "b-9", 9, "b"),
       file(folderId, "a-7", 7, "a"),
       file(folderId, "b-2", 2, "b"),
+      file(folderId, "b-unplaced", null, "b"),
       file(folderId, "empty-a", null, null),
       file(folderId, "a-1", 1, "a"),
       file(folderId, "b-2-twin", 2, "b"),
+      file(folderId, "b-2-twin-2", 2, "b"),
     ]);
-    const order = ["a-1", "a-7", "b-2", "b-2-twin", "b-9", "empty-a", "empty-z"];
-    const pages: string[][] = [];
-    for (let offset = 0; offset < 9; offset += 3) {
-      const page = await listFilesInTapeOrder(catalog.db, folderId, { offset, limit: 3 });
-      pages.push(page.map((row) => row.relativePath));
+    const order = [
+      ...["a-1", "a-7", "b-2"],
+      ...["b-2-twin", "b-2-twin-2", "b-9"],
+      ...["b-unplaced", "empty-a", "empty-z"],
+    ];
+    for (const limit of [1, 2, 3, 4]) {
+      const listed: string[] = [];
+      let after: TapeOrderKey | undefined;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await listFilesInTapeOrder(catalog.db, folderId, { after, limit });
+        if (page.length === 0) break;
+        expect(page.length).toBeLessThanOrEqual(limit);
+        listed.push(...page.map((row) => row.relativePath));
+        const last = page[page.length - 1];
+        after = last;
+      }
+      expect(listed, `pages of ${limit}`).toEqual(order);
     }
-    expect(pages).toEqual([order.slice(0, 3), order.slice(3, 6), order.slice(6)]);
-    expect(await countFiles(catalog.db, folderId)).toBe(7);
+    expect(await countFiles(catalog.db, folderId)).toBe(9);
   });
 
-  it("the paged tape order has its own index, the ORDER BY of listFilesInTapeOrder", async () => {
+  it("the tape-order key has its own index, and a page deep into a folder is a range of it: no sort, no OFFSET", async () => {
     const result = await sql<{ indexname: string; indexdef: string }>`
       select indexname, indexdef from pg_indexes where tablename = 'files' order by indexname`.execute(
       catalog.db,
     );
     const names = result.rows.map((row) => row.indexname);
-    expect(names).toContain("files_tape_order_paged");
+    expect(names).toContain("files_tape_order_keyset");
+    expect(names).not.toContain("files_tape_order_paged");
     expect(names).not.toContain("files_tape_order");
-    expect(result.rows.find((row) => row.indexname === "files_tape_order_paged")?.indexdef).toMatch(
-      /\(folder_id, "?partition"?, start_block, relative_path COLLATE "C"\)/,
+
+    const folderId = await folderWithFiles(catalog.db);
+    const files = Array.from({ length: 3000 }, (_, index) =>
+      file(folderId, `f${index}`, 100 + Math.floor(index / 3), "b"),
     );
+    await insertFiles(catalog.db, files);
+    await analyzeFiles(catalog.db);
+    const plan = await explain(catalog.db, (db) =>
+      listFilesInTapeOrder(db, folderId, {
+        after: { partition: "b", startBlock: 900, relativePath: "f2400" },
+        limit: 10,
+      }),
+    );
+    expect(plan).toContain("files_tape_order_keyset");
+    expect(plan).not.toMatch(/\bSort\b/);
+    expect(plan.toLowerCase()).not.toContain("offset");
   });
 
   it("findFilesWithoutChecksum counts them and names the first by path; deleteFolderFiles forgets a folder's files", async () => {

@@ -1,0 +1,18 @@
+import { type Kysely, sql } from "kysely";
+import type { Migration } from "kysely/migration";
+
+/**
+ * A migration of plain SQL statements, run one per call (PGlite's extended protocol takes one
+ * statement at a time); `down` undoes `up`. For new migrations (the shipped ones keep their own
+ * copy of this: a migration that has shipped is never edited).
+ *
+ * @example
+ * export const someIndex = statementMigration(["CREATE INDEX i ON t (c)"], ["DROP INDEX i"]);
+ */
+export function statementMigration(up: readonly string[], down: readonly string[]): Migration {
+  return { up: (db) => runEach(db, up), down: (db) => runEach(db, down) };
+}
+
+async function runEach(db: Kysely<unknown>, statements: readonly string[]): Promise<void> {
+  for (const statement of statements) await sql.raw(statement).execute(db);
+}
