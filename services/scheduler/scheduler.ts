@@ -10,7 +10,14 @@ import { createJobEndings } from "./job-endings.ts";
 import { CHANGER, type JobPlan, type PlannedStep, planOf } from "./job-plans.ts";
 import { driveViewsOf, pickDrives, type WaitingTapeJob } from "./pick-drives.ts";
 import { createStallWatchdog } from "./stall-watchdog.ts";
-import { driveOf, type MoveOutcome, mayKeepTape, noDriveError, tapeMove } from "./tape-moves.ts";
+import {
+  driveOf,
+  type HeldTape,
+  type MoveOutcome,
+  mayKeepTape,
+  noDriveError,
+  tapeMove,
+} from "./tape-moves.ts";
 
 export interface SchedulerDependencies {
   readonly catalog: CatalogClient;
@@ -75,6 +82,11 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
   const tapes = new Map<string, string>();
   /** The step this process sent for each job's attempt, so a look does not send it twice. */
   const sent = new Map<string, { readonly attempt: number; readonly step: string }>();
+  /** What each job's drive held when its `clear` looked (per attempt), for its `load`. */
+  const heldAtClear = new Map<
+    string,
+    { readonly attempt: number; readonly held: HeldTape | null }
+  >();
   /** Why the step of a job could not be sent (a transient refusal): told if it never is. */
   const unsent = new Map<string, ErrorInfo>();
   /** Steps done without a move, handled after the call that decided them returns. */
@@ -88,6 +100,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     sent.delete(jobId);
     unsent.delete(jobId);
     tapes.delete(jobId);
+    heldAtClear.delete(jobId);
   };
 
   const endings = createJobEndings(catalog, log, forget);
@@ -209,10 +222,14 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     if (changer === null) throw noDriveError(job);
     const drive = driveOf(job);
     const tape = await tapeOf(job);
-    const held =
-      step.step === "clear"
-        ? ((await changer.status()).drives.find((d) => d.index === drive) ?? null)
-        : null;
+    let held: HeldTape | null = null;
+    if (step.step === "clear") {
+      held = (await changer.status()).drives.find((d) => d.index === drive) ?? null;
+      heldAtClear.set(job.id, { attempt: job.attempts, held });
+    } else if (step.step === "load") {
+      const atClear = heldAtClear.get(job.id);
+      held = atClear?.attempt === job.attempts ? atClear.held : null;
+    }
     const nextJob =
       step.step === "unload" && mayKeepTape(job, retry) ? await nextJobFor(tape, job.id) : null;
     const planned = tapeMove(job, { step: step.step, tape, retry, held, nextJob });

@@ -11,7 +11,8 @@ import { moveIdOf, type NamedMove } from "../../shared/messages/index.ts";
 /*
  * The tape moves of a tape job's changer steps, as plain data: `clear` unloads another tape left
  * idle in the job's drive, `load` brings the job's tape, `unload` takes it home — unless a queued
- * job wants the same tape next (batching), which then starts on this drive without a robot move.
+ * job wants the same tape next (batching), which then starts on this drive without a robot move:
+ * its `clear` finds the tape there, and its `load` is done without asking the changer.
  */
 
 /** A move's outcome as the changer published it. */
@@ -35,7 +36,10 @@ export interface MoveFacts {
   readonly tape: string;
   /** The unload retried after the 53/03 recovery. */
   readonly retry: boolean;
-  /** `clear`: what the job's drive holds. */
+  /**
+   * `clear`: what the job's drive holds. `load`: what `clear` found in it for this attempt (the
+   * drive is the job's since, so only this job's moves change it), or null when not known.
+   */
   readonly held?: HeldTape | null;
   /** `unload`: a queued job that needs the same tape, when {@link mayKeepTape} allowed asking. */
   readonly nextJob?: string | null;
@@ -78,6 +82,10 @@ export function tapeMove(job: CatalogJob, facts: MoveFacts): TapeMove {
     };
   }
   if (facts.step === "load") {
+    // The tape a batched job's predecessor left: no robot trip, nor a changer round trip.
+    if (facts.held?.full === true && facts.held.barcode === tape) {
+      return { kind: "no-move", summary: `tape ${tape} is already in drive ${drive}` };
+    }
     return { kind: "move", move: { moveId, jobId: job.id, kind: "load", barcode: tape, drive } };
   }
   const next = mayKeepTape(job, retry) ? (facts.nextJob ?? null) : null;

@@ -366,15 +366,16 @@ describe("the scheduler's executor", () => {
     });
     await next.poke();
     await settleNext();
+    // `clear` found the tape in drive 0, so the load needs no move either: on to the mount.
     expect(await getJob(database.db, second.id)).toMatchObject({
       state: "running",
       drive: 0,
-      waitingOn: "load",
+      waitingOn: "mount",
     });
-    // No unload and no second robot trip: the changer finds the second load already in place.
+    // One load for both jobs, no unload between them, and the changer was not asked again.
     expect(
       changer.moves.map((move) => `${move.jobId === first.id ? "first" : "second"} ${move.kind}`),
-    ).toEqual(["first load", "second load"]);
+    ).toEqual(["first load"]);
   });
 
   it("fails a job whose worker says nothing for the stall timeout; progress keeps it alive", async () => {

@@ -62,6 +62,23 @@ describe("tapeMove: load and unload", () => {
     });
   });
 
+  it("needs no load when `clear` found the job's tape in the drive (left by the job before, batching)", () => {
+    const job = runningJob("archive", { drive: 1 });
+    const held = { full: true, barcode: TAPE };
+    expect(tapeMove(job, { step: "load", tape: TAPE, retry: false, held })).toEqual({
+      kind: "no-move",
+      summary: `tape ${TAPE} is already in drive 1`,
+    });
+    for (const other of [
+      { full: true, barcode: "BBB001L9" },
+      { full: false, barcode: null },
+    ]) {
+      expect(tapeMove(job, { step: "load", tape: TAPE, retry: false, held: other }).kind).toBe(
+        "move",
+      );
+    }
+  });
+
   it("a job without a drive cannot have a tape moved: JOB_HAS_NO_DRIVE", () => {
     const job = runningJob("restore", { drive: null });
     expect(codeOf(() => tapeMove(job, { step: "load", tape: TAPE, retry: false }))).toBe(
