@@ -69,10 +69,11 @@ describe("drives", () => {
     }
   }, 240_000);
 
-  it("keeps a tape in its drive for the job queued for it next", async () => {
+  it("keeps a tape in its drive for the job queued for it next: one load and one unload for both", async () => {
     const third = await prepared("third");
     const fourth = await prepared("fourth");
     const tape = tapes[2] as string;
+    const logFrom = e2e.stack.output.length;
     const archive = await e2e.cli.json<{ jobId: string }>(["archive", third, tape]);
     // Queued while the first runs: it needs the same tape, so it waits for it.
     const next = await e2e.cli.json<{ jobId: string }>(["archive", fourth, tape]);
@@ -94,5 +95,22 @@ describe("drives", () => {
     ]);
     expect(listed.tapes.find((entry) => entry.barcode === tape)?.location).toBe("slot");
     expect(await mountsBelow(path.join(e2e.simulator, "mnt"))).toEqual([]);
+    // What the changer did with the tape, from its log: the robot moved it twice in all, and
+    // the second job's load did not even ask it (the tape was in the drive).
+    const changerLines = e2e.stack.output
+      .slice(logFrom)
+      .flatMap((line) => (line.startsWith("{") ? [JSON.parse(line) as ChangerLogLine] : []))
+      .filter((line) => line.service === "changer" && line.barcode === tape);
+    expect(
+      changerLines.filter((line) => line.msg === "moved a tape").map((line) => line.plan?.action),
+    ).toEqual(["load", "unload"]);
+    expect(changerLines.filter((line) => line.msg !== "moved a tape")).toEqual([]);
   }, 240_000);
 });
+
+interface ChangerLogLine {
+  service?: string;
+  msg?: string;
+  barcode?: string;
+  plan?: { action?: string };
+}
