@@ -41,7 +41,7 @@ export function discoverGateway(config: PytarchiveConfig): GatewayAddress {
       "PYTARCHIVE_NOT_RUNNING",
       `pytarchive is not running on this machine: no NATS URL is configured, and ${embeddedClientFile(config.paths.stateDir)} (written by \`npm start\`) does not exist.`,
       {
-        hint: `${START_HINT} If pytarchive runs on another machine, set \`[NATS] url\` in ${config.source ?? "/etc/pytarchive/pytarchive.conf"} (or $PYTARCHIVE_NATS_URL).`,
+        hint: `${START_HINT} If it was started with another state folder, say the same here: \`export PYTARCHIVE_STATE_DIR=<that folder>\`, or set \`[Paths] state_dir\` in ${config.source ?? "/etc/pytarchive/pytarchive.conf"}, which pytarchive and the CLI both read. If pytarchive runs on another machine, set \`[NATS] url\` there (or $PYTARCHIVE_NATS_URL).`,
       },
     );
   }

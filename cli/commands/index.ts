@@ -4,6 +4,7 @@ import type { CliCommand } from "../command.ts";
 import { abortVerb } from "./abort.ts";
 import { archiveVerb } from "./archive.ts";
 import { clearDriveVerb } from "./clear-drive.ts";
+import { completionCommand } from "./completion.ts";
 import { deletableVerb, deleteableVerb } from "./deleteable.ts";
 import { exploreVerb } from "./explore.ts";
 import { historyVerb } from "./history.ts";
@@ -42,6 +43,7 @@ export function createCommands(connect: GatewayConnector = () => connectToGatewa
     remoteCommand(clearDriveVerb, connect),
     importLegacyCommand(connect),
     libraryCommand(connect),
+    completionCommand(() => COMMANDS),
   ];
 }
 

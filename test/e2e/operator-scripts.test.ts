@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,4 +87,43 @@ describe("infra/scripts/discover", () => {
     expect((await readdir(library.tapeDir(barcode))).length).toBeGreaterThan(0);
     expect(await mountsBelow(library.mountDir)).toEqual([]);
   }, 240_000);
+});
+
+describe("bash completion of tape barcodes", () => {
+  it("offers the barcodes of the running pytarchive where a tape goes", async () => {
+    const bin = path.join(root, "bin");
+    await mkdir(bin);
+    // What `npm link` makes: the command on PATH, a link to bin/pytarchive.mjs.
+    await symlink(path.join(REPO_ROOT, "bin/pytarchive.mjs"), path.join(bin, "pytarchive"));
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      PYTARCHIVE_CONFIG: e2e.configFile,
+    };
+    const script = path.join(root, "pytarchive.bash");
+    await writeFile(script, expectExit(await e2e.cli.run(["completion", "bash"])).stdout);
+    const complete = async (words: string[]) => {
+      const result = await runCommand(
+        "bash",
+        [
+          "-c",
+          `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _pytarchive; printf '%s\\n' "\${COMPREPLY[@]}"`,
+          "bash",
+          script,
+          ...words,
+        ],
+        { env, timeoutMs: 30_000 },
+      );
+      return expectExit(result)
+        .stdout.split("\n")
+        .filter((line) => line !== "");
+    };
+    const listed = await e2e.cli.json<{ tapes: { barcode: string }[] }>(["tapes"]);
+    const barcodes = listed.tapes.map((tape) => tape.barcode);
+    expect(barcodes.length).toBeGreaterThan(1);
+
+    expect(await complete(["pytarchive", "archive", "/data/x", ""])).toEqual(barcodes);
+    const first = barcodes[0] as string;
+    expect(await complete(["pytarchive", "explore", first])).toEqual([first]);
+  }, 60_000);
 });

@@ -184,7 +184,7 @@ describe("when pytarchive cannot be reached", () => {
     const result = await runInProcess(["tapes"]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toBe(
-      `error: pytarchive is not running on this machine: no NATS URL is configured, and ${join(folder, "client.json")} (written by \`npm start\`) does not exist.\nhint: ${START_HINT} If pytarchive runs on another machine, set \`[NATS] url\` in ${join(folder, "pytarchive.conf")} (or $PYTARCHIVE_NATS_URL).\n`,
+      `error: pytarchive is not running on this machine: no NATS URL is configured, and ${join(folder, "client.json")} (written by \`npm start\`) does not exist.\nhint: ${START_HINT} If it was started with another state folder, say the same here: \`export PYTARCHIVE_STATE_DIR=<that folder>\`, or set \`[Paths] state_dir\` in ${join(folder, "pytarchive.conf")}, which pytarchive and the CLI both read. If pytarchive runs on another machine, set \`[NATS] url\` there (or $PYTARCHIVE_NATS_URL).\n`,
     );
   });
 });

@@ -78,5 +78,6 @@ describe("discoverGateway", () => {
     );
     expect(error.hint).toContain("`npm start` in the pytarchive folder");
     expect(error.hint).toContain("`systemctl start pytarchive`");
+    expect(error.hint).toContain("`export PYTARCHIVE_STATE_DIR=<that folder>`");
   });
 });
