@@ -7,7 +7,8 @@ import { CliUsageError } from "../usage-error.ts";
 const USAGE = `usage: pytarchive completion bash
 
 Prints the bash completion script for pytarchive: verbs, flags, folders and the tape barcodes of
-the running pytarchive (asked with \`pytarchive tapes --json\`, a few seconds at most). Install it
+the running pytarchive (asked with \`pytarchive tapes --json\`, 3 seconds at most, or
+$PYTARCHIVE_COMPLETION_TIMEOUT seconds). Install it
 once, for every user:
 
   pytarchive completion bash > /etc/bash_completion.d/pytarchive

@@ -1,6 +1,9 @@
 import type { VerbWords } from "./usage-words.ts";
 
-/** Seconds the completion waits for `pytarchive tapes --json` before offering no barcode. */
+/**
+ * Seconds the completion waits for `pytarchive tapes --json` before offering no barcode;
+ * $PYTARCHIVE_COMPLETION_TIMEOUT (1 to 99) changes it, e.g. on a slow or busy machine.
+ */
 export const BARCODE_TIMEOUT_SECONDS = 3;
 
 /** Positional words whose values are folders, and those that are tape barcodes. */
@@ -52,8 +55,9 @@ export function bashCompletionScript(verbs: readonly VerbWords[]): string {
 #   pytarchive completion bash > /etc/bash_completion.d/pytarchive
 
 _pytarchive_barcodes() {
-  local json
-  json=$(timeout ${BARCODE_TIMEOUT_SECONDS} pytarchive tapes --json 2>/dev/null) || return 0
+  local json seconds=\${PYTARCHIVE_COMPLETION_TIMEOUT:-${BARCODE_TIMEOUT_SECONDS}}
+  [[ $seconds =~ ^[1-9][0-9]?$ ]] || seconds=${BARCODE_TIMEOUT_SECONDS}
+  json=$(timeout "$seconds" pytarchive tapes --json 2>/dev/null) || return 0
   printf '%s\\n' "$json" | sed -n 's/^ *"barcode": *"\\([A-Za-z0-9]*\\)",\\{0,1\\}$/\\1/p'
 }
 

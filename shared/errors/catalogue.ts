@@ -889,6 +889,10 @@ const OPERATOR_SCRIPTS = {
     "`lsscsi -g` lists no medium changer on this machine.",
     "Check that the library is connected and switched on and that its changer LUN is enabled (`lsscsi -g` should show a `mediumx` line); on a machine without a library use the simulated one (`--tools-path <state>/sim/bin`).",
   ),
+  BUNDLE_NOT_WRITTEN: failure(
+    "The support bundle could not be written.",
+    "Check that the output folder is writable and has room, or name another with --output.",
+  ),
 } as const satisfies Record<string, Spec>;
 
 function inArea<T extends Record<string, Spec>>(

@@ -99,6 +99,8 @@ describe("bash completion of tape barcodes", () => {
       ...process.env,
       PATH: `${bin}:${process.env.PATH}`,
       PYTARCHIVE_CONFIG: e2e.configFile,
+      // The CLI starts in seconds on a loaded CI machine; the default 3 s is for people.
+      PYTARCHIVE_COMPLETION_TIMEOUT: "30",
     };
     const script = path.join(root, "pytarchive.bash");
     await writeFile(script, expectExit(await e2e.cli.run(["completion", "bash"])).stdout);
@@ -126,4 +128,29 @@ describe("bash completion of tape barcodes", () => {
     const first = barcodes[0] as string;
     expect(await complete(["pytarchive", "explore", first])).toEqual([first]);
   }, 60_000);
+});
+
+describe("infra/scripts/support-bundle with pytarchive running", () => {
+  it("holds queue and history as the CLI's JSON, and tapeinfo of the drives discover found", async () => {
+    const output = path.join(root, "bundles");
+    await mkdir(output);
+    const result = await runCommand(
+      path.join(REPO_ROOT, "infra/scripts/support-bundle"),
+      ["--log", path.join(root, "no-such.log"), "--output", output],
+      { cwd: root, timeoutMs: 120_000, env: { ...process.env, PYTARCHIVE_CONFIG: e2e.configFile } },
+    );
+    const bundle = expectExit(result).stdout.trim();
+    const listing = expectExit(await runCommand("tar", ["-tzf", bundle])).stdout;
+    expect(listing).toContain("/queue.json\n");
+    expect(listing).toContain("/history.json\n");
+    expect(listing).toContain("/tapeinfo-drive-1.txt\n");
+    const history = expectExit(
+      await runCommand("tar", ["-xzOf", bundle, "--wildcards", "*/history.json"]),
+    ).stdout;
+    expect(JSON.stringify(JSON.parse(history))).toContain('"archive"');
+    const log = expectExit(
+      await runCommand("tar", ["-xzOf", bundle, "--wildcards", "*/log-tail.txt"]),
+    ).stdout;
+    expect(log).toContain("could not be read");
+  }, 120_000);
 });
