@@ -7,8 +7,10 @@ import { chooseTapeLibrary } from "../../services/launcher/simulated-library.ts"
 import {
   CONFIG_ENV,
   DEFAULT_CONFIG_PATH,
+  LOGGING_DEFAULTS,
   loadConfig,
   type PytarchiveConfig,
+  readLoggingConfFile,
   redactConfig,
 } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
@@ -27,8 +29,6 @@ import {
 
 const SCRIPT = "support-bundle";
 const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-/** Where the log file is unless --log says otherwise (the original's place). */
-export const DEFAULT_LOG_FILE = "/var/log/pytarchive.log";
 const DEFAULT_LINES = 500;
 const MAX_LINES = 100_000;
 
@@ -43,7 +43,8 @@ moved, loaded or changed. Run it as root, as pytarchive runs.
 
 Options:
   --config FILE     the configuration (default $${CONFIG_ENV.config}, else ${DEFAULT_CONFIG_PATH})
-  --log FILE        the log file (default ${DEFAULT_LOG_FILE})
+  --log FILE        the log file (default: the configuration's [Logging] file, else
+                    logging.conf's, else ${LOGGING_DEFAULTS.file})
   --lines N         how many of its last lines (1 to ${MAX_LINES}, default ${DEFAULT_LINES})
   --output DIR      folder the bundle is written to (default ${os.tmpdir()})
   --tools-path DIR  folder searched first for mtx, tapeinfo and ltfs (default: the configuration's)
@@ -88,6 +89,16 @@ async function libraryOf(config: PytarchiveConfig): Promise<PytarchiveConfig> {
   }
 }
 
+/** The log file pytarchive writes: [Logging] file, else logging.conf's, else the default; null: none. */
+async function logFileOf(config: PytarchiveConfig): Promise<string | null> {
+  if (config.logging.file !== undefined) return config.logging.file;
+  const original =
+    config.smtp.loggingConf === null
+      ? null
+      : await readLoggingConfFile(config.smtp.loggingConf).catch(() => null);
+  return original?.file ?? LOGGING_DEFAULTS.file;
+}
+
 function logTail(file: string, lines: number): string {
   let text: string;
   try {
@@ -130,7 +141,7 @@ export async function supportBundleMain(argv: readonly string[], io: ScriptIo): 
   }
   const configFile =
     values.config === undefined ? null : checkedPath(SCRIPT, "--config", values.config, "file");
-  const logFile = checkedPath(SCRIPT, "--log", values.log ?? DEFAULT_LOG_FILE);
+  const logOption = values.log === undefined ? null : checkedPath(SCRIPT, "--log", values.log);
   const lines = parseLines(values.lines);
   const outputDir = checkedPath(SCRIPT, "--output", values.output ?? os.tmpdir(), "folder");
   const toolsFolder = toolsFolderOf(SCRIPT, values["tools-path"], io);
@@ -150,6 +161,7 @@ export async function supportBundleMain(argv: readonly string[], io: ScriptIo): 
     members.push({ name: "configuration-error.txt", text: `${message}\n` });
     notes.push("The configuration could not be read; see configuration-error.txt.");
   }
+  const logFile = logOption ?? (config === null ? LOGGING_DEFAULTS.file : await logFileOf(config));
   const library = config === null ? null : await libraryOf(config);
   const tool = (name: "mtx" | "tapeinfo" | "ltfs") =>
     toolsFolder !== null ? toolCommand(toolsFolder, name) : (library?.tools[name] ?? name);
@@ -179,7 +191,13 @@ export async function supportBundleMain(argv: readonly string[], io: ScriptIo): 
       });
     }
   }
-  members.push({ name: "log-tail.txt", text: logTail(logFile, lines) });
+  members.push({
+    name: "log-tail.txt",
+    text:
+      logFile === null
+        ? "The configuration writes no log file ([Logging] file is empty).\n"
+        : logTail(logFile, lines),
+  });
   members.push(await cliJson("queue", configFile, io), await cliJson("history", configFile, io));
   if (members.some((member) => member.name.endsWith("-not-available.txt"))) {
     notes.push(
@@ -191,7 +209,7 @@ export async function supportBundleMain(argv: readonly string[], io: ScriptIo): 
     name: "README.txt",
     text: [
       `pytarchive support bundle, ${created.toISOString()}, host ${os.hostname()}`,
-      `Configuration: ${configFile ?? io.env[CONFIG_ENV.config] ?? DEFAULT_CONFIG_PATH}; log: ${logFile} (last ${lines} lines)`,
+      `Configuration: ${configFile ?? io.env[CONFIG_ENV.config] ?? DEFAULT_CONFIG_PATH}; log: ${logFile ?? "none"} (last ${lines} lines)`,
       "Secrets of the configuration are replaced by *** in every file.",
       ...notes,
       "",
