@@ -23,13 +23,24 @@ function firstLine(output: ToolOutput): string {
   return line?.trim() ?? `exit code ${output.exitCode}`;
 }
 
+/** The node with links resolved when it exists (udev's links are resolved the same way). */
+function resolvedNode(node: string): string {
+  try {
+    return fs.realpathSync(node);
+  } catch {
+    return node;
+  }
+}
+
 /** `/dev/tape/by-id` names whose link leads to one of `nodes` (st and nst count as one). */
 function stableNamesOf(
   byId: ReadonlyMap<string, string>,
   nodes: readonly (string | null)[],
 ): string[] {
   const wanted = new Set(
-    nodes.flatMap((node) => (node === null ? [] : [node, node.replace(/^\/dev\/st/, "/dev/nst")])),
+    nodes.flatMap((node) =>
+      node === null ? [] : [node, node.replace(/^\/dev\/st/, "/dev/nst")].map(resolvedNode),
+    ),
   );
   return [...byId].filter(([, target]) => wanted.has(target)).map(([name]) => name);
 }
