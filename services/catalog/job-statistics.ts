@@ -118,17 +118,40 @@ async function lastSuccesses(db: Kysely<CatalogSchema>): Promise<Statistics["las
   return rows.map((row) => ({ kind: row.kind, at: new Date(row.at).toISOString() }));
 }
 
+/**
+ * The running jobs and when their progress last changed: the latest `job.started` or
+ * `job.progress` whose step or text differs from the one before. A worker repeats its last
+ * progress as a sign of life while it waits; a repeat is no progress, so a copy hung on a dead
+ * network drive shows its last real change.
+ */
 async function runningJobs(db: Kysely<CatalogSchema>): Promise<Statistics["running"]> {
-  const rows = await db
+  const running = await db
     .selectFrom("jobs")
-    .select(["id", "kind", "drive", "updatedAt"])
+    .select(["id", "kind", "drive", "startedAt", "updatedAt"])
     .where("state", "=", "running")
     .orderBy("id")
     .execute();
-  return rows.map((row) => ({
-    id: row.id,
-    kind: row.kind,
-    drive: row.drive,
-    changedAt: new Date(row.updatedAt).toISOString(),
+  if (running.length === 0) return [];
+  const { rows } = await sql<{ jobId: string; progressedAt: Date }>`
+    with marks as (
+      select job_id, kind, created_at, payload->>'step' as step, payload->>'text' as text,
+        lag(payload->>'step') over run as previous_step,
+        lag(payload->>'text') over run as previous_text
+      from events
+      where job_id in (${sql.join(running.map((job) => job.id))})
+        and kind in (${JOB_EVENTS.started}, ${JOB_EVENTS.progress})
+      window run as (partition by job_id order by id)
+    )
+    select job_id, max(created_at) as progressed_at from marks
+    where kind = ${JOB_EVENTS.started} or step is distinct from previous_step
+      or text is distinct from previous_text
+    group by job_id
+  `.execute(db);
+  const progressed = new Map(rows.map((row) => [row.jobId, row.progressedAt]));
+  return running.map((job) => ({
+    id: job.id,
+    kind: job.kind,
+    drive: job.drive,
+    progressedAt: new Date(progressed.get(job.id) ?? job.startedAt ?? job.updatedAt).toISOString(),
   }));
 }

@@ -141,13 +141,13 @@ export function registerCatalogFamilies(
     ),
   });
   registerScrapedFamily(registry, {
-    name: "pytarchive_job_last_change_timestamp_seconds",
-    help: "For each running job, when the catalog last recorded a change of it (progress, a step sent or taken up), Unix time.",
+    name: "pytarchive_job_last_progress_timestamp_seconds",
+    help: "For each running job, when its step or progress last changed (Unix time); a repeated report is no progress.",
     type: "gauge",
     read: from(({ statistics }) =>
       statistics.running.map((job) => ({
         labels: { job: job.id, kind: job.kind },
-        value: Date.parse(job.changedAt) / 1000,
+        value: Date.parse(job.progressedAt) / 1000,
       })),
     ),
   });

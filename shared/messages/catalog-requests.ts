@@ -295,7 +295,7 @@ export const CATALOG_REQUESTS = {
    * a restart): jobs waiting, running or failed by kind; every ended run (a job.started event and
    * the job.finished, job.failed or job.aborted event after it) by kind and outcome, with its
    * duration counted into {@link JOB_DURATION_BUCKETS_SECONDS}; what done tape jobs moved per
-   * drive; when each kind last ended done; the running jobs and when each last changed.
+   * drive; when each kind last ended done; the running jobs and when each last made progress.
    */
   "job-statistics": operation(
     "job-statistics",
@@ -326,7 +326,8 @@ export const CATALOG_REQUESTS = {
           id: JobIdSchema,
           kind: JobKindSchema,
           drive: NullableInteger,
-          changedAt: TimestampSchema,
+          /** When its step or progress text last changed (a repeated report is no progress). */
+          progressedAt: TimestampSchema,
         }),
       ),
     }),

@@ -49,7 +49,7 @@ forEachDatabase("the catalog's job statistics", (catalog) => {
     expect(statistics.states).toHaveLength(2);
     expect(statistics.lastSuccess).toEqual([{ kind: "inventory", at: done.finishedAt }]);
     expect(statistics.running).toEqual([
-      { id: running.id, kind: "inventory", drive: null, changedAt: expect.any(String) },
+      { id: running.id, kind: "inventory", drive: null, progressedAt: expect.any(String) },
     ]);
     expect(statistics.running.map((job) => job.id)).not.toContain(queued.id);
     expect(statistics.moved).toEqual([]);
@@ -71,5 +71,30 @@ forEachDatabase("the catalog's job statistics", (catalog) => {
       expect.objectContaining({ kind: "inventory", outcome: "failed", count: 1 }),
     ]);
     expect(states).toEqual([]);
+  });
+
+  it("dates a running job's progress by its last change, not by a repeated report", async () => {
+    const catalogHandlers = handlers();
+    const { job } = await catalogHandlers["job-create"]({
+      kind: "inventory",
+      args: { folders: ["/srv"] },
+    });
+    await catalogHandlers["job-claim"]({ kinds: ["inventory"], worker: "test" });
+    const report = (text: string) =>
+      catalogHandlers["job-progress"]({ id: job.id, step: "inventory", text });
+    const progressedAt = async () =>
+      (await catalogHandlers["job-statistics"]({})).running.find((entry) => entry.id === job.id)
+        ?.progressedAt;
+    await report("1 of 3 folders");
+    const first = await progressedAt();
+    expect(first).toEqual(expect.any(String));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await report("1 of 3 folders");
+    expect(await progressedAt()).toBe(first);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await report("2 of 3 folders");
+    expect(Date.parse((await progressedAt()) as string)).toBeGreaterThan(
+      Date.parse(first as string),
+    );
   });
 });

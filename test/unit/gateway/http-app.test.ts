@@ -149,7 +149,7 @@ describe("the gateway's HTTP API", () => {
       ],
       lastSuccess: [{ kind: "archive", at: "2026-12-01T10:00:00.000Z" }],
       running: [
-        { id: "3fa2b1c0", kind: "restore", drive: 0, changedAt: "2026-12-07T15:00:00.000Z" },
+        { id: "3fa2b1c0", kind: "restore", drive: 0, progressedAt: "2026-12-07T15:00:00.000Z" },
       ],
     };
     const metrics = createGatewayMetrics({
@@ -193,7 +193,7 @@ describe("the gateway's HTTP API", () => {
       'pytarchive_drive_files_total{drive="1",operation="written"} 40',
       `pytarchive_last_success_timestamp_seconds{kind="archive"} ${Date.parse("2026-12-01T10:00:00.000Z") / 1000}`,
       'pytarchive_last_success_timestamp_seconds{kind="verify"} 0',
-      `pytarchive_job_last_change_timestamp_seconds{job="3fa2b1c0",kind="restore"} ${Date.parse("2026-12-07T15:00:00.000Z") / 1000}`,
+      `pytarchive_job_last_progress_timestamp_seconds{job="3fa2b1c0",kind="restore"} ${Date.parse("2026-12-07T15:00:00.000Z") / 1000}`,
       'pytarchive_drive_state{drive="0",state="busy"} 1',
       'pytarchive_drive_state{drive="0",state="idle"} 0',
       'pytarchive_drive_state{drive="1",state="blocked"} 1',
