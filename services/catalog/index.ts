@@ -4,6 +4,7 @@ import { PYTARCHIVE_VERSION } from "../../shared/version.ts";
 import { createCatalogHandlers } from "./catalog-handlers.ts";
 import { type CatalogSchema, migrateCatalog } from "./db/index.ts";
 import { publishJobEvents } from "./job-events.ts";
+import { legacyFilesNotice } from "./legacy-notice.ts";
 import { serveCatalog } from "./serve-catalog.ts";
 import { openServiceDatabase } from "./service-database.ts";
 
@@ -40,6 +41,8 @@ export function createCatalogService(options: CatalogServiceOptions = {}): Servi
       try {
         const applied = await migrateCatalog(db);
         if (applied.length > 0) log.info("catalog database migrated", { migrations: applied });
+        const notice = await legacyFilesNotice(db, config.paths.stateDir);
+        if (notice !== null) log.warn(notice.message, { command: notice.command });
         const libraryId = config.nats.libraryId;
         const handlers = createCatalogHandlers({
           db,

@@ -59,12 +59,15 @@ async function catalogRows(): Promise<unknown[]> {
 }
 
 let first: ImportReply;
+let notice: string;
+let foldersBeforeImport: number;
 
 beforeAll(async () => {
   e2e = await startE2eStack();
   data = path.join(e2e.home, "data");
-  databaseFile = path.join(e2e.home, "database.json");
-  queueFile = path.join(e2e.home, "queue.json");
+  // Where the original kept them, and this pytarchive keeps its state by default.
+  databaseFile = path.join(e2e.state, "database.json");
+  queueFile = path.join(e2e.state, "queue.json");
   await movedFixture("database.json", e2e.home, databaseFile);
   await movedFixture("queue.json", e2e.home, queueFile);
   // The originals are still there (deleteable would list verified copies of them), and the
@@ -78,14 +81,28 @@ beforeAll(async () => {
     await mkdir(path.join(data, folder), { recursive: true });
     await writeFile(path.join(data, folder, "readme.txt"), `${folder}\n`);
   }
+  // Started again on a state folder holding them: the launcher says so, and imports nothing.
+  await e2e.restart();
+  notice = e2e.stack.output.filter((line) => line.includes("import-legacy")).join("\n");
+  foldersBeforeImport = (await e2e.db.query("select id from folders")).rowCount ?? -1;
   first = await importBoth();
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await e2e?.close();
 }, 60_000);
 
 describe("pytarchive import-legacy on a running pytarchive", () => {
+  it("is pointed at on start when the original's files sit in the state folder, and never runs by itself", () => {
+    expect(notice).toContain(
+      `the original pytarchive's database.json and queue.json are in ${e2e.state} and the catalog is empty: nothing was imported.`,
+    );
+    expect(notice).toContain(
+      `pytarchive import-legacy ${databaseFile} --queue ${queueFile} --dry-run`,
+    );
+    expect(foldersBeforeImport).toBe(0);
+  });
+
   it("imports every folder and task, and records the tapes as not in the library", async () => {
     expect(first.folders.map((entry) => entry.outcome)).toEqual(Array(7).fill("added"));
     expect(first.jobs.map((entry) => [entry.outcome, entry.state])).toEqual([
