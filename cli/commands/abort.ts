@@ -7,11 +7,14 @@ const USAGE = `usage: pytarchive abort ID... [--json]
 
 Removes queued or failed tasks from the queue, and asks running ones to stop and clean up.
 IDs are the 8 hex digits in brackets in \`pytarchive queue\`; several may be given apart or
-comma-separated. Original folders are never touched.
+comma-separated, and each is acted on by itself, as the original did: an unknown or finished
+task is reported ("Task deadbeef not found.") and the others are still aborted. Original
+folders are never touched.
 
 Options:
   --json      print the reply as JSON: {"aborted": [...], "stopRequested": [...],
-              "tooLate": [{"id", "message": "too late: archived"}]}
+              "tooLate": [{"id", "message": "too late: archived"}],
+              "skipped": [{"id", "message": "not found"}]}
   -h, --help  show this help
 
 Example:

@@ -7,11 +7,12 @@ const USAGE = `usage: pytarchive requeue ID... | --all [--json]
 
 Puts failed tasks back in the queue: their error is cleared and they run again in priority
 order. IDs are the 8 hex digits in brackets in \`pytarchive queue\`; several may be given
-apart or comma-separated.
+apart or comma-separated, and each is acted on by itself, as the original did: an unknown task
+or one that did not fail is reported ("Task deadbeef not found.") and the others are requeued.
 
 Options:
   --all       requeue every failed task
-  --json      print the reply as JSON: {"requeued": [...]}
+  --json      print the reply as JSON: {"requeued": [...], "skipped": [{"id", "message"}]}
   -h, --help  show this help
 
 Examples:

@@ -114,20 +114,24 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
           "`pytarchive requeue ID...` or `pytarchive requeue --all`.",
         );
       }
-      const { requeued, events } = await requeueJobsWithEvents(
+      const { requeued, skipped, events } = await requeueJobsWithEvents(
         db,
         ids === undefined ? { allFailed: true } : { ids },
       );
       await publish(events);
-      return { requeued: requeued.map(jobToWire) };
+      return { requeued: requeued.map(jobToWire), skipped };
     },
     "jobs-abort": async ({ ids }) => {
-      const { aborted, stopRequested, tooLate, events } = await abortJobsWithEvents(db, ids);
+      const { aborted, stopRequested, tooLate, skipped, events } = await abortJobsWithEvents(
+        db,
+        ids,
+      );
       await publish(events);
       return {
         aborted: aborted.map(jobToWire),
         stopRequested: stopRequested.map(jobToWire),
         tooLate: tooLate.map(jobToWire),
+        skipped,
       };
     },
     "folders-list": async () => ({

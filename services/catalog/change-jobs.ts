@@ -1,29 +1,78 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { JOB_ABORT_REQUESTED, JOB_EVENTS } from "../../shared/messages/index.ts";
 import {
   abortJobs,
   type CatalogSchema,
   inTransaction,
   type JobRow,
+  type JobState,
   requeueJobs,
 } from "./db/index.ts";
 import { type RecordedJobEvent, recordJobEvent, recordJobQueued } from "./job-events.ts";
 import { forgetUnpreparedFolder } from "./job-lifecycle.ts";
+import { sourcesOf } from "./job-states.ts";
+
+/** An id given that was not acted on, and why, in the original's words. */
+export interface SkippedJob {
+  readonly id: string;
+  readonly reason: string;
+}
 
 /**
- * failed → queued for the ids given or every failed job, with a `job.queued` event each.
- * All ids must exist and have failed, or nothing changes (UNKNOWN_JOB / JOB_STATE_CONFLICT).
+ * The ids given, locked, split into those `allowed` states let through and the others with
+ * why: as the original did, one unknown or unsuitable id does not stop the rest.
+ */
+async function sortOutIds(
+  trx: Transaction<CatalogSchema>,
+  ids: readonly string[],
+  allowed: readonly JobState[],
+  why: (job: JobRow) => string,
+): Promise<{ acted: string[]; skipped: SkippedJob[] }> {
+  const rows =
+    ids.length === 0
+      ? []
+      : await trx.selectFrom("jobs").selectAll().where("id", "in", ids).forUpdate().execute();
+  const jobs = new Map(rows.map((job) => [job.id, job]));
+  const acted: string[] = [];
+  const skipped: SkippedJob[] = [];
+  for (const id of ids) {
+    const job = jobs.get(id);
+    if (job === undefined) skipped.push({ id, reason: "not found" });
+    else if (allowed.includes(job.state)) acted.push(id);
+    else skipped.push({ id, reason: why(job) });
+  }
+  return { acted, skipped };
+}
+
+/**
+ * failed → queued for the ids given or every failed job, with a `job.queued` event each. Ids
+ * that are unknown or did not fail are skipped with why; the others are requeued all the same.
  */
 export async function requeueJobsWithEvents(
   db: Kysely<CatalogSchema>,
   selection: { ids: readonly string[] } | { allFailed: true },
-): Promise<{ requeued: JobRow[]; events: RecordedJobEvent[] }> {
+): Promise<{ requeued: JobRow[]; skipped: SkippedJob[]; events: RecordedJobEvent[] }> {
   return inTransaction(db, async (trx) => {
-    const requeued = await requeueJobs(trx, selection);
+    const { acted, skipped } =
+      "ids" in selection
+        ? await sortOutIds(trx, selection.ids, sourcesOf("requeue"), (job) =>
+            job.state === "queued"
+              ? "was already queued"
+              : job.state === "running"
+                ? "is running; only failed tasks can be requeued"
+                : `has already finished (${job.state}); only failed tasks can be requeued`,
+          )
+        : { acted: null, skipped: [] };
+    const requeued =
+      acted === null
+        ? await requeueJobs(trx, selection)
+        : acted.length === 0
+          ? []
+          : await requeueJobs(trx, { ids: acted });
     const events: RecordedJobEvent[] = [];
     for (const job of requeued)
       events.push(...(await recordJobQueued(trx, job, { created: false })));
-    return { requeued, events };
+    return { requeued, skipped, events };
   });
 }
 
@@ -40,10 +89,20 @@ export async function abortJobsWithEvents(
   aborted: JobRow[];
   stopRequested: JobRow[];
   tooLate: JobRow[];
+  skipped: SkippedJob[];
   events: RecordedJobEvent[];
 }> {
   return inTransaction(db, async (trx) => {
-    const { aborted, stopRequested, tooLate } = await abortJobs(trx, ids);
+    const { acted, skipped } = await sortOutIds(
+      trx,
+      ids,
+      ["queued", "failed", "running"],
+      (job) => `has already finished (${job.state}); there is nothing to abort`,
+    );
+    const { aborted, stopRequested, tooLate } =
+      acted.length === 0
+        ? { aborted: [], stopRequested: [], tooLate: [] }
+        : await abortJobs(trx, acted);
     const at = new Date().toISOString();
     const events: RecordedJobEvent[] = [];
     for (const job of aborted) {
@@ -59,6 +118,6 @@ export async function abortJobsWithEvents(
     for (const job of stopRequested) {
       events.push(await recordJobEvent(trx, JOB_ABORT_REQUESTED, job.id, { jobId: job.id, at }));
     }
-    return { aborted, stopRequested, tooLate, events };
+    return { aborted, stopRequested, tooLate, skipped, events };
   });
 }

@@ -419,15 +419,18 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
           "`pytarchive queue` lists failed tasks with their ids; `pytarchive requeue --all` requeues every one.",
         );
       }
-      const { requeued } = await catalog.call(
+      const { requeued, skipped } = await catalog.call(
         "jobs-requeue",
         request.all === true ? { all: true } : { ids },
       );
-      return { requeued: requeued.map((job) => job.id) };
+      return {
+        requeued: requeued.map((job) => job.id),
+        skipped: (skipped ?? []).map(({ id, reason }) => ({ id, message: reason })),
+      };
     },
 
     abort: async (request) => {
-      const { aborted, stopRequested, tooLate } = await catalog.call("jobs-abort", {
+      const { aborted, stopRequested, tooLate, skipped } = await catalog.call("jobs-abort", {
         ids: listOrThrow(request.ids, "task ids", LIST_MAX).map(jobIdOrThrow),
       });
       return {
@@ -439,6 +442,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
           id: job.id,
           message: `too late: ${job.kind === "archive" ? "archived" : "done"}`,
         })),
+        skipped: (skipped ?? []).map(({ id, reason }) => ({ id, message: reason })),
       };
     },
 

@@ -156,6 +156,12 @@ export const JOB_DURATION_BUCKETS_SECONDS = [
   10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400, 172_800,
 ] as const;
 
+/**
+ * An id of `requeue` or `abort` that was not acted on, and why ("not found", "was already
+ * queued"); the others in the same command are acted on all the same, as in the original.
+ */
+export const SkippedJobSchema = Type.Object({ id: Type.String(), reason: Type.String() });
+
 const Empty = Type.Object({});
 /* Replies several operations share, declared once so that they are one type. */
 const JobReply = Type.Object({ job: CatalogJobSchema });
@@ -229,7 +235,11 @@ export const CATALOG_REQUESTS = {
       ids: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
       all: Type.Optional(Type.Boolean()),
     }),
-    Type.Object({ requeued: Type.Array(CatalogJobSchema) }),
+    Type.Object({
+      requeued: Type.Array(CatalogJobSchema),
+      /** Ids given that were not requeued (unknown, or not failed), each with why. */
+      skipped: Type.Optional(Type.Array(SkippedJobSchema)),
+    }),
   ),
   "jobs-abort": operation(
     "jobs-abort",
@@ -239,6 +249,8 @@ export const CATALOG_REQUESTS = {
       stopRequested: Type.Array(CatalogJobSchema),
       /** Running jobs past their point of no return (e.g. folder archived): they end done. */
       tooLate: Type.Optional(Type.Array(CatalogJobSchema)),
+      /** Ids given that were not aborted (unknown, or already finished), each with why. */
+      skipped: Type.Optional(Type.Array(SkippedJobSchema)),
     }),
   ),
   "folder-get": operation(

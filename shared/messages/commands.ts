@@ -241,7 +241,14 @@ const RequeueRequestSchema = Type.Object({
   all: Type.Optional(Type.Boolean()),
 });
 
-const RequeueReplySchema = Type.Object({ requeued: Type.Array(JobIdSchema) });
+/** An id given to `requeue` or `abort` that was not acted on, with why (the others were). */
+const SkippedIdSchema = Type.Object({ id: Type.String(), message: Type.String() });
+
+const RequeueReplySchema = Type.Object({
+  requeued: Type.Array(JobIdSchema),
+  /** Ids not requeued, each with why ("not found", "was already queued"). */
+  skipped: Type.Optional(Type.Array(SkippedIdSchema)),
+});
 
 const AbortRequestSchema = Type.Object({
   ids: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
@@ -255,6 +262,8 @@ const AbortReplySchema = Type.Object({
    * the catalog): not aborted, they end done. `message`: "too late: archived".
    */
   tooLate: Type.Optional(Type.Array(Type.Object({ id: JobIdSchema, message: Type.String() }))),
+  /** Ids not aborted, each with why ("not found", "has already finished"). */
+  skipped: Type.Optional(Type.Array(SkippedIdSchema)),
 });
 
 const ClearDriveRequestSchema = Type.Object({

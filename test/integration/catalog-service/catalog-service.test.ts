@@ -117,10 +117,17 @@ describe.each(catalogDatabaseFactories)("the catalog service over NATS on $diale
   });
 
   it("maps an unknown job id to UNKNOWN_JOB", async () => {
-    const error = await ask("jobs-requeue", { ids: ["abcdef12"] }).catch((e) => e);
+    const error = await ask("job-finish", { id: "abcdef12" }).catch((e) => e);
     expect(error).toMatchObject({
       code: "UNKNOWN_JOB",
-      message: "No job with id abcdef12. Nothing was changed.",
+      message: expect.stringContaining("abcdef12"),
+    });
+  });
+
+  it("requeues id by id: an unknown id is reported beside the others, not refused", async () => {
+    expect(await ask("jobs-requeue", { ids: ["abcdef12"] })).toEqual({
+      requeued: [],
+      skipped: [{ id: "abcdef12", reason: "not found" }],
     });
   });
 });

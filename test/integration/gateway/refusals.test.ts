@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { claimNextJob } from "../../../services/catalog/db/index.ts";
+import { claimNextJob, getJob } from "../../../services/catalog/db/index.ts";
 import type { RunningServices } from "../../../services/runner/index.ts";
 import type { CommandVerb } from "../../../shared/messages/commands.ts";
 import { subjects } from "../../../shared/messages/index.ts";
@@ -326,34 +326,39 @@ describe.each(catalogDatabaseFactories)(
         /The subfolder "\.\.\/etc" contains/,
       ));
 
-    it("refuses unknown task ids for requeue and abort, even beside known ones", async () => {
-      await expectRefused(
-        "requeue",
-        { ids: ["deadbeef"] },
-        "UNKNOWN_JOB",
-        /No job with id deadbeef/,
-      );
+    it("requeue and abort act id by id as the original did: each unknown or unsuitable id is reported, the others are acted on", async () => {
+      const requeue = await client.send("requeue", {
+        ids: ["deadbeef", jobs.failed, jobs.queued, jobs.running],
+      });
+      expect(requeue).toEqual({
+        requeued: [jobs.failed],
+        skipped: [
+          { id: "deadbeef", message: "not found" },
+          { id: jobs.queued, message: "was already queued" },
+          { id: jobs.running, message: "is running; only failed tasks can be requeued" },
+        ],
+      });
+      expect((await getJob(database.db, jobs.failed))?.state).toBe("queued");
+      const abort = await client.send("abort", { ids: [jobs.queued, "0badc0de"] });
+      expect(abort).toEqual({
+        aborted: [jobs.queued],
+        stopRequested: [],
+        tooLate: [],
+        skipped: [{ id: "0badc0de", message: "not found" }],
+      });
+      expect((await getJob(database.db, jobs.queued))?.state).toBe("aborted");
+      const again = await client.send("abort", { ids: [jobs.queued] });
+      expect(again.skipped).toEqual([
+        { id: jobs.queued, message: "has already finished (aborted); there is nothing to abort" },
+      ]);
+      // An id that is no id at all is still refused before anything is done.
       await expectRefused(
         "abort",
-        { ids: [jobs.queued, "0badc0de"] },
-        "UNKNOWN_JOB",
-        /No job with id 0badc0de/,
-      );
-      await expectRefused(
-        "abort",
-        { ids: [jobs.queued, "nonsense"] },
+        { ids: [jobs.failed, "nonsense"] },
         "INVALID_ARGUMENT",
         /"nonsense" is not a task id \(8 hex digits\)/,
       );
     });
-
-    it("refuses to requeue a job that did not fail", () =>
-      expectRefused(
-        "requeue",
-        { ids: [jobs.failed, jobs.queued] },
-        "JOB_STATE_CONFLICT",
-        new RegExp(`Cannot requeue ${jobs.queued} is queued`),
-      ));
 
     it("refuses requeue with both ids and --all, or neither", async () => {
       await expectRefused(

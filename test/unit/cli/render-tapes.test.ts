@@ -33,4 +33,25 @@ describe("renderRequeued and renderAborted", () => {
       "Task 3fa2b1c0 removed from the queue.\nTask 0badc0de: abort requested; it is cleaning up and stops soon.\n",
     );
   });
+
+  it("reports each id that was not acted on, in the original's words, after those that were", () => {
+    expect(
+      renderRequeued({
+        requeued: ["a1b2c3d4"],
+        skipped: [
+          { id: "deadbeef", message: "not found" },
+          { id: "0badc0de", message: "was already queued" },
+        ],
+      }),
+    ).toBe(
+      "Task a1b2c3d4: error state reset; it is back in the queue.\nTask deadbeef not found.\nTask 0badc0de was already queued.\n",
+    );
+    expect(
+      renderAborted({
+        aborted: ["3fa2b1c0"],
+        stopRequested: [],
+        skipped: [{ id: "deadbeef", message: "not found" }],
+      }),
+    ).toBe("Task 3fa2b1c0 removed from the queue.\nTask deadbeef not found.\n");
+  });
 });
