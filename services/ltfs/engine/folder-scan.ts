@@ -2,10 +2,10 @@ import type { BigIntStats } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { mapLimited } from "../../../shared/concurrency/index.ts";
+import { lstatPath, readLink } from "../../../shared/data-path/index.ts";
 import type { EntryType, SkippedEntry, SkipReason } from "../../../shared/manifest/index.ts";
 import { ArchiveSourceMissingError, ArchiveSourceUnreadableError } from "./errors.ts";
 import type { ExcludeFilter } from "./exclude-filter.ts";
-import { lstatPath, readLink } from "./fd-io.ts";
 
 // The entry kinds belong to the manifest format (shared/manifest); re-exported for the engine.
 export {

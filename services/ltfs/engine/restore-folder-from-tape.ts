@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import fs from "node:fs";
+import type fs from "node:fs";
 import {
   chmod,
   lstat,
@@ -14,6 +13,16 @@ import {
   utimes,
 } from "node:fs/promises";
 import path from "node:path";
+import {
+  createOrderedWriter,
+  createReadAhead,
+  DEFAULT_CHUNK_BYTES,
+  errorFromCarried,
+  type FilePool,
+  permissionBits,
+  secondsFromNs,
+  sharedFilePool,
+} from "../../../shared/data-path/index.ts";
 import { type UserXattrs, writeUserXattrsIfSupported } from "../../../shared/xattrs/index.ts";
 import {
   type ChecksumMismatch,
@@ -26,14 +35,6 @@ import {
   RestoreTargetNotEmptyError,
   RestoreWriteFailedError,
 } from "./errors.ts";
-import { closeFile, closeQuietly, createForWriting, openForReading } from "./fd-io.ts";
-import { permissionBits, secondsFromNs } from "./file-times.ts";
-import {
-  allocateChunkBuffers,
-  type ChunkBuffers,
-  DEFAULT_CHUNK_BYTES,
-  pumpWithHash,
-} from "./hashing-copy.ts";
 import { RestorePathOccupiedError } from "./restore-path-occupied.ts";
 import {
   checkRestoreEntries,
@@ -76,6 +77,8 @@ export interface RestoreFolderRequest {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: RestoreProgress) => void;
   readonly chunkBytes?: number;
+  /** The worker threads that read, hash and write (default: the process's shared pool). */
+  readonly pool?: FilePool;
 }
 
 export interface RestoreResult {
@@ -142,7 +145,8 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
     // The job ran to its end before (its marker removed) but could not report it, e.g. NATS was
     // down: a target holding exactly the restored tree is that work, done; nothing is written.
     if (!(owner !== null && error instanceof RestoreTargetNotEmptyError)) throw error;
-    if (!(await holdsExactly(target, files, folders, links))) throw error;
+    if (!(await holdsExactly(request.pool ?? sharedFilePool(), target, files, folders, links)))
+      throw error;
     // The run may have ended between removing its marker and setting the target's own
     // attributes (or failed there): they are set again, which changes nothing when they were.
     const skipped =
@@ -202,27 +206,12 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
       });
     }
 
-    const buffers = allocateChunkBuffers(request.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-    const mismatches: ChecksumMismatch[] = [];
-    progress(null);
-    for (const file of files) {
-      signal?.throwIfAborted();
-      progress(file.path);
-      const mismatch = await restoreFile(request, file, buffers, resuming, {
-        onBytes: (bytes) => {
-          state.bytes += bytes;
-          progress(file.path);
-        },
-        readFailed: readFailed(file.path),
-        writeFailed: writeFailed(file.path),
-        onXattrsNotRestored: () => {
-          state.xattrsNotRestored += 1;
-        },
-      });
-      if (mismatch) mismatches.push(mismatch);
-      state.files += 1;
-      progress(null);
-    }
+    const mismatches = await restoreFiles(request, files, resuming, {
+      state,
+      progress,
+      readFailed,
+      writeFailed,
+    });
 
     for (const link of links) {
       signal?.throwIfAborted();
@@ -319,98 +308,156 @@ async function restoreRootAttributes(
   }
 }
 
-async function restoreFile(
+interface RestoreHooks {
+  readonly state: { files: number; bytes: number; xattrsNotRestored: number };
+  readonly progress: (current: string | null) => void;
+  readonly readFailed: (relative: string) => (error: unknown) => Error;
+  readonly writeFailed: (relative: string) => (error: unknown) => Error;
+}
+
+/**
+ * Copies the files from the tape in the order given (tape order). Small files are read and
+ * hashed by worker threads ahead of their turn, many per message, and written by a worker in
+ * batches, in order; large files are streamed by a worker, hashed on the way. A file whose
+ * checksum differs is kept beside its name; the list of them is returned.
+ */
+async function restoreFiles(
   request: RestoreFolderRequest,
-  file: RestoreEntry,
-  buffers: ChunkBuffers,
+  files: readonly RestoreEntry[],
   resuming: boolean,
-  hooks: {
-    onBytes: (bytes: number) => void;
-    readFailed: (error: unknown) => Error;
-    writeFailed: (error: unknown) => Error;
-    onXattrsNotRestored: () => void;
-  },
-): Promise<ChecksumMismatch | null> {
-  const expected = file.sha256 as string;
-  const source = path.join(request.folderOnTape, file.path);
-  const destination = path.join(request.target, file.path);
-  if (resuming) {
-    const kept = await keepIfComplete(destination, file, hooks.onXattrsNotRestored).catch(
-      (error: unknown) => {
-        throw error instanceof RestorePathOccupiedError ? error : hooks.writeFailed(error);
-      },
-    );
-    if (kept) {
-      hooks.onBytes(file.size);
-      await dropMismatchCopy(destination).catch((error: unknown) => {
-        throw hooks.writeFailed(error);
-      });
-      return null;
-    }
-  }
-  let input: number;
+  hooks: RestoreHooks,
+): Promise<ChecksumMismatch[]> {
+  const { signal, folderOnTape, target } = request;
+  const { state, progress } = hooks;
+  const pool = request.pool ?? sharedFilePool();
+  const chunkBytes = request.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const reader = createReadAhead(
+    pool,
+    files.map((file) => ({ path: path.join(folderOnTape, file.path), size: file.size })),
+    { keepData: true, signal },
+  );
+  const writer = createOrderedWriter(pool, { signal });
+  const mismatches: ChecksumMismatch[] = [];
+  progress(null);
   try {
-    input = await openForReading(source);
-  } catch (error) {
-    if (errnoOf(error) === "ENOENT") {
-      return { path: file.path, expected, actual: "missing on the tape", keptAs: null };
-    }
-    throw hooks.readFailed(error);
-  }
-  let output: number | null = null;
-  try {
-    output = await createForWriting(destination).catch((error: unknown) => {
-      throw hooks.writeFailed(error);
-    });
-    const hash = createHash("sha256");
-    await pumpWithHash({
-      source: input,
-      destination: output,
-      hash,
-      buffers,
-      signal: request.signal,
-      onBytes: hooks.onBytes,
-      readFailed: hooks.readFailed,
-      writeFailed: hooks.writeFailed,
-    });
-    const written = output;
-    output = null;
-    try {
-      fs.fchmodSync(written, permissionBits(file.mode));
-      const mtime = secondsFromNs(file.mtimeNs);
-      fs.futimesSync(written, mtime, mtime);
-    } catch (error) {
-      await closeQuietly(written);
-      throw hooks.writeFailed(error);
-    }
-    await closeFile(written).catch((error: unknown) => {
-      throw hooks.writeFailed(error);
-    });
-    if (file.xattrs !== undefined) {
-      const written = await writeUserXattrsIfSupported(destination, file.xattrs).catch(
-        (error: unknown) => {
-          throw hooks.writeFailed(error);
-        },
-      );
-      if (!written) hooks.onXattrsNotRestored();
-    }
-    const actual = hash.digest("hex");
-    if (actual === expected) {
+    for (const [index, file] of files.entries()) {
+      signal?.throwIfAborted();
+      progress(file.path);
+      const expected = file.sha256 as string;
+      const destination = path.join(target, file.path);
+      const readFailed = hooks.readFailed(file.path);
+      const writeFailed = hooks.writeFailed(file.path);
+      const read = reader.take(index);
       if (resuming) {
-        await dropMismatchCopy(destination).catch((error: unknown) => {
-          throw hooks.writeFailed(error);
+        const kept = await keepIfComplete(pool, destination, file, () => {
+          state.xattrsNotRestored += 1;
+        }).catch((error: unknown) => {
+          throw error instanceof RestorePathOccupiedError ? error : writeFailed(error);
         });
+        if (kept) {
+          await read?.catch(() => {});
+          await dropMismatchCopy(destination).catch((error: unknown) => {
+            throw writeFailed(error);
+          });
+          state.bytes += file.size;
+          state.files += 1;
+          progress(null);
+          continue;
+        }
       }
-      return null;
+      const whole = read === null ? null : await read;
+      if (whole !== null && !whole.ok) {
+        if (errnoOf(whole.error) !== "ENOENT") throw readFailed(whole.error);
+        mismatches.push({ path: file.path, expected, actual: "missing on the tape", keptAs: null });
+        state.files += 1;
+        continue;
+      }
+      const mtime = secondsFromNs(file.mtimeNs);
+      const metadata = {
+        mode: permissionBits(file.mode),
+        modeOptional: false,
+        atime: mtime,
+        mtime,
+      };
+      const finish = async (actual: string, bytes: number) => {
+        if (file.xattrs !== undefined) {
+          const written = await writeUserXattrsIfSupported(destination, file.xattrs).catch(
+            (error: unknown) => {
+              throw writeFailed(error);
+            },
+          );
+          if (!written) state.xattrsNotRestored += 1;
+        }
+        if (actual === expected) {
+          if (resuming) {
+            await dropMismatchCopy(destination).catch((error: unknown) => {
+              throw writeFailed(error);
+            });
+          }
+        } else {
+          const keptAs = `${destination}${MISMATCH_SUFFIX}`;
+          await rename(destination, keptAs).catch((error: unknown) => {
+            throw writeFailed(error);
+          });
+          mismatches.push({ path: file.path, expected, actual, keptAs });
+        }
+        state.bytes += bytes;
+        state.files += 1;
+        progress(null);
+      };
+      if (whole?.ok && whole.sha256 !== null) {
+        const actual = whole.sha256;
+        await writer.add({
+          path: destination,
+          data: (whole.data as Buffer).subarray(0, whole.length),
+          ...metadata,
+          failed: writeFailed,
+          onWritten: () => finish(actual, whole.length),
+        });
+        continue;
+      }
+      // Large, or larger on the tape than archived: streamed in its turn.
+      await writer.flush();
+      let streamed = 0;
+      let answer: Awaited<ReturnType<typeof pool.run<"copy-file">>>;
+      try {
+        answer = await pool.run(
+          {
+            kind: "copy-file",
+            source: path.join(folderOnTape, file.path),
+            destination,
+            chunkBytes,
+            metadata,
+          },
+          {
+            signal,
+            urgent: true,
+            onProgress: (bytes) => {
+              streamed += bytes;
+              state.bytes += bytes;
+              progress(file.path);
+            },
+          },
+        );
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        throw writeFailed(error);
+      }
+      if (!answer.ok) {
+        const error = errorFromCarried(answer.error);
+        if (answer.side === "destination") throw writeFailed(error);
+        if (errnoOf(error) !== "ENOENT") throw readFailed(error);
+        mismatches.push({ path: file.path, expected, actual: "missing on the tape", keptAs: null });
+        state.files += 1;
+        continue;
+      }
+      await finish(answer.sha256, answer.bytes - streamed);
     }
-    const keptAs = `${destination}${MISMATCH_SUFFIX}`;
-    await rename(destination, keptAs).catch((error: unknown) => {
-      throw hooks.writeFailed(error);
-    });
-    return { path: file.path, expected, actual, keptAs };
+    await writer.flush();
+    return mismatches;
   } finally {
-    await closeQuietly(output);
-    await closeQuietly(input);
+    await writer.settle();
+    await reader.settle();
   }
 }
 
@@ -440,6 +487,7 @@ async function makeFolder(folder: string, resuming: boolean): Promise<void> {
  * and the restore stops, naming it.
  */
 async function keepIfComplete(
+  pool: FilePool,
   destination: string,
   file: RestoreEntry,
   onXattrsNotRestored: () => void,
@@ -452,7 +500,11 @@ async function keepIfComplete(
     throw error;
   }
   if (stats.isDirectory()) throw new RestorePathOccupiedError(destination);
-  if (stats.isFile() && stats.size === file.size && (await sha256Of(destination)) === file.sha256) {
+  if (
+    stats.isFile() &&
+    stats.size === file.size &&
+    (await sha256Of(pool, destination)) === file.sha256
+  ) {
     if (
       file.xattrs !== undefined &&
       !(await writeUserXattrsIfSupported(destination, file.xattrs))
@@ -468,10 +520,11 @@ async function keepIfComplete(
   return false;
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+/** The SHA-256 of a file, hashed by a worker thread. */
+async function sha256Of(pool: FilePool, file: string): Promise<string> {
+  const answer = await pool.run({ kind: "hash-file", path: file, chunkBytes: DEFAULT_CHUNK_BYTES });
+  if (!answer.ok) throw errorFromCarried(answer.error);
+  return answer.sha256;
 }
 
 /**
@@ -479,6 +532,7 @@ async function sha256Of(file: string): Promise<string> {
  * time and SHA-256, every folder and link (with its target). Reads every file.
  */
 async function holdsExactly(
+  pool: FilePool,
   target: string,
   files: readonly RestoreEntry[],
   folders: ReadonlySet<string>,
@@ -507,7 +561,7 @@ async function holdsExactly(
       const stats = await lstat(destination, { bigint: true });
       if (stats.size !== BigInt(file.size)) return false;
       if (stats.mtimeNs / 1000n !== BigInt(file.mtimeNs) / 1000n) return false;
-      if ((await sha256Of(destination)) !== file.sha256) return false;
+      if ((await sha256Of(pool, destination)) !== file.sha256) return false;
     }
     return true;
   } catch {

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { secondsFromNs } from "../../../services/ltfs/engine/file-times.ts";
+import { secondsFromNs } from "../../../shared/data-path/file-times.ts";
 
 describe("secondsFromNs", () => {
   it("sets modification times exact to the microsecond through fs.utimes", () => {

@@ -22,8 +22,16 @@ export function allocateChunkBuffers(chunkBytes = DEFAULT_CHUNK_BYTES): ChunkBuf
   ];
 }
 
+/** The copy was stopped from outside (its job aborted) between two chunks. */
+export class StoppedError extends Error {
+  constructor() {
+    super("stopped");
+    this.name = "StoppedError";
+  }
+}
+
 /** Marks a promise as handled now; awaiting it later still sees its rejection. */
-function settledLater<T>(promise: Promise<T>): Promise<T> {
+export function settledLater<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => {});
   return promise;
 }
@@ -34,7 +42,8 @@ export interface PumpOptions {
   readonly destination: number;
   readonly hash: Hash;
   readonly buffers: ChunkBuffers;
-  readonly signal?: AbortSignal;
+  /** Polled before each chunk: true stops the copy with a StoppedError. */
+  readonly isStopped?: () => boolean;
   /** Called after each chunk is handed to the destination. */
   readonly onBytes?: (bytes: number) => void;
   /** Turn a read error into the caller's typed error. */
@@ -50,7 +59,7 @@ export interface PumpOptions {
  * is left running.
  */
 export async function pumpWithHash(options: PumpOptions): Promise<number> {
-  const { source, destination, hash, buffers, signal, onBytes } = options;
+  const { source, destination, hash, buffers, isStopped, onBytes } = options;
   const read = (buffer: Buffer) =>
     settledLater(
       readInto(source, buffer, 0, buffer.length).catch((error: unknown) => {
@@ -85,7 +94,7 @@ export async function pumpWithHash(options: PumpOptions): Promise<number> {
     for (;;) {
       const length = await pendingRead;
       if (length === 0) break;
-      signal?.throwIfAborted();
+      if (isStopped?.()) throw new StoppedError();
       const current = buffers[slot] as Buffer;
       slot = (slot + 1) % buffers.length;
       // This buffer's write (two chunks ago) has been awaited, so it is free to read into.
