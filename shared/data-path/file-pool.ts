@@ -153,8 +153,13 @@ export function createFilePool(options: FilePoolOptions = {}): FilePool {
     return slot;
   };
 
+  /** Tasks that are not urgent never take the last worker: it stays free for a tape's writes. */
+  const mayStartNormal = () =>
+    size === 1 ||
+    slots.filter((slot) => slot.running !== null && !slot.running.options.urgent).length < size - 1;
+
   function dispatch(): void {
-    while (!closed && queued() > 0) {
+    while (!closed && (urgent.length > 0 || (normal.length > 0 && mayStartNormal()))) {
       const slot =
         slots.find((candidate) => candidate.running === null) ??
         (slots.length < size ? spawn() : null);

@@ -340,9 +340,16 @@ async function writeEntries(
         progress(entry.path);
         const absolute = path.join(source, entry.path);
         const read = reader.take(fileIndex++);
-        const whole = read === null ? null : await read;
-        if (whole !== null && !whole.ok)
+        const whole =
+          read === null
+            ? null
+            : await read.catch((error: unknown) => {
+                if (signal?.aborted) throw error;
+                throw new ArchiveSourceUnreadableError(absolute, error);
+              });
+        if (whole !== null && !whole.ok) {
           throw new ArchiveSourceUnreadableError(absolute, whole.error);
+        }
         let copied: CopiedFile;
         let xattrs: UserXattrs | null;
         // A file that grew since the scan (no checksum) is streamed instead, in its turn.

@@ -365,7 +365,13 @@ async function restoreFiles(
           continue;
         }
       }
-      const whole = read === null ? null : await read;
+      const whole =
+        read === null
+          ? null
+          : await read.catch((error: unknown) => {
+              if (signal?.aborted) throw error;
+              throw readFailed(error);
+            });
       if (whole !== null && !whole.ok) {
         if (errnoOf(whole.error) !== "ENOENT") throw readFailed(whole.error);
         mismatches.push({ path: file.path, expected, actual: "missing on the tape", keptAs: null });

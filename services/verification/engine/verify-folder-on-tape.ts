@@ -1,5 +1,6 @@
 import { lstat, readlink } from "node:fs/promises";
 import path from "node:path";
+import type { FilePool } from "../../../shared/data-path/index.ts";
 import { messageOf } from "../../../shared/format/index.ts";
 import { differingXattrs, readUserXattrs, type UserXattrs } from "../../../shared/xattrs/index.ts";
 import { VerifyAbortedError, VerifyFolderMissingError } from "./errors.ts";
@@ -62,7 +63,9 @@ export interface VerifyRequest {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: VerifyProgress) => void;
   /** Read sizes and read-ahead; the defaults suit tapes and disks. */
-  readonly reading?: Omit<HashFilesOptions, "signal" | "onBytes">;
+  readonly reading?: Omit<HashFilesOptions, "signal" | "onBytes" | "pool">;
+  /** The worker threads that read and hash (default: the process's shared pool). */
+  readonly pool?: FilePool;
 }
 
 /** A report, not an exception: every mismatched entry is listed. */
@@ -152,6 +155,7 @@ export async function verifyFolderOnTape(request: VerifyRequest): Promise<Verify
       files.map((file) => ({ absolute: path.join(folderOnTape, file.path), size: file.size })),
       {
         ...request.reading,
+        ...(request.pool === undefined ? {} : { pool: request.pool }),
         signal,
         onBytes: (bytes) => {
           bytesDone += bytes;
