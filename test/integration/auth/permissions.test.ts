@@ -384,6 +384,29 @@ describe("service users", () => {
     expect((await leases.get("changer"))?.json<{ holder: string }>().holder).toBe("test:1");
   });
 
+  it("the gateway reads what /metrics needs: the streams' consumers and the drive states, read-only", async () => {
+    await takeMovesAsChanger(); // makes the changer's durable consumer
+    const changer = await auth.connectAs("changer");
+    const leases = await ensureKv(await jetstreamManager(changer), lib);
+    await leases.put("changer.default.drive.0", JSON.stringify({ drive: 0 }));
+    const gateway = await auth.connectAs("gateway");
+    const jsm = await jetstreamManager(gateway);
+    const consumers: string[] = [];
+    for (const stream of [streams.work, streams.changer, streams.events, streams.deadLetters]) {
+      for await (const info of jsm.consumers.list(stream)) consumers.push(info.name);
+    }
+    expect(consumers).toContain("changer");
+    const bucket = await new Kvm(gateway).open(kvBucketNames(lib).leases);
+    expect((await bucket.get("changer.default.drive.0"))?.json()).toEqual({ drive: 0 });
+    expect(await refusalOf(bucket.put("changer.default.drive.0", "{}"))).toMatchObject({
+      operation: "publish",
+      subject: "$KV.pyt_default_leases.changer.default.drive.0",
+    });
+    expect(await refusalOf(jsm.consumers.delete(streams.changer, "changer"))).toMatchObject({
+      operation: "publish",
+    });
+  });
+
   it("the runner starts a service under its own user (the echo service runs as gateway)", async () => {
     const config = defaultConfig({ PYTARCHIVE_LIBRARY_ID: lib });
     const running = await runServices({
