@@ -82,6 +82,15 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
   const tapes = new Map<string, string>();
   /** The step this process sent for each job's attempt, so a look does not send it twice. */
   const sent = new Map<string, { readonly attempt: number; readonly step: string }>();
+  /**
+   * What a tape job's drive held in the `mtx status` of the look that started it (per attempt):
+   * its first `clear` takes it instead of reading the library again moments later. The drive was
+   * free then and is the job's since, so no other job's move can have changed it.
+   */
+  const heldAtStart = new Map<
+    string,
+    { readonly attempt: number; readonly held: HeldTape | null }
+  >();
   /** What each job's drive held when its `clear` looked (per attempt), for its `load`. */
   const heldAtClear = new Map<
     string,
@@ -101,6 +110,7 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     unsent.delete(jobId);
     tapes.delete(jobId);
     heldAtClear.delete(jobId);
+    heldAtStart.delete(jobId);
   };
 
   const endings = createJobEndings(catalog, log, forget);
@@ -224,7 +234,12 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     const tape = await tapeOf(job);
     let held: HeldTape | null = null;
     if (step.step === "clear") {
-      held = (await changer.status()).drives.find((d) => d.index === drive) ?? null;
+      const atStart = heldAtStart.get(job.id);
+      heldAtStart.delete(job.id);
+      held =
+        atStart?.attempt === job.attempts
+          ? atStart.held
+          : ((await changer.status()).drives.find((d) => d.index === drive) ?? null);
       heldAtClear.set(job.id, { attempt: job.attempts, held });
     } else if (step.step === "load") {
       const atClear = heldAtClear.get(job.id);
@@ -374,6 +389,8 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     for (const { jobId, drive } of pickDrives(waiting, views, tapesInUse)) {
       const { job } = await catalog.call("job-start", { id: jobId, worker: deps.worker, drive });
       if (job === null || planOf(job.kind) === null) continue;
+      const held = library.drives.find((d) => d.index === drive) ?? null;
+      heldAtStart.set(job.id, { attempt: job.attempts, held });
       log.info("job started", {
         jobId: job.id,
         kind: job.kind,

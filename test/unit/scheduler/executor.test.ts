@@ -46,8 +46,12 @@ function standInChanger(held: { full: boolean; barcode: string | null }) {
     drives: [{ index: 0, ...held, sourceSlot: null }],
     slots: [],
   };
+  let statusReads = 0;
   const link: ChangerLink = {
-    status: async () => status,
+    status: async () => {
+      statusReads += 1;
+      return status;
+    },
     blockedDrives: async () => new Set(),
     move: async (move) => {
       const refusal = refuseNext ?? refuseAll;
@@ -59,6 +63,8 @@ function standInChanger(held: { full: boolean; barcode: string | null }) {
   return {
     link,
     moves,
+    /** How many times the library was read (`mtx status`). */
+    statusReads: () => statusReads,
     refuseNextMove: (error: Error) => {
       refuseNext = error;
     },
@@ -173,10 +179,12 @@ describe("the scheduler's executor", () => {
     const job = await queueExplore(handlers);
     await scheduler.poke();
     await settle();
-    // The drive is empty: `clear` needs no move, and the load goes out.
+    // The drive is empty: `clear` needs no move, and the load goes out. `clear` knew it from
+    // the library as the look that started the job read it: one `mtx status`, not two.
     expect(changer.moves).toEqual([
       { moveId: `${job.id}.load.1`, jobId: job.id, kind: "load", barcode: TAPE, drive: 0 },
     ]);
+    expect(changer.statusReads()).toBe(1);
     expect(await getJob(database.db, job.id)).toMatchObject({
       state: "running",
       drive: 0,
