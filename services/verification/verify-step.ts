@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import { describeBytes, describeCount } from "../../shared/format/index.ts";
+import { describeBytes } from "../../shared/format/index.ts";
 import { type ManifestEntry, manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
 import type { CatalogFile } from "../../shared/messages/index.ts";
 import { defineMessage, JOB_ARGUMENT_SCHEMAS } from "../../shared/messages/index.ts";
@@ -31,9 +31,10 @@ export interface VerifyStepDependencies {
 
 /**
  * The `verify` step of an archive job: reads the folder just written back from the tape
- * (mounted read-only again), compares every file with its manifest, and only when all match
- * records the files in the catalog (with their LTFS start blocks) and the folder as archived.
- * A mismatch fails the step with VERIFY_MISMATCH and records nothing. Idempotent: a
+ * (mounted read-only again) and compares every file with its manifest, recording the files in
+ * the catalog (with their LTFS start blocks) meanwhile; only when all match and all are recorded
+ * is the folder archived. A mismatch fails the step with VERIFY_MISMATCH and stops the recording
+ * (the job's failure forgets what was recorded). Idempotent: a
  * redelivery reads back and records again (the catalog replaces recorded files); a folder an
  * earlier run already marked archived on this tape is done.
  */
@@ -85,13 +86,37 @@ export function verifyStep(deps: VerifyStepDependencies): StepDefinition {
         files: manifest.totals.files,
         bytes: manifest.totals.bytes,
       });
+      // The catalog insert runs beside the read-back instead of after it: its rows are the
+      // manifest's checksums, the very ones the read-back checks, and the folder becomes archived
+      // only once both are over and every file matched. A mismatch or abort stops it; the rows of
+      // an archive that fails or is aborted are deleted with it (the folder's failure).
+      const fileEntries = manifest.entries.filter((entry) => entry.type === "file");
+      const stopRecording = new AbortController();
+      const recording = recordOnTape(
+        deps.catalog,
+        { jobId: job.id, attempt: item.attempt, path: folderPath, tape },
+        folderOnTape,
+        fileEntries,
+        AbortSignal.any([signal, stopRecording.signal]),
+      ).then(
+        () => null,
+        (error: unknown) => ({ error }),
+      );
+      const stopped = async () => {
+        stopRecording.abort();
+        await recording;
+      };
       const report = await verifyFolderOnTape({
         folderOnTape,
         expected: manifest.entries,
         signal,
         onProgress: readBackProgress(progress, { share: { start: 0, end: READ_BACK_SHARE } }),
+      }).catch(async (error: unknown) => {
+        await stopped();
+        throw error;
       });
       if (!report.ok) {
+        await stopped();
         const problems = report.mismatches.map(describeMismatch);
         log.warn("read-back found problems", {
           folder: folderPath,
@@ -106,35 +131,24 @@ export function verifyStep(deps: VerifyStepDependencies): StepDefinition {
         );
       }
       const verifiedAt = new Date().toISOString();
-
-      const fileEntries = manifest.entries.filter((entry) => entry.type === "file");
       progress({
         percent: READ_BACK_SHARE,
         text: `recording ${countOf(fileEntries.length, "file")} in the catalog`,
       });
-      const files = (await readStartBlocks(folderOnTape, fileEntries)).map(catalogFileOf);
-      await recordFiles(
-        deps.catalog,
-        { jobId: job.id, attempt: item.attempt, path: folderPath, tape },
-        files,
-        (recorded) =>
-          progress({
-            percent: READ_BACK_SHARE + ((100 - READ_BACK_SHARE) * recorded) / files.length,
-            text: `recorded ${describeCount(recorded)} of ${countOf(files.length, "file")} in the catalog`,
-          }),
-      );
+      const recorded = await recording;
+      if (recorded !== null) throw recorded.error;
       await deps.catalog.call("folder-archived", {
         jobId: job.id,
         attempt: item.attempt,
         path: folderPath,
         tape,
-        fileCount: files.length,
+        fileCount: fileEntries.length,
         verifiedAt,
       });
       log.info("folder verified and archived", {
         folder: folderPath,
         tape,
-        files: files.length,
+        files: fileEntries.length,
         bytes: report.bytesChecked,
       });
       return {
@@ -142,6 +156,18 @@ export function verifyStep(deps: VerifyStepDependencies): StepDefinition {
       };
     },
   };
+}
+
+/** Reads where LTFS put each file (its start block) and records the files in the catalog. */
+async function recordOnTape(
+  catalog: CatalogClient,
+  request: { jobId: string; attempt: number; path: string; tape: string },
+  folderOnTape: string,
+  fileEntries: readonly ManifestEntry[],
+  signal: AbortSignal,
+): Promise<void> {
+  const files = (await readStartBlocks(folderOnTape, fileEntries)).map(catalogFileOf);
+  await recordFiles(catalog, request, files, signal);
 }
 
 /** A manifest file entry, placed on the tape, as the catalog records it. */

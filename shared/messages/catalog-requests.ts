@@ -505,9 +505,10 @@ export const CATALOG_REQUESTS = {
     Type.Object({ folder: CatalogFolderSchema }),
   ),
   /**
-   * Files of a folder being archived, after their read-back check passed, in batches of at most
+   * Files of a folder being archived (sent while they are read back), in batches of at most
    * MAX_FILES_PER_REQUEST. A file already recorded (same path) is replaced: a repeated batch is
-   * harmless. The folder must be archiving.
+   * harmless. The folder must be archiving; it is archived only by `folder-archived`, after the
+   * read-back matched, and its files are forgotten if the archive fails or is aborted.
    */
   "files-record": operation(
     "files-record",

@@ -217,6 +217,14 @@ export async function endJob(catalog: CatalogClient, job: CatalogJob, result: St
   if (result.outcome === "done") {
     await catalog.call("job-finish", { id: job.id, attempt: job.attempts });
   } else if (result.error !== undefined) {
+    // An archive's folder first: back to prepared, its recorded files forgotten.
+    if (job.kind === "archive") {
+      await catalog.call("folder-failed", {
+        jobId: job.id,
+        path: String(job.args.folder),
+        error: result.error,
+      });
+    }
     await catalog.call("job-fail", {
       id: job.id,
       attempt: job.attempts,

@@ -258,7 +258,7 @@ describe("the verify step of an archive job", () => {
     );
   });
 
-  it("fails with VERIFY_MISMATCH naming a file changed on the tape, records no file and leaves the folder unarchived", async () => {
+  it("fails with VERIFY_MISMATCH naming a file changed on the tape; once the job failed no file is recorded and the folder is not archived", async () => {
     const { folder, files } = await preparedFolder("beta");
     const job = await writeArchiveJob(harness.catalog, {
       folder,
