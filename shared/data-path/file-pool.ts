@@ -98,6 +98,12 @@ export function createFilePool(options: FilePoolOptions = {}): FilePool {
     "hash-file": 0,
   };
   let nextId = 1;
+  /** Ids fit the Int32 stop flag and are never 0 (the flag's "not stopped"). */
+  const takeId = () => {
+    const id = nextId;
+    nextId = nextId >= 0x7fffffff ? 1 : nextId + 1;
+    return id;
+  };
   let closed = false;
 
   const queued = () => urgent.length + normal.length;
@@ -205,7 +211,7 @@ export function createFilePool(options: FilePoolOptions = {}): FilePool {
       return new Promise((resolve, reject) => {
         const onAbort = () => stop(pending);
         const pending: PendingTask = {
-          id: nextId++ % 0x7fffffff || nextId++,
+          id: takeId(),
           task,
           options: taskOptions,
           resolve: resolve as PendingTask["resolve"],

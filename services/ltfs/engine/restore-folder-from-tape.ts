@@ -528,7 +528,11 @@ async function keepIfComplete(
 
 /** The SHA-256 of a file, hashed by a worker thread. */
 async function sha256Of(pool: FilePool, file: string): Promise<string> {
-  const answer = await pool.run({ kind: "hash-file", path: file, chunkBytes: DEFAULT_CHUNK_BYTES });
+  // Urgent: the restore waits for it, while reads ahead of it are queued.
+  const answer = await pool.run(
+    { kind: "hash-file", path: file, chunkBytes: DEFAULT_CHUNK_BYTES },
+    { urgent: true },
+  );
   if (!answer.ok) throw errorFromCarried(answer.error);
   return answer.sha256;
 }
