@@ -21,7 +21,8 @@ Arguments:
   TARGET                full path to restore into, e.g. /full/path/to/restored
 
 Options:
-  -s, --subfolder SUB   restore only this subfolder (a path inside FOLDER)
+  -s, --subfolder SUB   restore only this subfolder (a path inside FOLDER; a leading / is
+                        accepted): its contents go directly into TARGET, as the original did
   --priority N          queue priority 0-1000, lower runs first (default ${DEFAULT_PRIORITIES.restore})
   --json                print the gateway's reply as JSON
   -h, --help            show this help

@@ -128,16 +128,16 @@ export function nameOrThrow(name: string): string {
 }
 
 /**
- * A subfolder of an archived folder, relative to it: `a/b`; no `.` or `..` parts, no NUL.
+ * A subfolder of an archived folder, relative to it: `a/b`; no `.` or `..` parts, no NUL. A
+ * leading `/` is dropped, as the original accepted `-s /a/b` for `a/b`.
  *
  * @example
- * subfolderOrThrow("2021/alpha/"); // "2021/alpha"
+ * subfolderOrThrow("/2021/alpha/"); // "2021/alpha"
  */
 export function subfolderOrThrow(value: string): string {
   const parts = value.split("/").filter((part) => part !== "");
-  const problem = value.startsWith("/")
-    ? "starts with /"
-    : parts.length === 0
+  const problem =
+    parts.length === 0
       ? "is empty"
       : parts.some((part) => part === "." || part === "..")
         ? 'contains "." or ".." parts'

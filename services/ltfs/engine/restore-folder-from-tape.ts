@@ -43,6 +43,7 @@ import {
   normaliseSubfolder,
   orderForRestore,
   type RestoreEntry,
+  rebaseOnSubfolder,
   releaseRestoreTarget,
   selectSubtree,
   type TargetState,
@@ -62,7 +63,10 @@ export interface RestoreFolderRequest {
   readonly folderOnTape: string;
   /** Absolute path of an empty folder, or of one to create. */
   readonly target: string;
-  /** Restore only this path below the folder ("data/run 3"); it keeps its path below `target`. */
+  /**
+   * Restore only this folder below the archived one ("data/run 3"): its contents go directly
+   * into `target`, as the original pytarchive's `restore -s` did.
+   */
   readonly subfolder?: string | null;
   /** What was archived, with checksums, and start blocks where known (catalog or readStartBlocks). */
   readonly entries: readonly RestoreEntry[];
@@ -121,6 +125,19 @@ function ancestorsOf(relative: string): string[] {
  * await restoreFolderFromTape({ folderOnTape: "/ltfs0/ada_project", target: "/srv/restore/ada", entries });
  */
 export async function restoreFolderFromTape(request: RestoreFolderRequest): Promise<RestoreResult> {
+  const only = normaliseSubfolder(request.subfolder);
+  if (only !== null) {
+    checkRestoreEntries(request.entries);
+    // The subfolder restored as a folder of its own: its contents land directly in the target.
+    const { root, entries } = rebaseOnSubfolder(request.entries, only);
+    return restoreFolderFromTape({
+      ...request,
+      folderOnTape: path.join(request.folderOnTape, only),
+      subfolder: null,
+      entries,
+      rootXattrs: root?.xattrs ?? null,
+    });
+  }
   const started = performance.now();
   const { folderOnTape, target, signal } = request;
   const subfolder = normaliseSubfolder(request.subfolder);

@@ -64,6 +64,37 @@ export function selectSubtree<T extends { readonly path: string }>(
   return selected;
 }
 
+/**
+ * The entries of `subfolder` as a folder of their own: its contents below paths relative to it,
+ * the subfolder's own entry left out (its attributes go to the target). A restore of them into
+ * TARGET puts the subfolder's contents directly in TARGET, as the original pytarchive did
+ * (`restore -s SUB` copied `<folder>/SUB/` into TARGET). Refused when `subfolder` is a file.
+ *
+ * @example
+ * rebaseOnSubfolder([{ path: "a", type: "directory" }, { path: "a/x.txt" }], "a")
+ * // { root: { path: "a", … }, entries: [{ path: "x.txt" }] }
+ */
+export function rebaseOnSubfolder<T extends { readonly path: string; readonly type?: string }>(
+  entries: readonly T[],
+  subfolder: string,
+): { root: T | null; entries: T[] } {
+  const selected = selectSubtree(entries, subfolder);
+  const root = selected.find((entry) => entry.path === subfolder) ?? null;
+  if (root !== null && root.type !== "directory") {
+    throw new RestoreSubfolderInvalidError(
+      subfolder,
+      "is a file, not a folder; give the folder that holds it",
+    );
+  }
+  const prefix = subfolder.length + 1;
+  return {
+    root,
+    entries: selected
+      .filter((entry) => entry !== root)
+      .map((entry) => ({ ...entry, path: entry.path.slice(prefix) })),
+  };
+}
+
 const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
 /** Refuses entries that could write outside the target or could not be checked. */

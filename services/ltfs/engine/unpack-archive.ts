@@ -151,7 +151,7 @@ export interface RestorePackedRequest extends Omit<RestoreFolderRequest, "target
    * the folder's contents land directly in `target`.
    */
   readonly archiveTop: string;
-  /** Restore only this path below the original folder; it keeps its path below `target`. */
+  /** Restore only this folder below the original one: its contents go directly into `target`. */
   readonly subfolder?: string | null;
   readonly tar?: string;
 }
@@ -231,7 +231,8 @@ export async function restorePackedFolderFromTape(
       target: request.target,
       compression: request.compression,
       members: subfolder === null ? undefined : [`${request.archiveTop}/${subfolder}`],
-      stripComponents: 1,
+      // The top folder, and the subfolder's own parts: its contents land directly in target.
+      stripComponents: 1 + (subfolder === null ? 0 : subfolder.split("/").length),
       tar: request.tar,
       signal: request.signal,
       owner,

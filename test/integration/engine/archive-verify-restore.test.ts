@@ -165,7 +165,7 @@ describe("archive, verify and restore on a simulated LTFS tape", () => {
     expect(restoredRoot / 1000n).toBe(fs.statSync(source, { bigint: true }).mtimeNs / 1000n);
   });
 
-  it("restores one subfolder, keeping its path below the target", async () => {
+  it("restores one subfolder's contents directly into the target, as the original did", async () => {
     const manifest = await readManifest(`${folderOnTape}.manifest.json`);
     const target = path.join(work, "restored", "subfolder");
     await restoreFolderFromTape({
@@ -175,15 +175,24 @@ describe("archive, verify and restore on a simulated LTFS tape", () => {
       entries: await readStartBlocks(folderOnTape, manifest.entries),
     });
     expect(restorableView(snapshotTree(target))).toEqual(
-      expectedRestore()
-        .filter(
-          (entry) =>
-            entry.path === "docs" ||
-            entry.path === "docs/deep" ||
-            entry.path.startsWith("docs/deep/"),
-        )
-        .map((entry) => (entry.path === "docs" ? { ...entry, mode: expect.any(Number) } : entry)),
+      restorableView(snapshotTree(path.join(source, "docs/deep"))),
     );
+  });
+
+  it("refuses a subfolder that is a file", async () => {
+    const manifest = await readManifest(`${folderOnTape}.manifest.json`);
+    const file = manifest.entries.find(
+      (entry) => entry.type === "file" && entry.path.includes("/"),
+    );
+    await expect(
+      restoreFolderFromTape({
+        folderOnTape,
+        target: path.join(work, "restored", "a-file"),
+        subfolder: file?.path ?? "",
+        entries: manifest.entries.map(unplaced),
+      }),
+    ).rejects.toThrow(/is a file, not a folder/);
+    expect(fs.existsSync(path.join(work, "restored", "a-file"))).toBe(false);
   });
 
   it("refuses to restore into a folder that is not empty, and writes nothing", async () => {

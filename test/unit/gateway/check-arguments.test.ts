@@ -78,9 +78,16 @@ describe("subfolderOrThrow", () => {
     expect(subfolderOrThrow("2021//data/")).toBe("2021/data");
   });
 
-  it.each(["../etc", "/etc", "a/../../b", "", "./a"])("refuses %j with INVALID_NAME", (value) => {
-    expect(errorOf(() => subfolderOrThrow(value)).code).toBe("INVALID_NAME");
+  it("takes a leading / as the original did: -s /2021/data is 2021/data", () => {
+    expect(subfolderOrThrow("/2021/data/")).toBe("2021/data");
   });
+
+  it.each(["../etc", "/../etc", "a/../../b", "", "/", "./a"])(
+    "refuses %j with INVALID_NAME",
+    (value) => {
+      expect(errorOf(() => subfolderOrThrow(value)).code).toBe("INVALID_NAME");
+    },
+  );
 });
 
 describe("other arguments", () => {
