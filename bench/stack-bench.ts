@@ -137,7 +137,11 @@ interface TreeResult {
   readonly unanswered: number;
 }
 
-async function benchTree(context: BenchContext, tree: BenchTree): Promise<TreeResult> {
+async function benchTree(
+  context: BenchContext,
+  tree: BenchTree,
+  last: boolean,
+): Promise<TreeResult> {
   const { bytes } = tree;
   const files = tree.files.length;
   const measurements: JobMeasurement[] = [];
@@ -218,7 +222,9 @@ async function benchTree(context: BenchContext, tree: BenchTree): Promise<TreeRe
     fs.rmSync(restored, { recursive: true, force: true });
   }
   fs.rmSync(copiedBack, { recursive: true, force: true });
-  fs.rmSync(copyOnTape, { recursive: true, force: true });
+  // Room for the next tree; after the last, the whole image goes (200k deletions on a loop
+  // device take minutes).
+  if (!last) fs.rmSync(copyOnTape, { recursive: true, force: true });
   return {
     measurements,
     jobs,
@@ -366,8 +372,13 @@ async function main(): Promise<number> {
     for (const tree of trees) {
       say(`\n${tree.key}: ${tree.files.length} files`);
       const memory = tree.key === "tiny" ? sampleTreeMemory(stack.process.pid as number) : null;
-      const result = await benchTree(context, tree);
-      if (memory !== null) peakTreeRss = memory.stop();
+      let result: TreeResult;
+      try {
+        result = await benchTree(context, tree, tree === trees.at(-1));
+      } finally {
+        // Its timer would keep the bench from exiting after a failure.
+        if (memory !== null) peakTreeRss = memory.stop();
+      }
       measurements.push(...result.measurements);
       jobs[tree.key] = result.jobs;
       if (tree.key === "tiny") {
