@@ -24,12 +24,30 @@ function folderLines(tape: SummaryTape): string[] {
     );
 }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** A time as the original's summary showed it, in local time: `May 06 2024 08:00:00`. */
+export function originalDate(iso: string): string {
+  const date = new Date(iso);
+  const two = (value: number) => String(value).padStart(2, "0");
+  return `${MONTHS[date.getMonth()]} ${two(date.getDate())} ${date.getFullYear()} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
+/** `/data/x (1.00 GiB as of May 06 2024 08:00:00) -> AAK788L9 (queued, task 3fa2b1c0)` */
+function archivingLines(folder: NonNullable<SummaryReply["archiving"]>[number]): string[] {
+  const asOf = folder.measuredAt === null ? "" : ` as of ${originalDate(folder.measuredAt)}`;
+  return [
+    `${folder.path} (${formatKiB(folder.sizeKiB)}${asOf}) -> ${folder.tape} (${folder.state === "running" ? "being archived" : "queued"}, task ${folder.jobId})`,
+  ];
+}
+
 function preparedLines(folder: PreparedFolder): string[] {
   const facts = [
     formatKiB(folder.sizeKiB),
     folder.fileCount === null ? "files not counted" : plural(folder.fileCount, "file"),
   ];
   if (folder.compressed) facts.push("compressed");
+  if (folder.measuredAt != null) facts.push(`as of ${originalDate(folder.measuredAt)}`);
   const suggestion =
     folder.suggestedTape === null
       ? "no tape has room for it"
@@ -58,6 +76,17 @@ export function renderSummary(reply: SummaryReply): string {
   } else {
     lines.push(`Prepared folders (${reply.prepared.length}, ready to archive):`);
     for (const folder of reply.prepared) lines.push(...preparedLines(folder));
+  }
+  // The original's other sections, when they have folders.
+  const archiving = reply.archiving ?? [];
+  if (archiving.length > 0) {
+    lines.push("", `Queued for archiving (${archiving.length}):`);
+    for (const folder of archiving) lines.push(...archivingLines(folder));
+  }
+  const preparing = reply.preparing ?? [];
+  if (preparing.length > 0) {
+    lines.push("", `Being prepared (${preparing.length}):`);
+    for (const folder of preparing) lines.push(`${folder.path}: ${folder.description}`);
   }
   return `${lines.join("\n")}\n`;
 }

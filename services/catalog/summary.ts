@@ -6,6 +6,7 @@ import {
   listTapesWithFolders,
   roomKiBOf,
 } from "./db/index.ts";
+import { pendingJobsOf } from "./pending-jobs.ts";
 import { suggestTape } from "./suggest-tape.ts";
 import { writableTapeRooms } from "./tape-room.ts";
 import { isoOrNull, tapeCapacityKiB, tapeUsedKiB } from "./to-wire.ts";
@@ -15,15 +16,57 @@ import { isoOrNull, tapeCapacityKiB, tapeUsedKiB } from "./to-wire.ts";
  * prepared folder with a suggested tape. The suggestion counts what queued archive jobs will
  * write, so it never names a tape that `archive` would then refuse as too full.
  */
+/** Folders being archived now (their archive job started), the oldest first. */
+function listArchivingFolders(db: Kysely<CatalogSchema>) {
+  return db
+    .selectFrom("folders")
+    .selectAll()
+    .where("state", "=", "archiving")
+    .orderBy("id")
+    .execute();
+}
+
 export async function buildSummary(
   db: Kysely<CatalogSchema>,
   tapeMaxSizeKiB: number,
 ): Promise<SummaryReply> {
-  const [tapes, prepared, writable] = await Promise.all([
+  const [tapes, preparedOrQueued, writable, preparing, archiveJobs] = await Promise.all([
     listTapesWithFolders(db),
     listPreparedFolders(db),
     writableTapeRooms(db, tapeMaxSizeKiB),
+    db
+      .selectFrom("folders")
+      .select(["path", "description"])
+      .where("state", "=", "preparing")
+      .orderBy("createdAt")
+      .orderBy("id")
+      .execute(),
+    pendingJobsOf(db, ["archive"]),
   ]);
+  // A prepared folder whose archive job is queued or running is shown as queued for archiving,
+  // with its tape, as the original's summary did; a failed archive leaves it prepared.
+  const archiveOf = new Map(
+    archiveJobs
+      .filter((job) => job.state !== "failed" && typeof job.args.folder === "string")
+      .map((job) => [job.args.folder as string, job]),
+  );
+  const prepared = preparedOrQueued.filter((folder) => !archiveOf.has(folder.path));
+  const archiving = [...preparedOrQueued, ...(await listArchivingFolders(db))].flatMap((folder) => {
+    const job = archiveOf.get(folder.path);
+    return job === undefined
+      ? []
+      : [
+          {
+            path: folder.path,
+            description: folder.description,
+            sizeKiB: folder.sizeKib ?? 0,
+            measuredAt: isoOrNull(folder.measuredAt),
+            tape: String(job.args.tape),
+            jobId: job.id,
+            state: job.state,
+          },
+        ];
+  });
   const summaryTapes = tapes.map((tape) => {
     const capacityKiB = tapeCapacityKiB(tape, tapeMaxSizeKiB);
     const usedKiB = tapeUsedKiB(tape, tape.archivedKib);
@@ -58,6 +101,9 @@ export async function buildSummary(
       compressed: folder.compressed,
       // Room by apparent size: LTFS stores sparse files in full.
       suggestedTape: suggestTape(writable, roomKiBOf(folder)),
+      measuredAt: isoOrNull(folder.measuredAt),
     })),
+    preparing,
+    archiving,
   };
 }

@@ -177,12 +177,35 @@ export const PreparedFolderSchema = Type.Object({
   compressed: Type.Boolean(),
   /** The fullest tape where the folder still fits; null if none. */
   suggestedTape: NullableString,
+  /** When its size was measured (the original's "as of" date); null when unknown. */
+  measuredAt: Type.Optional(NullableTimestamp),
+});
+
+/** A folder the original's summary listed under [preparing]: its prepare job has not ended. */
+export const PreparingFolderSchema = Type.Object({
+  path: Type.String(),
+  description: Type.String(),
+});
+
+/** A prepared folder whose archive job is queued or running (the original's [archiving_queued]). */
+export const ArchivingFolderSchema = Type.Object({
+  path: Type.String(),
+  description: Type.String(),
+  sizeKiB: Type.Number({ minimum: 0 }),
+  measuredAt: NullableTimestamp,
+  tape: Type.String(),
+  jobId: JobIdSchema,
+  /** queued or running. */
+  state: Type.String(),
 });
 
 export const SummaryReplySchema = Type.Object({
   tapeMaxSizeKiB: Type.Number({ minimum: 0 }),
   tapes: Type.Array(SummaryTapeSchema),
   prepared: Type.Array(PreparedFolderSchema),
+  preparing: Type.Optional(Type.Array(PreparingFolderSchema)),
+  /** Queued for archiving (the job queued or running), each with the tape it goes to. */
+  archiving: Type.Optional(Type.Array(ArchivingFolderSchema)),
 });
 export type SummaryReply = Static<typeof SummaryReplySchema>;
 

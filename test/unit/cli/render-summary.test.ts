@@ -21,6 +21,49 @@ describe("renderSummary", () => {
     ]);
   });
 
+  it("keeps the original's sections: prepared with its 'as of' date, queued for archiving with its tape, being prepared", () => {
+    const measuredAt = new Date(2024, 4, 6, 8, 0, 0).toISOString();
+    const lines = renderSummary({
+      tapeMaxSizeKiB: 17138671616,
+      tapes: [],
+      prepared: [
+        {
+          path: "/data/projects/alpha",
+          description: "Alpha",
+          sizeKiB: 2097152,
+          fileCount: null,
+          compressed: false,
+          suggestedTape: null,
+          measuredAt,
+        },
+      ],
+      archiving: [
+        {
+          path: "/data/projects/delta",
+          description: "Delta",
+          sizeKiB: 204800,
+          measuredAt,
+          tape: "AAK788L9",
+          jobId: "3fa2b1c0",
+          state: "queued",
+        },
+      ],
+      preparing: [{ path: "/data/home/Jürgen", description: "Jürgen's home" }],
+    }).split("\n");
+    expect(lines.slice(3)).toEqual([
+      "Prepared folders (1, ready to archive):",
+      "/data/projects/alpha (2.00 GiB, files not counted, as of May 06 2024 08:00:00) -> no tape has room for it",
+      "    Alpha",
+      "",
+      "Queued for archiving (1):",
+      "/data/projects/delta (200.00 MiB as of May 06 2024 08:00:00) -> AAK788L9 (queued, task 3fa2b1c0)",
+      "",
+      "Being prepared (1):",
+      "/data/home/Jürgen: Jürgen's home",
+      "",
+    ]);
+  });
+
   it("says when there are no tapes and no prepared folders", () => {
     expect(renderSummary({ tapeMaxSizeKiB: 17138671616, tapes: [], prepared: [] })).toBe(
       "Tape overview (0 tapes):\n    (no tapes known yet)\n\nPrepared folders: none\n",
