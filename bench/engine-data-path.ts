@@ -87,7 +87,12 @@ async function main() {
   const trees = options.trees
     .split(",")
     .map((key) => makeTree(key as TreeKey, path.join(treesDir, key)));
-  const capacityMiB = Math.ceil(Math.max(...trees.map((tree) => tree.bytes)) / MiB) * 3 + 2048;
+  // Room for the bytes and, for the tiny files, the simulated tape's inodes (one per 16 KiB).
+  const capacityMiB =
+    Math.ceil(
+      Math.max(...trees.map((tree) => Math.max(tree.bytes * 3, tree.files.length * 20 * 1024))) /
+        MiB,
+    ) + 2048;
   const tape = await mountSimulatedTape({ capacityMiB, barcode: "ENGBENCH", parentDir: work });
   const rows: Record<string, string | number>[] = [];
   try {
