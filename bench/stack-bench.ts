@@ -219,12 +219,14 @@ async function benchTree(
     const restore = await runJob(context, ["restore", tree.root, restored]);
     jobs.restore = restore;
     add("restore", restore, { name: BASELINES.copyBack, seconds: copyBackSeconds });
-    fs.rmSync(restored, { recursive: true, force: true });
+    if (!last) fs.rmSync(restored, { recursive: true, force: true });
   }
-  fs.rmSync(copiedBack, { recursive: true, force: true });
-  // Room for the next tree; after the last, the whole image goes (200k deletions on a loop
-  // device take minutes).
-  if (!last) fs.rmSync(copyOnTape, { recursive: true, force: true });
+  // Room for the next tree. After the last the copies go only once the results are written:
+  // 200k deletions take many minutes on a disk mounted with discard, and on the tape image.
+  if (!last) {
+    fs.rmSync(copiedBack, { recursive: true, force: true });
+    fs.rmSync(copyOnTape, { recursive: true, force: true });
+  }
   return {
     measurements,
     jobs,
