@@ -79,6 +79,7 @@ export function folderToWire(folder: FolderRow): CatalogFolder {
     error: folder.error,
     archivedAt: isoOrNull(folder.archivedAt),
     verifiedAt: isoOrNull(folder.verifiedAt),
+    addedAt: isoOrNull(folder.createdAt),
   };
 }
 

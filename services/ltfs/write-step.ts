@@ -264,6 +264,11 @@ async function copy(
       description: folder.description,
       originalPath: folder.path,
       compression: staged ? compressionOfArchive(request.source) : null,
+      measured: {
+        sizeKiB: folder.sizeKiB,
+        fileCount: folder.fileCount,
+        preparedAt: folder.addedAt ?? null,
+      },
       signal: run.signal,
       onProgress: (progress) => {
         report(progress, progress.phase !== phase);

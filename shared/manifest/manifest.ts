@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { open, readFile } from "node:fs/promises";
 import { PYTARCHIVE_VERSION } from "../version.ts";
 import type { UserXattrs } from "../xattrs/index.ts";
@@ -12,7 +13,11 @@ import { ManifestInvalidError, ManifestUnreadableError } from "./manifest-errors
 
 /** The `format` field of every manifest; anything else is not ours. */
 export const MANIFEST_FORMAT = "pytarchive-manifest";
-export const MANIFEST_VERSION = 1;
+/** The version this pytarchive writes; docs/manifest.md describes every version. */
+export const MANIFEST_VERSION = 2;
+/** Versions this pytarchive reads: 1 (no digest, no measurements) and 2. */
+export const MANIFEST_VERSIONS_READ = [1, 2] as const;
+export type ManifestVersion = (typeof MANIFEST_VERSIONS_READ)[number];
 /** Beside the folder on the tape: `<mount>/<name>.manifest.json` for `<mount>/<name>/`. */
 export const MANIFEST_SUFFIX = ".manifest.json";
 
@@ -66,6 +71,12 @@ export interface ManifestFolder {
   readonly compression: Compression | null;
   /** The original folder's own `user.*` extended attributes (base64 values); absent: none. */
   readonly xattrs?: UserXattrs;
+  /** Version 2: `du -s` of the original in KiB as `prepare` measured it; null: unknown (version 1). */
+  readonly sizeKiB: number | null;
+  /** Version 2: the files `prepare` counted in the original; null: unknown (version 1). */
+  readonly fileCount: number | null;
+  /** Version 2: ISO 8601 UTC time `prepare` was asked for the folder; null: unknown. */
+  readonly preparedAt: string | null;
 }
 
 export interface ManifestTotals {
@@ -77,7 +88,7 @@ export interface ManifestTotals {
 
 export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
-  readonly version: typeof MANIFEST_VERSION;
+  readonly version: ManifestVersion;
   readonly folder: ManifestFolder;
   readonly totals: ManifestTotals;
   /** Excluded paths that existed in the original (their contents are not listed). */
@@ -86,7 +97,15 @@ export interface Manifest {
   readonly skipped: readonly SkippedEntry[];
   /** In the order they were written to the tape (depth first, names in code-point order). */
   readonly entries: readonly ManifestEntry[];
+  /**
+   * Version 2: "sha256:<64 hex digits>" of the file's bytes before the digest line, checked
+   * when the manifest is read; null for version 1 (nothing to check).
+   */
+  readonly digest: string | null;
 }
+
+/** What writeManifest is given: it adds the version it writes and the digest. */
+export type ManifestContent = Omit<Manifest, "version" | "digest">;
 
 /** Where the manifest of `<mount>/<name>` lives: `<mount>/<name>.manifest.json`. */
 export function manifestPathFor(folderOnTape: string): string {
@@ -133,27 +152,52 @@ function entryJson(entry: ManifestEntry): string {
   });
 }
 
+/** What comes after the entries: the digest of every byte before it, then the end. */
+const DIGEST_LINE = /,\n {2}"digest": "sha256:([0-9a-f]{64})"\n\}\n?$/;
+
 /**
- * Writes `manifest` to `path`, refusing to replace an existing file. One entry per line, so
- * that a person can read and diff it, and so that a folder of millions of files never needs one
- * giant string.
+ * Writes `manifest` to `path` as the current version, refusing to replace an existing file. One
+ * entry per line, so that a person can read and diff it, and so that a folder of millions of
+ * files never needs one giant string. The last field is the SHA-256 of every byte written before
+ * it, so a reader can tell a damaged or edited manifest. Returns the manifest as written.
  *
  * @example
- * await writeManifest("/ltfs0/ada_project.manifest.json", manifest);
+ * const written = await writeManifest("/ltfs0/ada_project.manifest.json", content);
+ * written.digest // "sha256:9f86d081…"
  */
-export async function writeManifest(path: string, manifest: Manifest): Promise<void> {
+export async function writeManifest(path: string, manifest: ManifestContent): Promise<Manifest> {
   const handle = await open(path, "wx", 0o644);
+  const hash = createHash("sha256");
+  const write = async (text: string) => {
+    hash.update(text, "utf8");
+    await handle.write(text);
+  };
   try {
-    const { entries, ...header } = manifest;
-    const headerJson = JSON.stringify(header, null, 2);
-    await handle.write(`${headerJson.slice(0, -2)},\n  "entries": [`);
+    const { entries, ...fields } = manifest;
+    const header = { ...fields, format: MANIFEST_FORMAT, version: MANIFEST_VERSION };
+    const headerJson = JSON.stringify(
+      {
+        format: header.format,
+        version: header.version,
+        folder: header.folder,
+        totals: header.totals,
+        excluded: header.excluded,
+        skipped: header.skipped,
+      },
+      null,
+      2,
+    );
+    await write(`${headerJson.slice(0, -2)},\n  "entries": [`);
     for (let start = 0; start < entries.length; start += LINES_PER_WRITE) {
       const lines = entries
         .slice(start, start + LINES_PER_WRITE)
         .map((entry, index) => `${start + index === 0 ? "" : ","}\n    ${entryJson(entry)}`);
-      await handle.write(lines.join(""));
+      await write(lines.join(""));
     }
-    await handle.write(entries.length === 0 ? "]\n}\n" : "\n  ]\n}\n");
+    await write(entries.length === 0 ? "]" : "\n  ]");
+    const digest = `sha256:${hash.digest("hex")}`;
+    await handle.write(`,\n  "digest": "${digest}"\n}\n`);
+    return { ...manifest, format: MANIFEST_FORMAT, version: MANIFEST_VERSION, digest };
   } finally {
     await handle.close();
   }
@@ -217,12 +261,14 @@ export function parseManifest(text: string, path: string): Manifest {
   if (value.format !== MANIFEST_FORMAT) {
     return fail(`"format" is ${JSON.stringify(value.format)}, not "${MANIFEST_FORMAT}"`);
   }
-  if (value.version !== MANIFEST_VERSION) {
+  const version = value.version;
+  if (!(MANIFEST_VERSIONS_READ as readonly unknown[]).includes(version)) {
     return fail(
-      `"version" is ${JSON.stringify(value.version)}; this pytarchive reads version ${MANIFEST_VERSION}`,
+      `"version" is ${JSON.stringify(version)}; this pytarchive reads versions ${MANIFEST_VERSIONS_READ.join(" and ")}`,
     );
   }
-  const folder = parseFolder(value.folder, fail);
+  const digest = version === 1 ? null : checkDigest(text, value.digest, fail);
+  const folder = parseFolder(value.folder, version as ManifestVersion, fail);
   const entries = parseEntries(value.entries, fail);
   const totals = value.totals;
   if (!isObject(totals)) return fail('"totals" is missing');
@@ -252,7 +298,7 @@ export function parseManifest(text: string, path: string): Manifest {
   }
   return {
     format: MANIFEST_FORMAT,
-    version: MANIFEST_VERSION,
+    version: version as ManifestVersion,
     folder,
     totals: counted,
     excluded: excluded as string[],
@@ -261,10 +307,34 @@ export function parseManifest(text: string, path: string): Manifest {
       reason: item.reason as SkipReason,
     })),
     entries,
+    digest,
   };
 }
 
-function parseFolder(value: unknown, fail: (problem: string) => never): ManifestFolder {
+/**
+ * A version 2 manifest ends with `"digest": "sha256:…"`, the SHA-256 of every byte before that
+ * line: a manifest damaged on the tape or edited since it was written fails here.
+ */
+function checkDigest(text: string, field: unknown, fail: (problem: string) => never): string {
+  const match = DIGEST_LINE.exec(text);
+  if (match === null || typeof field !== "string") {
+    return fail('it has no "digest" as its last field, as version 2 manifests end');
+  }
+  const recorded = `sha256:${match[1]}`;
+  const actual = `sha256:${createHash("sha256").update(text.slice(0, match.index), "utf8").digest("hex")}`;
+  if (actual !== recorded || field !== recorded) {
+    fail(
+      `its content does not match its digest (recorded ${recorded.slice(0, 19)}…, computed ${actual.slice(0, 19)}…): it was damaged or changed after it was written`,
+    );
+  }
+  return recorded;
+}
+
+function parseFolder(
+  value: unknown,
+  version: ManifestVersion,
+  fail: (problem: string) => never,
+): ManifestFolder {
   if (!isObject(value)) return fail('"folder" is missing');
   for (const key of ["name", "description", "originalPath", "toolVersion"] as const) {
     if (typeof value[key] !== "string") fail(`"folder.${key}" is not a string`);
@@ -287,6 +357,7 @@ function parseFolder(value: unknown, fail: (problem: string) => never): Manifest
   if (compression !== null && !(COMPRESSIONS as readonly unknown[]).includes(compression)) {
     fail(`"folder.compression" is ${JSON.stringify(compression)}, not null, "zstd" or "gzip"`);
   }
+  const measured = version === 1 ? null : parseMeasurements(value, fail);
   return {
     name,
     description: value.description as string,
@@ -297,6 +368,28 @@ function parseFolder(value: unknown, fail: (problem: string) => never): Manifest
     mtimeNs: value.mtimeNs as string,
     compression: compression as Compression | null,
     ...(value.xattrs === undefined ? {} : { xattrs: value.xattrs as UserXattrs }),
+    sizeKiB: measured?.sizeKiB ?? null,
+    fileCount: measured?.fileCount ?? null,
+    preparedAt: measured?.preparedAt ?? null,
+  };
+}
+
+/** Version 2's measurements of the original: present, each a count or a time, or null. */
+function parseMeasurements(
+  value: Fields,
+  fail: (problem: string) => never,
+): { sizeKiB: number | null; fileCount: number | null; preparedAt: string | null } {
+  for (const key of ["sizeKiB", "fileCount"] as const) {
+    if (value[key] !== null && !isCount(value[key])) fail(`"folder.${key}" is not a count or null`);
+  }
+  const preparedAt = value.preparedAt;
+  if (preparedAt !== null && (typeof preparedAt !== "string" || !ISO_PATTERN.test(preparedAt))) {
+    fail('"folder.preparedAt" is not an ISO 8601 UTC time or null');
+  }
+  return {
+    sizeKiB: value.sizeKiB as number | null,
+    fileCount: value.fileCount as number | null,
+    preparedAt: preparedAt as string | null,
   };
 }
 

@@ -74,6 +74,8 @@ export const CatalogFolderSchema = Type.Object({
   error: NullableString,
   archivedAt: NullableTimestamp,
   verifiedAt: NullableTimestamp,
+  /** When the catalog first heard of the folder (its `prepare`); absent from older services. */
+  addedAt: Type.Optional(NullableTimestamp),
 });
 export type CatalogFolder = Static<typeof CatalogFolderSchema>;
 

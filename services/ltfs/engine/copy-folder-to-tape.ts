@@ -16,8 +16,8 @@ import {
 import {
   type Compression,
   MANIFEST_FORMAT,
-  MANIFEST_VERSION,
   type Manifest,
+  type ManifestContent,
   type ManifestEntry,
   manifestPathFor,
   toolVersion,
@@ -65,6 +65,12 @@ export interface CopyFolderRequest {
   readonly originalPath?: string;
   /** For the manifest: set when `source` holds one compressed tar archive of the original. */
   readonly compression?: Compression | null;
+  /** For the manifest: what `prepare` measured of the original (a rebuilt catalog shows it). */
+  readonly measured?: {
+    readonly sizeKiB: number | null;
+    readonly fileCount: number | null;
+    readonly preparedAt: string | null;
+  };
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: CopyProgress) => void;
   readonly chunkBytes?: number;
@@ -225,9 +231,8 @@ export async function copyFolderToTape(request: CopyFolderRequest): Promise<Copy
     });
     await setFolderMetadata(scan, written.entries, destination, tapeError);
 
-    const manifest: Manifest = {
+    const content: ManifestContent = {
       format: MANIFEST_FORMAT,
-      version: MANIFEST_VERSION,
       folder: {
         name: path.basename(destination),
         description: request.description,
@@ -238,6 +243,9 @@ export async function copyFolderToTape(request: CopyFolderRequest): Promise<Copy
         mtimeNs: scan.root.mtimeNs.toString(),
         compression: request.compression ?? null,
         ...(rootXattrs === null ? {} : { xattrs: rootXattrs }),
+        sizeKiB: request.measured?.sizeKiB ?? null,
+        fileCount: request.measured?.fileCount ?? null,
+        preparedAt: request.measured?.preparedAt ?? null,
       },
       totals: totalsOf(written.entries),
       excluded: scan.excluded,
@@ -245,8 +253,9 @@ export async function copyFolderToTape(request: CopyFolderRequest): Promise<Copy
       entries: written.entries,
     };
     signal?.throwIfAborted();
+    let manifest: Manifest;
     try {
-      await writeManifest(manifestPath, manifest);
+      manifest = await writeManifest(manifestPath, content);
     } catch (error) {
       throw tapeError(`../${path.basename(manifestPath)}`, error);
     }

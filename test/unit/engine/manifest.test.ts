@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  type Manifest,
+  type ManifestContent,
   type ManifestEntry,
   manifestPathFor,
   parseManifest,
@@ -31,7 +32,7 @@ function entry(fields: Partial<ManifestEntry> & Pick<ManifestEntry, "path">): Ma
   };
 }
 
-function sampleManifest(entries: ManifestEntry[]): Manifest {
+function sampleManifest(entries: ManifestEntry[]): ManifestContent {
   let files = 0;
   let directories = 0;
   let symlinks = 0;
@@ -45,7 +46,6 @@ function sampleManifest(entries: ManifestEntry[]): Manifest {
   }
   return {
     format: "pytarchive-manifest",
-    version: 1,
     folder: {
       name: "home_ada_thesis",
       description: "Ada's thesis, 2019–2024",
@@ -55,6 +55,9 @@ function sampleManifest(entries: ManifestEntry[]): Manifest {
       mode: 0o40755,
       mtimeNs: "1700000000000000000",
       compression: null,
+      sizeKiB: 12,
+      fileCount: 4,
+      preparedAt: "2026-11-20T08:30:00.000Z",
     },
     totals: { files, directories, symlinks, bytes },
     excluded: [".cache"],
@@ -93,8 +96,48 @@ describe("writeManifest and readManifest", () => {
   it("round-trips every field, Unicode names and nanosecond strings included", async () => {
     const file = path.join(dir, "round-trip.manifest.json");
     const manifest = sampleManifest(ENTRIES);
-    await writeManifest(file, manifest);
-    expect(await readManifest(file)).toEqual(manifest);
+    const written = await writeManifest(file, manifest);
+    expect(written).toMatchObject({ ...manifest, version: 2 });
+    expect(written.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(await readManifest(file)).toEqual(written);
+  });
+
+  it("ends with the SHA-256 of every byte before the digest line", async () => {
+    const file = path.join(dir, "digest.manifest.json");
+    const { digest } = await writeManifest(file, sampleManifest(ENTRIES));
+    const text = fs.readFileSync(file, "utf8");
+    const cut = text.lastIndexOf(',\n  "digest": ');
+    const sha = createHash("sha256").update(text.slice(0, cut), "utf8").digest("hex");
+    expect(digest).toBe(`sha256:${sha}`);
+    expect(text.slice(cut)).toBe(`,\n  "digest": "sha256:${sha}"\n}\n`);
+  });
+
+  it("refuses a manifest changed after it was written, naming the digest", async () => {
+    const file = path.join(dir, "changed.manifest.json");
+    await writeManifest(file, sampleManifest(ENTRIES));
+    const text = fs.readFileSync(file, "utf8");
+    // A single flipped checksum digit: still valid JSON, still a valid manifest otherwise.
+    const changed = text.replace(SHA_B, `1${SHA_B.slice(1)}`);
+    expect(changed).not.toBe(text);
+    expect(problemOf(changed)).toContain("does not match its digest");
+    expect(problemOf(text.replace(/,\n {2}"digest": [^\n]*\n/, "\n"))).toContain(
+      'it has no "digest" as its last field',
+    );
+  });
+
+  it("still reads a version 1 manifest written by pytarchive 0.1.0 (no digest, no measurements)", async () => {
+    const manifest = await readManifest(
+      path.join(import.meta.dirname, "../../fixtures/manifest/v1-home_ada_thesis.manifest.json"),
+    );
+    expect(manifest).toMatchObject({ version: 1, digest: null, totals: { files: 3, bytes: 1241 } });
+    expect(manifest.folder).toMatchObject({
+      originalPath: "/home/ada/thesis",
+      description: "Ada's thesis, 2019–2024",
+      sizeKiB: null,
+      fileCount: null,
+      preparedAt: null,
+    });
+    expect(manifest.entries.map((item) => item.path)).toEqual(ENTRIES.map((item) => item.path));
   });
 
   it("writes one entry per line, so that a person can read and diff it", async () => {
@@ -131,7 +174,8 @@ describe("writeManifest and readManifest", () => {
 });
 
 describe("parseManifest refuses what is not a complete manifest", () => {
-  const valid = sampleManifest(ENTRIES);
+  // Version 1 has no digest, so each field's own check is what refuses these.
+  const valid = { ...sampleManifest(ENTRIES), version: 1 };
   const variant = (change: (copy: Record<string, unknown>) => void) => {
     const copy = structuredClone(valid) as unknown as Record<string, unknown>;
     change(copy);
@@ -150,7 +194,7 @@ describe("parseManifest refuses what is not a complete manifest", () => {
   });
 
   it("a version this pytarchive does not read", () => {
-    expect(problemOf(variant((copy) => (copy.version = 2)))).toContain("reads version 1");
+    expect(problemOf(variant((copy) => (copy.version = 3)))).toContain("reads versions 1 and 2");
   });
 
   it("a path with ..", () => {

@@ -113,14 +113,21 @@ describe("user extended attributes", () => {
 
   it("are optional in the manifest: one written without them still reads", async () => {
     const text = fs.readFileSync(archived.manifestPath, "utf8");
-    const old = JSON.parse(text) as { folder: Record<string, unknown>; entries: object[] };
+    const old = JSON.parse(text) as {
+      version: number;
+      folder: Record<string, unknown>;
+      entries: object[];
+    };
+    // Manifests without attributes were version 1, which has no digest to keep in step.
+    old.version = 1;
     delete old.folder.xattrs;
     for (const entry of old.entries) delete (entry as { xattrs?: unknown }).xattrs;
     const parsed = parseManifest(JSON.stringify(old), "/ltfs0/old.manifest.json");
     expect(parsed.entries.some((entry) => entry.xattrs !== undefined)).toBe(false);
     expect(parsed.entries).toHaveLength(archived.entries.length);
 
-    const wrong = JSON.parse(text) as { entries: { xattrs?: unknown }[] };
+    const wrong = JSON.parse(text) as { version: number; entries: { xattrs?: unknown }[] };
+    wrong.version = 1;
     (wrong.entries[0] as { xattrs?: unknown }).xattrs = { "trusted.x": "AA==" };
     expect(() => parseManifest(JSON.stringify(wrong), "/ltfs0/bad.manifest.json")).toThrow(
       /not a user attribute/,
