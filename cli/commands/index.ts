@@ -9,6 +9,7 @@ import { deletableVerb, deleteableVerb } from "./deleteable.ts";
 import { exploreVerb } from "./explore.ts";
 import { historyVerb } from "./history.ts";
 import { importLegacyCommand } from "./import-legacy.ts";
+import { importTapeVerb } from "./import-tape.ts";
 import { inventoryVerb } from "./inventory.ts";
 import { libraryCommand } from "./library.ts";
 import { prepareVerb } from "./prepare.ts";
@@ -32,6 +33,7 @@ export function createCommands(connect: GatewayConnector = () => connectToGatewa
     remoteCommand(exploreVerb, connect),
     remoteCommand(inventoryVerb, connect),
     remoteCommand(verifyVerb, connect),
+    remoteCommand(importTapeVerb, connect),
     remoteCommand(summaryVerb, connect),
     remoteCommand(deleteableVerb, connect),
     remoteCommand(deletableVerb, connect),

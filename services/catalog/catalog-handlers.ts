@@ -38,6 +38,7 @@ import { readJobStatistics } from "./job-statistics.ts";
 import { importLegacyEntries } from "./legacy-import.ts";
 import { buildSummary } from "./summary.ts";
 import { getTapeContents } from "./tape-contents.ts";
+import { recordFolderImport, recordFolderImported, recordImportedFiles } from "./tape-imports.ts";
 import { recordJobFailing, startJobWithEvents } from "./tape-job-lifecycle.ts";
 import { updateTapeFindings } from "./tape-update.ts";
 import { listTapes, recordCartridges } from "./tapes-view.ts";
@@ -232,6 +233,13 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       });
       await publish(events);
       return reply;
+    },
+    "folder-import": (input) => recordFolderImport(db, input),
+    "import-files-record": (input) => recordImportedFiles(db, input),
+    "folder-import-done": async (input) => {
+      const { folder, events } = await recordFolderImported(db, input);
+      await publish(events);
+      return { folder: folderToWire(folder) };
     },
     "folder-verified": async (input) => {
       const { folder, events } = await recordFolderVerification(db, input);

@@ -79,6 +79,9 @@ export async function createCheckedJob(
       case "verify":
         await checkVerify(trx, text(input.args, "target"));
         break;
+      case "import-tape":
+        await usableTapeOrThrow(trx, text(input.args, "tape"), "import");
+        break;
       case "inventory":
         break;
     }
@@ -237,6 +240,14 @@ async function checkRestore(trx: Trx, args: JsonObject, own: OwnFolders): Promis
       CODES.folderNotArchived,
       `${path} is not archived${folder === null ? " (the catalog does not know it)" : ` (it is ${folder.state})`}, so there is nothing to restore. Nothing was queued.`,
       "`pytarchive summary` lists the archived folders on each tape.",
+    );
+  }
+  if (folder.checksumsFrom === null) {
+    // No files recorded (an entry of the original's database.json): nothing to check a restore by.
+    throw refuse(
+      "LEGACY_NOT_ADOPTED",
+      `${path} was archived by the original pytarchive and the catalog has no checksums of its files yet, so it cannot be restored file by file. Nothing was queued.`,
+      `Adopt it first: \`pytarchive verify --adopt ${path}\` reads it from tape ${folder.tapeBarcode ?? ""} and compares it with the original; or import its tape with \`pytarchive import-tape ${folder.tapeBarcode ?? "TAPE"}\` when the original is gone.`,
     );
   }
   const subfolder = args.subfolder;

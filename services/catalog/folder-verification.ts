@@ -19,7 +19,14 @@ import { runningJobOrThrow } from "./job-lifecycle.ts";
  */
 export async function recordFolderVerification(
   db: Kysely<CatalogSchema>,
-  input: { jobId: string; path: string; ok: boolean; at: string; problems?: readonly string[] },
+  input: {
+    jobId: string;
+    path: string;
+    ok: boolean;
+    at: string;
+    problems?: readonly string[];
+    adopted?: boolean;
+  },
 ): Promise<{ folder: FolderRow; events: RecordedJobEvent[] }> {
   return inTransaction(db, async (trx) => {
     const job = await runningJobOrThrow(trx, input.jobId, undefined, "record a verification of");
@@ -41,8 +48,23 @@ export async function recordFolderVerification(
         "Only a verify job of the folder or of its tape records a verification; check that every pytarchive service runs the same version.",
       );
     }
+    const adopted = input.adopted === true;
+    if (adopted && job.args.adopt !== true) {
+      throw refuse(
+        CATALOG_REFUSAL_CODES.invalidArgument,
+        `Job ${job.id} is a plain verify, not verify --adopt, so it cannot adopt ${input.path}. Nothing was changed.`,
+        "Check that every pytarchive service runs the same version.",
+      );
+    }
     const at = new Date(input.at);
-    const folder = await setArchivedFolderVerifiedAt(trx, current.id, input.ok ? at : null);
+    if (input.ok && !adopted && current.checksumsFrom === "tape") {
+      // Checksums hashed from the tape itself: reading it again compares it with itself, so the
+      // folder stays archived, not verified, until `verify --adopt` compares it with the original.
+      return { folder: current, events: [] };
+    }
+    const folder = await setArchivedFolderVerifiedAt(trx, current.id, input.ok ? at : null, {
+      adopted: adopted && input.ok,
+    });
     // Locked and archived (checked above), so the update cannot miss it.
     if (folder === null) throw new Error(`folder ${input.path} changed inside its own lock`);
     const common = { jobId: job.id, path: input.path, tape: current.tapeBarcode ?? "" };

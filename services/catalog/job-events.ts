@@ -5,6 +5,7 @@ import {
   FolderArchived,
   FolderArchiving,
   FolderFailed,
+  FolderImported,
   FolderPrepared,
   FolderVerified,
   FolderVerifyFailed,
@@ -46,6 +47,7 @@ const MESSAGES: Readonly<Record<string, MessageDefinition<unknown>>> = {
   [FOLDER_EVENTS.archived]: FolderArchived as MessageDefinition<unknown>,
   [FOLDER_EVENTS.verified]: FolderVerified as MessageDefinition<unknown>,
   [FOLDER_EVENTS.verifyFailed]: FolderVerifyFailed as MessageDefinition<unknown>,
+  [FOLDER_EVENTS.imported]: FolderImported as MessageDefinition<unknown>,
 };
 
 type Db = Parameters<typeof appendEvent>[0];

@@ -79,7 +79,8 @@ export function folderToWire(folder: FolderRow): CatalogFolder {
     error: folder.error,
     archivedAt: isoOrNull(folder.archivedAt),
     verifiedAt: isoOrNull(folder.verifiedAt),
-    addedAt: isoOrNull(folder.createdAt),
+    measuredAt: isoOrNull(folder.measuredAt),
+    checksumsFrom: folder.checksumsFrom,
   };
 }
 

@@ -319,7 +319,44 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
       const target = value.startsWith("/")
         ? await catalogFolderForm(value, "folder")
         : barcodeOf(value);
-      return queueJob("verify", { target }, priority);
+      return queueJob(
+        "verify",
+        { target, ...(request.adopt === true ? { adopt: true } : {}) },
+        priority,
+      );
+    },
+
+    "import-tape": async (request) => {
+      const priority = priorityOrThrow(request.priority);
+      const given = listOrThrow(request.tapes ?? [], "tapes", LIST_MAX).map(barcodeOf);
+      if ((request.all === true) === given.length > 0) {
+        throw gatewayError(
+          CODES.invalidArgument,
+          request.all === true
+            ? "Give either tape barcodes or --all, not both."
+            : "Give the barcodes of the tapes to import, or --all.",
+          "`pytarchive tapes` lists the tapes in the library; `pytarchive import-tape --all` imports every one.",
+        );
+      }
+      const tapes =
+        request.all === true
+          ? (await catalog.call("tapes-list", {})).tapes
+              .filter(
+                (tape) => !tape.cleaning && tape.state !== "retired" && tape.homeSlot !== null,
+              )
+              .map((tape) => tape.barcode)
+          : [...new Set(given)];
+      const jobs: { tape: string; jobId: string }[] = [];
+      for (const tape of tapes) {
+        jobs.push({ tape, jobId: (await queueJob("import-tape", { tape }, priority)).jobId });
+      }
+      return {
+        jobs,
+        message:
+          jobs.length === 0
+            ? "no data tapes in the library: nothing to import"
+            : `queued ${jobs.map((job) => `${job.tape} as ${job.jobId}`).join(", ")}`,
+      };
     },
 
     queue: async () => {

@@ -63,7 +63,11 @@ export async function checkTapeAgainstCatalog(
     known.add(name);
     if (!folders.has(name)) {
       problems.push(`${name} (archived from ${folder.path}) is missing from the tape`);
-    } else if (!manifests.has(name)) {
+    } else if (
+      !manifests.has(name) &&
+      (folder.checksumsFrom === undefined || folder.checksumsFrom === "original")
+    ) {
+      // Only what pytarchive copied has a manifest; an imported foreign folder never had one.
       problems.push(`${name} (archived from ${folder.path}) has no manifest on the tape`);
     }
   }

@@ -1,5 +1,8 @@
 import { describeBytes } from "../../shared/format/index.ts";
-import { volumeSerialFromBarcode } from "../../shared/hardware/ltfs/index.ts";
+import {
+  TapeNotFormattedError,
+  volumeSerialFromBarcode,
+} from "../../shared/hardware/ltfs/index.ts";
 import type { CatalogReply } from "../../shared/messages/index.ts";
 import type { StepDefinition } from "../../shared/steps/index.ts";
 import { mountsReadOnly, tapeOfJob } from "../../shared/steps/index.ts";
@@ -35,23 +38,35 @@ export function mountStep(deps: LtfsStepDependencies): StepDefinition {
         );
       }
 
-      const mounted = await ensureTapeMounted(session, {
-        readOnly,
-        onBlank: async () => {
-          if (readOnly || holdsData(contents)) throw blankTapeError(session, contents, job.kind);
-          const volumeSerial = volumeSerialFromBarcode(barcode);
-          const text = `tape ${barcode} is blank: formatting it with LTFS (volume serial ${volumeSerial})`;
-          session.log.info(text, { volumeSerial });
-          progress({ text });
-          await session.drive.format({ volumeSerial });
-          await deps.catalog.call("tape-update", {
-            barcode,
-            jobId: job.id,
-            state: "formatted",
-            volumeSerial,
-          });
-        },
-      });
+      const importing = job.kind === "import-tape";
+      let mounted: MountedTape;
+      try {
+        mounted = await ensureTapeMounted(session, {
+          readOnly,
+          onBlank: async (error) => {
+            if (importing) throw error;
+            if (readOnly || holdsData(contents)) throw blankTapeError(session, contents, job.kind);
+            const volumeSerial = volumeSerialFromBarcode(barcode);
+            const text = `tape ${barcode} is blank: formatting it with LTFS (volume serial ${volumeSerial})`;
+            session.log.info(text, { volumeSerial });
+            progress({ text });
+            await session.drive.format({ volumeSerial });
+            await deps.catalog.call("tape-update", {
+              barcode,
+              jobId: job.id,
+              state: "formatted",
+              volumeSerial,
+            });
+          },
+        });
+      } catch (error) {
+        // A blank tape holds nothing to import: the import step finds nothing mounted and says so.
+        if (importing && error instanceof TapeNotFormattedError) {
+          session.log.info("the tape is blank: nothing to mount for the import");
+          return { summary: `tape ${barcode} is blank (not LTFS-formatted): nothing to import` };
+        }
+        throw error;
+      }
       if (tape.state === "blank" && !mounted.formatted) {
         // Formatted elsewhere, or by a run of this step that stopped before recording it.
         const volumeSerial = mounted.volumeSerial ?? serialOrNull(barcode);
@@ -66,6 +81,11 @@ export function mountStep(deps: LtfsStepDependencies): StepDefinition {
         });
       }
 
+      if (importing) {
+        // An import records what the tape holds: the catalog is not the truth to check it by.
+        const space = await recordTapeSpace(deps, session, job);
+        return { summary: summaryOf(session, mounted, contents, space) };
+      }
       progress({ text: `checking tape ${barcode} against the catalog` });
       const check = await checkTapeAgainstCatalog({
         mountPoint: session.drive.mountPoint,

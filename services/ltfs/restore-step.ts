@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { lstat, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { describeCount } from "../../shared/format/index.ts";
 import { type Manifest, manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
@@ -14,6 +14,7 @@ import {
   type RestoreProgress,
   restoreFolderFromTape,
   restorePackedFolderFromTape,
+  structureFromTape,
 } from "./engine/index.ts";
 import { restoreArgumentsOf } from "./job-arguments.ts";
 import { LTFS_SERVICE_ERROR_CODES as CODES, ltfsServiceError } from "./ltfs-service-errors.ts";
@@ -57,8 +58,8 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
         );
       }
       const folderOnTape = path.join(session.drive.mountPoint, name);
-      const manifest = await readManifest(manifestPathFor(folderOnTape));
-      if (manifest.folder.originalPath !== folder.path) {
+      const manifest = await manifestIfWritten(folderOnTape);
+      if (manifest !== null && manifest.folder.originalPath !== folder.path) {
         throw ltfsServiceError(
           CODES.catalogMismatch,
           `${name} on tape ${barcode} is a copy of ${manifest.folder.originalPath}, not of ${folder.path} as the catalog says; nothing was restored.`,
@@ -95,13 +96,19 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
             ...common,
             entries: files.map((file) => fileEntry(file)),
             scratchDir: await scratchDir(deps),
-            compression: manifest.folder.compression ?? compressionOfArchive(files[0]?.path ?? ""),
+            compression: manifest?.folder.compression ?? compressionOfArchive(files[0]?.path ?? ""),
             archiveTop: path.basename(folder.path),
           })
         : await restoreFolderFromTape({
             ...common,
-            entries: entriesOf(files, manifest),
-            rootXattrs: manifest.folder.xattrs ?? null,
+            entries:
+              manifest === null
+                ? [
+                    ...files.map((file) => fileEntry(file)),
+                    ...(await structureFromTape(folderOnTape)),
+                  ]
+                : entriesOf(files, manifest),
+            rootXattrs: manifest?.folder.xattrs ?? null,
           });
       // The data is what matters; attributes the target cannot keep are a warning, not a failure.
       const skipped = result.xattrsNotRestored ?? 0;
@@ -113,6 +120,23 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
       };
     },
   };
+}
+
+/**
+ * The folder's manifest; null for a folder written without one (by the original pytarchive, `cp`
+ * or another LTFS tool, recorded by `import-tape` or `import-legacy`): its folders and links then
+ * come from the tape itself. Either way every file is checked against the catalog's checksum.
+ */
+async function manifestIfWritten(folderOnTape: string): Promise<Manifest | null> {
+  const manifestPath = manifestPathFor(folderOnTape);
+  return (await exists(manifestPath)) ? readManifest(manifestPath) : null;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return lstat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The warning of a restore whose target could not keep the files' user extended attributes. */

@@ -267,7 +267,7 @@ async function copy(
       measured: {
         sizeKiB: folder.sizeKiB,
         fileCount: folder.fileCount,
-        preparedAt: folder.addedAt ?? null,
+        measuredAt: folder.measuredAt ?? null,
       },
       signal: run.signal,
       onProgress: (progress) => {

@@ -66,6 +66,7 @@ export const JOB_PLANS: Readonly<Partial<Record<JobKind, JobPlan>>> = {
   restore: tapePlan([{ step: "restore", service: "ltfs" }], false),
   verify: tapePlan([{ step: "check", service: "verification" }], false),
   explore: tapePlan([{ step: "export", service: "export" }], false),
+  "import-tape": tapePlan([{ step: "import", service: "verification" }], false),
   prepare: {
     steps: [{ step: "prepare", service: "compression" }],
     needsDrive: false,
@@ -86,6 +87,7 @@ export const DEFAULT_RUNNABLE_KINDS: readonly JobKind[] = [
   "restore",
   "verify",
   "explore",
+  "import-tape",
 ];
 
 /** The plan of `kind`, or null when this scheduler cannot run it. */

@@ -1,3 +1,4 @@
+import { readlink } from "node:fs/promises";
 import path from "node:path";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import {
@@ -12,6 +13,7 @@ import { type CatalogClient, readFolderFiles } from "../../shared/nats/index.ts"
 import { describeMismatch } from "./describe-problems.ts";
 import {
   type ExpectedEntry,
+  listTapeTree,
   VerifyFolderMissingError,
   type VerifyProgress,
   verifyFolderOnTape,
@@ -61,15 +63,7 @@ export async function checkArchivedFolder(request: CheckFolderRequest): Promise<
     return result();
   }
   const folderOnTape = path.join(mountPoint, folder.targetName);
-  const files = await readFolderFiles(catalog, folder.path, { signal });
-  const manifest = await readManifestOrProblem(manifestPathFor(folderOnTape), problems);
-  if (manifest !== null && manifest.folder.originalPath !== folder.path) {
-    problems.push(
-      `${path.basename(manifestPathFor(folderOnTape))}: describes ${manifest.folder.originalPath}, not ${folder.path}`,
-    );
-  }
-  const expected = expectedEntries(files, manifest, problems);
-  try {
+  const readBack = async (expected: readonly ExpectedEntry[]): Promise<FolderCheck> => {
     const report = await verifyFolderOnTape({
       folderOnTape,
       expected,
@@ -78,6 +72,31 @@ export async function checkArchivedFolder(request: CheckFolderRequest): Promise<
     });
     problems.push(...report.mismatches.map(describeMismatch));
     return result(report.filesChecked, report.bytesChecked);
+  };
+  const files = await readFolderFiles(catalog, folder.path, { signal });
+  if (folder.checksumsFrom !== undefined && folder.checksumsFrom !== "original") {
+    // Written without a manifest (the original pytarchive, `cp`): the tape's own folders and
+    // links are the structure, the catalog's files the content.
+    const structure = await structureOnTape(folderOnTape);
+    if (structure === null) {
+      problems.push(`${folderOnTape} is not on the mounted tape`);
+      return result();
+    }
+    const expected = [
+      ...structure,
+      ...expectedEntries(files, null, problems).filter((entry) => entry.type === "file"),
+    ];
+    return readBack(expected);
+  }
+  const manifest = await readManifestOrProblem(manifestPathFor(folderOnTape), problems);
+  if (manifest !== null && manifest.folder.originalPath !== folder.path) {
+    problems.push(
+      `${path.basename(manifestPathFor(folderOnTape))}: describes ${manifest.folder.originalPath}, not ${folder.path}`,
+    );
+  }
+  const expected = expectedEntries(files, manifest, problems);
+  try {
+    return await readBack(expected);
   } catch (error) {
     if (!(error instanceof VerifyFolderMissingError)) throw error;
     problems.push(`${folderOnTape} is not on the mounted tape`);
@@ -152,6 +171,26 @@ function disagreementOf(file: CatalogFile, entry: ManifestEntry | undefined): st
     return `the manifest records checksum ${entry.sha256?.slice(0, 12)}…, the catalog ${file.sha256.slice(0, 12)}…`;
   }
   return null;
+}
+
+/** The folders and links of a folder on the tape (null: no such folder), as expected entries. */
+async function structureOnTape(folderOnTape: string): Promise<ExpectedEntry[] | null> {
+  let kinds: Map<string, string>;
+  try {
+    kinds = await listTapeTree(folderOnTape);
+  } catch {
+    return null;
+  }
+  const entries: ExpectedEntry[] = [];
+  for (const [relative, kind] of kinds) {
+    if (kind === "directory")
+      entries.push({ path: relative, type: "directory", size: 0, sha256: null });
+    else if (kind === "symlink") {
+      const linkTarget = await readlink(path.join(folderOnTape, relative));
+      entries.push({ path: relative, type: "symlink", size: 0, sha256: null, linkTarget });
+    }
+  }
+  return entries;
 }
 
 /** Without a manifest, the folders the catalog's file paths pass through. */

@@ -2,12 +2,13 @@ import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import { describeBytes } from "../../shared/format/index.ts";
 import type { CatalogFolder } from "../../shared/messages/index.ts";
-import { defineMessage, JOB_ARGUMENT_SCHEMAS } from "../../shared/messages/index.ts";
 import type { CatalogClient } from "../../shared/nats/index.ts";
 import type { StepDefinition } from "../../shared/steps/index.ts";
 import { driveOfJob, verifyTargetsTape } from "../../shared/steps/index.ts";
+import { adoptFolder } from "./adopt-folder.ts";
 import { checkArchivedFolder, type FolderCheck } from "./check-folder.ts";
 import { countOf, listFirst } from "./describe-problems.ts";
+import { jobArgumentsOrThrow } from "./job-arguments.ts";
 import { readBackProgress } from "./read-back-progress.ts";
 import { VERIFICATION_ERROR_CODES as CODES } from "./verification-errors.ts";
 
@@ -19,8 +20,6 @@ const MAX_RECORDED_PROBLEMS = 100;
 /** Folders, and problems per folder, named in the job's error. */
 const FOLDERS_IN_ERROR = 10;
 const PROBLEMS_IN_ERROR = 5;
-
-const VerifyArguments = defineMessage("verify job arguments", JOB_ARGUMENT_SCHEMAS.verify);
 
 export interface CheckStepDependencies {
   readonly catalog: CatalogClient;
@@ -37,19 +36,22 @@ export interface CheckStepDependencies {
  */
 export function checkStep(deps: CheckStepDependencies): StepDefinition {
   return {
-    async run({ job, log, signal, progress }) {
-      if (job.kind !== "verify" || !VerifyArguments.is(job.args)) {
-        throw new PytarchiveError(
-          CODES.invalidJobArguments,
-          `Job ${job.id} is a ${job.kind} job with arguments ${JSON.stringify(job.args)}, not a verify job's.`,
-          { hint: "Check that every pytarchive service runs the same version." },
-        );
-      }
-      const { target } = job.args;
+    async run({ job, item, log, signal, progress }) {
+      const args = jobArgumentsOrThrow(job, "verify");
+      const { target } = args;
+      const adopt = args.adopt === true;
       const drive = driveOfJob(job, deps.config);
-      const { tape, folders } = await foldersOf(deps.catalog, target);
+      const found = await foldersOf(deps.catalog, target);
+      const { tape } = found;
+      // A tape's adoption takes the folders not verified yet; a folder named is taken as it is.
+      const folders =
+        adopt && verifyTargetsTape(target)
+          ? found.folders.filter((folder) => folder.verifiedAt === null)
+          : found.folders;
       if (folders.length === 0) {
-        return { summary: `tape ${tape} holds no archived folders: nothing to verify` };
+        return {
+          summary: `tape ${tape} holds no ${adopt ? "archived, not verified" : "archived"} folders: nothing to ${adopt ? "adopt" : "verify"}`,
+        };
       }
       log.info("verifying archived folders", { target, tape, folders: folders.length });
 
@@ -66,13 +68,24 @@ export function checkStep(deps: CheckStepDependencies): StepDefinition {
         const prefix =
           folders.length > 1 ? `folder ${index + 1} of ${folders.length} (${folder.path}): ` : "";
         progress({ percent: share.start, text: `${prefix}reading the catalog and the manifest` });
-        const check = await checkArchivedFolder({
-          catalog: deps.catalog,
-          folder,
-          mountPoint: drive.mountPoint,
-          signal,
-          onProgress: readBackProgress(progress, { prefix, share }),
-        });
+        const onProgress = readBackProgress(progress, { prefix, share });
+        const check = adopt
+          ? await adoptFolder({
+              catalog: deps.catalog,
+              folder,
+              mountPoint: drive.mountPoint,
+              report: { jobId: job.id, attempt: item.attempt, tape },
+              exclude: deps.config.general.excludeFolders,
+              signal,
+              onProgress,
+            })
+          : await checkArchivedFolder({
+              catalog: deps.catalog,
+              folder,
+              mountPoint: drive.mountPoint,
+              signal,
+              onProgress,
+            });
         const ok = check.problems.length === 0;
         await deps.catalog.call("folder-verified", {
           jobId: job.id,
@@ -80,6 +93,7 @@ export function checkStep(deps: CheckStepDependencies): StepDefinition {
           ok,
           at: new Date().toISOString(),
           ...(ok ? {} : { problems: check.problems.slice(0, MAX_RECORDED_PROBLEMS) }),
+          ...(adopt ? { adopted: true } : {}),
         });
         if (ok) log.info("folder verified", { folder: folder.path, files: check.filesChecked });
         else
@@ -94,9 +108,16 @@ export function checkStep(deps: CheckStepDependencies): StepDefinition {
       const files = checks.reduce((sum, check) => sum + check.filesChecked, 0);
       const bytes = checks.reduce((sum, check) => sum + check.bytesChecked, 0);
       const failed = checks.filter((check) => check.problems.length > 0);
-      if (failed.length > 0) throw mismatchError(target, tape, checks, failed);
+      if (failed.length > 0) throw mismatchError(target, tape, checks, failed, adopt);
+      if (adopt) {
+        return {
+          summary: `adopted ${countOf(folders.length, "folder")}, ${countOf(files, "file")}, ${describeBytes(bytes)} on tape ${tape}: every file matches its original; verified`,
+        };
+      }
+      // Checksums hashed from the tape by an import verify nothing: those stay not verified.
+      const selfChecked = folders.filter((folder) => folder.checksumsFrom === "tape").length;
       return {
-        summary: `verified ${countOf(folders.length, "folder")}, ${countOf(files, "file")}, ${describeBytes(bytes)} on tape ${tape}: all checksums match`,
+        summary: `verified ${countOf(folders.length, "folder")}, ${countOf(files, "file")}, ${describeBytes(bytes)} on tape ${tape}: all checksums match${selfChecked > 0 ? `; ${countOf(selfChecked, "folder")} hashed from the tape by import-tape stay archived, not verified (\`pytarchive verify --adopt\` compares with the original)` : ""}`,
       };
     },
   };
@@ -137,6 +158,7 @@ function mismatchError(
   tape: string,
   checks: readonly FolderCheck[],
   failed: readonly FolderCheck[],
+  adopt: boolean,
 ): PytarchiveError {
   const what = verifyTargetsTape(target) ? `tape ${tape}` : `${target} on tape ${tape}`;
   const lines = failed
@@ -151,11 +173,13 @@ function mismatchError(
   return new PytarchiveError(
     CODES.mismatch,
     [
-      `Verifying ${what} found problems in ${countOf(failed.length, "folder")} of ${checks.length}:`,
+      `${adopt ? "Adopting" : "Verifying"} ${what} found problems in ${countOf(failed.length, "folder")} of ${checks.length}:`,
       ...lines,
     ].join("\n"),
     {
-      hint: `Keep the originals: \`pytarchive deleteable\` no longer lists ${failed.length === 1 ? "this folder" : "these folders"}. Clean the drive and run \`pytarchive verify ${target}\` again; if the same files fail, the copy on tape ${tape} is damaged and the original is the only good copy.`,
+      hint: adopt
+        ? `Keep the originals: ${failed.length === 1 ? "this folder stays" : "these folders stay"} archived, not verified, and \`pytarchive deleteable\` does not list ${failed.length === 1 ? "it" : "them"}. A file that differs was changed after it was copied, or the copy is damaged: archive the folder again with pytarchive.`
+        : `Keep the originals: \`pytarchive deleteable\` no longer lists ${failed.length === 1 ? "this folder" : "these folders"}. Clean the drive and run \`pytarchive verify ${target}\` again; if the same files fail, the copy on tape ${tape} is damaged and the original is the only good copy.`,
     },
   );
 }

@@ -2,10 +2,12 @@ import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import { createCatalogClient } from "../../shared/nats/index.ts";
 import { type ServiceStepWorkerOptions, startServiceStepWorker } from "../../shared/steps/index.ts";
 import { CHECK_STEP, checkStep } from "./check-step.ts";
+import { IMPORT_STEP, importStep } from "./import-step.ts";
 import { VERIFY_STEP, verifyStep } from "./verify-step.ts";
 
 export { type CheckFolderRequest, checkArchivedFolder, type FolderCheck } from "./check-folder.ts";
 export { CHECK_STEP, type CheckStepDependencies, checkStep } from "./check-step.ts";
+export { IMPORT_STEP, importStep, UNKNOWN_ORIGINAL_ROOT } from "./import-step.ts";
 export { VERIFICATION_ERROR_CODES } from "./verification-errors.ts";
 export { VERIFY_STEP, type VerifyStepDependencies, verifyStep } from "./verify-step.ts";
 
@@ -38,6 +40,7 @@ export function createVerificationService(
           steps: {
             [VERIFY_STEP]: verifyStep({ catalog, config }),
             [CHECK_STEP]: checkStep({ catalog, config }),
+            [IMPORT_STEP]: importStep({ catalog, config }),
           },
           catalog,
           // One read-back per drive: each drive holds at most one job's tape.

@@ -16,4 +16,6 @@ export const VERIFICATION_ERROR_CODES = {
   unknownTape: "UNKNOWN_TAPE",
   /** The job's arguments are not those of the step's job kind. */
   invalidJobArguments: "INVALID_JOB_ARGUMENTS",
+  /** An import-tape job could not record some folders, or found them differing from the catalog. */
+  importProblems: "TAPE_IMPORT_PROBLEMS",
 } as const;

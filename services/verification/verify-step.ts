@@ -3,14 +3,13 @@ import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import { describeBytes } from "../../shared/format/index.ts";
 import { type ManifestEntry, manifestPathFor, readManifest } from "../../shared/manifest/index.ts";
-import type { CatalogFile } from "../../shared/messages/index.ts";
-import { defineMessage, JOB_ARGUMENT_SCHEMAS } from "../../shared/messages/index.ts";
 import type { CatalogClient } from "../../shared/nats/index.ts";
 import type { StepDefinition } from "../../shared/steps/index.ts";
 import { driveOfJob } from "../../shared/steps/index.ts";
-import { recordFiles } from "./catalog-files.ts";
+import { catalogFileOfManifestEntry, recordFiles } from "./catalog-files.ts";
 import { countOf, describeMismatch, listFirst } from "./describe-problems.ts";
-import { readStartBlocks, type TapePlacement, verifyFolderOnTape } from "./engine/index.ts";
+import { readStartBlocks, verifyFolderOnTape } from "./engine/index.ts";
+import { jobArgumentsOrThrow } from "./job-arguments.ts";
 import { readBackProgress } from "./read-back-progress.ts";
 import { VERIFICATION_ERROR_CODES as CODES } from "./verification-errors.ts";
 
@@ -21,8 +20,6 @@ export const VERIFY_STEP = "verify";
 const PROBLEMS_IN_ERROR = 10;
 /** The read-back is most of the work; recording the files in the catalog the rest. */
 const READ_BACK_SHARE = 95;
-
-const ArchiveArguments = defineMessage("archive job arguments", JOB_ARGUMENT_SCHEMAS.archive);
 
 export interface VerifyStepDependencies {
   readonly catalog: CatalogClient;
@@ -41,14 +38,8 @@ export interface VerifyStepDependencies {
 export function verifyStep(deps: VerifyStepDependencies): StepDefinition {
   return {
     async run({ job, item, log, signal, progress }) {
-      if (job.kind !== "archive" || !ArchiveArguments.is(job.args)) {
-        throw new PytarchiveError(
-          CODES.invalidJobArguments,
-          `Job ${job.id} is a ${job.kind} job with arguments ${JSON.stringify(job.args)}, not an archive job's.`,
-          { hint: "Check that every pytarchive service runs the same version." },
-        );
-      }
-      const { folder: folderPath, tape } = job.args;
+      const args = jobArgumentsOrThrow(job, "archive");
+      const { folder: folderPath, tape } = args;
       const drive = driveOfJob(job, deps.config);
       const { folder } = await deps.catalog.call("folder-get", { path: folderPath });
       if (folder?.state === "archived" && folder.tapeBarcode === tape) {
@@ -56,7 +47,7 @@ export function verifyStep(deps: VerifyStepDependencies): StepDefinition {
         log.info("folder already archived by an earlier run of this step", { folder: folderPath });
         return { summary: `${folderPath} is archived on tape ${tape}; it was verified before` };
       }
-      const targetName = job.args.targetName ?? folder?.targetName ?? null;
+      const targetName = args.targetName ?? folder?.targetName ?? null;
       if (folder === null || folder.state !== "archiving" || targetName === null) {
         throw new PytarchiveError(
           CODES.folderNotArchiving,
@@ -166,20 +157,6 @@ async function recordOnTape(
   fileEntries: readonly ManifestEntry[],
   signal: AbortSignal,
 ): Promise<void> {
-  const files = (await readStartBlocks(folderOnTape, fileEntries)).map(catalogFileOf);
+  const files = (await readStartBlocks(folderOnTape, fileEntries)).map(catalogFileOfManifestEntry);
   await recordFiles(catalog, request, files, signal);
-}
-
-/** A manifest file entry, placed on the tape, as the catalog records it. */
-function catalogFileOf(entry: ManifestEntry & TapePlacement): CatalogFile {
-  return {
-    path: entry.path,
-    sizeBytes: entry.size,
-    mtimeNs: entry.mtimeNs,
-    mode: entry.mode,
-    // The manifest parser guarantees a checksum for every file.
-    sha256: entry.sha256 ?? "",
-    startBlock: entry.startBlock,
-    partition: entry.partition === "a" || entry.partition === "b" ? entry.partition : null,
-  };
 }

@@ -490,6 +490,10 @@ const VERIFICATION = {
     "Archive the folder again; keep the original.",
   ),
   VERIFY_ABORTED: failure("Verifying the folder was stopped.", QUEUE_HINT),
+  TAPE_IMPORT_PROBLEMS: failure(
+    "Importing a tape recorded what it could, but some folders on it were not recorded (a damaged manifest, a name or path the catalog has elsewhere) or differ from what the catalog has.",
+    "Read the job's message in `pytarchive history`: each folder is named with what is wrong. The tape was not changed; folders recorded are archived, not verified.",
+  ),
 } as const satisfies Record<string, Spec>;
 
 const EXPORT = {

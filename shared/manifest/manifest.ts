@@ -75,8 +75,8 @@ export interface ManifestFolder {
   readonly sizeKiB: number | null;
   /** Version 2: the files `prepare` counted in the original; null: unknown (version 1). */
   readonly fileCount: number | null;
-  /** Version 2: ISO 8601 UTC time `prepare` was asked for the folder; null: unknown. */
-  readonly preparedAt: string | null;
+  /** Version 2: ISO 8601 UTC time `prepare` measured `sizeKiB`; null: unknown. */
+  readonly measuredAt: string | null;
 }
 
 export interface ManifestTotals {
@@ -370,7 +370,7 @@ function parseFolder(
     ...(value.xattrs === undefined ? {} : { xattrs: value.xattrs as UserXattrs }),
     sizeKiB: measured?.sizeKiB ?? null,
     fileCount: measured?.fileCount ?? null,
-    preparedAt: measured?.preparedAt ?? null,
+    measuredAt: measured?.measuredAt ?? null,
   };
 }
 
@@ -378,18 +378,18 @@ function parseFolder(
 function parseMeasurements(
   value: Fields,
   fail: (problem: string) => never,
-): { sizeKiB: number | null; fileCount: number | null; preparedAt: string | null } {
+): { sizeKiB: number | null; fileCount: number | null; measuredAt: string | null } {
   for (const key of ["sizeKiB", "fileCount"] as const) {
     if (value[key] !== null && !isCount(value[key])) fail(`"folder.${key}" is not a count or null`);
   }
-  const preparedAt = value.preparedAt;
-  if (preparedAt !== null && (typeof preparedAt !== "string" || !ISO_PATTERN.test(preparedAt))) {
-    fail('"folder.preparedAt" is not an ISO 8601 UTC time or null');
+  const measuredAt = value.measuredAt;
+  if (measuredAt !== null && (typeof measuredAt !== "string" || !ISO_PATTERN.test(measuredAt))) {
+    fail('"folder.measuredAt" is not an ISO 8601 UTC time or null');
   }
   return {
     sizeKiB: value.sizeKiB as number | null,
     fileCount: value.fileCount as number | null,
-    preparedAt: preparedAt as string | null,
+    measuredAt: measuredAt as string | null,
   };
 }
 

@@ -74,8 +74,21 @@ export const CatalogFolderSchema = Type.Object({
   error: NullableString,
   archivedAt: NullableTimestamp,
   verifiedAt: NullableTimestamp,
-  /** When the catalog first heard of the folder (its `prepare`); absent from older services. */
-  addedAt: Type.Optional(NullableTimestamp),
+  /** When its size was measured (prepare, or the original's `size_queried`); absent: older services. */
+  measuredAt: Type.Optional(NullableTimestamp),
+  /**
+   * Where its files' checksums come from: `original` (read from the original while copying; a
+   * manifest is on the tape), `tape` (hashed from the tape by an import: a read-back verifies
+   * nothing), `adopted` (hashed from the tape and found equal to the original); null: no files.
+   */
+  checksumsFrom: Type.Optional(
+    Type.Union([
+      Type.Literal("original"),
+      Type.Literal("tape"),
+      Type.Literal("adopted"),
+      Type.Null(),
+    ]),
+  ),
 });
 export type CatalogFolder = Static<typeof CatalogFolderSchema>;
 
@@ -180,6 +193,15 @@ function operation<Q extends TSchema, R extends TSchema>(op: string, request: Q,
     readonly reply: MessageDefinition<Static<R>>;
   };
 }
+
+/** A batch of files of one folder on one tape, reported by the job that read them. */
+const FilesBatchSchema = Type.Object({
+  jobId: JobIdSchema,
+  attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+  path: Type.String({ pattern: "^/" }),
+  tape: Type.String({ minLength: 1 }),
+  files: Type.Array(CatalogFileSchema, { maxItems: MAX_FILES_PER_REQUEST }),
+});
 
 /**
  * Every catalog operation: `CATALOG_REQUESTS["job-create"].op` is the subject token.
@@ -514,13 +536,7 @@ export const CATALOG_REQUESTS = {
    */
   "files-record": operation(
     "files-record",
-    Type.Object({
-      jobId: JobIdSchema,
-      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
-      path: Type.String({ pattern: "^/" }),
-      tape: Type.String({ minLength: 1 }),
-      files: Type.Array(CatalogFileSchema, { maxItems: MAX_FILES_PER_REQUEST }),
-    }),
+    FilesBatchSchema,
     Type.Object({ recorded: Type.Integer({ minimum: 0 }) }),
   ),
   /**
@@ -585,6 +601,68 @@ export const CATALOG_REQUESTS = {
     Type.Object({ tape: CatalogTapeSchema }),
   ),
   /**
+   * An import-tape job found a folder on its tape. `new`: recorded as archiving on the tape (its
+   * files follow with `import-files-record`, then `folder-import-done`); `resume`: an earlier run
+   * of this import left it so; `known`: the catalog has it archived on this tape under this name
+   * (nothing changed: the job compares); `fill`: the catalog has it archived here without files
+   * (the original's database.json): the job records them; `taken`: the path is elsewhere, or another
+   * folder under this name on this tape (nothing changed; `detail` says what).
+   */
+  "folder-import": operation(
+    "folder-import",
+    Type.Object({
+      jobId: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      tape: Type.String({ minLength: 1 }),
+      path: Type.String({ pattern: "^/" }),
+      targetName: Type.String({ minLength: 1 }),
+      description: Type.String(),
+      sizeKiB: Type.Integer({ minimum: 0 }),
+      apparentBytes: Type.Integer({ minimum: 0 }),
+      fileCount: Type.Integer({ minimum: 0 }),
+      compressed: Type.Boolean(),
+      archivedAt: TimestampSchema,
+      checksumsFrom: Type.Union([Type.Literal("original"), Type.Literal("tape")]),
+    }),
+    Type.Object({
+      status: Type.Union([
+        Type.Literal("new"),
+        Type.Literal("resume"),
+        Type.Literal("known"),
+        Type.Literal("fill"),
+        Type.Literal("taken"),
+      ]),
+      folder: Type.Union([CatalogFolderSchema, Type.Null()]),
+      detail: NullableString,
+    }),
+  ),
+  /**
+   * Files read from a tape: of a folder an import-tape job is recording (archiving on its tape),
+   * or of an archived folder a `verify --adopt` job compared with its original. A file already
+   * recorded under the same path is replaced. At most MAX_FILES_PER_REQUEST a request.
+   */
+  "import-files-record": operation(
+    "import-files-record",
+    FilesBatchSchema,
+    Type.Object({ recorded: Type.Integer({ minimum: 0 }) }),
+  ),
+  /**
+   * The import of a folder is complete: archiving → archived on the tape, not verified
+   * (verifiedAt null), when exactly `fileCount` files are recorded (else FILES_INCOMPLETE).
+   * Publishes `folder.imported`.
+   */
+  "folder-import-done": operation(
+    "folder-import-done",
+    Type.Object({
+      jobId: JobIdSchema,
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
+      path: Type.String({ pattern: "^/" }),
+      tape: Type.String({ minLength: 1 }),
+      fileCount: Type.Integer({ minimum: 0 }),
+    }),
+    Type.Object({ folder: CatalogFolderSchema }),
+  ),
+  /**
    * A fixity check (`verify`) of an archived folder: `ok` sets its verifiedAt, a failure clears it
    * (so `deleteable` no longer offers the original) and records the problems. Publishes
    * `folder.verified` or `folder.verify-failed`.
@@ -598,6 +676,11 @@ export const CATALOG_REQUESTS = {
       at: TimestampSchema,
       /** What was wrong, one line each (at most a few hundred), when not ok. */
       problems: Type.Optional(Type.Array(Type.String())),
+      /**
+       * A `verify --adopt` compared every file on the tape with the original: when ok, the files
+       * it recorded have the original's checksums (checksumsFrom becomes `adopted`).
+       */
+      adopted: Type.Optional(Type.Boolean()),
     }),
     Type.Object({ folder: CatalogFolderSchema }),
   ),
@@ -631,6 +714,7 @@ export const FOLDER_EVENTS = {
   archived: "folder.archived",
   verified: "folder.verified",
   verifyFailed: "folder.verify-failed",
+  imported: "folder.imported",
 } as const;
 
 /** A prepare job measured its folder (and packed it when `compressed`). */
@@ -708,6 +792,28 @@ export const FolderVerifyFailed = defineMessage(
     path: Type.String(),
     tape: Type.String(),
     problems: Type.Array(Type.String()),
+    at: TimestampSchema,
+  }),
+);
+
+/**
+ * An import-tape job recorded a folder it found on its tape: archived, not verified. `checksumsFrom`
+ * says whether its checksums came from a manifest (the original's) or were hashed from the tape.
+ */
+export const FolderImported = defineMessage(
+  FOLDER_EVENTS.imported,
+  Type.Object({
+    jobId: JobIdSchema,
+    path: Type.String(),
+    tape: Type.String(),
+    targetName: Type.String(),
+    fileCount: Type.Integer({ minimum: 0 }),
+    checksumsFrom: Type.Union([
+      Type.Literal("original"),
+      Type.Literal("tape"),
+      Type.Literal("adopted"),
+      Type.Null(),
+    ]),
     at: TimestampSchema,
   }),
 );

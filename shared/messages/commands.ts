@@ -63,7 +63,23 @@ const InventoryRequestSchema = Type.Object({
 const VerifyRequestSchema = Type.Object({
   /** An absolute folder path (an archived folder) or a tape barcode. */
   target: Type.String({ minLength: 1 }),
+  /** Compare what is on tape with the original (archived, not verified folders), not the catalog. */
+  adopt: Type.Optional(Type.Boolean()),
   priority: OptionalPriority,
+});
+
+const ImportTapeRequestSchema = Type.Object({
+  /** Barcodes of the tapes to import; or `all`. */
+  tapes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /** Every data tape in the library (the catalog's tapes with a home slot). */
+  all: Type.Optional(Type.Boolean()),
+  priority: OptionalPriority,
+});
+
+/** One job per tape: `{ jobs: [{ tape: "AAK788L9", jobId: "3fa2b1c0" }], message }`. */
+const ImportTapeReplySchema = Type.Object({
+  jobs: Type.Array(Type.Object({ tape: Type.String(), jobId: JobIdSchema })),
+  message: Type.String(),
 });
 
 const EmptyRequestSchema = Type.Object({});
@@ -377,6 +393,7 @@ export const COMMANDS = {
   explore: command("explore", ExploreRequestSchema, JobQueuedReplySchema),
   inventory: command("inventory", InventoryRequestSchema, JobQueuedReplySchema),
   verify: command("verify", VerifyRequestSchema, JobQueuedReplySchema),
+  "import-tape": command("import-tape", ImportTapeRequestSchema, ImportTapeReplySchema),
   queue: command("queue", EmptyRequestSchema, QueueReplySchema),
   history: command("history", HistoryRequestSchema, HistoryReplySchema),
   summary: command("summary", EmptyRequestSchema, SummaryReplySchema),

@@ -13,6 +13,7 @@ export {
   FolderArchiving,
   FolderFailed,
   type FolderFilesCursor,
+  FolderImported,
   FolderPrepared,
   FolderVerified,
   FolderVerifyFailed,

@@ -19,6 +19,7 @@ export const JOB_KINDS = [
   "explore",
   "inventory",
   "verify",
+  "import-tape",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -29,6 +30,7 @@ export const DEFAULT_PRIORITIES: Readonly<Record<JobKind, number>> = {
   archive: 100,
   restore: 100,
   verify: 100,
+  "import-tape": 100,
   inventory: 200,
 };
 
@@ -61,6 +63,15 @@ export const JOB_ARGUMENT_SCHEMAS = {
   verify: Type.Object({
     /** An archived folder's original path, or a tape's barcode. */
     target: Type.String({ minLength: 1 }),
+    /**
+     * Adopt: read every file on the tape and compare it with the original (where it still
+     * exists) instead of with the recorded checksums; folders archived, not verified.
+     */
+    adopt: Type.Optional(Type.Boolean()),
+  }),
+  "import-tape": Type.Object({
+    /** The tape whose folders are recorded in the catalog. */
+    tape: BarcodeSchema,
   }),
 } as const satisfies Record<JobKind, TObject>;
 
@@ -93,6 +104,7 @@ function perKind<P extends TProperties>(common: P) {
     variant("explore"),
     variant("inventory"),
     variant("verify"),
+    variant("import-tape"),
   ]);
 }
 

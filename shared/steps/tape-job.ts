@@ -10,7 +10,7 @@ import type { CatalogClient } from "../nats/index.ts";
  */
 
 /** Job kinds that need a tape in a drive. */
-export const TAPE_JOB_KINDS = ["archive", "restore", "verify", "explore"] as const;
+export const TAPE_JOB_KINDS = ["archive", "restore", "verify", "explore", "import-tape"] as const;
 
 /** Whether a job of `kind` mounts its tape read-only (all but archive: nothing else writes). */
 export function mountsReadOnly(kind: string): boolean {

@@ -69,7 +69,17 @@ export interface FoldersTable {
   archivedAt: Date | null;
   /** When its size was measured (prepare; the original's `size_queried` when imported). */
   measuredAt: Date | null;
+  /**
+   * Where the files' checksums come from: `original` (read from the original while copying; the
+   * folder has a manifest on its tape), `tape` (hashed from the tape by an import: a read-back
+   * verifies nothing), `adopted` (hashed from the tape, then found equal to the original by
+   * `verify --adopt`); null: no files recorded. Migration 0008.
+   */
+  checksumsFrom: Generated<ChecksumSource | null>;
 }
+
+export const CHECKSUM_SOURCES = ["original", "tape", "adopted"] as const;
+export type ChecksumSource = (typeof CHECKSUM_SOURCES)[number];
 
 export interface TapesTable {
   barcode: string;

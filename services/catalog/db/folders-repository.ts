@@ -142,6 +142,8 @@ function changesFor(transition: FolderTransition): UpdateObject<CatalogSchema, "
         tapeBarcode: transition.tapeBarcode,
         verifiedAt: transition.verifiedAt ?? currentTime(),
         archivedAt: currentTime(),
+        // Its files' checksums were computed from the original while it was copied.
+        checksumsFrom: "original",
       };
     case "failed":
       return { state: "failed", error: transition.error };
@@ -273,10 +275,16 @@ export async function setArchivedFolderVerifiedAt(
   db: Kysely<CatalogSchema>,
   folderId: number,
   verifiedAt: Date | null,
+  /** `verify --adopt`: the files recorded now have the original's checksums. */
+  options: { adopted?: boolean } = {},
 ): Promise<FolderRow | null> {
   const folder = await db
     .updateTable("folders")
-    .set({ verifiedAt, updatedAt: currentTime() })
+    .set({
+      verifiedAt,
+      updatedAt: currentTime(),
+      ...(options.adopted === true ? { checksumsFrom: "adopted" as const } : {}),
+    })
     .where("id", "=", folderId)
     .where("state", "=", "archived")
     .returningAll()

@@ -69,7 +69,7 @@ export interface CopyFolderRequest {
   readonly measured?: {
     readonly sizeKiB: number | null;
     readonly fileCount: number | null;
-    readonly preparedAt: string | null;
+    readonly measuredAt: string | null;
   };
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: CopyProgress) => void;
@@ -245,7 +245,7 @@ export async function copyFolderToTape(request: CopyFolderRequest): Promise<Copy
         ...(rootXattrs === null ? {} : { xattrs: rootXattrs }),
         sizeKiB: request.measured?.sizeKiB ?? null,
         fileCount: request.measured?.fileCount ?? null,
-        preparedAt: request.measured?.preparedAt ?? null,
+        measuredAt: request.measured?.measuredAt ?? null,
       },
       totals: totalsOf(written.entries),
       excluded: scan.excluded,

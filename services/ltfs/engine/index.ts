@@ -73,6 +73,7 @@ export {
   selectSubtree,
   type TargetState,
 } from "./restore-plan.ts";
+export { structureFromTape } from "./tape-structure.ts";
 export {
   compressionOfArchive,
   type RestorePackedRequest,

@@ -10,6 +10,7 @@ export {
   hashFilesInOrder,
 } from "./hash-files.ts";
 export { readPlacement, readStartBlocks, type TapePlacement } from "./read-start-blocks.ts";
+export { readTapeFolder, type TapeFile } from "./read-tape-folder.ts";
 export { listTapeTree, type TapeEntryKind } from "./tape-tree.ts";
 export {
   type ExpectedEntry,

@@ -43,6 +43,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0005_job_state_machine",
         "0006_legacy_import",
         "0007_files_keyset_order",
+        "0008_import_tape",
       ]);
       expect(await tableNames(database.db)).toEqual([
         "events",
@@ -64,6 +65,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0005_job_state_machine",
         "0006_legacy_import",
         "0007_files_keyset_order",
+        "0008_import_tape",
       ]);
     } finally {
       await database.close();

@@ -57,7 +57,7 @@ function sampleManifest(entries: ManifestEntry[]): ManifestContent {
       compression: null,
       sizeKiB: 12,
       fileCount: 4,
-      preparedAt: "2026-11-20T08:30:00.000Z",
+      measuredAt: "2026-11-20T08:30:00.000Z",
     },
     totals: { files, directories, symlinks, bytes },
     excluded: [".cache"],
@@ -135,7 +135,7 @@ describe("writeManifest and readManifest", () => {
       description: "Ada's thesis, 2019–2024",
       sizeKiB: null,
       fileCount: null,
-      preparedAt: null,
+      measuredAt: null,
     });
     expect(manifest.entries.map((item) => item.path)).toEqual(ENTRIES.map((item) => item.path));
   });

@@ -13,6 +13,7 @@ const ARGS: Record<JobKind, Record<string, unknown>> = {
   restore: { folder: FOLDER, target: "/srv/restored" },
   verify: { folder: FOLDER },
   explore: { tape: TAPE },
+  "import-tape": { tape: TAPE },
   prepare: { folder: FOLDER, description: "Alpha", compress: false },
   inventory: { folders: ["/srv"] },
 } as Record<JobKind, Record<string, unknown>>;

@@ -6,6 +6,7 @@ import { apparentSizeSchema } from "./0004-apparent-size.ts";
 import { jobStateMachineSchema } from "./0005-job-state-machine.ts";
 import { legacyImportSchema } from "./0006-legacy-import.ts";
 import { filesKeysetOrderSchema } from "./0007-files-keyset-order.ts";
+import { importTapeSchema } from "./0008-import-tape.ts";
 
 /**
  * Every catalog migration, by name. Kysely runs them in name order. Listed here (not found by
@@ -20,4 +21,5 @@ export const CATALOG_MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0005_job_state_machine": jobStateMachineSchema,
   "0006_legacy_import": legacyImportSchema,
   "0007_files_keyset_order": filesKeysetOrderSchema,
+  "0008_import_tape": importTapeSchema,
 };
