@@ -8,6 +8,17 @@ export interface CliIo {
   stderr(text: string): void;
   /** The directory relative paths are read from. */
   readonly cwd: string;
+  /**
+   * Standard output when it is a terminal, for verbs that redraw lines (`watch`): `write` sends
+   * cursor movements as they are, so the caller escapes what it quotes. Absent for a pipe or file.
+   */
+  readonly terminal?: TerminalOutput | undefined;
+}
+
+/** A terminal that a verb may draw on. */
+export interface TerminalOutput {
+  readonly columns: number;
+  write(text: string): void;
 }
 
 /**
@@ -43,5 +54,14 @@ export const processIo: CliIo = {
   },
   get cwd() {
     return process.cwd();
+  },
+  get terminal() {
+    if (!process.stdout.isTTY) return undefined;
+    return {
+      columns: process.stdout.columns ?? 80,
+      write: (text: string) => {
+        process.stdout.write(text);
+      },
+    };
   },
 };

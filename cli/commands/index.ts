@@ -19,6 +19,7 @@ import { restoreVerb } from "./restore.ts";
 import { summaryVerb } from "./summary.ts";
 import { tapesVerb } from "./tapes.ts";
 import { verifyVerb } from "./verify.ts";
+import { watchCommand } from "./watch.ts";
 
 /**
  * Every verb of `pytarchive`, in the order `--help` lists them, with the verbs that ask the
@@ -39,6 +40,7 @@ export function createCommands(connect: GatewayConnector = () => connectToGatewa
     remoteCommand(deletableVerb, connect),
     remoteCommand(queueVerb, connect),
     remoteCommand(historyVerb, connect),
+    watchCommand(connect),
     remoteCommand(requeueVerb, connect),
     remoteCommand(abortVerb, connect),
     remoteCommand(tapesVerb, connect),

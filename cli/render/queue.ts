@@ -1,3 +1,4 @@
+import { describePercent, describeProgressNumbers } from "../../shared/format/index.ts";
 import type { CommandReply, QueueJob } from "../../shared/messages/index.ts";
 import { plural } from "./sizes.ts";
 
@@ -7,12 +8,20 @@ type QueueReply = CommandReply<"queue">;
  * One task as the original listed it: `[3fa2b1c0] 100 - Archiving folder: /x to tape AAK788L9`,
  * with ` [progress]` when it runs.
  *
- * @example queueLine(job) // "[3fa2b1c0] 100 - Archiving folder: /x to tape AAK788L9 [drive 0] [copying 42%]"
+ * @example queueLine(job) // "[3fa2b1c0] 100 - Archiving folder: /x to tape AAK788L9 [drive 0] [42%, 120 MiB/s, 3 min left] [writing …]"
  */
 export function queueLine(job: QueueJob, withProgress: boolean): string {
   const notes: string[] = [];
   // Which drive a tape job holds or held: what `pytarchive clear-drive` and the library panel need.
   if (job.state !== "queued" && typeof job.drive === "number") notes.push(`drive ${job.drive}`);
+  const figures = job.progressFigures ?? null;
+  if (withProgress && figures !== null) {
+    const numbers = describeProgressNumbers(figures);
+    if (numbers !== "") notes.push(numbers);
+  } else if (job.state === "failed" && figures !== null && figures.percent !== null) {
+    // Where it stopped, never a rate: a failed task is not moving.
+    notes.push(`stopped at ${describePercent(figures.percent)} of its ${figures.step} step`);
+  }
   if (withProgress && job.progress !== null && job.progress !== "") notes.push(job.progress);
   if (job.abortRequested === true) notes.push("abort requested");
   const suffix = notes.map((note) => ` [${note}]`).join("");

@@ -36,6 +36,7 @@ import {
 } from "./job-lifecycle.ts";
 import { readJobStatistics } from "./job-statistics.ts";
 import { importLegacyEntries } from "./legacy-import.ts";
+import { jobsWithProgressFigures } from "./progress-figures.ts";
 import { buildSummary } from "./summary.ts";
 import { getTapeContents } from "./tape-contents.ts";
 import { recordFolderImport, recordFolderImported, recordImportedFiles } from "./tape-imports.ts";
@@ -75,9 +76,9 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
     queue: async () => {
       const queue = await listQueue(db);
       return {
-        running: queue.running.map(jobToWire),
+        running: await jobsWithProgressFigures(db, queue.running),
         queued: queue.queued.map(jobToWire),
-        failed: queue.failed.map(jobToWire),
+        failed: await jobsWithProgressFigures(db, queue.failed),
         recent: queue.recent.map(jobToWire),
       };
     },
@@ -91,7 +92,7 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
     },
     "job-get": async ({ id }) => {
       const job = await getJob(db, id);
-      return { job: job === null ? null : jobToWire(job) };
+      return { job: job === null ? null : ((await jobsWithProgressFigures(db, [job]))[0] ?? null) };
     },
     "job-create": async ({ kind, args, priority }) => {
       const { job, events } = await createCheckedJob(

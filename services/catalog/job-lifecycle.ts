@@ -9,6 +9,7 @@ import {
   claimNextJob,
   inTransaction,
   type JobRow,
+  type JsonObject,
   markJobAborted,
   markJobDone,
   markJobFailed,
@@ -77,6 +78,14 @@ export async function recordJobProgress(
     step: string;
     percent?: number;
     text: string;
+    /** The step's numbers (PROGRESS_COUNTS), kept in the event for the job's progress figures. */
+    bytesDone?: number;
+    bytesTotal?: number;
+    filesDone?: number;
+    filesTotal?: number;
+    bytesPerSecond?: number;
+    filesPerSecond?: number;
+    etaSeconds?: number;
     /** The scheduler sent this step; without it, a worker reports on `step`. */
     waitingOn?: string;
     waitingRetry?: boolean;
@@ -102,6 +111,7 @@ export async function recordJobProgress(
       step: input.step,
       ...(input.percent === undefined ? {} : { percent: input.percent }),
       text: input.text,
+      ...countsOf(input),
       at: new Date().toISOString(),
     });
     return { job, events: [event] };
@@ -275,4 +285,24 @@ export async function forgetUnpreparedFolder(
     .where("path", "=", job.args.folder)
     .where("state", "in", ["preparing", "failed"])
     .execute();
+}
+
+const COUNT_KEYS = [
+  "bytesDone",
+  "bytesTotal",
+  "filesDone",
+  "filesTotal",
+  "bytesPerSecond",
+  "filesPerSecond",
+  "etaSeconds",
+] as const;
+
+/** The numbers a progress report carried, for its event (absent ones stay absent). */
+function countsOf(input: Partial<Record<(typeof COUNT_KEYS)[number], number>>): JsonObject {
+  const counts: JsonObject = {};
+  for (const key of COUNT_KEYS) {
+    const value = input[key];
+    if (value !== undefined && Number.isFinite(value)) counts[key] = value;
+  }
+  return counts;
 }

@@ -86,6 +86,7 @@ export async function prepareFolder(
     onProgress: (progress) =>
       onProgress({
         text: `measuring: ${describeCount(progress.fileCount)} files, ${describeBytes(progress.sizeKiB * 1024)} so far`,
+        counts: { filesDone: progress.fileCount, bytesDone: progress.sizeKiB * 1024 },
       }),
   });
   if (measurement.unreadableCount > 0) throw unreadableError(folder, measurement);
@@ -129,6 +130,7 @@ export async function prepareFolder(
         const percent = total > 0 ? Math.min(99, Math.floor((packedBytes / total) * 100)) : null;
         onProgress({
           ...(percent === null ? {} : { percent }),
+          counts: { bytesDone: packedBytes, bytesTotal: total },
           text: `packing (${options.compression}): ${describeBytes(packedBytes)} of ${describeBytes(total)}${percent === null ? "" : ` (${percent}%)`}`,
         });
       },

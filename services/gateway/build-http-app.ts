@@ -1,22 +1,23 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { httpStatusOf, PytarchiveError } from "../../shared/errors/index.ts";
-import type { CommandReply } from "../../shared/messages/index.ts";
+import type { Logger } from "../../shared/logging/index.ts";
 import type { ServiceHealth } from "../../shared/nats/index.ts";
 import type { CommandExecutor } from "./execute-command.ts";
 import type { GatewayMetrics } from "./gateway-metrics.ts";
-import { renderStatusPage } from "./status-page.ts";
+import { registerStatusPage } from "./status-routes.ts";
 
 export interface HttpAppDependencies {
   readonly execute: CommandExecutor;
   readonly metrics: GatewayMetrics;
   readonly health: () => Promise<ServiceHealth>;
   readonly libraryId: string;
+  readonly log?: Logger;
 }
 
 /**
  * The gateway's read-only HTTP API, built without listening (tests call `app.inject()`):
- * GET /healthz, /metrics, /api/queue, /api/summary, /api/tapes (the NATS replies' JSON) and /,
- * a status page. Errors are `{ code, message, hint }`; unexpected ones never leak internals.
+ * GET /healthz, /metrics, /api/queue, /api/summary, /api/tapes, /api/library (the NATS replies'
+ * JSON) and /, the live status page (status-routes.ts). Errors are `{ code, message, hint }`; unexpected ones never leak internals.
  */
 export function buildHttpApp(deps: HttpAppDependencies): FastifyInstance {
   const app = Fastify({ logger: false });
@@ -53,36 +54,10 @@ export function buildHttpApp(deps: HttpAppDependencies): FastifyInstance {
     app.get(`/api/${verb}`, () => deps.execute(verb, {}));
   }
 
-  app.get("/", async (_request, reply) => {
-    const problems: string[] = [];
-    const read = async <T>(verb: "queue" | "tapes"): Promise<T | null> => {
-      try {
-        return (await deps.execute(verb, {})) as T;
-      } catch (error) {
-        problems.push(
-          error instanceof PytarchiveError
-            ? `${verb}: ${error.message}`
-            : `${verb}: could not be read (see the gateway's log)`,
-        );
-        return null;
-      }
-    };
-    const [queue, tapes] = await Promise.all([
-      read<CommandReply<"queue">>("queue"),
-      read<CommandReply<"tapes">>("tapes"),
-    ]);
-    return reply
-      .status(problems.length === 0 ? 200 : 503)
-      .type("text/html; charset=utf-8")
-      .send(
-        renderStatusPage({
-          queue,
-          tapes,
-          problems,
-          generatedAt: new Date(),
-          libraryId: deps.libraryId,
-        }),
-      );
+  registerStatusPage(app, {
+    execute: deps.execute,
+    libraryId: deps.libraryId,
+    ...(deps.log === undefined ? {} : { log: deps.log }),
   });
 
   return app;

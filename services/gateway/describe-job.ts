@@ -41,6 +41,7 @@ export function toQueueJob(job: CatalogJob): QueueJob {
     state: job.state,
     description: describeJob(job.kind, job.args),
     progress: job.progress,
+    progressFigures: job.progressFigures ?? null,
     error: job.error,
     attempts: job.attempts,
     createdAt: job.createdAt,

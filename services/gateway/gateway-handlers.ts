@@ -486,6 +486,18 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
     history: (request) => listHistory(catalog, request),
 
     "import-legacy": (request) => importLegacy(catalog, request, exploreMaxSeconds),
+    job: async (request) => {
+      const id = jobIdOrThrow(request.id);
+      const { job } = await catalog.call("job-get", { id });
+      if (job === null) {
+        throw gatewayError(
+          "UNKNOWN_JOB",
+          `There is no task ${id}.`,
+          "`pytarchive queue` lists the tasks with their ids; `pytarchive history` the finished ones.",
+        );
+      }
+      return { job: toQueueJob(job) };
+    },
 
     library: () => {
       if (deps.readLiveLibrary === undefined) {

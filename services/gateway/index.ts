@@ -79,7 +79,7 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
           detail: listening === null ? "no HTTP API" : `HTTP API on ${listening}`,
         };
       };
-      const app = buildHttpApp({ execute, metrics, health, libraryId });
+      const app = buildHttpApp({ execute, metrics, health, libraryId, log });
       const port = options.httpPort === undefined ? config.http.port : options.httpPort;
       if (port !== null) {
         try {

@@ -10,9 +10,13 @@ export interface TransferState {
 
 /**
  * "12.3 GiB of 30 GiB, 1,204 of 5,000 files" and the percent of bytes (of files when there are
- * no bytes), kept below 100 until the step is done.
+ * no bytes), kept below 100 until the step is done; `counts` are the same as numbers.
  */
-export function describeTransfer(state: TransferState): { percent: number; text: string } {
+export function describeTransfer(state: TransferState): {
+  percent: number;
+  text: string;
+  counts: TransferState;
+} {
   const fraction =
     state.bytesTotal > 0
       ? state.bytesDone / state.bytesTotal
@@ -22,6 +26,12 @@ export function describeTransfer(state: TransferState): { percent: number; text:
   return {
     percent: Math.min(99, Math.floor(fraction * 100)),
     text: `${describeBytes(state.bytesDone)} of ${describeBytes(state.bytesTotal)}, ${describeCount(state.filesDone)} of ${describeCount(state.filesTotal)} files`,
+    counts: {
+      bytesDone: state.bytesDone,
+      bytesTotal: state.bytesTotal,
+      filesDone: state.filesDone,
+      filesTotal: state.filesTotal,
+    },
   };
 }
 

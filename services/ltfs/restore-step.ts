@@ -73,8 +73,8 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
       });
       const what = args.subfolder ? `${folder.path}/${args.subfolder}` : folder.path;
       const report = throttled(PROGRESS_EVERY_MS, (progress: RestoreProgress) => {
-        const { percent, text } = describeTransfer(progress);
-        run.progress({ percent, text: `restoring ${what} from tape ${barcode}: ${text}` });
+        const { percent, text, counts } = describeTransfer(progress);
+        run.progress({ percent, counts, text: `restoring ${what} from tape ${barcode}: ${text}` });
       });
       session.log.info("restoring", {
         folder: folder.path,

@@ -317,14 +317,15 @@ function describeCopy(progress: CopyProgress, target: ArchiveTarget) {
   if (progress.phase === "scanning") {
     return { text: `writing ${target.targetName} to tape ${target.tape}: listing the folder` };
   }
-  const { percent, text } = describeTransfer(progress);
+  const { percent, text, counts } = describeTransfer(progress);
   if (progress.phase === "finishing") {
     return {
       percent,
+      counts,
       text: `writing ${target.targetName} to tape ${target.tape}: ${text}; writing the manifest`,
     };
   }
-  return { percent, text: `writing ${target.targetName} to tape ${target.tape}: ${text}` };
+  return { percent, counts, text: `writing ${target.targetName} to tape ${target.tape}: ${text}` };
 }
 
 async function markFull(

@@ -34,6 +34,12 @@ export function readBackProgress(
     const percent = Math.min(100, start + (end - start) * Math.min(1, fraction));
     report({
       percent: Math.round(percent * 10) / 10,
+      counts: {
+        bytesDone: progress.bytesDone,
+        bytesTotal: progress.bytesTotal,
+        filesDone: progress.filesDone,
+        filesTotal: progress.filesTotal,
+      },
       text: `${options.prefix ?? ""}checked ${describeCount(progress.filesDone)} of ${describeCount(progress.filesTotal)} files, ${describeBytesOf(progress.bytesDone, progress.bytesTotal)}`,
     });
   };

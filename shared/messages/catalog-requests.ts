@@ -2,8 +2,9 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { SummaryReplySchema } from "./commands.ts";
 import { ErrorInfoSchema, JobIdSchema, StepSchema, TimestampSchema } from "./common-schemas.ts";
 import { defineMessage, type MessageDefinition } from "./define-message.ts";
-import { JOB_KINDS, type JobKind } from "./job-messages.ts";
+import { JOB_KINDS, type JobKind, PROGRESS_COUNTS } from "./job-messages.ts";
 import { LegacyImportReplySchema, LegacyImportRequestSchema } from "./legacy-import.ts";
+import { ProgressFiguresSchema } from "./progress-figures.ts";
 
 /*
  * Requests to the catalog service on `subjects(lib).catalog(op)`, one request and one reply schema
@@ -54,6 +55,8 @@ export const CatalogJobSchema = Type.Object({
   /** What the job read, wrote or checked, once known (archive, restore, verify, prepare). */
   bytesMoved: Type.Optional(Type.Union([Type.Number({ minimum: 0 }), Type.Null()])),
   filesMoved: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  /** Its last progress report as numbers (`queue` and `job-get` only); null: none yet. */
+  progressFigures: Type.Optional(Type.Union([ProgressFiguresSchema, Type.Null()])),
 });
 export type CatalogJob = Static<typeof CatalogJobSchema>;
 
@@ -409,6 +412,7 @@ export const CATALOG_REQUESTS = {
       step: StepSchema,
       percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
       text: Type.String(),
+      ...PROGRESS_COUNTS,
       waitingOn: Type.Optional(StepSchema),
       /** `waitingOn` is the unload retried after the 53/03 recovery. */
       waitingRetry: Type.Optional(Type.Boolean()),

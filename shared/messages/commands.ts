@@ -3,6 +3,7 @@ import { DriveBlockSchema } from "./changer-moves.ts";
 import { JobIdSchema, TimestampSchema } from "./common-schemas.ts";
 import { defineMessage, type MessageDefinition } from "./define-message.ts";
 import { LegacyImportReplySchema, LegacyImportRequestSchema } from "./legacy-import.ts";
+import { ProgressFiguresSchema } from "./progress-figures.ts";
 
 /*
  * The command contract between the `pytarchive` CLI and the gateway (this file is its reference;
@@ -97,6 +98,8 @@ export const QueueJobSchema = Type.Object({
   /** As the original words it: "Archiving folder: /x to tape AAK788L9". */
   description: Type.String(),
   progress: NullableString,
+  /** The same progress as numbers (percent, bytes, files, rate, time left); null: none yet. */
+  progressFigures: Type.Optional(Type.Union([ProgressFiguresSchema, Type.Null()])),
   error: NullableString,
   attempts: Type.Integer({ minimum: 0 }),
   createdAt: TimestampSchema,
@@ -117,6 +120,10 @@ const QueueReplySchema = Type.Object({
   /** Done and aborted tasks of the last 10 minutes, the newest first: their last outcome. */
   recent: Type.Optional(Type.Array(QueueJobSchema)),
 });
+
+/** One task by its id, running or ended (`pytarchive watch ID` asks for it every second). */
+const JobRequestSchema = Type.Object({ id: Type.String({ minLength: 1 }) });
+const JobReplySchema = Type.Object({ job: QueueJobSchema });
 
 /** Most jobs one `history` request lists. */
 export const HISTORY_MAX_LIMIT = 1000;
@@ -404,6 +411,7 @@ export const COMMANDS = {
   "clear-drive": command("clear-drive", ClearDriveRequestSchema, ClearDriveReplySchema),
   library: command("library", EmptyRequestSchema, LibraryReplySchema),
   "import-legacy": command("import-legacy", LegacyImportRequestSchema, LegacyImportReplySchema),
+  job: command("job", JobRequestSchema, JobReplySchema),
 } as const;
 
 export type CommandVerb = keyof typeof COMMANDS;

@@ -92,6 +92,7 @@ export {
   type JobSpec,
   JobSpecSchema,
   JobStarted,
+  PROGRESS_COUNTS,
   WorkItem,
 } from "./job-messages.ts";
 export { ARCHIVE_SOURCE_CODES, JOB_STATE_ERROR_CODES } from "./job-outcome-codes.ts";
@@ -118,6 +119,7 @@ export {
   type NotifyChannel,
   notifySubject,
 } from "./notifications.ts";
+export { type ProgressFigures, ProgressFiguresSchema } from "./progress-figures.ts";
 export { isSubjectToken, libraryIdOrThrow, subjectTokenOrThrow } from "./subject-token.ts";
 export {
   kvBucketNames,

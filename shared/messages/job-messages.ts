@@ -157,7 +157,23 @@ export const JobStarted = defineMessage(
 );
 export type JobStarted = MessageType<typeof JobStarted>;
 
-/** How far a running step is: a percentage, a line of text, or both. */
+const Count = Type.Number({ minimum: 0 });
+
+/**
+ * How far a step is, as numbers (each absent when the step cannot know it): bytes and files
+ * done and in all, the rate over the last seconds and the time left at that rate.
+ */
+export const PROGRESS_COUNTS = {
+  bytesDone: Type.Optional(Count),
+  bytesTotal: Type.Optional(Count),
+  filesDone: Type.Optional(Count),
+  filesTotal: Type.Optional(Count),
+  bytesPerSecond: Type.Optional(Count),
+  filesPerSecond: Type.Optional(Count),
+  etaSeconds: Type.Optional(Count),
+};
+
+/** How far a running step is: a percentage, a line of text, its numbers. */
 export const JobProgress = defineMessage(
   JOB_EVENTS.progress,
   Type.Object({
@@ -165,6 +181,7 @@ export const JobProgress = defineMessage(
     step: StepSchema,
     percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
     text: Type.Optional(Type.String()),
+    ...PROGRESS_COUNTS,
     at: TimestampSchema,
   }),
 );

@@ -1,10 +1,18 @@
 import type { Logger } from "../logging/index.ts";
 import type { CatalogJob } from "../messages/index.ts";
+import { createRateMeter, type ProgressCounts, type ProgressRate } from "./progress-rate.ts";
 
 /** How far a step is, for the job's progress in `pytarchive queue`. */
 export interface StepProgress {
   readonly percent?: number;
   readonly text: string;
+  /** Bytes and files done and in all, when the step counts them: its rate and ETA follow. */
+  readonly counts?: ProgressCounts;
+}
+
+/** A report as it is sent: the step's words and numbers, with the rate measured here. */
+export interface MeasuredProgress extends StepProgress {
+  readonly rate?: ProgressRate;
 }
 
 export interface ProgressReporter {
@@ -16,7 +24,7 @@ export interface ProgressReporter {
 
 export interface ProgressReporterOptions {
   /** Records the progress in the catalog; resolves with the job as it is now (null: no longer running). */
-  readonly send: (progress: StepProgress) => Promise<CatalogJob | null>;
+  readonly send: (progress: MeasuredProgress) => Promise<CatalogJob | null>;
   /** Sees the job after every report, so the step can stop when it was aborted or ended elsewhere. */
   readonly onJob: (job: CatalogJob | null) => void;
   /** At most one report this often. */
@@ -33,7 +41,8 @@ export interface ProgressReporterOptions {
  * the next one; progress never stops the step.
  */
 export function startProgressReporter(options: ProgressReporterOptions): ProgressReporter {
-  let latest: StepProgress | null = null;
+  let latest: MeasuredProgress | null = null;
+  const meter = createRateMeter();
   let version = 0;
   let sentVersion = 0;
   let lastSentAt = 0;
@@ -64,7 +73,13 @@ export function startProgressReporter(options: ProgressReporterOptions): Progres
   const timer = setInterval(sendIfDue, options.intervalMs);
   return {
     update(progress) {
-      latest = progress;
+      latest =
+        progress.counts === undefined && progress.percent === undefined
+          ? progress
+          : {
+              ...progress,
+              rate: meter.sample(progress.counts ?? {}, progress.percent, Date.now()),
+            };
       version += 1;
       if (Date.now() - lastSentAt >= options.intervalMs) sendIfDue();
     },

@@ -166,7 +166,7 @@ async function runStep(
   context.signal.addEventListener("abort", stopWithService, { once: true });
   if (context.signal.aborted) stopWithService();
   const progress = startProgressReporter({
-    send: async ({ percent, text }) =>
+    send: async ({ percent, text, counts, rate }) =>
       (
         await deps.catalog.call("job-progress", {
           id: job.id,
@@ -174,6 +174,8 @@ async function runStep(
           step: item.step,
           ...(percent === undefined ? {} : { percent }),
           text,
+          ...counts,
+          ...rate,
         })
       ).job,
     onJob: (current) => {

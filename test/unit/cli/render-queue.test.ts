@@ -67,3 +67,36 @@ describe("renderQueue", () => {
     expect(queueLine({ ...failed, state: "queued" }, false)).not.toContain("drive");
   });
 });
+
+describe("queue progress figures", () => {
+  const figures = {
+    step: "write",
+    percent: 41.9,
+    bytesDone: 419_000_000,
+    bytesTotal: 1_000_000_000,
+    filesDone: 40,
+    filesTotal: 100,
+    bytesPerSecond: 125_829_120,
+    filesPerSecond: 12,
+    etaSeconds: 190,
+    at: "2026-12-07T16:00:00.000Z",
+    live: true,
+  };
+
+  it("shows a running task's percentage, rate and time left before its words", () => {
+    const running = { ...RUNNING_PREPARE, progressFigures: figures };
+    expect(queueLine(running, true)).toBe(
+      "[0badc0de] 0 - Preparing folder: /data/projects/beta - Beta raw data [41%, 120 MiB/s, 3 min 10 s left] [counting files: 120000]",
+    );
+  });
+
+  it("shows where a failed task stopped, with no rate or time left", () => {
+    const failed = {
+      ...FAILED_RESTORE,
+      progressFigures: { ...figures, live: false, bytesPerSecond: null, etaSeconds: null },
+    };
+    expect(renderQueue({ running: [], queued: [], failed: [failed] })).toContain(
+      "[a1b2c3d4] 100 - Restoring folder: /data/projects/old to /scratch/old [stopped at 41% of its write step]\n",
+    );
+  });
+});

@@ -233,7 +233,16 @@ describe("the gateway's HTTP API", () => {
     expect(response.body).not.toContain("<b>&x");
     expect(response.body).toContain("source folder &lt;not&gt; mounted");
     expect(response.body).toContain("<code>AAK788L9</code>");
-    expect(response.body).toContain("250 / 1000 KiB 25.0%");
+    expect(response.body).toContain("250 KiB of 1000 KiB (25.0%)");
+    expect(response.headers["content-security-policy"]).toContain("default-src 'none'");
+    expect(response.headers["content-security-policy"]).toContain("script-src 'self'");
+  });
+
+  it("serves the status page's one script itself, which listens to the gateway's events", async () => {
+    const response = await appWith({}).inject({ method: "GET", url: "/status-page.js" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("text/javascript; charset=utf-8");
+    expect(response.body).toContain('new EventSource("/api/status/events")');
   });
 
   it("shows on / what could not be read, with status 503", async () => {
