@@ -58,7 +58,8 @@ export const processIo: CliIo = {
   get terminal() {
     if (!process.stdout.isTTY) return undefined;
     return {
-      columns: process.stdout.columns ?? 80,
+      // A pseudo-terminal without a size (e.g. under `script`) says 0 columns.
+      columns: process.stdout.columns || Number(process.env.COLUMNS) || 80,
       write: (text: string) => {
         process.stdout.write(text);
       },

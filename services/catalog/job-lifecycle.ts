@@ -170,13 +170,28 @@ export async function failJobWithEvents(
     const job = await markJobFailed(trx, input.id, formatJobError(error));
     const event = await recordJobEvent(trx, JOB_EVENTS.failed, job.id, {
       jobId: job.id,
-      step: input.step,
+      step: failedStep(current, input),
       attempt: current.attempts,
       error: { ...error },
       at: new Date().toISOString(),
     });
     return { job, events: [event] };
   });
+}
+
+/**
+ * The step a job failed at. A tape job fails once its drive is released, so the scheduler ends
+ * it from the release's last step (an unload); the step that failed is the one kept with the
+ * pending error (`job-failing`) when that is the error it ends with.
+ */
+function failedStep(current: JobRow, input: { step: string; error: ErrorInfo }): string {
+  const pending = current.pendingError;
+  return pending !== null &&
+    pending.code === input.error.code &&
+    typeof pending.step === "string" &&
+    pending.step !== ""
+    ? pending.step
+    : input.step;
 }
 
 /** What a committed job achieved, in the words `pytarchive queue` and `history` show. */

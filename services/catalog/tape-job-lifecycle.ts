@@ -61,6 +61,8 @@ export async function recordJobFailing(
         code: input.error.code,
         message: input.error.message,
         ...(input.error.hint === undefined ? {} : { hint: input.error.hint }),
+        // The job ends after the release steps; its failure names this step, where it failed.
+        step: input.step,
       },
       { progress: text },
     );

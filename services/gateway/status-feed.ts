@@ -1,7 +1,10 @@
 import type { Logger } from "../../shared/logging/index.ts";
 import type { CommandExecutor } from "./execute-command.ts";
 import { renderStatusSections, type StatusSection } from "./status-page.ts";
-import { ALL_PARTS, readStatusSnapshot, type StatusSnapshot } from "./status-snapshot.ts";
+import { readStatusSnapshot, type SnapshotParts, type StatusSnapshot } from "./status-snapshot.ts";
+
+const CHANGER_PARTS: SnapshotParts = { queue: false, tapes: true, library: true, history: false };
+const HISTORY_PART: SnapshotParts = { queue: false, tapes: false, library: false, history: true };
 
 export type StatusSections = Partial<Record<StatusSection, string>>;
 
@@ -31,8 +34,9 @@ export interface StatusFeedOptions {
 
 /**
  * One reader for every open page: while someone listens, the queue is read every second and the
- * rest every 10 s (or at once when the running tasks change), each page gets the sections that
- * changed. Nobody listening, nothing is read.
+ * rest every 10 s (or at once when the running tasks change; tapes and library in the background,
+ * as they wait for the changer), each page gets the sections that changed. Nobody listening,
+ * nothing is read.
  *
  * @example
  * const feed = createStatusFeed({ execute, libraryId: "default" });
@@ -45,36 +49,68 @@ export function createStatusFeed(options: StatusFeedOptions): StatusFeed {
   let snapshot: StatusSnapshot | null = null;
   let sections: Record<StatusSection, string> | null = null;
   let restReadAt = 0;
+  let changerReading: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let reading = false;
   let closed = false;
+
+  // Tapes and library ask the changer (a fresh `mtx status`), which can wait behind a tape
+  // move: read in the background, so the queue's progress goes on being shown meanwhile.
+  const readChanger = () => {
+    if (changerReading !== null) return;
+    changerReading = readStatusSnapshot(options.execute, options.libraryId, CHANGER_PARTS, null)
+      .then((read) => {
+        if (snapshot === null) return;
+        const { queue, history } = snapshot.problems;
+        snapshot = {
+          ...snapshot,
+          tapes: read.tapes,
+          library: read.library,
+          problems: {
+            ...(queue === undefined ? {} : { queue }),
+            ...(history === undefined ? {} : { history }),
+            ...read.problems,
+          },
+        };
+      })
+      .catch((error: unknown) => options.log?.warn("the library could not be read", { error }))
+      .finally(() => {
+        changerReading = null;
+      });
+  };
 
   const tick = async () => {
     timer = null;
     if (listeners.size === 0 || closed) return;
     reading = true;
     try {
-      const restDue = snapshot === null || Date.now() - restReadAt >= restEveryMs;
-      const next = await readStatusSnapshot(
+      const first = snapshot === null;
+      const restDue = first || Date.now() - restReadAt >= restEveryMs;
+      let next = await readStatusSnapshot(
         options.execute,
         options.libraryId,
-        restDue ? ALL_PARTS : { queue: true, tapes: false, library: false, history: false },
+        { queue: true, history: restDue, tapes: first, library: first },
         snapshot,
       );
       // A task started, ended or moved: the drives, tapes and history changed with it.
-      const settled =
-        !restDue && tasksOf(next) !== tasksOf(snapshot)
-          ? await readStatusSnapshot(options.execute, options.libraryId, ALL_PARTS, next)
-          : next;
-      if (restDue || settled !== next) restReadAt = Date.now();
-      snapshot = settled;
-      const rendered = renderStatusSections(settled);
+      const tasksChanged = !first && tasksOf(next) !== tasksOf(snapshot);
+      if (tasksChanged && !restDue) {
+        next = await readStatusSnapshot(options.execute, options.libraryId, HISTORY_PART, next);
+      }
+      snapshot = next;
+      if (restDue || tasksChanged) {
+        restReadAt = Date.now();
+        if (!first) readChanger();
+      }
+      const rendered = renderStatusSections(next);
       const changed: StatusSections = {};
       for (const [id, html] of Object.entries(rendered) as [StatusSection, string][]) {
         if (sections?.[id] !== html) changed[id] = html;
       }
       sections = rendered;
-      for (const listener of listeners) listener.send(changed);
+      if (Object.keys(changed).length > 0) {
+        for (const listener of listeners) listener.send(changed);
+      }
     } catch (error) {
       options.log?.warn("the status page could not be read", { error });
     } finally {
@@ -109,12 +145,13 @@ export function createStatusFeed(options: StatusFeedOptions): StatusFeed {
   };
 }
 
-/** Which tasks run, fail or wait, and on which drive: when this changes, so do the other parts. */
+/** Which tasks run (on which drive, at which step), fail or wait: when this changes, so do the other parts. */
 function tasksOf(snapshot: StatusSnapshot | null): string {
   const queue = snapshot?.queue;
   if (queue === null || queue === undefined) return "";
   return JSON.stringify([
-    queue.running.map((job) => [job.id, job.drive ?? null]),
+    // A new step (load, mount, unload…) may have moved a tape.
+    queue.running.map((job) => [job.id, job.drive ?? null, job.progressFigures?.step ?? null]),
     queue.failed.map((job) => job.id),
     queue.queued.length,
   ]);

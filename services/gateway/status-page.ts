@@ -221,7 +221,7 @@ export function splitJobError(error: string | null): {
 function fixingCommands(job: QueueJob, hint: string | null): string[] {
   const named = [...(hint ?? "").matchAll(/`([^`\n]+)`/g)]
     .map((match) => match[1] as string)
-    .filter((command) => /^(pytarchive|mtx|ltfsck|umount|systemctl)\b/.test(command));
+    .filter((command) => /^[a-z][a-z0-9_.-]* /.test(command));
   return [...new Set([...named, `pytarchive requeue ${job.id}`, `pytarchive abort ${job.id}`])];
 }
 

@@ -1,10 +1,18 @@
 import type { JobFailed } from "../../shared/messages/index.ts";
+import { describeStep } from "./failed-step-words.ts";
 
 /** What the notifier knows about a failed job: the event, and the job when the catalog has it. */
 export interface FailedJob {
   readonly event: JobFailed;
   /** Kind and arguments from the catalog; null when it no longer knows the job. */
-  readonly job: { readonly kind: string; readonly args: Readonly<Record<string, unknown>> } | null;
+  readonly job: {
+    readonly kind: string;
+    readonly args: Readonly<Record<string, unknown>>;
+    /** The drive a tape job held. */
+    readonly drive?: number | null;
+  } | null;
+  /** The tape of the job's folder when its arguments do not name one (restore, verify). */
+  readonly folderTape?: string | null;
   readonly libraryId: string;
   /** The host the notifier runs on, so admins of several libraries know where to look. */
   readonly hostName: string;
@@ -16,8 +24,32 @@ export interface FailedJob {
 export const SIMULATED_LIBRARY_LINE =
   "SIMULATED library ([Device] simulate): its tapes are loop images; nothing on them is an archive.";
 
+/** The folder and tape a job was about, from its arguments (null: it names none). */
+export function subjectOf(failed: FailedJob): {
+  folder: string | null;
+  tape: string | null;
+  drive: number | null;
+} {
+  const args = failed.job?.args ?? {};
+  const text = (key: string) => (typeof args[key] === "string" ? (args[key] as string) : null);
+  const target = text("target");
+  const folders = Array.isArray(args.folders) ? args.folders.map(String) : [];
+  const targetIsFolder = target?.startsWith("/") === true;
+  return {
+    folder:
+      text("folder") ?? (targetIsFolder ? target : folders.length > 0 ? folders.join(", ") : null),
+    tape:
+      text("tape") ??
+      (target !== null && !targetIsFolder ? target : null) ??
+      failed.folderTape ??
+      null,
+    drive: typeof failed.job?.drive === "number" ? failed.job.drive : null,
+  };
+}
+
 /**
- * The failure mail (subject `<failureSubject> — <kind> <jobId>`) and the one-line chat summary.
+ * The failure mail (subject `<failureSubject> — <kind> <jobId>`) and the chat post: the folder,
+ * the tape (and drive), the step that failed, the error and its hint, what to run next.
  *
  * @example
  * describeFailure(failed, "pyarchive: Task failed").subject; // "pyarchive: Task failed — archive 3fa2b1c0"
@@ -29,17 +61,21 @@ export function describeFailure(
   const { event, job } = failed;
   const kind = job?.kind ?? "job";
   const { error } = event;
+  const { folder, tape, drive } = subjectOf(failed);
   const argumentLines = formatArguments(job?.args ?? {});
   const simulated = failed.simulated === true;
+  const tapeText = tape === null ? null : `${tape}${drive === null ? "" : ` (drive ${drive})`}`;
   const text = [
     ...(simulated ? [SIMULATED_LIBRARY_LINE, ""] : []),
     `A pytarchive job failed on ${failed.hostName} (library ${failed.libraryId}${simulated ? ", SIMULATED" : ""}).`,
     "",
     `Job:        ${event.jobId}`,
     `Kind:       ${job?.kind ?? "unknown (the catalog no longer has this job)"}`,
+    ...(folder === null ? [] : [`Folder:     ${folder}`]),
+    ...(tapeText === null ? [] : [`Tape:       ${tapeText}`]),
     `Arguments:  ${argumentLines[0] ?? "(none)"}`,
     ...argumentLines.slice(1).map((line) => `            ${line}`),
-    `Step:       ${event.step} (attempt ${event.attempt})`,
+    `Step:       ${describeStep(event.step)}, attempt ${event.attempt}`,
     `Failed at:  ${event.at}`,
     `Error:      ${error.message} [${error.code}]`,
     `Hint:       ${error.hint ?? "(none)"}`,
@@ -50,10 +86,16 @@ export function describeFailure(
     `  pytarchive abort ${event.jobId}     drops it, if it should not run again`,
     "",
   ].join("\n");
+  const about = [
+    folder === null ? null : `of ${folder}`,
+    tapeText === null ? null : `${kind === "archive" ? "to" : "on"} tape ${tapeText}`,
+  ]
+    .filter((part) => part !== null)
+    .join(" ");
   return {
     subject: `${failureSubject} — ${kind} ${event.jobId}${simulated ? " (simulated library)" : ""}`,
     text,
-    chat: `pytarchive${simulated ? " (SIMULATED library)" : ""}: ${kind} job ${event.jobId} failed at step ${event.step}: ${error.message}${error.hint ? ` Hint: ${error.hint}` : ""} (pytarchive requeue ${event.jobId})`,
+    chat: `pytarchive${simulated ? " (SIMULATED library)" : ""}: ${kind} job ${event.jobId}${about === "" ? "" : ` ${about}`} failed at step ${describeStep(event.step)}: ${error.message} [${error.code}]${error.hint ? ` What to do: ${error.hint}` : ""} (then \`pytarchive requeue ${event.jobId}\`)`,
   };
 }
 

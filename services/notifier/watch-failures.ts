@@ -62,6 +62,7 @@ export function watchFailures(options: WatchFailuresOptions): Promise<RunningWor
         {
           event,
           job,
+          folderTape: await tapeOfFolder(options.catalog, job?.args ?? {}),
           libraryId: options.libraryId,
           hostName: options.hostName,
           simulated: options.simulated,
@@ -88,4 +89,23 @@ export function watchFailures(options: WatchFailuresOptions): Promise<RunningWor
       );
     },
   });
+}
+
+/**
+ * The tape a restore's or a folder verify's folder is archived on (their arguments name no
+ * tape); null for other jobs. A catalog that does not answer makes the event wait, as job-get.
+ */
+async function tapeOfFolder(
+  catalog: CatalogClient,
+  args: Readonly<Record<string, unknown>>,
+): Promise<string | null> {
+  if (typeof args.tape === "string") return null;
+  const folder =
+    typeof args.folder === "string"
+      ? args.folder
+      : typeof args.target === "string" && args.target.startsWith("/")
+        ? args.target
+        : null;
+  if (folder === null) return null;
+  return (await catalog.call("folder-get", { path: folder })).folder?.tapeBarcode ?? null;
 }

@@ -147,15 +147,20 @@ function formatUnreadable(unreadable: readonly UnreadableSubfolder[], now: Date)
   ];
 }
 
+/** Folders the chat post names in each age group. */
+const LARGEST_IN_CHAT = 3;
+
 function formatChat(report: InventoryReport, now: Date): string {
   const { totals } = report;
   const sources = report.sources.length;
   const lines = [
-    `pytarchive inventory of ${formatTime(now)}: ${countOf(totals.measuredCount + totals.unreadableCount, "folder")} in ${countOf(sources, "source folder")}`,
-    ...totals.groups.map(
-      (group) =>
-        `- ${group.label}: ${countOf(group.count, "folder")}, ${describeKiB(group.totalKiB)}`,
-    ),
+    `pytarchive inventory of ${formatTime(now)}: ${countOf(totals.measuredCount + totals.unreadableCount, "folder")} in ${countOf(sources, "source folder")}, ${describeKiB(totals.totalKiB)} in all`,
+    ...totals.groups.map((group) => {
+      const largest = largestOf(report, group.id)
+        .map((entry) => `${entry.path} (${describeKiB(entry.sizeKiB)})`)
+        .join(", ");
+      return `- ${group.label}: ${countOf(group.count, "folder")}, ${describeKiB(group.totalKiB)}${largest === "" ? "" : `; largest: ${largest}`}`;
+    }),
   ];
   if (totals.unreadableCount > 0) {
     lines.push(`- could not be measured: ${countOf(totals.unreadableCount, "folder")}`);
@@ -165,6 +170,16 @@ function formatChat(report: InventoryReport, now: Date): string {
     lines.push(`- could not be listed: ${unlisted.map((source) => source.folder).join(", ")}`);
   }
   return lines.join("\n");
+}
+
+/** The largest subfolders of one age group over every source folder, largest first. */
+function largestOf(report: InventoryReport, group: AgeGroupReport["id"]) {
+  return report.sources
+    .flatMap(
+      (source) => source.groups.find((candidate) => candidate.id === group)?.subfolders ?? [],
+    )
+    .sort((a, b) => b.sizeKiB - a.sizeKiB)
+    .slice(0, LARGEST_IN_CHAT);
 }
 
 /** Columns padded to their widest cell; the last column is not padded on the right. */

@@ -229,6 +229,77 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
     );
   });
 
+  it("a tape job that failed at its mount and ends after the unload fails at step mount, not unload", async () => {
+    const { handlers, published, startedArchive } = setup();
+    const { job } = await startedArchive();
+    await handlers["job-failing"]({ id: job.id, attempt: 1, step: "mount", error: ERROR });
+    // The scheduler ends it once the drive is released, from the unload's result.
+    await handlers["job-fail"]({ id: job.id, attempt: 1, step: "unload", error: ERROR });
+    expect(published.at(-1)).toMatchObject({ kind: "job.failed", payload: { step: "mount" } });
+
+    // An error of the release itself (not the kept one) is the release's own failure.
+    await handlers["jobs-requeue"]({ ids: [job.id] });
+    await handlers["job-start"]({ id: job.id, worker: "scheduler@test", drive: 256 });
+    const unloadError = { code: "MTX_MEDIUM_REMOVAL_PREVENTED", message: "refused" };
+    await handlers["job-fail"]({ id: job.id, attempt: 2, step: "unload", error: unloadError });
+    expect(published.at(-1)).toMatchObject({ kind: "job.failed", payload: { step: "unload" } });
+  });
+
+  it("queue and job-get give a running job's progress as numbers, and a failed one's where it stopped", async () => {
+    const { handlers, startedArchive } = setup();
+    const { job } = await startedArchive();
+    await handlers["job-progress"]({
+      id: job.id,
+      attempt: 1,
+      step: "write",
+      percent: 40,
+      text: "writing alpha: 12 of 30 KiB",
+      bytesDone: 12_288,
+      bytesTotal: 30_720,
+      filesDone: 1,
+      filesTotal: 3,
+      bytesPerSecond: 4_096,
+      etaSeconds: 5,
+    });
+    const running = (await handlers.queue({})).running.find((entry) => entry.id === job.id);
+    expect(running?.progressFigures).toEqual({
+      step: "write",
+      percent: 40,
+      bytesDone: 12_288,
+      bytesTotal: 30_720,
+      filesDone: 1,
+      filesTotal: 3,
+      bytesPerSecond: 4_096,
+      filesPerSecond: null,
+      etaSeconds: 5,
+      at: expect.any(String),
+      live: true,
+    });
+    // Words without numbers (the scheduler waiting for a step) replace the numbers of a running job.
+    await handlers["job-progress"]({ id: job.id, attempt: 1, step: "unmount", text: "unmounting" });
+    expect((await handlers["job-get"]({ id: job.id })).job?.progressFigures).toMatchObject({
+      step: "unmount",
+      percent: null,
+      bytesDone: null,
+      live: true,
+    });
+
+    await handlers["job-fail"]({ id: job.id, attempt: 1, step: "unmount", error: ERROR });
+    const failed = (await handlers.queue({})).failed.find((entry) => entry.id === job.id);
+    expect(failed?.progressFigures).toMatchObject({
+      step: "write",
+      percent: 40,
+      bytesDone: 12_288,
+      bytesPerSecond: null,
+      etaSeconds: null,
+      live: false,
+    });
+    // Requeued, it has no figures until its new run reports.
+    await handlers["jobs-requeue"]({ ids: [job.id] });
+    await handlers["job-start"]({ id: job.id, worker: "scheduler@test", drive: 256 });
+    expect((await handlers["job-get"]({ id: job.id })).job?.progressFigures).toBeNull();
+  });
+
   it("folder-archiving turns the prepared folder archiving under its name, with a folder.archiving event", async () => {
     const { handlers, published, startedArchive } = setup();
     const { job, report } = await startedArchive();

@@ -24,6 +24,7 @@ import { requestChat, requestMail } from "../../../shared/nats/notify.ts";
 import { pgliteDatabaseFactory, type TestCatalogDatabase } from "../../helpers/databases.ts";
 import { findFreePort, startNatsServer, type TestNatsServer } from "../../helpers/nats-server.ts";
 import { startAuthorisedServer } from "../auth/support.ts";
+import { seedPrepared, seedTapes } from "../gateway/support.ts";
 import { type CapturedLog, captureLog, startMailServer, startWebhook, waitFor } from "./support.ts";
 
 let nats: TestNatsServer;
@@ -146,7 +147,10 @@ describe("the notifier announces failed jobs", () => {
     expect(mail.text).toContain("Kind:       prepare\n");
     expect(mail.text).toContain("Arguments:  folder = /srv/projects/alpha\n");
     expect(mail.text).toContain("            description = Alpha project\n");
-    expect(mail.text).toContain("Step:       prepare (attempt 1)\n");
+    expect(mail.text).toContain("Folder:     /srv/projects/alpha\n");
+    expect(mail.text).toContain(
+      "Step:       prepare (measuring and packing the folder), attempt 1\n",
+    );
     expect(mail.text).toContain(`Error:      ${FAILURE.message} [FOLDER_UNREADABLE]\n`);
     expect(mail.text).toContain(`Hint:       ${FAILURE.hint}\n`);
     expect(mail.text).toContain("pytarchive queue ");
@@ -154,7 +158,7 @@ describe("the notifier announces failed jobs", () => {
 
     const post = await waitFor("the chat message", () => webhook.posts[0]);
     expect(post).toEqual({
-      text: `pytarchive: prepare job ${job.id} failed at step prepare: ${FAILURE.message} Hint: ${FAILURE.hint} (pytarchive requeue ${job.id})`,
+      text: `pytarchive: prepare job ${job.id} of /srv/projects/alpha failed at step prepare (measuring and packing the folder): ${FAILURE.message} [${FAILURE.code}] What to do: ${FAILURE.hint} (then \`pytarchive requeue ${job.id}\`)`,
       username: "tape-robot",
     });
 
@@ -186,8 +190,57 @@ describe("the notifier announces failed jobs", () => {
     await catalog.call("job-fail", { id: job.id, step: "prepare", error: FAILURE });
     const second = await waitFor("the second failure mail", () => mailServer.mails[1]);
     expect(second.subject).toBe(`pyarchive: Task failed — prepare ${job.id}`);
-    expect(second.text).toContain("Step:       prepare (attempt 2)\n");
+    expect(second.text).toContain(
+      "Step:       prepare (measuring and packing the folder), attempt 2\n",
+    );
     await waitFor("the second chat message", () => webhook.posts[1]);
+  });
+
+  it("names the folder, the tape and the step that failed: the mount, not the unload after it", async () => {
+    const mailServer = await startMailServer();
+    cleanups.push(() => mailServer.close());
+    const webhook = await startWebhook();
+    cleanups.push(() => webhook.close());
+    const lib = uniqueLibraryId();
+    const config = testConfig(lib, [
+      "[SMTP]",
+      "host = 127.0.0.1",
+      `port = ${mailServer.port}`,
+      "from = pytarchive@example.org",
+      "admins = it@example.org",
+      "[Chat]",
+      `webhook_url = ${webhook.url}`,
+    ]);
+    const running = await start(config, { log: captureLog(), catalog: true });
+    const catalog = createCatalogClient(running.nc, lib);
+    const folder = `/srv/projects/mount-${lib}`;
+    await seedTapes(database.db);
+    await seedPrepared(database.db, folder, 30);
+    const { job } = await catalog.call("job-create", {
+      kind: "archive",
+      args: { folder, tape: "AAA001L9", targetName: `mount-${lib}` },
+    });
+    await catalog.call("job-start", { id: job.id, worker: "test", drive: 1 });
+    const mountFailed = {
+      code: "LTFS_DEVICE_UNAVAILABLE",
+      message: "ltfs could not open the tape device /dev/sg3.",
+      hint: "Check that a tape is loaded (`tapeinfo -f /dev/sg3`).",
+    };
+    // As the scheduler does: the error is kept while the drive is released, then the job fails.
+    await catalog.call("job-failing", { id: job.id, step: "mount", error: mountFailed });
+    await catalog.call("job-fail", { id: job.id, step: "unload", error: mountFailed });
+
+    const mail = await waitFor("the failure mail", () => mailServer.mails[0]);
+    expect(mail.text).toContain(`Folder:     ${folder}\n`);
+    expect(mail.text).toContain("Tape:       AAA001L9 (drive 1)\n");
+    expect(mail.text).toContain("Step:       mount (mounting the tape with LTFS), attempt 1\n");
+    expect(mail.text).toContain(`Error:      ${mountFailed.message} [LTFS_DEVICE_UNAVAILABLE]\n`);
+    expect(mail.text).toContain(`Hint:       ${mountFailed.hint}\n`);
+    expect(mail.text).not.toContain("unload");
+    const post = await waitFor("the chat message", () => webhook.posts[0]);
+    expect((post as { text: string }).text).toBe(
+      `pytarchive: archive job ${job.id} of ${folder} to tape AAA001L9 (drive 1) failed at step mount (mounting the tape with LTFS): ${mountFailed.message} [LTFS_DEVICE_UNAVAILABLE] What to do: ${mountFailed.hint} (then \`pytarchive requeue ${job.id}\`)`,
+    );
   });
 
   it("runs under the notifier's own NATS user, with the catalog under its own", async () => {

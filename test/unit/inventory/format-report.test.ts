@@ -66,14 +66,14 @@ describe("formatInventoryReport", () => {
     );
   });
 
-  it("sums each group up in a few lines for chat", () => {
+  it("sums each group up in a few lines for chat, with the totals and each group's largest folders", () => {
     expect(formatted.chat).toBe(
       [
-        "pytarchive inventory of 2026-11-26 06:00 UTC: 6 folders in 2 source folders",
-        "- older than 2 years: 2 folders, 1.5 TiB",
+        "pytarchive inventory of 2026-11-26 06:00 UTC: 6 folders in 2 source folders, 1.5 TiB in all",
+        "- older than 2 years: 2 folders, 1.5 TiB; largest: /srv/home/alice (1.5 TiB), /srv/home/bob (200 MiB)",
         "- older than 1 year: 0 folders, 0 B",
-        "- older than 6 months: 1 folder, 3.3 GiB",
-        "- recently changed: 1 folder, 12.0 KiB",
+        "- older than 6 months: 1 folder, 3.3 GiB; largest: /srv/home/carol (3.3 GiB)",
+        "- recently changed: 1 folder, 12.0 KiB; largest: /srv/home/dave (12.0 KiB)",
         "- could not be measured: 2 folders",
         "- could not be listed: /srv/gone",
       ].join("\n"),
@@ -92,11 +92,11 @@ describe("formatInventoryReport", () => {
     expect(text).toContain("  3.3 GiB  7 months  /srv/home/carol");
     expect(chat).toBe(
       [
-        "pytarchive inventory of 2026-11-26 06:00 UTC: 4 folders in 1 source folder",
-        "- older than 2 years: 2 folders, 1.5 TiB",
+        "pytarchive inventory of 2026-11-26 06:00 UTC: 4 folders in 1 source folder, 1.5 TiB in all",
+        "- older than 2 years: 2 folders, 1.5 TiB; largest: /srv/home/alice (1.5 TiB), /srv/home/bob (200 MiB)",
         "- older than 1 year: 0 folders, 0 B",
-        "- older than 6 months: 1 folder, 3.3 GiB",
-        "- recently changed: 1 folder, 12.0 KiB",
+        "- older than 6 months: 1 folder, 3.3 GiB; largest: /srv/home/carol (3.3 GiB)",
+        "- recently changed: 1 folder, 12.0 KiB; largest: /srv/home/dave (12.0 KiB)",
       ].join("\n"),
     );
   });

@@ -77,17 +77,21 @@ describe("mail settings: [SMTP] first, logging.conf for what it leaves out", () 
 describe("the failure report", () => {
   const event = {
     jobId: "3fa2b1c0",
-    step: "copy",
+    step: "write",
     attempt: 2,
     error: { code: "TAPE_FULL", message: "Tape AAK788L9 is full." },
     at: "2026-11-26T10:00:00.000Z",
   };
 
-  it("names kind, arguments, step, error and what to do", () => {
+  it("names the folder, the tape and drive, the step, the error and what to do", () => {
     const report = describeFailure(
       {
         event,
-        job: { kind: "archive", args: { folder: "/srv/projects/alpha", tape: "AAK788L9" } },
+        job: {
+          kind: "archive",
+          args: { folder: "/srv/projects/alpha", tape: "AAK788L9" },
+          drive: 1,
+        },
         libraryId: "default",
         hostName: "archive-host",
       },
@@ -100,9 +104,11 @@ describe("the failure report", () => {
         "",
         "Job:        3fa2b1c0",
         "Kind:       archive",
+        "Folder:     /srv/projects/alpha",
+        "Tape:       AAK788L9 (drive 1)",
         "Arguments:  folder = /srv/projects/alpha",
         "            tape = AAK788L9",
-        "Step:       copy (attempt 2)",
+        "Step:       write (writing the folder to the tape), attempt 2",
         "Failed at:  2026-11-26T10:00:00.000Z",
         "Error:      Tape AAK788L9 is full. [TAPE_FULL]",
         "Hint:       (none)",
@@ -115,8 +121,37 @@ describe("the failure report", () => {
       ].join("\n"),
     );
     expect(report.chat).toBe(
-      "pytarchive: archive job 3fa2b1c0 failed at step copy: Tape AAK788L9 is full. (pytarchive requeue 3fa2b1c0)",
+      "pytarchive: archive job 3fa2b1c0 of /srv/projects/alpha to tape AAK788L9 (drive 1) failed at step write (writing the folder to the tape): Tape AAK788L9 is full. [TAPE_FULL] (then `pytarchive requeue 3fa2b1c0`)",
     );
+  });
+
+  it("names the tape a restore's folder is on, and a verified tape", () => {
+    const restore = describeFailure(
+      {
+        event: { ...event, step: "mount", error: { ...event.error, hint: "Load it." } },
+        job: { kind: "restore", args: { folder: "/srv/alpha", target: "/srv/back" }, drive: 0 },
+        folderTape: "AAK788L9",
+        libraryId: "default",
+        hostName: "archive-host",
+      },
+      "pytarchive: Task failed",
+    );
+    expect(restore.text).toContain("Folder:     /srv/alpha\nTape:       AAK788L9 (drive 0)\n");
+    expect(restore.text).toContain("Step:       mount (mounting the tape with LTFS), attempt 2\n");
+    expect(restore.chat).toBe(
+      "pytarchive: restore job 3fa2b1c0 of /srv/alpha on tape AAK788L9 (drive 0) failed at step mount (mounting the tape with LTFS): Tape AAK788L9 is full. [TAPE_FULL] What to do: Load it. (then `pytarchive requeue 3fa2b1c0`)",
+    );
+    const verify = describeFailure(
+      {
+        event,
+        job: { kind: "verify", args: { target: "AAK788L9" } },
+        libraryId: "default",
+        hostName: "archive-host",
+      },
+      "pytarchive: Task failed",
+    );
+    expect(verify.text).toContain("Tape:       AAK788L9\n");
+    expect(verify.text).not.toContain("Folder:");
   });
 
   it("still reports a job the catalog no longer knows", () => {

@@ -25,7 +25,9 @@ describe("mail about a simulated library", () => {
       "",
       "A pytarchive job failed on archive-host (library default, SIMULATED).",
     ]);
-    expect(report.chat).toMatch(/^pytarchive \(SIMULATED library\): archive job 3fa2b1c0 failed/);
+    expect(report.chat).toMatch(
+      /^pytarchive \(SIMULATED library\): archive job 3fa2b1c0 of \/srv\/alpha to tape SIM001L9 failed/,
+    );
   });
 
   it("says nothing of it for a real library", () => {
