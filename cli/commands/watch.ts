@@ -41,7 +41,7 @@ Examples:
   pytarchive watch --json | jq .progressFigures.percent
 `;
 
-/** How often the gateway is asked; steps report about every 2 s. */
+/** How often the gateway is asked; steps report about every second. */
 const POLL_MS = 1_000;
 /** How long the watch waits for a pytarchive that stopped answering (a restart). */
 const UNREACHABLE_GIVE_UP_MS = 60_000;

@@ -25,7 +25,7 @@ export interface StepWorkerTunables {
   readonly ackWaitMs?: number;
   /** Deliveries of one step before it is failed as interrupted. Default 3. */
   readonly maxRuns?: number;
-  /** At most one progress report this often. Default 2 s. */
+  /** At most one progress report this often. Default 1 s: the status page and `watch` show it live. */
   readonly progressIntervalMs?: number;
   /** The last progress is reported again this often without news. Default 15 s. */
   readonly heartbeatMs?: number;
@@ -90,7 +90,7 @@ export async function startStepWorker(options: StepWorkerOptions): Promise<StepW
     running,
     worker: options.worker,
     maxRuns: options.maxRuns ?? 3,
-    progressIntervalMs: options.progressIntervalMs ?? 2_000,
+    progressIntervalMs: options.progressIntervalMs ?? 1_000,
     heartbeatMs: options.heartbeatMs ?? 15_000,
   });
   const consumers: RunningWorkConsumer[] = [];
