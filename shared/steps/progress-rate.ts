@@ -20,6 +20,9 @@ interface Sample {
   readonly percent: number;
 }
 
+/** Samples closer than this replace each other. */
+const SAMPLE_EVERY_MS = 250;
+
 /** Shorter than this, a rate says more about timer jitter than about the drive. */
 const MIN_SPAN_MS = 1_000;
 
@@ -51,7 +54,14 @@ export function createRateMeter(windowMs = 20_000): {
         last !== undefined &&
         (now.bytes < last.bytes || now.files < last.files || now.percent < last.percent);
       if (wentBack) samples = [];
-      samples.push(now);
+      // Engines report per chunk or per file: keep one sample per quarter second, so the
+      // window holds at most about 80 whatever the step does.
+      const previous = samples.at(-1);
+      if (samples.length > 1 && previous !== undefined && at - previous.at < SAMPLE_EVERY_MS) {
+        samples[samples.length - 1] = now;
+      } else {
+        samples.push(now);
+      }
       // Keep one sample at or before the window's start, so the span covers the whole window.
       while (samples.length > 2 && (samples[1] as Sample).at <= at - windowMs) samples.shift();
       const first = samples[0] as Sample;

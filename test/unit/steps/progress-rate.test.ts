@@ -46,3 +46,17 @@ describe("createRateMeter", () => {
     });
   });
 });
+
+describe("createRateMeter under many reports", () => {
+  it("keeps a bounded window when a step reports per file, and still measures", () => {
+    const meter = createRateMeter();
+    let rate = {};
+    const started = performance.now();
+    for (let file = 0; file <= 200_000; file++) {
+      rate = meter.sample({ filesDone: file, filesTotal: 400_000 }, undefined, file / 10);
+    }
+    // 200,000 reports in 20 s of step time: a window that grew with them would take seconds.
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(rate).toEqual({ filesPerSecond: 10_000, etaSeconds: 20 });
+  });
+});
