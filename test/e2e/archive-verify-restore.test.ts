@@ -153,6 +153,19 @@ describe("archive, verify and restore through the CLI on the simulated library",
     expect(
       compareTrees(await digestTree(packed, { exclude: [".cache"] }), await digestTree(target)),
     ).toEqual([]);
+    // One subfolder of the packed folder: its contents directly in the target, as unpacked.
+    const sub = path.join(e2e.home, "restored", "beta-run-03");
+    expect(await e2e.run(["restore", packed, sub, "-s", "/analysis/run-03"])).toMatchObject({
+      state: "done",
+    });
+    const below = (tree: TreeDigest): TreeDigest =>
+      new Map([...tree].filter(([relative]) => relative !== ""));
+    expect(
+      compareTrees(
+        below(await digestTree(path.join(packed, "analysis", "run-03"))),
+        below(await digestTree(sub)),
+      ),
+    ).toEqual([]);
     expect(compareTrees(packedBefore, await digestTree(packed), SOURCE_FIELDS)).toEqual([]);
   }, 300_000);
 
