@@ -146,7 +146,7 @@ export function registerCatalogFamilies(
     type: "gauge",
     read: from(({ statistics }) =>
       statistics.running.map((job) => ({
-        labels: { job: job.id, kind: job.kind },
+        labels: { job_id: job.id, kind: job.kind },
         value: Date.parse(job.progressedAt) / 1000,
       })),
     ),

@@ -11,7 +11,7 @@ export type DriveStateReader = (drive: number) => Promise<ChangerDriveState | nu
 
 /**
  * Drive families: `pytarchive_drive_state{drive,state}` (one of idle, busy, blocked is 1),
- * `pytarchive_drive_loaded{drive}` and `pytarchive_drive_job_info{drive,job,kind}` for the job a
+ * `pytarchive_drive_loaded{drive}` and `pytarchive_drive_job_info{drive,job_id,kind}` for the job a
  * drive runs. Blocks and tapes come from the changer's drive states, jobs from the catalog; when
  * either does not answer, the families it feeds are empty for that scrape.
  */
@@ -71,7 +71,7 @@ export function registerDriveFamilies(
       return found.statistics.running.flatMap((job) =>
         job.drive === null
           ? []
-          : [{ labels: { drive: job.drive, job: job.id, kind: job.kind }, value: 1 }],
+          : [{ labels: { drive: job.drive, job_id: job.id, kind: job.kind }, value: 1 }],
       );
     },
   });

@@ -193,12 +193,12 @@ describe("the gateway's HTTP API", () => {
       'pytarchive_drive_files_total{drive="1",operation="written"} 40',
       `pytarchive_last_success_timestamp_seconds{kind="archive"} ${Date.parse("2026-12-01T10:00:00.000Z") / 1000}`,
       'pytarchive_last_success_timestamp_seconds{kind="verify"} 0',
-      `pytarchive_job_last_progress_timestamp_seconds{job="3fa2b1c0",kind="restore"} ${Date.parse("2026-12-07T15:00:00.000Z") / 1000}`,
+      `pytarchive_job_last_progress_timestamp_seconds{job_id="3fa2b1c0",kind="restore"} ${Date.parse("2026-12-07T15:00:00.000Z") / 1000}`,
       'pytarchive_drive_state{drive="0",state="busy"} 1',
       'pytarchive_drive_state{drive="0",state="idle"} 0',
       'pytarchive_drive_state{drive="1",state="blocked"} 1',
       'pytarchive_drive_loaded{drive="0"} 1',
-      'pytarchive_drive_job_info{drive="0",job="3fa2b1c0",kind="restore"} 1',
+      'pytarchive_drive_job_info{drive="0",job_id="3fa2b1c0",kind="restore"} 1',
       'pytarchive_tape_used_bytes{barcode="AAK788L9"} 256000',
       'pytarchive_tape_capacity_bytes{barcode="AAK788L9"} 1024000',
       "pytarchive_catalog_up 1",
@@ -207,6 +207,8 @@ describe("the gateway's HTTP API", () => {
       expect(lines).toContain(line);
     }
     expect(body).not.toMatch(/_kib/);
+    // Prometheus sets `job` and `instance` on every scraped series; ours would be renamed exported_*.
+    expect(body).not.toMatch(/[{,](job|instance)="/);
   });
 
   it("says the catalog is down in /metrics instead of showing stale numbers", async () => {
