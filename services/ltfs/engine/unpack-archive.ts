@@ -1,9 +1,24 @@
-import { chmod, lstat, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import path from "node:path";
 import { CommandAbortedError, runCommand } from "../../../shared/exec/index.ts";
 import { messageOf } from "../../../shared/format/index.ts";
 import type { Compression } from "../../../shared/manifest/index.ts";
-import { RestoreAbortedError, RestoreTargetNotEmptyError, UnpackFailedError } from "./errors.ts";
+import {
+  RestoreAbortedError,
+  RestoreSubfolderInvalidError,
+  RestoreTargetNotEmptyError,
+  UnpackFailedError,
+} from "./errors.ts";
 import {
   type RestoreFolderRequest,
   type RestoreResult,
@@ -40,11 +55,9 @@ export function tarExtractArguments(request: {
   readonly members?: readonly string[];
   readonly stripComponents?: number;
 }): string[] {
-  const compression =
-    request.compression === "zstd" ? ["--zstd"] : request.compression === "gzip" ? ["-z"] : [];
   return [
     "-x",
-    ...compression,
+    ...compressionFlags(request.compression),
     "-f",
     request.archive,
     "-C",
@@ -55,6 +68,10 @@ export function tarExtractArguments(request: {
     ...(request.stripComponents ? [`--strip-components=${request.stripComponents}`] : []),
     ...(request.members && request.members.length > 0 ? ["--", ...request.members] : []),
   ];
+}
+
+function compressionFlags(compression: Compression | null): string[] {
+  return compression === "zstd" ? ["--zstd"] : compression === "gzip" ? ["-z"] : [];
 }
 
 export interface UnpackRequest {
@@ -226,17 +243,30 @@ export async function restorePackedFolderFromTape(
       entries: archives,
       target: path.join(scratch, "archive"),
     });
+    const member = subfolder === null ? null : `${request.archiveTop}/${subfolder}`;
     const unpacked = await unpackArchive({
       archive: path.join(scratch, "archive", archive.path),
       target: request.target,
       compression: request.compression,
-      members: subfolder === null ? undefined : [`${request.archiveTop}/${subfolder}`],
+      members: member === null ? undefined : [member],
       // The top folder, and the subfolder's own parts: its contents land directly in target.
       stripComponents: 1 + (subfolder === null ? 0 : subfolder.split("/").length),
       tar: request.tar,
       signal: request.signal,
       owner,
     });
+    if (subfolder !== null && member !== null) {
+      await refuseFileSubfolder({
+        archive: path.join(scratch, "archive", archive.path),
+        member,
+        subfolder,
+        target: request.target,
+        owner,
+        compression: request.compression,
+        tar: request.tar,
+        signal: request.signal,
+      });
+    }
     // Read while the marker holds the target: a failure here leaves it this job's to continue.
     const top =
       subfolder === null
@@ -262,6 +292,52 @@ export async function restorePackedFolderFromTape(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * A file subfolder is stripped of its whole name, so tar skips it and exits 0 with nothing
+ * unpacked: a restore would end "done" with an empty target. Only when nothing landed in the
+ * target (an empty folder is also a subfolder), tar lists the member itself to tell which.
+ */
+async function refuseFileSubfolder(request: {
+  readonly archive: string;
+  readonly member: string;
+  readonly subfolder: string;
+  readonly target: string;
+  readonly owner: string | null;
+  readonly compression: Compression | null;
+  readonly tar?: string;
+  readonly signal?: AbortSignal;
+}): Promise<void> {
+  const marker = request.owner === null ? null : restoreOwnerMarker(request.owner);
+  const unpacked = (await readdir(request.target)).filter((name) => name !== marker);
+  if (unpacked.length > 0) return;
+  const listed = await runCommand(
+    request.tar ?? "tar",
+    [
+      "-t",
+      "-v",
+      ...compressionFlags(request.compression),
+      "-f",
+      request.archive,
+      "--no-recursion",
+      "--occurrence=1",
+      "--",
+      request.member,
+    ],
+    { signal: request.signal, timeoutMs: DEFAULT_UNPACK_TIMEOUT_MS, env: { LC_ALL: "C" } },
+  ).catch((error: unknown) => {
+    if (error instanceof CommandAbortedError) {
+      throw new RestoreAbortedError({ target: request.target, filesRestored: 0, filesTotal: 0 });
+    }
+    throw new UnpackFailedError(request.archive, request.target, messageOf(error), error);
+  });
+  // `tar -tv` starts each line with the member's type, as `ls -l` does: "d" for a folder.
+  if (listed.exitCode === 0 && listed.stdout.startsWith("d")) return;
+  throw new RestoreSubfolderInvalidError(
+    request.subfolder,
+    "is a file, not a folder; give the folder that holds it",
+  );
 }
 
 /**

@@ -17,6 +17,8 @@ import { restorableView, snapshotTree, writeRandomFile } from "./tree-snapshot.t
  * A packed folder's restore run again by the same job: after an interruption it continues (its
  * copy of the archive in scratch kept when complete) and ends with the original tree; after it
  * finished without its end being reported, it finds its note and ends done, writing nothing.
+ * `restore -s SUB` of it: tar strips SUB's own name, so a file SUB was skipped and the restore
+ * ended done with an empty target; it is refused, folders (an empty one too) are restored.
  */
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "pyt-packed-resume-"));
@@ -31,6 +33,7 @@ beforeAll(async () => {
     writeRandomFile(path.join(original, "notes", `n${index}.txt`), 50 + index);
   }
   fs.utimesSync(path.join(original, "notes"), 1_600_000_000, 1_600_000_000);
+  fs.mkdirSync(path.join(original, "empty"));
   const packed = path.join(root, "packed");
   fs.mkdirSync(packed);
   fs.mkdirSync(scratch);
@@ -54,7 +57,7 @@ beforeAll(async () => {
   });
 }, 30_000);
 
-function request(target: string, owner: string) {
+function request(target: string, owner: string | null) {
   return {
     folderOnTape: onTape.destination,
     target,
@@ -173,5 +176,30 @@ describe("a packed folder's restore run again by the same job", () => {
 
     await restorePackedFolderFromTape(request(target, "0cafe004"));
     expect(fs.statSync(target).mtimeMs).toBe(restoredTime);
+  });
+});
+
+describe("restore -s of a packed folder", () => {
+  it("refuses a file subfolder instead of ending done with nothing restored", async () => {
+    for (const owner of [null, "0cafe005"]) {
+      const target = path.join(root, `file-${owner ?? "none"}`);
+      await expect(
+        restorePackedFolderFromTape({ ...request(target, owner), subfolder: "notes/n1.txt" }),
+      ).rejects.toMatchObject({
+        code: "RESTORE_SUBFOLDER_INVALID",
+        message: expect.stringContaining("is a file"),
+      });
+    }
+  });
+
+  it("restores a folder's contents, and an empty folder as nothing", async () => {
+    const target = path.join(root, "notes-only");
+    await restorePackedFolderFromTape({ ...request(target, "0cafe006"), subfolder: "notes" });
+    expect(fs.readFileSync(path.join(target, "n1.txt"))).toEqual(
+      fs.readFileSync(path.join(original, "notes", "n1.txt")),
+    );
+    const empty = path.join(root, "empty-only");
+    await restorePackedFolderFromTape({ ...request(empty, "0cafe007"), subfolder: "empty" });
+    expect(fs.readdirSync(empty)).toEqual([]);
   });
 });
