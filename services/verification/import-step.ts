@@ -62,7 +62,8 @@ interface FolderToRecord {
  * The `import` step of an import-tape job: records every top-level folder of the mounted tape
  * in the catalog. A folder with a manifest (written by pytarchive) is recorded from it (its
  * digest and fields checked, each file checked to be on the tape with its size, start blocks
- * read from the tape; nothing re-hashed); any other folder is read and hashed file by file. Both
+ * read from the tape; nothing re-hashed); any other folder is read and hashed file by file,
+ * unless the tape holds manifests and the catalog does not know it (an interrupted copy). Both
  * end archived, not verified (docs/manifest.md says why). A folder the catalog already has on
  * this tape is compared and left as it is; what differs, and anything not recorded, fails the
  * step with TAPE_IMPORT_PROBLEMS after everything else was recorded. Idempotent.
@@ -83,7 +84,7 @@ export function importStep(deps: ImportStepDependencies): StepDefinition {
           folder,
         ]),
       );
-      const { names, strays } = await topLevelFolders(mountPoint);
+      const { names, strays, manifests } = await topLevelFolders(mountPoint);
       const outcomes: FolderOutcome[] = strays.map((name) => ({
         kind: "problem",
         line: `${name}: a file at the top of the tape, not a folder; not imported`,
@@ -101,6 +102,7 @@ export function importStep(deps: ImportStepDependencies): StepDefinition {
         const found = await folderFromTape(folderOnTape, name, tape, known.get(name) ?? null, {
           signal,
           onProgress: readBackProgress(progress, { prefix, share }),
+          tapeHoldsManifests: manifests > 0,
         });
         if ("problem" in found) {
           outcomes.push({ kind: "problem", line: `${name}: ${found.problem}` });
@@ -115,24 +117,40 @@ export function importStep(deps: ImportStepDependencies): StepDefinition {
   };
 }
 
-/** The folders at the top of the tape (not pytarchive's own hidden ones), and stray files. */
-async function topLevelFolders(mountPoint: string): Promise<{ names: string[]; strays: string[] }> {
+/**
+ * The folders at the top of the tape (not pytarchive's own hidden ones), stray files, and how
+ * many manifests lie beside folders (pytarchive wrote the tape).
+ */
+async function topLevelFolders(
+  mountPoint: string,
+): Promise<{ names: string[]; strays: string[]; manifests: number }> {
   const entries = await readdir(mountPoint, { withFileTypes: true });
   const visible = entries.filter((entry) => !entry.name.startsWith("."));
   const names = visible.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   const strays = visible
     .filter((entry) => !entry.isDirectory() && !entry.name.endsWith(MANIFEST_SUFFIX))
     .map((entry) => entry.name);
-  return { names: names.sort(), strays: strays.sort() };
+  const manifests = visible.filter(
+    (entry) => !entry.isDirectory() && entry.name.endsWith(MANIFEST_SUFFIX),
+  ).length;
+  return { names: names.sort(), strays: strays.sort(), manifests };
 }
 
-/** The folder as its manifest or, without one, the tape itself describes it; or what is wrong. */
-async function folderFromTape(
+/**
+ * The folder as its manifest or, without one, the tape itself describes it; or what is wrong.
+ * pytarchive writes a folder's manifest last, after its files: on a tape it wrote, a folder
+ * without one that the catalog does not know is a copy interrupted part-way, not an archive.
+ */
+export async function folderFromTape(
   folderOnTape: string,
   name: string,
   tape: string,
   known: CatalogFolder | null,
-  reading: { signal: AbortSignal; onProgress: (progress: VerifyProgress) => void },
+  reading: {
+    signal: AbortSignal;
+    onProgress: (progress: VerifyProgress) => void;
+    tapeHoldsManifests: boolean;
+  },
 ): Promise<FolderToRecord | { problem: string }> {
   const manifestPath = `${folderOnTape}${MANIFEST_SUFFIX}`;
   const hasManifest = await lstat(manifestPath).then(
@@ -140,6 +158,12 @@ async function folderFromTape(
     () => false,
   );
   if (hasManifest) return fromManifest(folderOnTape, manifestPath, name);
+  if (known === null && reading.tapeHoldsManifests) {
+    return {
+      problem:
+        "no manifest beside it on a tape pytarchive wrote: an incomplete copy (an archive interrupted before its manifest, written last); not imported",
+    };
+  }
   const files = await readTapeFolder(folderOnTape, reading);
   const unreadable = files.filter((file) => file.digest.error !== undefined);
   if (unreadable.length > 0) {
