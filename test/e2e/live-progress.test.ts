@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -58,6 +58,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  // The screenshots stay for a person to look at; the browser's profile does not.
+  if (screenshots !== undefined) {
+    await rm(path.join(screenshots, "profile"), { recursive: true, force: true });
+  }
   await e2e?.close();
 }, 120_000);
 
