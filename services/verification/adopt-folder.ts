@@ -1,5 +1,6 @@
 import { lstat } from "node:fs/promises";
 import path from "node:path";
+import { FileWorkerFailedError } from "../../shared/data-path/index.ts";
 import type { CatalogFolder } from "../../shared/messages/index.ts";
 import type { CatalogClient } from "../../shared/nats/index.ts";
 import { catalogFileOfTapeFile, recordFiles } from "./catalog-files.ts";
@@ -70,7 +71,7 @@ export async function adoptFolder(request: AdoptFolderRequest): Promise<FolderCh
       ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
     });
   } catch (error) {
-    if (signal?.aborted) throw error;
+    if (signal?.aborted || error instanceof FileWorkerFailedError) throw error;
     problems.push(
       `${folderOnTape} cannot be read on the mounted tape (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
     );

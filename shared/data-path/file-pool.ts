@@ -1,12 +1,12 @@
 import os from "node:os";
 import { Worker } from "node:worker_threads";
-import {
-  type CarriedError,
-  errorFromCarried,
-  type FileTask,
-  type FileTaskAnswers,
-  type TaskMessage,
-  type WorkerMessage,
+import { PytarchiveError } from "../errors/index.ts";
+import type {
+  CarriedError,
+  FileTask,
+  FileTaskAnswers,
+  TaskMessage,
+  WorkerMessage,
 } from "./file-tasks.ts";
 
 export type FileTaskKind = FileTask["kind"];
@@ -37,6 +37,10 @@ export interface TaskOptions {
  */
 export interface FilePool {
   readonly size: number;
+  /**
+   * A file's own errors come back in the answer; `run` rejects only with the signal's reason or
+   * a FileWorkerFailedError, which is never about a file.
+   */
   run<K extends FileTaskKind>(
     task: Extract<FileTask, { kind: K }>,
     options?: TaskOptions,
@@ -47,11 +51,16 @@ export interface FilePool {
   close(): Promise<void>;
 }
 
-/** A worker died or failed outside a task's own error handling. */
-export class FileWorkerFailedError extends Error {
-  readonly code = "EWORKER";
+/**
+ * A worker died or failed outside a task's own error handling: not a problem of any file, tape
+ * or drive (those come back as answers), so callers never turn it into one. A retry may cure it.
+ */
+export class FileWorkerFailedError extends PytarchiveError {
   constructor(reason: string) {
-    super(`a file worker thread failed: ${reason}`);
+    super(
+      "FILE_WORKER_FAILED",
+      `A file worker thread failed: ${reason}. The files, the tape and the drive are not at fault.`,
+    );
     this.name = "FileWorkerFailedError";
   }
 }
@@ -142,7 +151,8 @@ export function createFilePool(options: FilePoolOptions = {}): FilePool {
       const signal = pending.options.signal;
       if (signal?.aborted) pending.reject(signal.reason);
       else if ("answer" in message) pending.resolve(message.answer);
-      else if ("failed" in message) pending.reject(errorFromCarried(message.failed));
+      else if ("failed" in message)
+        pending.reject(new FileWorkerFailedError(message.failed.message));
       else pending.reject(new FileWorkerFailedError("stopped without being asked"));
       finish(slot);
     });

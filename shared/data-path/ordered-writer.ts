@@ -69,16 +69,11 @@ export function createOrderedWriter(
       offset += file.data.length;
       return placed;
     });
-    let answer: Awaited<ReturnType<typeof pool.run<"write-files">>>;
-    try {
-      answer = await pool.run(
-        { kind: "write-files", files, data },
-        { signal: options.signal, transfer: [data], urgent: true },
-      );
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      throw (batch[0] as FileToWrite).failed(error);
-    }
+    // Rejects only when aborted or the worker failed: neither is about a file of the batch.
+    const answer = await pool.run(
+      { kind: "write-files", files, data },
+      { signal: options.signal, transfer: [data], urgent: true },
+    );
     for (const file of batch.slice(0, answer.written)) await file.onWritten?.();
     if (answer.error !== null) {
       throw (batch[answer.written] as FileToWrite).failed(errorFromCarried(answer.error));

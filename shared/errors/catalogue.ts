@@ -240,6 +240,10 @@ const STEPS = {
     "A hold on the library (or a drive) was used after it was given back.",
     LOG_HINT,
   ),
+  FILE_WORKER_FAILED: flaky(
+    "A worker thread that reads, writes or hashes file data failed; the files, the tape and the drive are not at fault, and nothing was concluded about them.",
+    "The step is tried again on its own; if the job still fails, requeue it (`pytarchive requeue <job>`) and report it with the service's log.",
+  ),
   LEASE_WAIT_ABORTED: failure(
     "Waiting for the library (or a drive) was given up: the job was aborted or the service stopped.",
     QUEUE_HINT,

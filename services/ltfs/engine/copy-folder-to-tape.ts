@@ -349,13 +349,8 @@ async function writeEntries(
         progress(entry.path);
         const absolute = path.join(source, entry.path);
         const read = reader.take(fileIndex++);
-        const whole =
-          read === null
-            ? null
-            : await read.catch((error: unknown) => {
-                if (signal?.aborted) throw error;
-                throw new ArchiveSourceUnreadableError(absolute, error);
-              });
+        // A rejection is an abort or a failed worker (FileWorkerFailedError), not this file's.
+        const whole = read === null ? null : await read;
         if (whole !== null && !whole.ok) {
           throw new ArchiveSourceUnreadableError(absolute, whole.error);
         }
@@ -507,22 +502,16 @@ async function streamFile(
     tapeError: (error: unknown) => Error;
   },
 ): Promise<CopiedFile> {
-  let answer: Awaited<ReturnType<typeof pool.run<"copy-file">>>;
-  try {
-    answer = await pool.run(
-      {
-        kind: "copy-file",
-        source: absolute,
-        destination: target,
-        chunkBytes: options.chunkBytes,
-        metadata: { fromSource: true, atime: secondsFromNs(entry.atimeNs) },
-      },
-      { signal: options.signal, onProgress: options.onBytes, urgent: true },
-    );
-  } catch (error) {
-    if (options.signal?.aborted) throw error;
-    throw options.tapeError(error);
-  }
+  const answer = await pool.run(
+    {
+      kind: "copy-file",
+      source: absolute,
+      destination: target,
+      chunkBytes: options.chunkBytes,
+      metadata: { fromSource: true, atime: secondsFromNs(entry.atimeNs) },
+    },
+    { signal: options.signal, onProgress: options.onBytes, urgent: true },
+  );
   if (!answer.ok) {
     const error = errorFromCarried(answer.error);
     throw answer.side === "source"

@@ -19,6 +19,7 @@ import {
   DEFAULT_CHUNK_BYTES,
   errorFromCarried,
   type FilePool,
+  FileWorkerFailedError,
   permissionBits,
   secondsFromNs,
   sharedFilePool,
@@ -369,7 +370,9 @@ async function restoreFiles(
         const kept = await keepIfComplete(pool, destination, file, () => {
           state.xattrsNotRestored += 1;
         }).catch((error: unknown) => {
-          throw error instanceof RestorePathOccupiedError ? error : writeFailed(error);
+          if (error instanceof RestorePathOccupiedError || error instanceof FileWorkerFailedError)
+            throw error;
+          throw writeFailed(error);
         });
         if (kept) {
           await read?.catch(() => {});
@@ -382,13 +385,8 @@ async function restoreFiles(
           continue;
         }
       }
-      const whole =
-        read === null
-          ? null
-          : await read.catch((error: unknown) => {
-              if (signal?.aborted) throw error;
-              throw readFailed(error);
-            });
+      // A rejection is an abort or a failed worker (FileWorkerFailedError), not this file's.
+      const whole = read === null ? null : await read;
       if (whole !== null && !whole.ok) {
         if (errnoOf(whole.error) !== "ENOENT") throw readFailed(whole.error);
         mismatches.push({ path: file.path, expected, actual: "missing on the tape", keptAs: null });
@@ -442,30 +440,24 @@ async function restoreFiles(
       // Large, or larger on the tape than archived: streamed in its turn.
       await writer.flush();
       let streamed = 0;
-      let answer: Awaited<ReturnType<typeof pool.run<"copy-file">>>;
-      try {
-        answer = await pool.run(
-          {
-            kind: "copy-file",
-            source: path.join(folderOnTape, file.path),
-            destination,
-            chunkBytes,
-            metadata,
+      const answer = await pool.run(
+        {
+          kind: "copy-file",
+          source: path.join(folderOnTape, file.path),
+          destination,
+          chunkBytes,
+          metadata,
+        },
+        {
+          signal,
+          urgent: true,
+          onProgress: (bytes) => {
+            streamed += bytes;
+            state.bytes += bytes;
+            progress(file.path);
           },
-          {
-            signal,
-            urgent: true,
-            onProgress: (bytes) => {
-              streamed += bytes;
-              state.bytes += bytes;
-              progress(file.path);
-            },
-          },
-        );
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        throw writeFailed(error);
-      }
+        },
+      );
       if (!answer.ok) {
         const error = errorFromCarried(answer.error);
         if (answer.side === "destination") throw writeFailed(error);
@@ -591,7 +583,8 @@ async function holdsExactly(
       if ((await sha256Of(pool, destination)) !== file.sha256) return false;
     }
     return true;
-  } catch {
+  } catch (error) {
+    if (error instanceof FileWorkerFailedError) throw error;
     return false;
   }
 }

@@ -69,16 +69,10 @@ export async function* hashFilesInOrder(
       signal?.throwIfAborted();
       const target = targets[index] as HashTarget;
       const ahead = reader.take(index);
-      let digest: FileDigest;
-      try {
-        digest = ahead
-          ? await digestOfWhole(ahead, options)
-          : await digestOfStream(pool, target, chunkBytes, options);
-      } catch (error) {
-        // A worker that failed (not the file): the file is reported unreadable, with why.
-        if (signal?.aborted) throw error;
-        digest = { error: error instanceof Error ? error : new Error(String(error)) };
-      }
+      // A worker that fails (FileWorkerFailedError) is not the file's problem: it ends the reading.
+      const digest = ahead
+        ? await digestOfWhole(ahead, options)
+        : await digestOfStream(pool, target, chunkBytes, options);
       yield { index, digest };
     }
   } finally {

@@ -94,7 +94,7 @@ describe("the file pool", () => {
       const file = writeFile("crash-me.bin", randomBytes(10));
       const failed = crashing.run({ kind: "hash-file", path: file, chunkBytes: 1024 });
       await expect(failed).rejects.toBeInstanceOf(FileWorkerFailedError);
-      await expect(failed).rejects.toThrow(/a file worker thread failed: .*made to fail/);
+      await expect(failed).rejects.toThrow(/A file worker thread failed: .*made to fail/);
       const fine = writeFile("fine.bin", Buffer.from("fine"));
       await expect(
         crashing.run({ kind: "hash-file", path: fine, chunkBytes: 1024 }),

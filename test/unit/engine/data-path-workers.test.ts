@@ -3,9 +3,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CopyProgress, copyFolderToTape } from "../../../services/ltfs/engine/index.ts";
+import {
+  type CopyProgress,
+  copyFolderToTape,
+  restoreFolderFromTape,
+} from "../../../services/ltfs/engine/index.ts";
 import { verifyFolderOnTape } from "../../../services/verification/engine/index.ts";
-import { createFilePool } from "../../../shared/data-path/index.ts";
+import {
+  createFilePool,
+  type FilePool,
+  FileWorkerFailedError,
+} from "../../../shared/data-path/index.ts";
+import { isTransientError } from "../../../shared/errors/index.ts";
 import { writeRandomFile } from "./tree-snapshot.ts";
 
 /*
@@ -101,35 +110,97 @@ describe("the data path in worker threads", () => {
     expect(fs.existsSync(`${destination}.manifest.json`)).toBe(false);
   });
 
-  it("fails with a catalogue code naming the file, whatever its name holds, when a worker dies", async () => {
-    const source = path.join(root, "dies");
-    const name = "crash-me\n✓ é\t$(x).bin";
-    writeRandomFile(path.join(source, "a.txt"), 100);
-    writeRandomFile(path.join(source, name), 2 * 1024 * 1024);
-    writeRandomFile(path.join(source, "z.txt"), 100);
-    const crashing = createFilePool({
-      size: 2,
-      workerUrl: new URL("../../helpers/crashing-file-worker.mjs", import.meta.url),
-    });
-    const destination = newTape();
-    try {
-      const failure = await copyFolderToTape({
-        source,
-        destination,
-        description: "",
-        pool: crashing,
-      }).catch((error: unknown) => error);
+  /*
+   * A worker thread that dies is not a problem of any file, tape or drive: it fails the step with
+   * FILE_WORKER_FAILED, which a retry may cure — never "unreadable", "try another tape" or
+   * "archive to another tape". The crashing worker dies on any task naming "crash-me".
+   */
+  describe("a worker that dies", () => {
+    const crashingWorker = new URL("../../helpers/crashing-file-worker.mjs", import.meta.url);
+    const sizes = [
+      ["a small file (read ahead, in batches)", 100],
+      ["a large file (streamed)", 2 * 1024 * 1024],
+    ] as const;
+    const folderWith = (label: string, size: number) => {
+      const source = path.join(root, `dies-${label}`);
+      writeRandomFile(path.join(source, "a.txt"), 100);
+      writeRandomFile(path.join(source, "crash-me\n✓ é\t$(x).bin"), size);
+      writeRandomFile(path.join(source, "z.txt"), 100);
+      return source;
+    };
+    const expectWorkerFailure = (failure: unknown) => {
+      expect(failure).toBeInstanceOf(FileWorkerFailedError);
       expect(failure).toMatchObject({
-        code: "ARCHIVE_TAPE_WRITE_FAILED",
-        message: expect.stringContaining(
-          `Writing ${path.join(destination, name)} to the tape failed: a file worker thread failed`,
-        ),
-        hint: expect.any(String),
+        code: "FILE_WORKER_FAILED",
+        message: expect.stringContaining("A file worker thread failed: the worker met a task"),
       });
-    } finally {
-      await crashing.close();
-    }
-    expect(fs.existsSync(`${destination}.manifest.json`)).toBe(false);
+      expect(isTransientError(failure)).toBe(true);
+    };
+    const withCrashingPool = async <T>(use: (crashing: FilePool) => Promise<T>) => {
+      const crashing = createFilePool({ size: 2, workerUrl: crashingWorker });
+      try {
+        return await use(crashing);
+      } finally {
+        await crashing.close();
+      }
+    };
+
+    it.each(sizes)("fails an archive with FILE_WORKER_FAILED on %s", async (_label, size) => {
+      const source = folderWith(`archive-${size}`, size);
+      const destination = newTape();
+      const failure = await withCrashingPool((crashing) =>
+        copyFolderToTape({ source, destination, description: "", pool: crashing }),
+      ).catch((error: unknown) => error);
+      expectWorkerFailure(failure);
+      expect(fs.existsSync(`${destination}.manifest.json`)).toBe(false);
+    });
+
+    it.each(sizes)(
+      "fails a read-back with FILE_WORKER_FAILED on %s, no file reported",
+      async (_label, size) => {
+        const archived = await copyFolderToTape({
+          source: folderWith(`verify-${size}`, size),
+          destination: newTape(),
+          description: "",
+          pool,
+        });
+        const failure = await withCrashingPool((crashing) =>
+          verifyFolderOnTape({
+            folderOnTape: archived.destination,
+            expected: archived.entries,
+            pool: crashing,
+          }),
+        ).catch((error: unknown) => error);
+        expectWorkerFailure(failure);
+      },
+    );
+
+    it.each([
+      ["reading a small file", 100, "restored"],
+      ["writing a small file", 100, "restored-crash-me"],
+      ["streaming a large file", 2 * 1024 * 1024, "restored"],
+    ] as const)("fails a restore with FILE_WORKER_FAILED %s", async (_label, size, targetName) => {
+      const archived = await copyFolderToTape({
+        source: folderWith(`restore-${size}-${targetName}`, size),
+        destination: newTape(),
+        description: "",
+        pool,
+      });
+      const target = path.join(root, `${targetName}-${size}`);
+      const failure = await withCrashingPool((crashing) =>
+        restoreFolderFromTape({
+          folderOnTape: archived.destination,
+          target,
+          entries: archived.entries.map((entry) => ({
+            ...entry,
+            startBlock: null,
+            partition: null,
+          })),
+          pool: crashing,
+        }),
+      ).catch((error: unknown) => error);
+      expectWorkerFailure(failure);
+    });
   });
 
   it("copies the bytes it read of files that change during the copy, and lists them", async () => {
