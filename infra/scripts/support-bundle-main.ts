@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { embeddedLayout } from "../../services/launcher/embedded-layout.ts";
-import { chooseTapeLibrary } from "../../services/launcher/simulated-library.ts";
+import { existingTapeLibrary } from "../../services/launcher/simulated-library.ts";
 import {
   CONFIG_ENV,
   DEFAULT_CONFIG_PATH,
@@ -76,14 +76,14 @@ function parseLines(value: string | undefined): number {
   return lines;
 }
 
-/** The devices pytarchive runs on: as configured, or the simulated library `--simulate` made. */
-async function libraryOf(config: PytarchiveConfig): Promise<PytarchiveConfig> {
+/**
+ * The devices pytarchive runs on: as configured, or the simulated library it uses. Only looked
+ * up: the bundle never creates a simulated library in the state folder.
+ */
+function libraryOf(config: PytarchiveConfig): PytarchiveConfig {
   const simulatorDir = embeddedLayout(config.paths.stateDir).simulatorDir;
-  const madeByLauncher = existsSync(path.join(simulatorDir, "library.json"));
-  if (!config.device.simulate || (!madeByLauncher && !existsSync(config.device.library)))
-    return config;
   try {
-    return (await chooseTapeLibrary(config, simulatorDir)).config;
+    return existingTapeLibrary(config, simulatorDir)?.config ?? config;
   } catch {
     return config;
   }
@@ -162,7 +162,7 @@ export async function supportBundleMain(argv: readonly string[], io: ScriptIo): 
     notes.push("The configuration could not be read; see configuration-error.txt.");
   }
   const logFile = logOption ?? (config === null ? LOGGING_DEFAULTS.file : await logFileOf(config));
-  const library = config === null ? null : await libraryOf(config);
+  const library = config === null ? null : libraryOf(config);
   const tool = (name: "mtx" | "tapeinfo" | "ltfs") =>
     toolsFolder !== null ? toolCommand(toolsFolder, name) : (library?.tools[name] ?? name);
 

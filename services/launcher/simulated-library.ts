@@ -38,25 +38,45 @@ export async function chooseTapeLibrary(
     requireChanger(config, changerExists);
     return { config, simulatedLibrary: null, created: false };
   }
+  const existing = existingTapeLibrary(config, simulatorDir);
+  if (existing !== null) return existing;
+  await createSimulatedLibrary({ stateDir: simulatorLayout(simulatorDir).stateDir });
+  return { ...simulatedLibraryIn(config, simulatorDir), created: true };
+}
+
+/**
+ * What chooseTapeLibrary gives when the simulation is asked for, without creating anything
+ * (support-bundle only looks): the simulated library `[Device] library` names, else the one in
+ * `simulatorDir`; null when there is none yet (or the simulation is not asked for).
+ */
+export function existingTapeLibrary(
+  config: PytarchiveConfig,
+  simulatorDir: string,
+): LibraryChoice | null {
+  if (!config.device.simulate) return null;
   const configured = simulatedChangerOf(config);
   if (configured !== null) {
     // The lines of `pytarchive-sim env` or of infra/scripts/discover, pasted into
     // pytarchive.conf: that library, with the drives and mount points as configured.
     return { config, simulatedLibrary: configured, created: false };
   }
-  const layout = simulatorLayout(simulatorDir);
-  const created = !existsSync(layout.libraryFile);
-  if (created) await createSimulatedLibrary({ stateDir: layout.stateDir });
+  if (!existsSync(simulatorLayout(simulatorDir).libraryFile)) return null;
+  return simulatedLibraryIn(config, simulatorDir);
+}
+
+/** The configuration pointed at the simulated library in `simulatorDir`. */
+function simulatedLibraryIn(config: PytarchiveConfig, simulatorDir: string): LibraryChoice {
+  const { stateDir } = simulatorLayout(simulatorDir);
   // The simulator's own lines, read like a pytarchive.conf; no environment overrides apply to them.
   const simulated = parseConfig(
-    formatSimulatorConfig(layout.stateDir),
-    `the simulated library in ${layout.stateDir}`,
+    formatSimulatorConfig(stateDir),
+    `the simulated library in ${stateDir}`,
     {},
   );
   return {
     config: { ...config, tools: simulated.tools, device: { ...simulated.device, simulate: true } },
-    simulatedLibrary: layout.stateDir,
-    created,
+    simulatedLibrary: stateDir,
+    created: false,
   };
 }
 

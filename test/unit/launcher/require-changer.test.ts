@@ -1,12 +1,16 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSimulatedLibrary } from "../../../infra/simulator/create-library.ts";
 import type { SimulatorLayout } from "../../../infra/simulator/layout.ts";
 import { formatSimulatorConfig } from "../../../infra/simulator/sim-cli.ts";
-import { chooseTapeLibrary, requireChanger } from "../../../services/launcher/simulated-library.ts";
+import {
+  chooseTapeLibrary,
+  existingTapeLibrary,
+  requireChanger,
+} from "../../../services/launcher/simulated-library.ts";
 import { parseConfig } from "../../../shared/config/index.ts";
 import type { PytarchiveConfig } from "../../../shared/config/types.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
@@ -105,5 +109,26 @@ describe("chooseTapeLibrary with the simulation asked for", () => {
     expect(choice.config.device.drives[0]?.mountPoint).toBe(mountPoint);
     expect(choice.config.device.simulate).toBe(true);
     expect(existsSync(unused)).toBe(false);
+  });
+});
+
+describe("existingTapeLibrary (support-bundle looks, never creates)", () => {
+  it("with the simulation asked for and a changer that is no simulated one, creates nothing", async () => {
+    const realChanger = path.join(root, "real-sch1");
+    await writeFile(realChanger, "");
+    const config = parseConfig(
+      `[Device]\nsimulate = yes\nlibrary = ${realChanger}\n`,
+      path.join(root, "pytarchive.conf"),
+      {},
+    );
+    const stateSim = path.join(root, "state-9", "sim");
+
+    expect(existingTapeLibrary(config, stateSim)).toBeNull();
+    expect(existsSync(stateSim)).toBe(false);
+    // The library the launcher made in the state folder is found, as the launcher gives it.
+    expect(existingTapeLibrary(config, layout.stateDir)).toMatchObject({
+      simulatedLibrary: layout.stateDir,
+      config: { device: { library: layout.changerDevice, simulate: true } },
+    });
   });
 });
