@@ -119,6 +119,11 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       const { requeued, skipped, events } = await requeueJobsWithEvents(
         db,
         ids === undefined ? { allFailed: true } : { ids },
+        {
+          scratchPath: deps.scratchPath ?? "",
+          stateFolder: deps.stateFolder ?? "",
+          mountPoints: deps.mountPoints ?? [],
+        },
       );
       await publish(events);
       return { requeued: requeued.map(jobToWire), skipped };

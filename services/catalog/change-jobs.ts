@@ -1,5 +1,8 @@
 import type { Kysely, Transaction } from "kysely";
+import { PytarchiveError } from "../../shared/errors/index.ts";
 import { JOB_ABORT_REQUESTED, JOB_EVENTS } from "../../shared/messages/index.ts";
+import type { OwnFolders } from "../../shared/originals/index.ts";
+import { checkJobToRequeue } from "./create-checked-job.ts";
 import {
   abortJobs,
   type CatalogSchema,
@@ -27,30 +30,33 @@ async function sortOutIds(
   ids: readonly string[],
   allowed: readonly JobState[],
   why: (job: JobRow) => string,
-): Promise<{ acted: string[]; skipped: SkippedJob[] }> {
+): Promise<{ acted: JobRow[]; skipped: SkippedJob[] }> {
   const rows =
     ids.length === 0
       ? []
       : await trx.selectFrom("jobs").selectAll().where("id", "in", ids).forUpdate().execute();
   const jobs = new Map(rows.map((job) => [job.id, job]));
-  const acted: string[] = [];
+  const acted: JobRow[] = [];
   const skipped: SkippedJob[] = [];
   for (const id of ids) {
     const job = jobs.get(id);
     if (job === undefined) skipped.push({ id, reason: "not found" });
-    else if (allowed.includes(job.state)) acted.push(id);
+    else if (allowed.includes(job.state)) acted.push(job);
     else skipped.push({ id, reason: why(job) });
   }
   return { acted, skipped };
 }
 
 /**
- * failed → queued for the ids given or every failed job, with a `job.queued` event each. Ids
- * that are unknown or did not fail are skipped with why; the others are requeued all the same.
+ * failed → queued for the ids given or every failed job, with a `job.queued` event each. Each job
+ * passes its kind's queue-time checks again first (an imported task never passed them; the
+ * catalog may have changed since): one that fails them, or is unknown or did not fail, is
+ * skipped with why; the others are requeued all the same.
  */
 export async function requeueJobsWithEvents(
   db: Kysely<CatalogSchema>,
   selection: { ids: readonly string[] } | { allFailed: true },
+  own: OwnFolders,
 ): Promise<{ requeued: JobRow[]; skipped: SkippedJob[]; events: RecordedJobEvent[] }> {
   return inTransaction(db, async (trx) => {
     const { acted, skipped } =
@@ -62,18 +68,35 @@ export async function requeueJobsWithEvents(
                 ? "is running; only failed tasks can be requeued"
                 : `has already finished (${job.state}); only failed tasks can be requeued`,
           )
-        : { acted: null, skipped: [] };
-    const requeued =
-      acted === null
-        ? await requeueJobs(trx, selection)
-        : acted.length === 0
-          ? []
-          : await requeueJobs(trx, { ids: acted });
+        : { acted: await failedJobs(trx), skipped: [] };
+    const passed: string[] = [];
+    for (const job of acted) {
+      try {
+        await checkJobToRequeue(trx, job, own);
+        passed.push(job.id);
+      } catch (error) {
+        if (!(error instanceof PytarchiveError)) throw error;
+        const reason = `${error.code}: ${error.message.replace(/ Nothing was queued\.$/, "")}`;
+        skipped.push({ id: job.id, reason: error.hint ? `${reason} ${error.hint}` : reason });
+      }
+    }
+    const requeued = passed.length === 0 ? [] : await requeueJobs(trx, { ids: passed });
     const events: RecordedJobEvent[] = [];
     for (const job of requeued)
       events.push(...(await recordJobQueued(trx, job, { created: false })));
     return { requeued, skipped, events };
   });
+}
+
+function failedJobs(trx: Transaction<CatalogSchema>): Promise<JobRow[]> {
+  return trx
+    .selectFrom("jobs")
+    .selectAll()
+    .where("state", "in", sourcesOf("requeue"))
+    .orderBy("createdAt")
+    .orderBy("seq")
+    .forUpdate()
+    .execute();
 }
 
 /**
@@ -102,7 +125,10 @@ export async function abortJobsWithEvents(
     const { aborted, stopRequested, tooLate } =
       acted.length === 0
         ? { aborted: [], stopRequested: [], tooLate: [] }
-        : await abortJobs(trx, acted);
+        : await abortJobs(
+            trx,
+            acted.map((job) => job.id),
+          );
     const at = new Date().toISOString();
     const events: RecordedJobEvent[] = [];
     for (const job of aborted) {

@@ -228,12 +228,55 @@ async function checkArchive(
   return replaced;
 }
 
-async function checkRestore(trx: Trx, args: JsonObject, own: OwnFolders): Promise<void> {
-  const path = text(args, "folder");
+/**
+ * The checks a job's arguments pass again before a failed job runs once more (`requeue`), in the
+ * caller's transaction: what was true when it was queued (or what the original pytarchive
+ * checked, for an imported task) may not be now. The job itself is not counted as pending.
+ */
+export async function checkJobToRequeue(trx: Trx, job: JobRow, own: OwnFolders): Promise<void> {
+  switch (job.kind) {
+    case "restore":
+      await checkRestore(trx, job.args, own, job.id);
+      break;
+    case "verify":
+      await checkVerify(trx, text(job.args, "target"));
+      break;
+    case "explore":
+      await usableTapeOrThrow(trx, text(job.args, "tape"), "explore");
+      break;
+    case "import-tape":
+      await usableTapeOrThrow(trx, text(job.args, "tape"), "import");
+      break;
+    default:
+      // prepare and archive: their steps check the folder's state before touching anything.
+      break;
+  }
+}
+
+/**
+ * The originals rule for a restore target (not an original, not inside or around one, not
+ * pytarchive's own folders, not another pending restore's target), under the originals lock.
+ */
+export async function checkRestoreTargetOf(
+  trx: Trx,
+  target: string,
+  own: OwnFolders,
+  exceptJobId?: string,
+): Promise<void> {
   await lockOriginals(trx);
-  const target = text(args, "target");
   checkRestoreTarget(target, await knownFolders(trx), own);
-  checkNotBeingRestored(target, await pendingRestores(trx), "restore target");
+  const pending = (await pendingRestores(trx)).filter((job) => job.jobId !== exceptJobId);
+  checkNotBeingRestored(target, pending, "restore target");
+}
+
+async function checkRestore(
+  trx: Trx,
+  args: JsonObject,
+  own: OwnFolders,
+  exceptJobId?: string,
+): Promise<void> {
+  const path = text(args, "folder");
+  await checkRestoreTargetOf(trx, text(args, "target"), own, exceptJobId);
   const folder = await findFolderByPath(trx, path);
   if (folder === null || folder.state !== "archived") {
     throw refuse(

@@ -5,7 +5,7 @@ import {
   type LegacyImportRequest,
   type LegacyOutcome,
 } from "../../shared/messages/index.ts";
-import { createCheckedJob } from "./create-checked-job.ts";
+import { checkRestoreTargetOf, createCheckedJob } from "./create-checked-job.ts";
 import {
   type CatalogSchema,
   createJob,
@@ -194,6 +194,11 @@ async function recordJob(
         };
       }
       const failure = entry.failed ?? (await notAdoptedRestore(trx, entry));
+      if (failure !== null && entry.kind === "restore") {
+        // Imported failed, it skips the queue-time checks: its target must still keep the
+        // originals rule (refused here otherwise), and a requeue checks everything again.
+        await checkRestoreTargetOf(trx, String(entry.args.target), options);
+      }
       const { job, events } =
         failure === null || entry.kind === "prepare"
           ? await createCheckedJob(

@@ -25,6 +25,8 @@ export const LTFS_SERVICE_ERROR_CODES = {
   packMissing: ARCHIVE_SOURCE_CODES.packMissing,
   /** The folder is not in a state this step can work on. */
   folderNotReady: "FOLDER_NOT_READY",
+  /** A folder the original archived, with no checksums yet: nothing to check a restore by. */
+  legacyNotAdopted: "LEGACY_NOT_ADOPTED",
   unknownTape: "UNKNOWN_TAPE",
   invalidJobArguments: "INVALID_JOB_ARGUMENTS",
 } as const;

@@ -48,6 +48,14 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
           "`pytarchive summary` lists the archived folders on each tape.",
         );
       }
+      if (folder.checksumsFrom === null) {
+        // Requeued before adoption: restoring would check nothing and could end with only folders.
+        throw ltfsServiceError(
+          CODES.legacyNotAdopted,
+          `${folder.path} was archived by the original pytarchive and the catalog has no checksums of its files yet, so it cannot be restored file by file; nothing was restored.`,
+          `Adopt it first (\`pytarchive verify --adopt ${folder.path}\`), then requeue this job; or import its tape (\`pytarchive import-tape ${barcode}\`) when the original is gone.`,
+        );
+      }
       // The target is checked by the engine before it reads the tape: empty or missing, or
       // this job's own interrupted work (its marker is there, continued), or its finished work.
       if (!(await session.drive.isMounted())) {

@@ -124,4 +124,73 @@ forEachDatabase("the catalog's originals rule", (catalog) => {
       ),
     ).toMatchObject({ code: "OVERLAPS_RESTORE_TARGET" });
   });
+
+  const legacyFolder = {
+    source: "database.json line 2",
+    path: "/srv/alpha",
+    description: "alpha",
+    state: "archived" as const,
+    sizeKiB: 10,
+    compressed: false,
+    archivePath: null,
+    tape: "AAA001L9",
+    nameOnTape: "srv_alpha",
+    measuredAt: null,
+    archivedAt: "2020-01-01T00:00:00.000Z",
+  };
+  const failedRestore = (key: string, target: string, failed: string | null) => ({
+    source: `queue.json ${key}`,
+    key: key.repeat(32),
+    kind: "restore" as const,
+    priority: 100,
+    createdAt: "2020-01-02T00:00:00.000Z",
+    failed,
+    args: { folder: "/srv/alpha", target },
+  });
+
+  it("refuses an imported failed restore into an original, and requeues nothing that fails the checks", async () => {
+    await seedTapes(catalog.db);
+    const { folders, jobs } = await handlers()["legacy-import"]({
+      folders: [legacyFolder],
+      jobs: [
+        failedRestore("a", "/srv/alpha/restored", "Traceback … OSError"),
+        failedRestore("b", "/restored/alpha", null),
+      ],
+    });
+    expect(folders[0]?.outcome).toBe("added");
+    expect(jobs[0]).toMatchObject({ outcome: "refused" });
+    expect(jobs[0]?.message).toMatch(/^TARGET_OVERLAPS_ORIGINAL: /);
+    // Not adopted: imported failed; requeued before adoption it stays failed, saying why.
+    expect(jobs[1]).toMatchObject({ outcome: "added", state: "failed" });
+    const id = String(jobs[1]?.jobId);
+    const before = await catalogSnapshot(catalog.db);
+    const reply = await handlers()["jobs-requeue"]({ ids: [id] });
+    expect(reply.requeued).toEqual([]);
+    expect(reply.skipped).toEqual([{ id, reason: expect.stringMatching(/^LEGACY_NOT_ADOPTED: /) }]);
+    expect((await handlers()["jobs-requeue"]({ all: true })).skipped).toEqual(reply.skipped);
+    expect(await catalogSnapshot(catalog.db), "nothing written").toEqual(before);
+  });
+
+  it("checks a requeued restore's target again: an original archived there since is refused", async () => {
+    await seedTapes(catalog.db);
+    await seedArchived(catalog.db, "/srv/a", { tape: "AAA001L9", name: "a", sizeKib: 1 });
+    const { job } = await handlers()["job-create"]({
+      kind: "restore",
+      args: { folder: "/srv/a", target: "/srv/b/restored" },
+    });
+    await catalog.db
+      .updateTable("jobs")
+      .set({ state: "failed", error: "{}" })
+      .where("id", "=", job.id)
+      .execute();
+    await seedArchived(catalog.db, "/srv/b", { tape: "AAA001L9", name: "b", sizeKib: 1 });
+    const reply = await handlers()["jobs-requeue"]({ ids: [job.id] });
+    expect(reply.requeued).toEqual([]);
+    expect(reply.skipped?.[0]?.reason).toMatch(
+      /^TARGET_OVERLAPS_ORIGINAL: The restore target \/srv\/b\/restored is inside the original folder \/srv\/b /,
+    );
+    await catalog.db.deleteFrom("folders").where("path", "=", "/srv/b").execute();
+    const again = await handlers()["jobs-requeue"]({ ids: [job.id] });
+    expect(again.requeued.map((requeued) => requeued.state)).toEqual(["queued"]);
+  });
 });
