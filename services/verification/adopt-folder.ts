@@ -80,7 +80,8 @@ export async function adoptFolder(request: AdoptFolderRequest): Promise<FolderCh
   const bytes = onTape.reduce((sum, file) => sum + file.size, 0);
   const originals = hashFilesInOrder(
     onTape.map((file) => ({ absolute: path.join(folder.path, file.path), size: file.size })),
-    signal === undefined ? {} : { signal },
+    // The originals are on disk: many reads at once.
+    { readFrom: "disk", ...(signal === undefined ? {} : { signal }) },
   );
   for await (const { index, digest } of originals) {
     const file = onTape[index] as (typeof onTape)[number];

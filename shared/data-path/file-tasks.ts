@@ -26,6 +26,8 @@ export interface ReadWholeTask {
   readonly kind: "read-whole";
   readonly files: readonly WholeFileTarget[];
   readonly keepData: boolean;
+  /** One file after the other, in the order given (a tape: reads at once make it seek). */
+  readonly oneAtATime: boolean;
 }
 
 export type WholeFileOutcome =

@@ -73,7 +73,8 @@ function progressReporter(id: number) {
 
 /**
  * Several files of a batch are read at once (through the thread pool): a cold disk or a
- * network share answers many small reads in parallel faster than one after the other.
+ * network share answers many small reads in parallel faster than one after the other. Not a
+ * tape: there each read out of order repositions the drive (`oneAtATime`).
  */
 const READS_AT_ONCE = 8;
 
@@ -88,7 +89,8 @@ async function readWhole(task: ReadWholeTask, isStopped: () => boolean): Promise
   const data = task.keepData ? new ArrayBuffer(total) : null;
   let stopped = false;
   // Nothing throws inside, so every read has ended (its file closed) when the batch answers.
-  const files = await mapLimited(task.files, READS_AT_ONCE, async (file, index) => {
+  const readsAtOnce = task.oneAtATime ? 1 : READS_AT_ONCE;
+  const files = await mapLimited(task.files, readsAtOnce, async (file, index) => {
     stopped ||= isStopped();
     if (stopped) return { ok: false, error: { message: "stopped" } } as const;
     const offset = offsets[index] as number;

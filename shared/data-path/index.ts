@@ -30,5 +30,6 @@ export {
   DEFAULT_READ_AHEAD,
   type ReadAhead,
   type ReadAheadLimits,
+  type ReadFrom,
   type WholeFile,
 } from "./read-ahead.ts";

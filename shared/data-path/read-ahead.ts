@@ -37,6 +37,14 @@ export type WholeFile =
     }
   | { readonly ok: false; readonly error: NodeJS.ErrnoException };
 
+/**
+ * Where the files are read from. "disk": several reads and batches at once, which a source disk
+ * or network share answers faster. "tape": strictly in the order given (pass tape order), one
+ * file at a time, one batch at a time, never past a file streamed in its turn — a read out of
+ * order makes a real drive reposition.
+ */
+export type ReadFrom = "disk" | "tape";
+
 export interface ReadAhead {
   /** The file at `index` read whole, or null when it is not small (stream it). Take in order. */
   take(index: number): Promise<WholeFile> | null;
@@ -65,11 +73,13 @@ export function createReadAhead(
   targets: readonly WholeFileTarget[],
   options: {
     readonly keepData: boolean;
+    readonly readFrom: ReadFrom;
     readonly limits?: Partial<ReadAheadLimits> | undefined;
     readonly signal?: AbortSignal | undefined;
   },
 ): ReadAhead {
   const limits = { ...DEFAULT_READ_AHEAD, ...options.limits };
+  const fromTape = options.readFrom === "tape";
   const batchOf = new Map<number, Batch>();
   const running = new Set<Promise<unknown>>();
   let nextToStart = 0;
@@ -96,7 +106,10 @@ export function createReadAhead(
     const files = indices.map((index) => targets[index] as WholeFileTarget);
     const answer = settledLater(
       pool
-        .run({ kind: "read-whole", files, keepData: options.keepData }, { signal: options.signal })
+        .run(
+          { kind: "read-whole", files, keepData: options.keepData, oneAtATime: fromTape },
+          { signal: options.signal },
+        )
         .then(({ files: outcomes, data }) =>
           outcomes.map((outcome): WholeFile => {
             if (!outcome.ok) return { ok: false, error: errorFromCarried(outcome.error) };
@@ -112,27 +125,36 @@ export function createReadAhead(
         ),
     );
     running.add(answer);
-    answer.finally(() => running.delete(answer)).catch(() => {});
+    answer
+      .finally(() => {
+        running.delete(answer);
+        // From a tape the next batch starts only now: one read in flight at a time.
+        if (fromTape) fill();
+      })
+      .catch(() => {});
     const batch: Batch = { indices, bytes, answer, untaken: indices.length };
     for (const index of indices) batchOf.set(index, batch);
     filesAhead += indices.length;
     bytesAhead += bytes;
   };
 
-  const fill = () => {
+  function fill(): void {
     while (
       !stopped &&
+      !(fromTape && running.size > 0) &&
       nextToStart < targets.length &&
       filesAhead < limits.aheadFiles &&
       bytesAhead < limits.aheadBytes
     ) {
       if (!isSmall(nextToStart)) {
+        // A tape reads nothing past a large file before the caller has streamed it (taken on).
+        if (fromTape) return;
         nextToStart += 1;
         continue;
       }
       startBatch();
     }
-  };
+  }
 
   return {
     take(index) {

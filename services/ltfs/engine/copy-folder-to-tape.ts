@@ -301,7 +301,8 @@ async function writeEntries(
   const reader = createReadAhead(
     pool,
     files.map((file) => ({ path: path.join(source, file.path), size: file.size })),
-    { keepData: true, limits: request.prefetch, signal },
+    // The originals' disk: many reads at once (the tape is only written, in order).
+    { keepData: true, readFrom: "disk", limits: request.prefetch, signal },
   );
   const writer = createOrderedWriter(pool, { signal });
   const progress = (current: string | null) =>

@@ -352,7 +352,7 @@ async function restoreFiles(
   const reader = createReadAhead(
     pool,
     files.map((file) => ({ path: path.join(folderOnTape, file.path), size: file.size })),
-    { keepData: true, signal },
+    { keepData: true, readFrom: "tape", signal },
   );
   const writer = createOrderedWriter(pool, { signal });
   const mismatches: ChecksumMismatch[] = [];

@@ -3,6 +3,7 @@ import {
   DEFAULT_CHUNK_BYTES,
   errorFromCarried,
   type FilePool,
+  type ReadFrom,
   sharedFilePool,
   type WholeFile,
 } from "../../../shared/data-path/index.ts";
@@ -31,6 +32,8 @@ export interface HashFilesOptions {
   readonly onBytes?: (bytes: number) => void;
   /** The worker threads that read and hash (default: the process's shared pool). */
   readonly pool?: FilePool;
+  /** "tape" (default): one read at a time in the order given; "disk": many at once. */
+  readonly readFrom?: ReadFrom;
 }
 
 /**
@@ -56,6 +59,7 @@ export async function* hashFilesInOrder(
     targets.map((target) => ({ path: target.absolute, size: target.size })),
     {
       keepData: false,
+      readFrom: options.readFrom ?? "tape",
       signal,
       limits: {
         ...(options.smallFileBytes === undefined ? {} : { smallFileBytes: options.smallFileBytes }),

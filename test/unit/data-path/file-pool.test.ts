@@ -36,7 +36,7 @@ describe("the file pool", () => {
     const reader = createReadAhead(
       pool,
       files.map((file, index) => ({ path: file, size: (contents[index] as Buffer).length })),
-      { keepData: true, limits: { batchFiles: 100 } },
+      { keepData: true, readFrom: "disk", limits: { batchFiles: 100 } },
     );
     for (const [index, data] of contents.entries()) {
       const file = await reader.take(index);

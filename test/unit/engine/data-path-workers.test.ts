@@ -8,7 +8,10 @@ import {
   copyFolderToTape,
   restoreFolderFromTape,
 } from "../../../services/ltfs/engine/index.ts";
-import { verifyFolderOnTape } from "../../../services/verification/engine/index.ts";
+import {
+  hashFilesInOrder,
+  verifyFolderOnTape,
+} from "../../../services/verification/engine/index.ts";
 import {
   createFilePool,
   type FilePool,
@@ -109,6 +112,73 @@ describe("the data path in worker threads", () => {
     expect(openFilesBelow(destination)).toEqual([]);
     expect(fs.existsSync(`${destination}.manifest.json`)).toBe(false);
   });
+
+  /*
+   * A tape is read front to back: a read out of order makes a real drive reposition. What the
+   * pool is asked, in which order and how many at once, is recorded.
+   */
+  it.each([
+    ["tape", true],
+    ["disk", false],
+  ] as const)(
+    "hashes files from a %s (one read at a time, in the order given: %s)",
+    async (readFrom, inOrder) => {
+      const folder = path.join(root, `order-${readFrom}`);
+      const targets = Array.from({ length: 601 }, (_, index) => {
+        const absolute = path.join(folder, `f${String(index).padStart(3, "0")}`);
+        // One large file in the middle, streamed in its turn; the others read ahead in batches.
+        const size = index === 300 ? 5000 : 100;
+        writeRandomFile(absolute, size);
+        return { absolute, size };
+      });
+      const asked: string[] = [];
+      const readsOneAtATime: boolean[] = [];
+      let inFlight = 0;
+      let mostInFlight = 0;
+      const recording: FilePool = {
+        size: pool.size,
+        tasksRun: pool.tasksRun,
+        close: () => pool.close(),
+        run(task, options) {
+          const seen = task as {
+            kind: string;
+            files?: { path: string }[];
+            oneAtATime?: boolean;
+            path?: string;
+          };
+          if (seen.kind === "read-whole") {
+            asked.push(...(seen.files ?? []).map((file) => file.path));
+            readsOneAtATime.push(seen.oneAtATime === true);
+          } else if (seen.kind === "hash-file") asked.push(seen.path ?? "");
+          inFlight += 1;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          return pool.run(task, options).finally(() => {
+            inFlight -= 1;
+          });
+        },
+      };
+      let hashed = 0;
+      for await (const { digest } of hashFilesInOrder(targets, {
+        pool: recording,
+        readFrom,
+        smallFileBytes: 1000,
+      })) {
+        expect(digest.error).toBeUndefined();
+        hashed += 1;
+      }
+      expect(hashed).toBe(targets.length);
+      const given = targets.map((target) => target.absolute);
+      if (inOrder) {
+        expect(asked).toEqual(given);
+        expect(mostInFlight).toBe(1);
+        expect(readsOneAtATime.every(Boolean)).toBe(true);
+      } else {
+        // A disk is read ahead past the large file, several reads at once.
+        expect(asked).not.toEqual(given);
+        expect(readsOneAtATime.some(Boolean)).toBe(false);
+      }
+    },
+  );
 
   /*
    * A worker thread that dies is not a problem of any file, tape or drive: it fails the step with
