@@ -77,7 +77,7 @@ export async function createCheckedJob(
         await usableTapeOrThrow(trx, text(input.args, "tape"), "explore");
         break;
       case "verify":
-        await checkVerify(trx, text(input.args, "target"));
+        await checkVerify(trx, text(input.args, "target"), input.args.adopt === true);
         break;
       case "import-tape":
         await usableTapeOrThrow(trx, text(input.args, "tape"), "import");
@@ -239,7 +239,7 @@ export async function checkJobToRequeue(trx: Trx, job: JobRow, own: OwnFolders):
       await checkRestore(trx, job.args, own, job.id);
       break;
     case "verify":
-      await checkVerify(trx, text(job.args, "target"));
+      await checkVerify(trx, text(job.args, "target"), job.args.adopt === true);
       break;
     case "explore":
       await usableTapeOrThrow(trx, text(job.args, "tape"), "explore");
@@ -326,7 +326,7 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-async function checkVerify(trx: Trx, target: string): Promise<void> {
+async function checkVerify(trx: Trx, target: string, adopt: boolean): Promise<void> {
   if (!target.startsWith("/")) {
     await usableTapeOrThrow(trx, target, "verify");
     return;
@@ -337,6 +337,14 @@ async function checkVerify(trx: Trx, target: string): Promise<void> {
       CODES.folderNotArchived,
       `${target} is not archived${folder === null ? " (the catalog does not know it)" : ` (it is ${folder.state})`}, so there is nothing to verify. Nothing was queued.`,
       "`pytarchive summary` lists the archived folders; or give a tape barcode to verify a whole tape.",
+    );
+  }
+  if (folder.checksumsFrom === null && !adopt) {
+    // No files recorded (the original's database.json): a plain verify has nothing to compare.
+    throw refuse(
+      "LEGACY_NOT_ADOPTED",
+      `${target} was archived by the original pytarchive and the catalog has no checksums of its files yet, so a plain verify has nothing to compare the tape with. Nothing was queued.`,
+      `Adopt it instead: \`pytarchive verify --adopt ${target}\` reads it from tape ${folder.tapeBarcode ?? ""} and compares it with the original.`,
     );
   }
 }

@@ -57,9 +57,14 @@ export async function recordFolderVerification(
       );
     }
     const at = new Date(input.at);
-    if (input.ok && !adopted && current.checksumsFrom === "tape") {
+    if (
+      input.ok &&
+      !adopted &&
+      (current.checksumsFrom === "tape" || current.checksumsFrom === null)
+    ) {
       // Checksums hashed from the tape itself: reading it again compares it with itself, so the
       // folder stays archived, not verified, until `verify --adopt` compares it with the original.
+      // None recorded (the original's database.json): a plain verify checked nothing either.
       return { folder: current, events: [] };
     }
     const folder = await setArchivedFolderVerifiedAt(trx, current.id, input.ok ? at : null, {

@@ -115,6 +115,52 @@ forEachDatabase("catalog handlers", (catalog) => {
     expect(published.map((event) => event.kind)).toEqual(["job.abort-requested"]);
   });
 
+  it("refuses a plain verify of a folder without checksums, and a tape's verify does not mark it verified", async () => {
+    const { handlers } = handlersWithEvents();
+    await seedTapes(catalog.db);
+    await handlers["legacy-import"]({
+      folders: [
+        {
+          source: "database.json line 2",
+          path: "/srv/legacy",
+          description: "legacy",
+          state: "archived",
+          sizeKiB: 10,
+          compressed: false,
+          archivePath: null,
+          tape: "AAA001L9",
+          nameOnTape: "srv_legacy",
+          measuredAt: null,
+          archivedAt: "2020-01-01T00:00:00.000Z",
+        },
+      ],
+      jobs: [],
+    });
+    const refusal = await handlers["job-create"]({
+      kind: "verify",
+      args: { target: "/srv/legacy" },
+    }).catch((error: unknown) => error as { code: string; hint: string });
+    expect(refusal).toMatchObject({
+      code: "LEGACY_NOT_ADOPTED",
+      hint: expect.stringContaining("pytarchive verify --adopt /srv/legacy"),
+    });
+    const { job } = await handlers["job-create"]({ kind: "verify", args: { target: "AAA001L9" } });
+    await claimNextJob(catalog.db, { kinds: ["verify"] });
+    const { folder } = await handlers["folder-verified"]({
+      jobId: job.id,
+      path: "/srv/legacy",
+      ok: true,
+      at: "2026-01-01T00:00:00.000Z",
+    });
+    expect(folder.verifiedAt).toBeNull();
+    expect((await handlers["deleteable-candidates"]({ ignore: [] })).folders).toEqual([]);
+    const adopt = await handlers["job-create"]({
+      kind: "verify",
+      args: { target: "/srv/legacy", adopt: true },
+    });
+    expect(adopt.job.state).toBe("queued");
+  });
+
   it("lists archived, verified folders as deleteable candidates, without ignored prefixes", async () => {
     const { handlers } = handlersWithEvents();
     await seedTapes(catalog.db);
