@@ -76,8 +76,12 @@ export async function requeueJobsWithEvents(
         passed.push(job.id);
       } catch (error) {
         if (!(error instanceof PytarchiveError)) throw error;
-        const reason = `${error.code}: ${error.message.replace(/ Nothing was queued\.$/, "")}`;
-        skipped.push({ id: job.id, reason: error.hint ? `${reason} ${error.hint}` : reason });
+        // Shown as the original's "Task ID <reason>." line: code, what is wrong, what to do.
+        const why = `${error.message.replace(/ Nothing was queued\.$/, "")} ${error.hint ?? ""}`;
+        skipped.push({
+          id: job.id,
+          reason: `cannot be requeued: ${error.code}: ${why.trim().replace(/\.$/, "")}`,
+        });
       }
     }
     const requeued = passed.length === 0 ? [] : await requeueJobs(trx, { ids: passed });

@@ -166,7 +166,14 @@ forEachDatabase("the catalog's originals rule", (catalog) => {
     const before = await catalogSnapshot(catalog.db);
     const reply = await handlers()["jobs-requeue"]({ ids: [id] });
     expect(reply.requeued).toEqual([]);
-    expect(reply.skipped).toEqual([{ id, reason: expect.stringMatching(/^LEGACY_NOT_ADOPTED: /) }]);
+    expect(reply.skipped).toEqual([
+      {
+        id,
+        reason: expect.stringMatching(
+          /^cannot be requeued: LEGACY_NOT_ADOPTED: .*verify --adopt \/srv\/alpha` reads it from tape AAA001L9.* when the original is gone$/,
+        ),
+      },
+    ]);
     expect((await handlers()["jobs-requeue"]({ all: true })).skipped).toEqual(reply.skipped);
     expect(await catalogSnapshot(catalog.db), "nothing written").toEqual(before);
   });
@@ -187,7 +194,7 @@ forEachDatabase("the catalog's originals rule", (catalog) => {
     const reply = await handlers()["jobs-requeue"]({ ids: [job.id] });
     expect(reply.requeued).toEqual([]);
     expect(reply.skipped?.[0]?.reason).toMatch(
-      /^TARGET_OVERLAPS_ORIGINAL: The restore target \/srv\/b\/restored is inside the original folder \/srv\/b /,
+      /^cannot be requeued: TARGET_OVERLAPS_ORIGINAL: The restore target \/srv\/b\/restored is inside the original folder \/srv\/b /,
     );
     await catalog.db.deleteFrom("folders").where("path", "=", "/srv/b").execute();
     const again = await handlers()["jobs-requeue"]({ ids: [job.id] });
