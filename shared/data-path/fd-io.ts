@@ -66,14 +66,13 @@ export async function openForReading(path: string): Promise<number> {
   }
 }
 
-/** openForReading with a synchronous call. */
-export function openForReadingSync(path: string): number {
-  try {
-    return fs.openSync(path, READ_FLAGS | constants.O_NOATIME);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") throw error;
-    return fs.openSync(path, READ_FLAGS);
-  }
+/**
+ * The file system refuses the call itself (LTFS, vfat, NFS refusing a mode or a link's times),
+ * rather than failing: for metadata that is a courtesy.
+ */
+export function refusedAsUnsupported(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS";
 }
 
 /** Flags for a new file that must not replace anything. */

@@ -16,6 +16,7 @@ import {
   createForWriting,
   openForReading,
   readInto,
+  refusedAsUnsupported,
   statOpenFile,
 } from "./fd-io.ts";
 import {
@@ -152,10 +153,7 @@ function applyMetadata(fd: number, metadata: WrittenMetadata): void {
   try {
     fs.fchmodSync(fd, permissionBits(metadata.mode));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const unsupported =
-      code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS";
-    if (!(metadata.modeOptional && unsupported)) throw error;
+    if (!(metadata.modeOptional && refusedAsUnsupported(error))) throw error;
   }
   fs.futimesSync(fd, metadata.atime, metadata.mtime);
 }

@@ -6,6 +6,7 @@ export {
   lstatPath,
   openForReading,
   readLink,
+  refusedAsUnsupported,
 } from "./fd-io.ts";
 export {
   createFilePool,

@@ -10,6 +10,7 @@ import {
   lstatPath,
   permissionBits,
   type ReadAheadLimits,
+  refusedAsUnsupported,
   secondsFromNs,
   sharedFilePool,
 } from "../../../shared/data-path/index.ts";
@@ -422,10 +423,7 @@ async function unlessUnsupported(apply: () => Promise<void>): Promise<void> {
   try {
     await apply();
   } catch (error) {
-    const code = errnoOf(error);
-    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") {
-      throw error;
-    }
+    if (!refusedAsUnsupported(error)) throw error;
   }
 }
 

@@ -163,8 +163,17 @@ export async function restoreFolderFromTape(request: RestoreFolderRequest): Prom
     // The job ran to its end before (its marker removed) but could not report it, e.g. NATS was
     // down: a target holding exactly the restored tree is that work, done; nothing is written.
     if (!(owner !== null && error instanceof RestoreTargetNotEmptyError)) throw error;
-    if (!(await holdsExactly(request.pool ?? sharedFilePool(), target, files, folders, links)))
-      throw error;
+    const pool = request.pool ?? sharedFilePool();
+    const complete = await holdsExactly(
+      pool,
+      target,
+      { files, folders, links },
+      request.signal,
+    ).catch((checkError: unknown) => {
+      if (request.signal?.aborted) throw new RestoreAbortedError(resultSoFar(target, 0, 0));
+      throw checkError;
+    });
+    if (!complete) throw error;
     // The run may have ended between removing its marker and setting the target's own
     // attributes (or failed there): they are set again, which changes nothing when they were.
     const skipped =
@@ -367,10 +376,14 @@ async function restoreFiles(
       const writeFailed = hooks.writeFailed(file.path);
       const read = reader.take(index);
       if (resuming) {
-        const kept = await keepIfComplete(pool, destination, file, () => {
+        const kept = await keepIfComplete(pool, destination, file, signal, () => {
           state.xattrsNotRestored += 1;
         }).catch((error: unknown) => {
-          if (error instanceof RestorePathOccupiedError || error instanceof FileWorkerFailedError)
+          if (
+            signal?.aborted ||
+            error instanceof RestorePathOccupiedError ||
+            error instanceof FileWorkerFailedError
+          )
             throw error;
           throw writeFailed(error);
         });
@@ -505,6 +518,7 @@ async function keepIfComplete(
   pool: FilePool,
   destination: string,
   file: RestoreEntry,
+  signal: AbortSignal | undefined,
   onXattrsNotRestored: () => void,
 ): Promise<boolean> {
   let stats: fs.Stats;
@@ -518,7 +532,7 @@ async function keepIfComplete(
   if (
     stats.isFile() &&
     stats.size === file.size &&
-    (await sha256Of(pool, destination)) === file.sha256
+    (await sha256Of(pool, destination, signal)) === file.sha256
   ) {
     if (
       file.xattrs !== undefined &&
@@ -535,12 +549,16 @@ async function keepIfComplete(
   return false;
 }
 
-/** The SHA-256 of a file, hashed by a worker thread. */
-async function sha256Of(pool: FilePool, file: string): Promise<string> {
+/** The SHA-256 of a file, hashed by a worker thread; the job's abort stops it. */
+async function sha256Of(
+  pool: FilePool,
+  file: string,
+  signal: AbortSignal | undefined,
+): Promise<string> {
   // Urgent: the restore waits for it, while reads ahead of it are queued.
   const answer = await pool.run(
     { kind: "hash-file", path: file, chunkBytes: DEFAULT_CHUNK_BYTES },
-    { urgent: true },
+    { urgent: true, signal },
   );
   if (!answer.ok) throw errorFromCarried(answer.error);
   return answer.sha256;
@@ -553,10 +571,14 @@ async function sha256Of(pool: FilePool, file: string): Promise<string> {
 async function holdsExactly(
   pool: FilePool,
   target: string,
-  files: readonly RestoreEntry[],
-  folders: ReadonlySet<string>,
-  links: readonly RestoreEntry[],
+  tree: {
+    readonly files: readonly RestoreEntry[];
+    readonly folders: ReadonlySet<string>;
+    readonly links: readonly RestoreEntry[];
+  },
+  signal: AbortSignal | undefined,
 ): Promise<boolean> {
+  const { files, folders, links } = tree;
   const found = new Map<string, fs.Dirent>();
   const walk = async (relative: string): Promise<void> => {
     const entries = await readdir(path.join(target, relative), { withFileTypes: true });
@@ -580,11 +602,11 @@ async function holdsExactly(
       const stats = await lstat(destination, { bigint: true });
       if (stats.size !== BigInt(file.size)) return false;
       if (stats.mtimeNs / 1000n !== BigInt(file.mtimeNs) / 1000n) return false;
-      if ((await sha256Of(pool, destination)) !== file.sha256) return false;
+      if ((await sha256Of(pool, destination, signal)) !== file.sha256) return false;
     }
     return true;
   } catch (error) {
-    if (error instanceof FileWorkerFailedError) throw error;
+    if (signal?.aborted || error instanceof FileWorkerFailedError) throw error;
     return false;
   }
 }

@@ -18,6 +18,7 @@ import {
   FileWorkerFailedError,
 } from "../../../shared/data-path/index.ts";
 import { isTransientError } from "../../../shared/errors/index.ts";
+import { recordingPool } from "./recording-pool.ts";
 import { writeRandomFile } from "./tree-snapshot.ts";
 
 /*
@@ -131,35 +132,10 @@ describe("the data path in worker threads", () => {
         writeRandomFile(absolute, size);
         return { absolute, size };
       });
-      const asked: string[] = [];
-      const readsOneAtATime: boolean[] = [];
-      let inFlight = 0;
-      let mostInFlight = 0;
-      const recording: FilePool = {
-        size: pool.size,
-        tasksRun: pool.tasksRun,
-        close: () => pool.close(),
-        run(task, options) {
-          const seen = task as {
-            kind: string;
-            files?: { path: string }[];
-            oneAtATime?: boolean;
-            path?: string;
-          };
-          if (seen.kind === "read-whole") {
-            asked.push(...(seen.files ?? []).map((file) => file.path));
-            readsOneAtATime.push(seen.oneAtATime === true);
-          } else if (seen.kind === "hash-file") asked.push(seen.path ?? "");
-          inFlight += 1;
-          mostInFlight = Math.max(mostInFlight, inFlight);
-          return pool.run(task, options).finally(() => {
-            inFlight -= 1;
-          });
-        },
-      };
+      const recording = recordingPool(pool);
       let hashed = 0;
       for await (const { digest } of hashFilesInOrder(targets, {
-        pool: recording,
+        pool: recording.pool,
         readFrom,
         smallFileBytes: 1000,
       })) {
@@ -168,9 +144,13 @@ describe("the data path in worker threads", () => {
       }
       expect(hashed).toBe(targets.length);
       const given = targets.map((target) => target.absolute);
+      const asked = recording.asked.flatMap((task) => task.paths);
+      const readsOneAtATime = recording.asked
+        .filter((task) => task.kind === "read-whole")
+        .map((task) => task.oneAtATime === true);
       if (inOrder) {
         expect(asked).toEqual(given);
-        expect(mostInFlight).toBe(1);
+        expect(recording.mostInFlight()).toBe(1);
         expect(readsOneAtATime.every(Boolean)).toBe(true);
       } else {
         // A disk is read ahead past the large file, several reads at once.

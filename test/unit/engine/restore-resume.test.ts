@@ -11,6 +11,8 @@ import {
   restoreFolderFromTape,
   restoreOwnerMarker,
 } from "../../../services/ltfs/engine/index.ts";
+import { sharedFilePool } from "../../../shared/data-path/index.ts";
+import { recordingPool } from "./recording-pool.ts";
 import { restorableView, snapshotTree, writeRandomFile } from "./tree-snapshot.ts";
 
 /*
@@ -132,6 +134,31 @@ describe("a restore run again by the same job", () => {
     fs.writeFileSync(path.join(target, "small", "new.txt"), "someone's");
     await expect(run()).rejects.toMatchObject({ code: "TARGET_NOT_EMPTY" });
     expect(fs.readFileSync(path.join(target, "small", "new.txt"), "utf8")).toBe("someone's");
+  });
+
+  it("checks what a run before left with the job's signal on every hash (an abort stops it)", async () => {
+    const recording = recordingPool(sharedFilePool());
+    const controller = new AbortController();
+    const run = (target: string) =>
+      restoreFolderFromTape({
+        folderOnTape: archived.destination,
+        target,
+        entries: entries(),
+        owner: "0badcaf6",
+        signal: controller.signal,
+        pool: recording.pool,
+      });
+    // Interrupted: complete files are hashed before they are kept.
+    const interrupted = nextTarget();
+    await interruptedRestore(interrupted, "0badcaf6");
+    await run(interrupted);
+    // Finished, the end not reported: every file of the tree is hashed.
+    const finished = nextTarget();
+    await run(finished);
+    await run(finished);
+    const hashes = recording.asked.filter((task) => task.kind === "hash-file");
+    expect(hashes.length).toBeGreaterThan(0);
+    for (const task of hashes) expect(task.options?.signal).toBe(controller.signal);
   });
 
   it("requeued after it failed on a damaged file, ends with the original tree once it reads right", async () => {
