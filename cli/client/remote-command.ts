@@ -22,6 +22,8 @@ export interface RemoteVerb<V extends CommandVerb> {
   /** `cwd` only words the hint for relative paths; they are refused, never resolved. */
   parse(argv: readonly string[], cwd: string): ParsedRequest<V>;
   render(reply: CommandReply<V>, request: CommandRequest<V>): string;
+  /** True when the reply says something asked for was not done: the command exits 1. */
+  incomplete?(reply: CommandReply<V>): boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export function remoteCommand<V extends CommandVerb>(
         await gateway.close();
       }
       io.stdout(json ? `${JSON.stringify(reply, null, 2)}\n` : verb.render(reply, request));
-      return 0;
+      return verb.incomplete?.(reply) === true ? 1 : 0;
     },
   };
 }

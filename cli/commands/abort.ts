@@ -37,4 +37,6 @@ export const abortVerb: RemoteVerb<"abort"> = {
     return { json, request: { ids } };
   },
   render: (reply) => renderAborted(reply),
+  // An id that was not acted on (unknown, or in the wrong state) makes the command fail.
+  incomplete: (reply) => (reply.skipped ?? []).length > 0,
 };

@@ -8,7 +8,8 @@ const USAGE = `usage: pytarchive requeue ID... | --all [--json]
 Puts failed tasks back in the queue: their error is cleared and they run again in priority
 order. IDs are the 8 hex digits in brackets in \`pytarchive queue\`; several may be given
 apart or comma-separated, and each is acted on by itself, as the original did: an unknown task
-or one that did not fail is reported ("Task deadbeef not found.") and the others are requeued.
+or one that did not fail is reported ("Task deadbeef not found.") and the others are requeued;
+the command then exits 1.
 
 Options:
   --all       requeue every failed task
@@ -50,4 +51,6 @@ export const requeueVerb: RemoteVerb<"requeue"> = {
     return { json, request: all ? { all: true } : { ids } };
   },
   render: (reply) => renderRequeued(reply),
+  // An id that was not acted on (unknown, or in the wrong state) makes the command fail.
+  incomplete: (reply) => (reply.skipped ?? []).length > 0,
 };

@@ -264,6 +264,26 @@ describe("queue verbs", () => {
     );
   });
 
+  it("requeue and abort exit 1 when an id was not acted on, after printing why", async () => {
+    gateway.answer("requeue", () => ({
+      requeued: ["a1b2c3d4"],
+      skipped: [{ id: "deadbeef", message: "not found" }],
+    }));
+    const requeue = await runInProcess(["requeue", "a1b2c3d4", "deadbeef"]);
+    expect(requeue.stdout).toBe(
+      "Task a1b2c3d4: error state reset; it is back in the queue.\nTask deadbeef not found.\n",
+    );
+    expect(requeue.exitCode).toBe(1);
+    gateway.answer("abort", () => ({
+      aborted: [],
+      stopRequested: [],
+      skipped: [
+        { id: "deadbeef", message: "has already finished (done); there is nothing to abort" },
+      ],
+    }));
+    expect((await runInProcess(["abort", "deadbeef"])).exitCode).toBe(1);
+  });
+
   it("requeue --all sends all: true", async () => {
     gateway.answer("requeue", () => ({ requeued: [] }));
     const result = await runInProcess(["requeue", "--all"]);
