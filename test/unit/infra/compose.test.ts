@@ -106,7 +106,7 @@ describe("docker-compose.yml", () => {
   it("builds its image with the README's npm set and the Debian packages the README installs", () => {
     const dockerfile = readFileSync(path.join(REPO_ROOT, "Dockerfile"), "utf8");
     const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-    const setUp = /^apt-get install -y ([^&\n]+)&& npm ci /m.exec(readme);
+    const setUp = /^apt-get update && apt-get install -y ([^&\n]+)&& npm ci /m.exec(readme);
     expect(setUp, "the README's set-up line").not.toBeNull();
     expect(dockerfile).toMatch(/^RUN npm ci( |$)/m);
     expect(dockerfile).toMatch(/^COPY package\.json package-lock\.json /m);
