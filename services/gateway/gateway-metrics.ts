@@ -34,6 +34,12 @@ export interface GatewayMetricsSources {
   readonly readDriveState?: DriveStateReader;
 }
 
+const NON_COUNTERS_NAMED_TOTAL = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
 /**
  * A registry of its own (so two gateways in one test process do not collide) with the default
  * process metrics, `pytarchive_gateway_requests_total{verb,outcome}` (every verb and outcome
@@ -43,6 +49,9 @@ export interface GatewayMetricsSources {
 export function createGatewayMetrics(sources: GatewayMetricsSources = {}): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names three gauges `_total`, which Prometheus keeps for counters (promtool
+  // flags them); the same counts stay in nodejs_active_{handles,requests,resources} by type.
+  for (const name of NON_COUNTERS_NAMED_TOTAL) registry.removeSingleMetric(name);
   const requests = new Counter({
     name: "pytarchive_gateway_requests_total",
     help: "Commands the gateway answered, by verb and outcome (ok, refused, failed).",
