@@ -460,10 +460,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
         "jobs-requeue",
         request.all === true ? { all: true } : { ids },
       );
-      return {
-        requeued: requeued.map((job) => job.id),
-        skipped: (skipped ?? []).map(({ id, reason }) => ({ id, message: reason })),
-      };
+      return { requeued: requeued.map((job) => job.id), ...skippedIds(skipped) };
     },
 
     abort: async (request) => {
@@ -479,7 +476,7 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
           id: job.id,
           message: `too late: ${job.kind === "archive" ? "archived" : "done"}`,
         })),
-        skipped: (skipped ?? []).map(({ id, reason }) => ({ id, message: reason })),
+        ...skippedIds(skipped),
       };
     },
 
@@ -529,4 +526,15 @@ function unreachable(
       ? "Check that its file server answers (`ls PATH` on this server), then try again."
       : "The gateway runs as root and must be able to read it; check the mount and its permissions.",
   );
+}
+
+/**
+ * The ids abort or requeue left alone, with why; absent when there are none, so a reply where every
+ * id was acted on keeps the shape scripts already read.
+ */
+function skippedIds(
+  skipped: readonly { readonly id: string; readonly reason: string }[] | undefined,
+): { skipped?: { id: string; message: string }[] } {
+  if (skipped === undefined || skipped.length === 0) return {};
+  return { skipped: skipped.map(({ id, reason }) => ({ id, message: reason })) };
 }

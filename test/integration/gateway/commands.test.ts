@@ -281,7 +281,6 @@ describe.each(catalogDatabaseFactories)(
         aborted: [queued.jobId, failed.jobId],
         stopRequested: [running.jobId],
         tooLate: [],
-        skipped: [],
       });
       expect((await getJob(database.db, queued.jobId))?.state).toBe("aborted");
       expect((await getJob(database.db, failed.jobId))?.state).toBe("aborted");
