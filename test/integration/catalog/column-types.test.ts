@@ -133,6 +133,8 @@ const EXPECTED_TYPES: Record<keyof CatalogSchema, Record<string, JsType>> = {
     createdAt: "Date",
     updatedAt: "Date",
     archivedAt: "Date",
+    measuredAt: "Date",
+    checksumsFrom: "string",
   },
   files: {
     id: "number",
@@ -156,6 +158,7 @@ const EXPECTED_TYPES: Record<keyof CatalogSchema, Record<string, JsType>> = {
     error: "null",
     attempts: "number",
     abortRequested: "boolean",
+    legacyKey: "null",
     drive: "number",
     pendingError: "object",
     waitingOn: "null",

@@ -133,7 +133,7 @@ describe("job messages", () => {
       JobQueued.decode(bytes({ jobId: "3fa2b1c0", kind: "backup", priority: 1, attempt: 1, at })),
     );
     expect(error.message).toBe(
-      'Invalid job.queued message: kind: Expected one of "prepare", "archive", "restore", "explore", "inventory", "verify" (got "backup").',
+      'Invalid job.queued message: kind: Expected one of "prepare", "archive", "restore", "explore", "inventory", "verify", "import-tape" (got "backup").',
     );
   });
 
@@ -175,6 +175,8 @@ describe("job messages", () => {
       restore: 100,
       verify: 100,
       inventory: 200,
+      // New since the original: reading a tape into the catalog, as an archive-sized job.
+      "import-tape": 100,
     });
   });
 });
