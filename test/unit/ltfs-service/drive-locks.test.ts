@@ -65,17 +65,23 @@ describe("createDriveLocks", () => {
 
 describe("progress of a copy to or from tape", () => {
   it("reads as bytes and files done of their totals", () => {
-    expect(
-      describeTransfer({
-        bytesDone: 13_207_024_435,
-        bytesTotal: 32_212_254_720,
-        filesDone: 1204,
-        filesTotal: 5000,
-      }),
-    ).toEqual({ percent: 40, text: "12.3 GiB of 30.0 GiB, 1,204 of 5,000 files" });
-    expect(describeTransfer({ bytesDone: 0, bytesTotal: 0, filesDone: 3, filesTotal: 4 })).toEqual({
+    const counts = {
+      bytesDone: 13_207_024_435,
+      bytesTotal: 32_212_254_720,
+      filesDone: 1204,
+      filesTotal: 5000,
+    };
+    // The numbers travel along for the rate and ETA (progress as data).
+    expect(describeTransfer(counts)).toEqual({
+      percent: 40,
+      text: "12.3 GiB of 30.0 GiB, 1,204 of 5,000 files",
+      counts,
+    });
+    const few = { bytesDone: 0, bytesTotal: 0, filesDone: 3, filesTotal: 4 };
+    expect(describeTransfer(few)).toEqual({
       percent: 75,
       text: "0 B of 0 B, 3 of 4 files",
+      counts: few,
     });
     expect(describeBytes(17_138_671_616 * 1024)).toBe("16.0 TiB");
   });
