@@ -14,7 +14,7 @@ folders are never touched.
 Options:
   --json      print the reply as JSON: {"aborted": [...], "stopRequested": [...],
               "tooLate": [{"id", "message": "too late: archived"}],
-              "skipped": [{"id", "message": "not found"}]}
+              "skipped": [{"id", "code": "UNKNOWN_JOB", "message": "not found"}]}
   -h, --help  show this help
 
 Example:

@@ -13,7 +13,7 @@ the command then exits 1.
 
 Options:
   --all       requeue every failed task
-  --json      print the reply as JSON: {"requeued": [...], "skipped": [{"id", "message"}]}
+  --json      print the reply as JSON: {"requeued": [...], "skipped": [{"id", "code", "message"}]}
   -h, --help  show this help
 
 Examples:

@@ -15,9 +15,14 @@ import { type RecordedJobEvent, recordJobEvent, recordJobQueued } from "./job-ev
 import { forgetUnpreparedFolder } from "./job-lifecycle.ts";
 import { sourcesOf } from "./job-states.ts";
 
-/** An id given that was not acted on, and why, in the original's words. */
+/**
+ * An id given that was not acted on, and why, in the original's words, with the catalogue's
+ * code for it, so that a script can tell an unknown id from one in the wrong state.
+ */
 export interface SkippedJob {
   readonly id: string;
+  /** UNKNOWN_JOB, JOB_STATE_CONFLICT, or the code of the queue-time check a requeue failed. */
+  readonly code: string;
   readonly reason: string;
 }
 
@@ -40,9 +45,9 @@ async function sortOutIds(
   const skipped: SkippedJob[] = [];
   for (const id of ids) {
     const job = jobs.get(id);
-    if (job === undefined) skipped.push({ id, reason: "not found" });
+    if (job === undefined) skipped.push({ id, code: "UNKNOWN_JOB", reason: "not found" });
     else if (allowed.includes(job.state)) acted.push(job);
-    else skipped.push({ id, reason: why(job) });
+    else skipped.push({ id, code: "JOB_STATE_CONFLICT", reason: why(job) });
   }
   return { acted, skipped };
 }
@@ -80,6 +85,7 @@ export async function requeueJobsWithEvents(
         const why = `${error.message.replace(/ Nothing was queued\.$/, "")} ${error.hint ?? ""}`;
         skipped.push({
           id: job.id,
+          code: error.code,
           reason: `cannot be requeued: ${error.code}: ${why.trim().replace(/\.$/, "")}`,
         });
       }

@@ -533,8 +533,10 @@ function unreachable(
  * id was acted on keeps the shape scripts already read.
  */
 function skippedIds(
-  skipped: readonly { readonly id: string; readonly reason: string }[] | undefined,
-): { skipped?: { id: string; message: string }[] } {
+  skipped:
+    | readonly { readonly id: string; readonly code: string; readonly reason: string }[]
+    | undefined,
+): { skipped?: { id: string; code: string; message: string }[] } {
   if (skipped === undefined || skipped.length === 0) return {};
-  return { skipped: skipped.map(({ id, reason }) => ({ id, message: reason })) };
+  return { skipped: skipped.map(({ id, code, reason }) => ({ id, code, message: reason })) };
 }

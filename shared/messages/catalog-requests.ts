@@ -178,7 +178,12 @@ export const JOB_DURATION_BUCKETS_SECONDS = [
  * An id of `requeue` or `abort` that was not acted on, and why ("not found", "was already
  * queued"); the others in the same command are acted on all the same, as in the original.
  */
-export const SkippedJobSchema = Type.Object({ id: Type.String(), reason: Type.String() });
+/** An id abort or requeue left alone: its catalogue code (UNKNOWN_JOB, ...) and why. */
+export const SkippedJobSchema = Type.Object({
+  id: Type.String(),
+  code: Type.String(),
+  reason: Type.String(),
+});
 
 const Empty = Type.Object({});
 /* Replies several operations share, declared once so that they are one type. */

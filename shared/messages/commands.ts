@@ -288,7 +288,12 @@ const RequeueRequestSchema = Type.Object({
 });
 
 /** An id given to `requeue` or `abort` that was not acted on, with why (the others were). */
-const SkippedIdSchema = Type.Object({ id: Type.String(), message: Type.String() });
+/** An id abort or requeue left alone: the catalogue's code (UNKNOWN_JOB, JOB_STATE_CONFLICT, ...) and why. */
+const SkippedIdSchema = Type.Object({
+  id: Type.String(),
+  code: Type.String(),
+  message: Type.String(),
+});
 
 const RequeueReplySchema = Type.Object({
   requeued: Type.Array(JobIdSchema),

@@ -127,7 +127,7 @@ describe.each(catalogDatabaseFactories)("the catalog service over NATS on $diale
   it("requeues id by id: an unknown id is reported beside the others, not refused", async () => {
     expect(await ask("jobs-requeue", { ids: ["abcdef12"] })).toEqual({
       requeued: [],
-      skipped: [{ id: "abcdef12", reason: "not found" }],
+      skipped: [{ id: "abcdef12", code: "UNKNOWN_JOB", reason: "not found" }],
     });
   });
 });

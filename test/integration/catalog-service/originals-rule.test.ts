@@ -169,6 +169,7 @@ forEachDatabase("the catalog's originals rule", (catalog) => {
     expect(reply.skipped).toEqual([
       {
         id,
+        code: "LEGACY_NOT_ADOPTED",
         reason: expect.stringMatching(
           /^cannot be requeued: LEGACY_NOT_ADOPTED: .*verify --adopt \/srv\/alpha` reads it from tape AAA001L9.* when the original is gone$/,
         ),
@@ -193,6 +194,7 @@ forEachDatabase("the catalog's originals rule", (catalog) => {
     await seedArchived(catalog.db, "/srv/b", { tape: "AAA001L9", name: "b", sizeKib: 1 });
     const reply = await handlers()["jobs-requeue"]({ ids: [job.id] });
     expect(reply.requeued).toEqual([]);
+    expect(reply.skipped?.[0]?.code).toBe("TARGET_OVERLAPS_ORIGINAL");
     expect(reply.skipped?.[0]?.reason).toMatch(
       /^cannot be requeued: TARGET_OVERLAPS_ORIGINAL: The restore target \/srv\/b\/restored is inside the original folder \/srv\/b /,
     );

@@ -267,7 +267,7 @@ describe("queue verbs", () => {
   it("requeue and abort exit 1 when an id was not acted on, after printing why", async () => {
     gateway.answer("requeue", () => ({
       requeued: ["a1b2c3d4"],
-      skipped: [{ id: "deadbeef", message: "not found" }],
+      skipped: [{ id: "deadbeef", code: "UNKNOWN_JOB", message: "not found" }],
     }));
     const requeue = await runInProcess(["requeue", "a1b2c3d4", "deadbeef"]);
     expect(requeue.stdout).toBe(
@@ -278,7 +278,11 @@ describe("queue verbs", () => {
       aborted: [],
       stopRequested: [],
       skipped: [
-        { id: "deadbeef", message: "has already finished (done); there is nothing to abort" },
+        {
+          id: "deadbeef",
+          code: "JOB_STATE_CONFLICT",
+          message: "has already finished (done); there is nothing to abort",
+        },
       ],
     }));
     expect((await runInProcess(["abort", "deadbeef"])).exitCode).toBe(1);

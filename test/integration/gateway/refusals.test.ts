@@ -333,9 +333,13 @@ describe.each(catalogDatabaseFactories)(
       expect(requeue).toEqual({
         requeued: [jobs.failed],
         skipped: [
-          { id: "deadbeef", message: "not found" },
-          { id: jobs.queued, message: "was already queued" },
-          { id: jobs.running, message: "is running; only failed tasks can be requeued" },
+          { id: "deadbeef", code: "UNKNOWN_JOB", message: "not found" },
+          { id: jobs.queued, code: "JOB_STATE_CONFLICT", message: "was already queued" },
+          {
+            id: jobs.running,
+            code: "JOB_STATE_CONFLICT",
+            message: "is running; only failed tasks can be requeued",
+          },
         ],
       });
       expect((await getJob(database.db, jobs.failed))?.state).toBe("queued");
@@ -344,12 +348,16 @@ describe.each(catalogDatabaseFactories)(
         aborted: [jobs.queued],
         stopRequested: [],
         tooLate: [],
-        skipped: [{ id: "0badc0de", message: "not found" }],
+        skipped: [{ id: "0badc0de", code: "UNKNOWN_JOB", message: "not found" }],
       });
       expect((await getJob(database.db, jobs.queued))?.state).toBe("aborted");
       const again = await client.send("abort", { ids: [jobs.queued] });
       expect(again.skipped).toEqual([
-        { id: jobs.queued, message: "has already finished (aborted); there is nothing to abort" },
+        {
+          id: jobs.queued,
+          code: "JOB_STATE_CONFLICT",
+          message: "has already finished (aborted); there is nothing to abort",
+        },
       ]);
       // An id that is no id at all is still refused before anything is done.
       await expectRefused(

@@ -39,8 +39,8 @@ describe("renderRequeued and renderAborted", () => {
       renderRequeued({
         requeued: ["a1b2c3d4"],
         skipped: [
-          { id: "deadbeef", message: "not found" },
-          { id: "0badc0de", message: "was already queued" },
+          { id: "deadbeef", code: "UNKNOWN_JOB", message: "not found" },
+          { id: "0badc0de", code: "JOB_STATE_CONFLICT", message: "was already queued" },
         ],
       }),
     ).toBe(
@@ -50,7 +50,7 @@ describe("renderRequeued and renderAborted", () => {
       renderAborted({
         aborted: ["3fa2b1c0"],
         stopRequested: [],
-        skipped: [{ id: "deadbeef", message: "not found" }],
+        skipped: [{ id: "deadbeef", code: "UNKNOWN_JOB", message: "not found" }],
       }),
     ).toBe("Task 3fa2b1c0 removed from the queue.\nTask deadbeef not found.\n");
   });
