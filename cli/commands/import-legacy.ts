@@ -42,6 +42,12 @@ Examples:
   pytarchive import-legacy /var/lib/pytarchive/database.json --queue /var/lib/pytarchive/queue.json
 `;
 
+/**
+ * Most the original's database.json or queue.json can take: an entry is a few hundred bytes, so
+ * this holds hundreds of thousands of folders, and the files are read whole into memory.
+ */
+const LEGACY_FILE_MAX_BYTES = 256 * 1024 * 1024;
+
 const FILE_HINT =
   "Give the path of the original pytarchive's file (usually in /var/lib/pytarchive); run as a user who may read it.";
 
@@ -105,14 +111,26 @@ export function importLegacyCommand(connect: GatewayConnector): CliCommand {
       const queueFile = values.queue as string | undefined;
       const folders = parseLegacyDatabase(
         databaseFile,
-        await readCommandLineFile(databaseFile, io.cwd, "database file", FILE_HINT),
+        await readCommandLineFile(
+          databaseFile,
+          io.cwd,
+          "database file",
+          FILE_HINT,
+          LEGACY_FILE_MAX_BYTES,
+        ),
       );
       const tasks =
         queueFile === undefined
           ? null
           : parseLegacyQueue(
               queueFile,
-              await readCommandLineFile(queueFile, io.cwd, "queue file", FILE_HINT),
+              await readCommandLineFile(
+                queueFile,
+                io.cwd,
+                "queue file",
+                FILE_HINT,
+                LEGACY_FILE_MAX_BYTES,
+              ),
             );
       const plan = planLegacyImport(folders, tasks, {
         database: databaseFile,

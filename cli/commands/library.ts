@@ -38,12 +38,16 @@ Examples:
   mtx -f /dev/sch0 status > status.txt && pytarchive library --mtx-status-file status.txt
 `;
 
+/** Most an `mtx status` output can take: a library of thousands of slots writes under 1 MiB. */
+const STATUS_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
 function readStatusFile(file: string, cwd: string): Promise<string> {
   return readCommandLineFile(
     file,
     cwd,
     "mtx status file",
     "Save the library's status with `mtx -f <changer> status > status.txt` and pass that file.",
+    STATUS_FILE_MAX_BYTES,
   );
 }
 

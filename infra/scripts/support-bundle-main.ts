@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import {
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import { PYTARCHIVE_VERSION } from "../../shared/version.ts";
 import { scrubbed, secretsOf } from "./bundle-secrets.ts";
+import { logTail } from "./log-tail.ts";
 import {
   checkedPath,
   parseScriptArgs,
@@ -97,18 +98,6 @@ async function logFileOf(config: PytarchiveConfig): Promise<string | null> {
       ? null
       : await readLoggingConfFile(config.smtp.loggingConf).catch(() => null);
   return original?.file ?? LOGGING_DEFAULTS.file;
-}
-
-function logTail(file: string, lines: number): string {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    return `The log file ${file} could not be read: ${(error as Error).message}\n`;
-  }
-  const all = text.split("\n");
-  if (all.at(-1) === "") all.pop();
-  return `${all.slice(-lines).join("\n")}\n`;
 }
 
 async function cliJson(verb: string, configFile: string | null, io: ScriptIo): Promise<Member> {

@@ -838,6 +838,10 @@ const COMMAND_LINE = {
     "A file named on the command line could not be read.",
     "Check the file's path and permissions.",
   ),
+  CLI_FILE_TOO_LARGE: refusal(
+    "A file named on the command line is larger than any file of its kind; it was not read.",
+    "Check that the right file was named.",
+  ),
 } as const satisfies Record<string, Spec>;
 
 const NOTIFICATIONS = {
