@@ -169,8 +169,11 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
    * now: older rows were stored unresolved, and a target is compared resolved. A stored path
    * that cannot be resolved in time is compared as stored (the catalog checks that form too).
    */
-  const originalsBothForms = async (): Promise<KnownFolder[]> => {
-    const { folders } = await catalog.call("folders-list", {});
+  const originalsBothForms = async (): Promise<KnownFolder[]> =>
+    bothForms((await catalog.call("folders-list", {})).folders);
+
+  /** Each folder as given and, where it differs, with its symlinks resolved now. */
+  const bothForms = async (folders: readonly KnownFolder[]): Promise<KnownFolder[]> => {
     const resolved = await realPaths(
       folders.map((folder) => folder.path),
       timeoutMs,
@@ -179,6 +182,24 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
       const real = resolved[index];
       return real == null || real === folder.path ? [folder] : [folder, { ...folder, path: real }];
     });
+  };
+
+  /**
+   * The originals rule for restore targets, with the originals looked up once: each target is
+   * resolved (a symlink or a link in its parents reaches where it really is) and refused when
+   * it lies in, on or around an original — of the catalog, or one of `more`, about to be
+   * recorded with it — or a folder pytarchive writes into. Resolves to the resolved target.
+   */
+  const restoreTargetRule = async (
+    more: readonly KnownFolder[] = [],
+  ): Promise<(target: string) => Promise<string>> => {
+    const originals = [...(await originalsBothForms()), ...(await bothForms(more))];
+    const own = await ownFolders();
+    return async (value) => {
+      const target = await resolvedOrThrow(value);
+      checkRestoreTarget(target, originals, own);
+      return target;
+    };
   };
 
   const existingFolderOrThrow = async (value: string, what: string): Promise<string> => {
@@ -220,10 +241,9 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
   };
 
   const restoreTargetOrThrow = async (value: string): Promise<string> => {
-    const target = await resolvedOrThrow(newPathOrThrow(value, "restore target"));
     // The catalog checks the originals as stored; here they are compared resolved too, and
     // scratch_path, the state folder and the mount points, in case one is reached by a symlink.
-    checkRestoreTarget(target, await originalsBothForms(), await ownFolders());
+    const target = await (await restoreTargetRule())(newPathOrThrow(value, "restore target"));
     const found = await probes.path(target, timeoutMs);
     if (found.kind === "missing") {
       // A new target is created by the restore; its parent must exist.
@@ -482,7 +502,8 @@ export function createGatewayHandlers(deps: GatewayDependencies): GatewayHandler
 
     history: (request) => listHistory(catalog, request),
 
-    "import-legacy": (request) => importLegacy(catalog, request, exploreMaxSeconds),
+    "import-legacy": (request) =>
+      importLegacy(catalog, request, { exploreMaxSeconds, restoreTargetRule }),
     job: async (request) => {
       const id = jobIdOrThrow(request.id);
       const { job } = await catalog.call("job-get", { id });

@@ -6,6 +6,7 @@ import {
   type LegacyOutcome,
 } from "../../shared/messages/index.ts";
 import type { CatalogClient } from "../../shared/nats/index.ts";
+import type { KnownFolder } from "../../shared/originals/index.ts";
 import {
   absolutePathOrThrow,
   barcodeOf,
@@ -28,18 +29,46 @@ type Job = Request["jobs"][number];
 /** Most KiB one folder can hold: 2^53 bytes. */
 const MAX_KIB = 2 ** 43;
 
+/** What the import needs of the gateway besides the catalog. */
+export interface LegacyImportChecks {
+  /** `[Export] max_seconds`: the longest explore a task may ask for. */
+  readonly exploreMaxSeconds: number;
+  /**
+   * The originals rule for restore targets, with symlinks resolved, as a `restore` command gets
+   * it; `more` are originals recorded in the same request.
+   */
+  readonly restoreTargetRule: (
+    more: readonly KnownFolder[],
+  ) => Promise<(target: string) => Promise<string>>;
+}
+
 /**
  * `pytarchive import-legacy`: every entry of the original's files checked like any argument a
- * user gives (paths, names, barcodes, numbers in their bounds); an entry that fails is reported
+ * user gives (paths, names, barcodes, numbers in their bounds; a restore's target by the same
+ * originals rule as `restore`, resolved, not only as written); an entry that fails is reported
  * and the others go to the catalog, which records each once.
  */
 export async function importLegacy(
   catalog: CatalogClient,
   request: Request,
-  exploreMaxSeconds: number,
+  checks: LegacyImportChecks,
 ): Promise<CommandReply<"import-legacy">> {
   const folders = request.folders.map((folder) => checked(folder, () => checkFolder(folder)));
-  const jobs = request.jobs.map((job) => checked(job, () => checkJob(job, exploreMaxSeconds)));
+  const jobs = request.jobs.map((job) =>
+    checked(job, () => checkJob(job, checks.exploreMaxSeconds)),
+  );
+  if (jobs.some((result) => "entry" in result && result.entry.kind === "restore")) {
+    const recorded = folders.flatMap((result) => ("entry" in result ? [result.entry] : []));
+    const restoreTarget = await checks.restoreTargetRule(recorded);
+    for (const [index, result] of jobs.entries()) {
+      if (!("entry" in result) || result.entry.kind !== "restore") continue;
+      const job = result.entry;
+      jobs[index] = await checkedAsync(job, async () => ({
+        ...job,
+        args: { ...job.args, target: await restoreTarget(String(job.args.target)) },
+      }));
+    }
+  }
   const reply = await catalog.call("legacy-import", {
     folders: folders.flatMap((result) => ("entry" in result ? [result.entry] : [])),
     jobs: jobs.flatMap((result) => ("entry" in result ? [result.entry] : [])),
@@ -60,24 +89,38 @@ export async function importLegacy(
   };
 }
 
-function checked<T extends { source: string }>(
-  entry: T,
-  check: () => T,
-): { entry: T } | { refused: LegacyOutcome } {
+type Checked<T> = { entry: T } | { refused: LegacyOutcome };
+
+function checked<T extends { source: string }>(entry: T, check: () => T): Checked<T> {
   try {
     return { entry: check() };
   } catch (error) {
-    if (!(error instanceof PytarchiveError)) throw error;
-    return {
-      refused: {
-        source: entry.source,
-        outcome: "refused",
-        jobId: null,
-        state: null,
-        message: `${error.code}: ${error.message}`,
-      },
-    };
+    return refusedOrThrow(entry, error);
   }
+}
+
+async function checkedAsync<T extends { source: string }>(
+  entry: T,
+  check: () => Promise<T>,
+): Promise<Checked<T>> {
+  try {
+    return { entry: await check() };
+  } catch (error) {
+    return refusedOrThrow(entry, error);
+  }
+}
+
+function refusedOrThrow(entry: { source: string }, error: unknown): { refused: LegacyOutcome } {
+  if (!(error instanceof PytarchiveError)) throw error;
+  return {
+    refused: {
+      source: entry.source,
+      outcome: "refused",
+      jobId: null,
+      state: null,
+      message: `${error.code}: ${error.message}`,
+    },
+  };
 }
 
 /** The path exactly as given (names are imported byte for byte), or a refusal. */
