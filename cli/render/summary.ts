@@ -14,13 +14,29 @@ function tapeLine(tape: SummaryTape): string {
   return tape.simulated ? `${line}  ${SIMULATED_MARK}` : line;
 }
 
+/**
+ * What a folder's copy is worth, when it is less than verified: a failed check (keep the
+ * original), checksums that came from the tape itself (they say nothing of the original), or
+ * not read back yet.
+ */
+function verificationMark(folder: SummaryTape["folders"][number]): string {
+  if (folder.verifyFailed === true) {
+    return ` [VERIFICATION FAILED: keep the original; \`pytarchive history --failed\` shows what differs, then \`pytarchive verify ${folder.path}\` again]`;
+  }
+  if (folder.verified !== false) return "";
+  if (folder.checksumsFrom === "tape") {
+    return ` [imported from tape, checksums taken from the tape, not compared with the original: \`pytarchive verify --adopt ${folder.path}\`]`;
+  }
+  return " [archived, not verified]";
+}
+
 /** The folders of one tape, largest first (as the original): `/x -> name_on_tape (size) description`. */
 function folderLines(tape: SummaryTape): string[] {
   if (tape.folders.length === 0) return ["    (no folders)"];
   return [...tape.folders]
     .sort((a, b) => b.sizeKiB - a.sizeKiB)
     .map((folder) =>
-      `    ${folder.path} -> ${folder.name} (${formatKiB(folder.sizeKiB)}) ${folder.description}${folder.simulated ? " [simulated copy only]" : ""}${folder.verified === false ? " [archived, not verified]" : ""}`.trimEnd(),
+      `    ${folder.path} -> ${folder.name} (${formatKiB(folder.sizeKiB)}) ${folder.description}${folder.simulated ? " [simulated copy only]" : ""}${verificationMark(folder)}`.trimEnd(),
     );
 }
 

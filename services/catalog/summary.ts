@@ -6,6 +6,7 @@ import {
   listTapesWithFolders,
   roomKiBOf,
 } from "./db/index.ts";
+import { failedVerifications } from "./failed-verifications.ts";
 import { pendingJobsOf } from "./pending-jobs.ts";
 import { suggestTape } from "./suggest-tape.ts";
 import { writableTapeRooms } from "./tape-room.ts";
@@ -67,6 +68,12 @@ export async function buildSummary(
           },
         ];
   });
+  const failed = await failedVerifications(
+    db,
+    tapes.flatMap((tape) =>
+      tape.folders.filter((folder) => folder.state === "archived" && folder.verifiedAt === null),
+    ),
+  );
   const summaryTapes = tapes.map((tape) => {
     const capacityKiB = tapeCapacityKiB(tape, tapeMaxSizeKiB);
     const usedKiB = tapeUsedKiB(tape, tape.archivedKib);
@@ -87,6 +94,9 @@ export async function buildSummary(
           // Its one copy is on this tape.
           simulated: tape.simulated,
           verified: folder.verifiedAt !== null,
+          // Said only when true, so that the usual folder reads as before.
+          ...(failed.has(folder.path) ? { verifyFailed: true as const } : {}),
+          ...(folder.checksumsFrom === "tape" ? { checksumsFrom: "tape" as const } : {}),
         })),
     };
   });

@@ -178,6 +178,16 @@ export const SummaryFolderSchema = Type.Object({
    * back against checksums yet); `deleteable` leaves it out.
    */
   verified: Type.Optional(Type.Boolean()),
+  /**
+   * true: its last verification found the copy on tape different from the catalog (or the
+   * original): keep the original. Absent otherwise.
+   */
+  verifyFailed: Type.Optional(Type.Literal(true)),
+  /**
+   * "tape": its checksums were taken from the tape by `import-tape` (written without a
+   * manifest), so they say nothing about the original until `verify --adopt`. Absent otherwise.
+   */
+  checksumsFrom: Type.Optional(Type.Literal("tape")),
 });
 
 export const SummaryTapeSchema = Type.Object({

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { expect, it } from "vitest";
+import { renderSummary } from "../../../cli/render/summary.ts";
 import { ANALYZE_AFTER_FILES } from "../../../services/catalog/archive-outcomes.ts";
 import {
   type CatalogSchema,
@@ -815,6 +816,38 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
       ],
     ]);
     expect((await handlers["deleteable-candidates"]({})).folders).toEqual([]);
+  });
+
+  it("summary tells a folder whose last verification failed from one not verified yet, until a check passes", async () => {
+    const { handlers, archivedFolder, startedVerify } = setup();
+    await archivedFolder();
+    const summaryFolder = async () =>
+      (await handlers.summary({})).tapes
+        .flatMap((tape) => tape.folders)
+        .find((f) => f.path === FOLDER);
+    expect(await summaryFolder()).toMatchObject({ verified: true });
+    expect(await summaryFolder()).not.toHaveProperty("verifyFailed");
+    const job = await startedVerify(FOLDER);
+    await handlers["folder-verified"]({
+      jobId: job.id,
+      path: FOLDER,
+      ok: false,
+      at: "2026-12-02T08:30:00.000Z",
+      problems: ["data/b.bin: checksum differs"],
+    });
+    const failed = await summaryFolder();
+    expect(failed).toMatchObject({ verified: false, verifyFailed: true });
+    expect(renderSummary(await handlers.summary({}))).toContain(
+      `${FOLDER} -> alpha (30 KiB) alpha [VERIFICATION FAILED: keep the original; \`pytarchive history --failed\` shows what differs, then \`pytarchive verify ${FOLDER}\` again]`,
+    );
+    await handlers["folder-verified"]({
+      jobId: job.id,
+      path: FOLDER,
+      ok: true,
+      at: "2026-12-02T09:30:00.000Z",
+    });
+    expect(await summaryFolder()).toMatchObject({ verified: true });
+    expect(await summaryFolder()).not.toHaveProperty("verifyFailed");
   });
 
   it("folder-verified takes a verify job of the folder's tape; refuses other jobs, ended jobs and folders not archived", async () => {

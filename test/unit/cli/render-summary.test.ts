@@ -64,6 +64,38 @@ describe("renderSummary", () => {
     ]);
   });
 
+  it("marks what each folder's copy is worth: verification failed, checksums from the tape, not verified", () => {
+    const tape = SUMMARY_REPLY.tapes[1];
+    if (tape === undefined) throw new Error("the sample has a tape with folders");
+    const folder = {
+      name: "x",
+      sizeKiB: 1024,
+      description: "X",
+      archivedAt: null,
+      simulated: false,
+    };
+    const lines = renderSummary({
+      ...SUMMARY_REPLY,
+      tapes: [
+        {
+          ...tape,
+          folders: [
+            { ...folder, path: "/srv/failed", verified: false, verifyFailed: true },
+            { ...folder, path: "/srv/imported", verified: false, checksumsFrom: "tape" },
+            { ...folder, path: "/srv/legacy", verified: false },
+            { ...folder, path: "/srv/adopted", verified: true },
+          ],
+        },
+      ],
+    }).split("\n");
+    expect(lines.slice(2, 6)).toEqual([
+      "    /srv/failed -> x (1.00 MiB) X [VERIFICATION FAILED: keep the original; `pytarchive history --failed` shows what differs, then `pytarchive verify /srv/failed` again]",
+      "    /srv/imported -> x (1.00 MiB) X [imported from tape, checksums taken from the tape, not compared with the original: `pytarchive verify --adopt /srv/imported`]",
+      "    /srv/legacy -> x (1.00 MiB) X [archived, not verified]",
+      "    /srv/adopted -> x (1.00 MiB) X",
+    ]);
+  });
+
   it("says when there are no tapes and no prepared folders", () => {
     expect(renderSummary({ tapeMaxSizeKiB: 17138671616, tapes: [], prepared: [] })).toBe(
       "Tape overview (0 tapes):\n    (no tapes known yet)\n\nPrepared folders: none\n",
