@@ -43,14 +43,22 @@ export function checkStep(deps: CheckStepDependencies): StepDefinition {
       const drive = driveOfJob(job, deps.config);
       const found = await foldersOf(deps.catalog, target);
       const { tape } = found;
+      // A plain verify of a tape leaves out the folders the original pytarchive archived that
+      // were not adopted: the catalog has no checksums of their files, so reading them would
+      // fail every file for want of a record, when only `verify --adopt` can check them.
+      const notAdopted =
+        !adopt && verifyTargetsTape(target)
+          ? found.folders.filter((folder) => folder.checksumsFrom === null)
+          : [];
       // A tape's adoption takes the folders not verified yet; a folder named is taken as it is.
       const folders =
         adopt && verifyTargetsTape(target)
           ? found.folders.filter((folder) => folder.verifiedAt === null)
-          : found.folders;
+          : found.folders.filter((folder) => !notAdopted.includes(folder));
+      const notAdoptedNote = notAdoptedSentence(notAdopted, tape);
       if (folders.length === 0) {
         return {
-          summary: `tape ${tape} holds no ${adopt ? "archived, not verified" : "archived"} folders: nothing to ${adopt ? "adopt" : "verify"}`,
+          summary: `tape ${tape} holds no ${adopt ? "archived, not verified" : "archived"} folders${notAdopted.length > 0 ? " with checksums" : ""}: nothing to ${adopt ? "adopt" : "verify"}${notAdoptedNote}`,
         };
       }
       log.info("verifying archived folders", { target, tape, folders: folders.length });
@@ -108,7 +116,9 @@ export function checkStep(deps: CheckStepDependencies): StepDefinition {
       const files = checks.reduce((sum, check) => sum + check.filesChecked, 0);
       const bytes = checks.reduce((sum, check) => sum + check.bytesChecked, 0);
       const failed = checks.filter((check) => check.problems.length > 0);
-      if (failed.length > 0) throw mismatchError(target, tape, checks, failed, adopt);
+      if (failed.length > 0) {
+        throw mismatchError(target, tape, checks, failed, adopt, notAdoptedNote);
+      }
       if (adopt) {
         return {
           summary: `adopted ${countOf(folders.length, "folder")}, ${countOf(files, "file")}, ${describeBytes(bytes)} on tape ${tape}: every file matches its original; verified`,
@@ -117,10 +127,28 @@ export function checkStep(deps: CheckStepDependencies): StepDefinition {
       // Checksums hashed from the tape by an import verify nothing: those stay not verified.
       const selfChecked = folders.filter((folder) => folder.checksumsFrom === "tape").length;
       return {
-        summary: `verified ${countOf(folders.length, "folder")}, ${countOf(files, "file")}, ${describeBytes(bytes)} on tape ${tape}: all checksums match${selfChecked > 0 ? `; ${countOf(selfChecked, "folder")} hashed from the tape by import-tape stay archived, not verified (\`pytarchive verify --adopt\` compares with the original)` : ""}`,
+        summary: `verified ${countOf(folders.length, "folder")}, ${countOf(files, "file")}, ${describeBytes(bytes)} on tape ${tape}: all checksums match${selfChecked > 0 ? `; ${countOf(selfChecked, "folder")} hashed from the tape by import-tape stay archived, not verified (\`pytarchive verify --adopt\` compares with the original)` : ""}${notAdoptedNote}`,
       };
     },
   };
+}
+
+/** Folders named in the note on folders not adopted; the rest are counted. */
+const NOT_ADOPTED_NAMED = 5;
+
+/**
+ * "; 2 folders archived by the original pytarchive are not adopted, so they were not read:
+ * /a, /b; `pytarchive verify --adopt FOLDER` compares each with its original (or
+ * `pytarchive verify --adopt TAPE` all of them)", or "" when there are none.
+ */
+function notAdoptedSentence(notAdopted: readonly CatalogFolder[], tape: string): string {
+  if (notAdopted.length === 0) return "";
+  const paths = notAdopted.map((folder) => folder.path);
+  const named = paths.slice(0, NOT_ADOPTED_NAMED).join(", ");
+  const more =
+    paths.length > NOT_ADOPTED_NAMED ? ` and ${paths.length - NOT_ADOPTED_NAMED} more` : "";
+  const verb = notAdopted.length === 1 ? "is" : "are";
+  return `; ${countOf(notAdopted.length, "folder")} archived by the original pytarchive ${verb} not adopted, so the catalog has no checksums to read ${notAdopted.length === 1 ? "it" : "them"} by and ${notAdopted.length === 1 ? "it was" : "they were"} not read: ${named}${more}; \`pytarchive verify --adopt FOLDER\` compares each with its original (\`pytarchive verify --adopt ${tape}\` all of them)`;
 }
 
 /** The archived folders a verify job's target names, and their tape. */
@@ -159,6 +187,7 @@ function mismatchError(
   checks: readonly FolderCheck[],
   failed: readonly FolderCheck[],
   adopt: boolean,
+  notAdoptedNote = "",
 ): PytarchiveError {
   const what = verifyTargetsTape(target) ? `tape ${tape}` : `${target} on tape ${tape}`;
   const lines = failed
@@ -175,6 +204,7 @@ function mismatchError(
     [
       `${adopt ? "Adopting" : "Verifying"} ${what} found problems in ${countOf(failed.length, "folder")} of ${checks.length}:`,
       ...lines,
+      ...(notAdoptedNote === "" ? [] : [`Not read${notAdoptedNote.replace(/^; /, ": ")}.`]),
     ].join("\n"),
     {
       hint: adopt

@@ -17,6 +17,7 @@ import type { CatalogFile } from "../../../shared/messages/catalog-requests.ts";
 import { readFolderFiles } from "../../../shared/nats/index.ts";
 import { pgliteDatabaseFactory, type TestCatalogDatabase } from "../../helpers/databases.ts";
 import { startNatsServer, type TestNatsServer } from "../../helpers/nats-server.ts";
+import { seedArchived } from "../gateway/support.ts";
 import { quietLog, uniqueLibraryId } from "../scheduler/support.ts";
 import {
   connectHarness,
@@ -445,5 +446,45 @@ describe("the check step of a verify job", () => {
     const candidates = await deleteablePaths();
     expect(candidates).toContain(first.folder);
     expect(candidates).not.toContain(second.folder);
+  });
+});
+
+describe("a plain verify of a tape holding folders the original pytarchive archived", () => {
+  const TAPE_C = "VER003L9";
+
+  it("reads the folders with checksums and names those not adopted with what to run, instead of failing them", async () => {
+    await upsertTape(database.db, { barcode: TAPE_C, homeSlot: 3 });
+    const { folder } = await preparedFolder("omicron");
+    const job = await writeArchiveJob(harness.catalog, {
+      folder,
+      tape: TAPE_C,
+      targetName: "omicron",
+      drive: 1,
+      mountPoint: tapeFolders[1],
+    });
+    await harness.send(job, "verify");
+    await endJob(harness.catalog, job, await harness.result(job.id, "verify"));
+    // As import-legacy records a database.json entry: archived, no files, no checksums.
+    const legacy = path.join(sources, "legacy-survey");
+    await seedArchived(database.db, legacy, { tape: TAPE_C, name: "legacy-survey", sizeKib: 1 });
+    await database.db
+      .updateTable("folders")
+      .set({ checksumsFrom: null, verifiedAt: null })
+      .where("path", "=", legacy)
+      .execute();
+    await fs.mkdir(path.join(tapeFolders[1], "legacy-survey"));
+    await fs.writeFile(path.join(tapeFolders[1], "legacy-survey", "notes.txt"), "1999\n");
+    expect((await findFolderByPath(database.db, legacy))?.checksumsFrom).toBeNull();
+
+    const { result } = await verify(TAPE_C, 1);
+
+    expect(result.error).toBeUndefined();
+    expect(result.summary).toMatch(
+      new RegExp(
+        `^verified 1 folder, \\d+ files, .* on tape ${TAPE_C}: all checksums match; 1 folder archived by the original pytarchive is not adopted, so the catalog has no checksums to read it by and it was not read: ${re(legacy)}; \`pytarchive verify --adopt FOLDER\` compares each with its original \\(\`pytarchive verify --adopt ${TAPE_C}\` all of them\\)$`,
+      ),
+    );
+    expect((await findFolderByPath(database.db, legacy))?.verifiedAt).toBeNull();
+    expect((await findFolderByPath(database.db, folder))?.verifiedAt).not.toBeNull();
   });
 });
