@@ -58,6 +58,7 @@ export function existingTapeLibrary(
   if (configured !== null) {
     // The lines of `pytarchive-sim env` or of infra/scripts/discover, pasted into
     // pytarchive.conf: that library, with the drives and mount points as configured.
+    requireOneSimulatedLibrary(config, configured);
     return { config, simulatedLibrary: configured, created: false };
   }
   if (!existsSync(simulatorLayout(simulatorDir).libraryFile)) return null;
@@ -92,11 +93,11 @@ export function requireChanger(
   changerExists: (device: string) => boolean = existsSync,
 ): void {
   if (config.device.simulate) return;
-  const simulatedLibrary = simulatedLibraryOf(config);
-  if (simulatedLibrary !== null) {
+  const simulated = simulatedPartsOf(config)[0];
+  if (simulated !== undefined) {
     throw new PytarchiveError(
       "CHANGER_IS_SIMULATED",
-      `The tape changer ${config.device.library} ([Device] library${config.source === null ? "" : ` in ${config.source}`}, or $PYTARCHIVE_LIBRARY) or a [Drive n] device belongs to the simulated library in ${simulatedLibrary}, but the configuration does not ask for a simulation; pytarchive did not start, so that no loop image is recorded as a real tape.`,
+      `${simulated.what} belongs to the simulated library in ${simulated.stateDir}, but the configuration does not ask for a simulation; pytarchive did not start, so that no loop image is recorded as a real tape.`,
       {
         hint: `To try pytarchive on the simulated library, say so: \`npm start -- --simulate\` or [Device] simulate = yes (its tapes are then marked simulated and never count as a copy). For the real library, set [Device] library and the [Drive n] devices to its devices (\`lsscsi -g\`) and unset PYTARCHIVE_LIBRARY.`,
       },
@@ -121,23 +122,83 @@ function simulatedChangerOf(config: PytarchiveConfig): string | null {
   return layout.changerDevice === changer && existsSync(layout.libraryFile) ? stateDir : null;
 }
 
+/** A device or tool of the configuration that is a simulated library's, and which library. */
+interface SimulatedPart {
+  /** In the user's words: "The tape changer /x ([Device] library in /etc/…)". */
+  readonly what: string;
+  readonly stateDir: string;
+  /** The [Drive n] element, for a drive device. */
+  readonly drive?: number;
+}
+
 /**
- * The state folder of the simulated library whose changer or drive device the configuration
- * names, or null. The simulator's shape (infra/simulator/layout.ts) tells it: the changer is
- * `<state>/changer`, a drive `<state>/drives/<n>`, with `<state>/library.json` beside them.
+ * Each device and tool the configuration names that belongs to a simulated library. The
+ * simulator's shape (infra/simulator/layout.ts) tells it: the changer is `<state>/changer`, a
+ * drive `<state>/drives/<n>`, the tools are in `<state>/bin`, with `<state>/library.json` beside
+ * them. Links count where they lead: a drive device is itself a link (to the loaded tape's
+ * folder), so its folder is resolved, not the device.
  */
-function simulatedLibraryOf(config: PytarchiveConfig): string | null {
-  const changerState = path.dirname(resolvedPath(config.device.library));
-  const candidates = [
-    ...(simulatorLayout(changerState).changerDevice === resolvedPath(config.device.library)
-      ? [changerState]
-      : []),
-    ...config.device.drives.flatMap((drive) => {
-      const parsed = parseDriveDevice(drive.device);
-      return parsed === null ? [] : [parsed.stateDir];
-    }),
-  ];
-  return candidates.find((stateDir) => existsSync(simulatorLayout(stateDir).libraryFile)) ?? null;
+function simulatedPartsOf(config: PytarchiveConfig): SimulatedPart[] {
+  const source = config.source === null ? "" : ` in ${config.source}`;
+  const changer = resolvedPath(config.device.library);
+  const changerState = path.dirname(changer);
+  const parts: SimulatedPart[] = [];
+  if (simulatorLayout(changerState).changerDevice === changer) {
+    parts.push({
+      what: `The tape changer ${config.device.library} ([Device] library${source}, or $PYTARCHIVE_LIBRARY)`,
+      stateDir: changerState,
+    });
+  }
+  for (const drive of config.device.drives) {
+    const given = parseDriveDevice(drive.device);
+    const linked = parseDriveDevice(
+      path.join(resolvedPath(path.dirname(drive.device)), path.basename(drive.device)),
+    );
+    for (const parsed of new Set([given?.stateDir, linked?.stateDir])) {
+      if (parsed === undefined) continue;
+      parts.push({
+        what: `The drive device ${drive.device} ([Drive ${drive.element}] device${source})`,
+        stateDir: parsed,
+        drive: drive.element,
+      });
+    }
+  }
+  for (const [tool, command] of Object.entries(config.tools)) {
+    // A bare name is looked up on PATH when it runs; only a path names a place.
+    if (!command.includes("/")) continue;
+    const binDir = path.dirname(resolvedPath(command));
+    const stateDir = path.dirname(binDir);
+    if (simulatorLayout(stateDir).binDir !== binDir) continue;
+    parts.push({ what: `The ${tool} tool ${command} ([Tools]${source})`, stateDir });
+  }
+  return parts.filter((part) => existsSync(simulatorLayout(part.stateDir).libraryFile));
+}
+
+/**
+ * Throws SIMULATED_LIBRARY_MIXED unless every drive device of a configuration whose changer is
+ * the simulated library in `stateDir` is one of that library's drives, and no tool is another
+ * simulated library's: a real drive beside a simulated changer would have its real tapes
+ * recorded as simulated loop images, and another library's drive or tools would move tapes the
+ * changer does not know of.
+ */
+function requireOneSimulatedLibrary(config: PytarchiveConfig, stateDir: string): void {
+  const parts = simulatedPartsOf(config);
+  const foreign =
+    parts.find((part) => part.stateDir !== stateDir) ??
+    config.device.drives
+      .filter((drive) => !parts.some((part) => part.drive === drive.element))
+      .map((drive) => ({
+        what: `The drive device ${drive.device} ([Drive ${drive.element}] device)`,
+        stateDir: null,
+      }))[0];
+  if (foreign === undefined) return;
+  throw new PytarchiveError(
+    "SIMULATED_LIBRARY_MIXED",
+    `[Device] library names the changer of the simulated library in ${stateDir}, but ${foreign.what.replace(/^The/, "the")} ${foreign.stateDir === null ? "is not one of its drives" : `belongs to the simulated library in ${foreign.stateDir}`}; pytarchive did not start, so that no tape is recorded on the wrong library.`,
+    {
+      hint: `Take the [Tools], [Device] and [Drive n] lines of that library together: \`pytarchive-sim env --state ${stateDir}\` prints them. For the real library, set [Device] library to its changer (\`lsscsi -g\`) and leave out simulate.`,
+    },
+  );
 }
 
 /** The path with symlinks resolved when it exists (a link to the simulator's changer counts). */

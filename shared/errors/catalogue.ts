@@ -533,6 +533,10 @@ const CHANGER = {
     "The changer is a simulated library, but a real one was asked for (or the other way round).",
     "Start with (or without) `--simulate` as the state folder was first used.",
   ),
+  SIMULATED_LIBRARY_MIXED: conflict(
+    "[Device] library is a simulated library's changer, but a drive is not its drive, or a drive or tool is another simulated library's.",
+    "Take the [Tools], [Device] and [Drive n] lines of one library together (`pytarchive-sim env`).",
+  ),
   CLEAR_DRIVE_FAILED: unavailable(
     "A drive could not be cleared.",
     "Check that the NATS server runs with JetStream, then try again.",

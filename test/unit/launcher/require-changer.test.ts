@@ -84,6 +84,31 @@ describe("requireChanger and a simulated library's devices", () => {
     expect(refusal(mixed).code).toBe("CHANGER_IS_SIMULATED");
   });
 
+  it("refuses the simulator's tools beside a real changer, naming the tool", () => {
+    const config = parseConfig(
+      `[Tools]\npath = ${layout.binDir}\n[Device]\nlibrary = /dev/null\n`,
+      "tools.conf",
+      {},
+    );
+    const error = refusal(config);
+    expect(error.code).toBe("CHANGER_IS_SIMULATED");
+    expect(error.message).toContain(`The mtx tool ${path.join(layout.binDir, "mtx")} ([Tools]`);
+    expect(error.message).toContain(`belongs to the simulated library in ${layout.stateDir}`);
+  });
+
+  it("refuses a drive device reached through a link to the simulator's drives folder", async () => {
+    const link = path.join(root, "tape-drives");
+    await symlink(layout.drivesDir, link);
+    const config = parseConfig(
+      `[Device]\nlibrary = /dev/null\n[Drive 0]\ndevice = ${link}/0\nmount_point = /mnt/ltfs0\n`,
+      "drive-link.conf",
+      {},
+    );
+    const error = refusal(config);
+    expect(error.code).toBe("CHANGER_IS_SIMULATED");
+    expect(error.message).toContain(`The drive device ${link}/0 ([Drive 0] device`);
+  });
+
   it("still says CHANGER_MISSING for a changer that is not there", () => {
     const config = parseConfig(`[Device]\nlibrary = ${path.join(root, "sch9")}\n`, "x.conf", {});
     expect(refusal(config).code).toBe("CHANGER_MISSING");
@@ -109,6 +134,34 @@ describe("chooseTapeLibrary with the simulation asked for", () => {
     expect(choice.config.device.drives[0]?.mountPoint).toBe(mountPoint);
     expect(choice.config.device.simulate).toBe(true);
     expect(existsSync(unused)).toBe(false);
+  });
+});
+
+describe("a named simulated library's drives must be its own", () => {
+  it("refuses a real drive device beside the simulator's changer (SIMULATED_LIBRARY_MIXED), creating nothing", async () => {
+    const config = parseConfig(
+      formatSimulatorConfig(layout.stateDir).replace(
+        `device = ${layout.driveDevice(1)}`,
+        "device = /dev/nst1",
+      ),
+      path.join(root, "mixed.conf"),
+      {},
+    );
+    const unused = path.join(root, "state-mixed", "sim");
+    const error = await chooseTapeLibrary(config, unused).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(PytarchiveError);
+    expect(error).toMatchObject({
+      code: "SIMULATED_LIBRARY_MIXED",
+      message: expect.stringContaining(
+        `[Device] library names the changer of the simulated library in ${layout.stateDir}, but the drive device /dev/nst1 ([Drive 1] device) is not one of its drives`,
+      ),
+      hint: expect.stringContaining(`pytarchive-sim env --state ${layout.stateDir}`),
+    });
+    expect(existsSync(unused)).toBe(false);
+    // Its own lines as they are start.
+    await expect(chooseTapeLibrary(simulatorConfig(true), unused)).resolves.toMatchObject({
+      simulatedLibrary: layout.stateDir,
+    });
   });
 });
 
