@@ -124,10 +124,19 @@ export function restoreStep(deps: LtfsStepDependencies): StepDefinition {
         session.log.warn(XATTRS_NOT_RESTORED, { target: args.target, paths: skipped });
       }
       return {
-        summary: `restored ${what} from tape ${barcode} to ${args.target}: ${describeCount(result.files)} files${folder.compressed ? " (unpacked from its archive)" : ""}, ${describeRate(result.bytes, result.durationMs)}, every checksum matched${skipped > 0 ? `; warning: ${XATTRS_NOT_RESTORED} on ${describeCount(skipped)} files and folders` : ""}`,
+        summary: `restored ${what} from tape ${barcode} to ${args.target}: ${describeCount(result.files)} files${folder.compressed ? " (unpacked from its archive)" : ""}, ${describeRate(result.bytes, result.durationMs)}, ${checksumsMatched(folder)}${skipped > 0 ? `; warning: ${XATTRS_NOT_RESTORED} on ${describeCount(skipped)} files and folders` : ""}`,
       };
     },
   };
+}
+
+/**
+ * What the checksums that matched are worth: those import-tape took from the tape itself only
+ * show the restore equals the tape, not that the tape equals the original.
+ */
+function checksumsMatched(folder: { path: string; checksumsFrom?: string | null }): string {
+  if (folder.checksumsFrom !== "tape") return "every checksum matched";
+  return `every checksum matched those import-tape took from the tape; they were never compared with the original (\`pytarchive verify --adopt ${folder.path}\` compares them while the original is there)`;
 }
 
 /**

@@ -292,10 +292,33 @@ describe("the ltfs service on a simulated library", () => {
       new RegExp(`^restored ${folder} from tape ${TAPE} to ${target}: 25 files, `),
     );
     expect(restored).toContain("every checksum matched");
+    expect(restored).not.toContain("import-tape");
     expect(await treeOf(target, { metadata: true })).toEqual(
       await treeOf(folder, { skip: [".cache"], metadata: true }),
     );
     await harness.finish(job);
+
+    // Recorded by import-tape from the tape itself: the restore says what its match is worth.
+    await harness.database.db
+      .updateTable("folders")
+      .set({ checksumsFrom: "tape" })
+      .where("path", "=", folder)
+      .execute();
+    const imported = await harness.startJob(
+      "restore",
+      { folder, target: path.join(harness.root, "restored", "alpha-imported") },
+      0,
+    );
+    doneOf(await harness.runStep(imported, "mount"));
+    expect(doneOf(await harness.runStep(imported, "restore"))).toContain(
+      `every checksum matched those import-tape took from the tape; they were never compared with the original (\`pytarchive verify --adopt ${folder}\` compares them while the original is there)`,
+    );
+    await harness.finish(imported);
+    await harness.database.db
+      .updateTable("folders")
+      .set({ checksumsFrom: "original" })
+      .where("path", "=", folder)
+      .execute();
 
     const occupied = path.join(harness.root, "restored", "occupied");
     await fs.mkdir(occupied, { recursive: true });
