@@ -114,6 +114,15 @@ describe("import-legacy: a restore task's target and the originals", () => {
     expect(await catalogSnapshot(database.db)).toEqual(before);
   });
 
+  it("refuses a target written with .. (it could climb into an original), before any lookup", async () => {
+    const reply = await client.send("import-legacy", {
+      folders: [],
+      jobs: [restoreTask(`${restoreInto}/../srv/archived/x`)],
+    });
+    expect(reply.jobs[0]).toMatchObject({ outcome: "refused", jobId: null });
+    expect(reply.jobs[0]?.message).toMatch(/^PATH_NOT_ABSOLUTE: .*contains "\." or "\.\." parts/);
+  });
+
   it("refuses a target that reaches, by a link, into a folder imported in the same request", async () => {
     const reply = await client.send("import-legacy", {
       folders: [importedFolder],
