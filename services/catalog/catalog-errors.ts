@@ -26,6 +26,10 @@ export const CATALOG_REFUSAL_CODES = {
   fileChecksumMissing: "FILE_CHECKSUM_MISSING",
   /** The tape cannot take that state (blank with folders on it, full while blank, retired). */
   tapeStateConflict: "TAPE_STATE_CONFLICT",
+  /** The tape is in another library sharing this catalog (`[NATS] library_id`). */
+  tapeInOtherLibrary: "TAPE_IN_OTHER_LIBRARY",
+  /** The job runs in another library sharing this catalog. */
+  jobInOtherLibrary: "JOB_IN_OTHER_LIBRARY",
 } as const;
 
 /** A refusal: nothing was written. */

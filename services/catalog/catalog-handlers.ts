@@ -36,17 +36,24 @@ import {
 } from "./job-lifecycle.ts";
 import { readJobStatistics } from "./job-statistics.ts";
 import { importLegacyEntries } from "./legacy-import.ts";
+import { jobInOtherLibrary } from "./other-library.ts";
 import { jobsWithProgressFigures } from "./progress-figures.ts";
 import { buildSummary } from "./summary.ts";
 import { getTapeContents } from "./tape-contents.ts";
 import { recordFolderImport, recordFolderImported, recordImportedFiles } from "./tape-imports.ts";
 import { recordJobFailing, startJobWithEvents } from "./tape-job-lifecycle.ts";
 import { updateTapeFindings } from "./tape-update.ts";
-import { listTapes, recordCartridges } from "./tapes-view.ts";
+import { listTapes, type MovedTape, recordCartridges } from "./tapes-view.ts";
 import { folderToWire, jobToWire } from "./to-wire.ts";
 
 export interface CatalogDependencies {
   readonly db: Kysely<CatalogSchema>;
+  /**
+   * `[NATS] library_id`: the library this catalog service answers for. Several libraries may
+   * share one database: queue, history, claims, tapes, summary and metrics are this library's;
+   * folders are the site's.
+   */
+  readonly libraryId: string;
   /** `[General] tape_max_size`: the capacity of a tape that reported none itself. */
   readonly tapeMaxSizeKiB: number;
   /** `[General] scratch_path`: no restore may write into it, no prepare may read it. */
@@ -57,6 +64,8 @@ export interface CatalogDependencies {
   readonly mountPoints?: readonly string[];
   /** Announces job events after their transaction committed (never throws). */
   readonly publish: (events: readonly RecordedJobEvent[]) => Promise<void>;
+  /** Told of tapes an inventory found here that the catalog had in another library. */
+  readonly onTapesMoved?: (moved: readonly MovedTape[]) => void;
 }
 
 export type CatalogHandlers = {
@@ -67,14 +76,18 @@ export type CatalogHandlers = {
  * One handler per catalog operation; no sockets here, so tests can call them directly.
  *
  * @example
- * const handlers = createCatalogHandlers({ db, tapeMaxSizeKiB: 17138671616, publish: async () => {} });
+ * const handlers = createCatalogHandlers({ db, libraryId: "default", tapeMaxSizeKiB: 17138671616, publish: async () => {} });
  * const { job } = await handlers["job-create"]({ kind: "inventory", args: { folders: ["/srv"] } });
  */
 export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandlers {
-  const { db, tapeMaxSizeKiB, publish } = deps;
+  return guardJobLibrary(deps.db, deps.libraryId, createLibraryHandlers(deps));
+}
+
+function createLibraryHandlers(deps: CatalogDependencies): CatalogHandlers {
+  const { db, libraryId, tapeMaxSizeKiB, publish } = deps;
   return {
     queue: async () => {
-      const queue = await listQueue(db);
+      const queue = await listQueue(db, { libraryId });
       return {
         running: await jobsWithProgressFigures(db, queue.running),
         queued: queue.queued.map(jobToWire),
@@ -84,6 +97,7 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
     },
     "jobs-history": async ({ failedOnly, since, limit }) => {
       const jobs = await listHistory(db, {
+        libraryId,
         limit,
         ...(failedOnly === undefined ? {} : { failedOnly }),
         ...(since === undefined ? {} : { since: new Date(since) }),
@@ -99,6 +113,7 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
         db,
         { kind, args: args as JsonObject, ...(priority === undefined ? {} : { priority }) },
         {
+          libraryId,
           tapeMaxSizeKiB,
           scratchPath: deps.scratchPath ?? "",
           stateFolder: deps.stateFolder ?? "",
@@ -124,6 +139,7 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
           stateFolder: deps.stateFolder ?? "",
           mountPoints: deps.mountPoints ?? [],
         },
+        libraryId,
       );
       await publish(events);
       return { requeued: requeued.map(jobToWire), skipped };
@@ -132,6 +148,7 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       const { aborted, stopRequested, tooLate, skipped, events } = await abortJobsWithEvents(
         db,
         ids,
+        libraryId,
       );
       await publish(events);
       return {
@@ -148,15 +165,19 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       const folder = await findFolderByPath(db, path);
       return { folder: folder === null ? null : folderToWire(folder) };
     },
-    summary: () => buildSummary(db, tapeMaxSizeKiB),
-    "tapes-list": async () => ({ tapes: await listTapes(db, tapeMaxSizeKiB) }),
-    "tapes-record": ({ cartridges }) => recordCartridges(db, cartridges),
+    summary: () => buildSummary(db, tapeMaxSizeKiB, libraryId),
+    "tapes-list": async () => ({ tapes: await listTapes(db, tapeMaxSizeKiB, libraryId) }),
+    "tapes-record": async ({ cartridges }) => {
+      const recorded = await recordCartridges(db, cartridges, libraryId);
+      if (recorded.moved.length > 0) deps.onTapesMoved?.(recorded.moved);
+      return recorded;
+    },
     "deleteable-candidates": async ({ ignore }) => ({
       folders: await listDeleteableCandidates(db, ignore ?? []),
     }),
-    "job-statistics": () => readJobStatistics(db),
+    "job-statistics": () => readJobStatistics(db, libraryId),
     "events-list": async (filter) => {
-      const events = await listEvents(db, filter);
+      const events = await listEvents(db, { ...filter, libraryId });
       return {
         events: events.map((event) => ({
           id: event.id,
@@ -168,7 +189,7 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       };
     },
     "job-claim": async (input) => {
-      const { job, events } = await claimJobWithEvents(db, input);
+      const { job, events } = await claimJobWithEvents(db, input, libraryId);
       await publish(events);
       return { job: job === null ? null : jobToWire(job) };
     },
@@ -232,6 +253,7 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       updateTapeFindings(db, findings, tapeMaxSizeKiB),
     "legacy-import": async (input) => {
       const { reply, events } = await importLegacyEntries(db, input, {
+        libraryId,
         tapeMaxSizeKiB,
         scratchPath: deps.scratchPath ?? "",
         stateFolder: deps.stateFolder ?? "",
@@ -253,4 +275,44 @@ export function createCatalogHandlers(deps: CatalogDependencies): CatalogHandler
       return { folder: folderToWire(folder) };
     },
   };
+}
+
+/**
+ * Refuses every request naming a job (`id` or `jobId`) of another library sharing the
+ * database with JOB_IN_OTHER_LIBRARY, before its handler runs: `pytarchive watch ID` or a stray
+ * report cannot read or change another library's job. A job's library never changes, so the
+ * check needs no lock. Unknown ids go on to the handler, which answers as before.
+ */
+function guardJobLibrary(
+  db: Kysely<CatalogSchema>,
+  libraryId: string,
+  handlers: CatalogHandlers,
+): CatalogHandlers {
+  const guarded = Object.entries(handlers).map(([op, handler]) => [
+    op,
+    async (request: unknown) => {
+      const id = namedJobId(request);
+      if (id !== null) {
+        const job = await db
+          .selectFrom("jobs")
+          .select(["id", "libraryId"])
+          .where("id", "=", id)
+          .executeTakeFirst();
+        if (job !== undefined && job.libraryId !== libraryId) {
+          throw jobInOtherLibrary(job, libraryId, op === "job-get" ? "show" : "change");
+        }
+      }
+      return (handler as (request: unknown) => Promise<unknown>)(request);
+    },
+  ]);
+  return Object.fromEntries(guarded) as CatalogHandlers;
+}
+
+/** The job a request is about: its `id` (job operations) or `jobId` (reports), if any. */
+function namedJobId(request: unknown): string | null {
+  if (typeof request !== "object" || request === null) return null;
+  const { id, jobId } = request as { id?: unknown; jobId?: unknown };
+  if (typeof id === "string") return id;
+  if (typeof jobId === "string") return jobId;
+  return null;
 }

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import { JOB_ABORT_REQUESTED, JOB_EVENTS } from "../../shared/messages/index.ts";
 import type { OwnFolders } from "../../shared/originals/index.ts";
+import { CATALOG_REFUSAL_CODES } from "./catalog-errors.ts";
 import { checkJobToRequeue } from "./create-checked-job.ts";
 import {
   abortJobs,
@@ -14,6 +15,7 @@ import {
 import { type RecordedJobEvent, recordJobEvent, recordJobQueued } from "./job-events.ts";
 import { forgetUnpreparedFolder } from "./job-lifecycle.ts";
 import { sourcesOf } from "./job-states.ts";
+import { inLibraryCommand } from "./other-library.ts";
 
 /**
  * An id given that was not acted on, and why, in the original's words, with the catalogue's
@@ -28,13 +30,15 @@ export interface SkippedJob {
 
 /**
  * The ids given, locked, split into those `allowed` states let through and the others with
- * why: as the original did, one unknown or unsuitable id does not stop the rest.
+ * why: as the original did, one unknown or unsuitable id does not stop the rest. A job of
+ * another library than `libraryId` is skipped with the command to run there (`verb`).
  */
 async function sortOutIds(
   trx: Transaction<CatalogSchema>,
   ids: readonly string[],
   allowed: readonly JobState[],
   why: (job: JobRow) => string,
+  scope: { libraryId: string; verb: string },
 ): Promise<{ acted: JobRow[]; skipped: SkippedJob[] }> {
   const rows =
     ids.length === 0
@@ -46,7 +50,14 @@ async function sortOutIds(
   for (const id of ids) {
     const job = jobs.get(id);
     if (job === undefined) skipped.push({ id, code: "UNKNOWN_JOB", reason: "not found" });
-    else if (allowed.includes(job.state)) acted.push(job);
+    else if (job.libraryId !== scope.libraryId) {
+      const command = inLibraryCommand(job.libraryId, `pytarchive ${scope.verb} ${id}`);
+      skipped.push({
+        id,
+        code: CATALOG_REFUSAL_CODES.jobInOtherLibrary,
+        reason: `runs in library '${job.libraryId}': run \`${command}\``,
+      });
+    } else if (allowed.includes(job.state)) acted.push(job);
     else skipped.push({ id, code: "JOB_STATE_CONFLICT", reason: why(job) });
   }
   return { acted, skipped };
@@ -62,18 +73,24 @@ export async function requeueJobsWithEvents(
   db: Kysely<CatalogSchema>,
   selection: { ids: readonly string[] } | { allFailed: true },
   own: OwnFolders,
+  libraryId: string,
 ): Promise<{ requeued: JobRow[]; skipped: SkippedJob[]; events: RecordedJobEvent[] }> {
   return inTransaction(db, async (trx) => {
     const { acted, skipped } =
       "ids" in selection
-        ? await sortOutIds(trx, selection.ids, sourcesOf("requeue"), (job) =>
-            job.state === "queued"
-              ? "was already queued"
-              : job.state === "running"
-                ? "is running; only failed tasks can be requeued"
-                : `has already finished (${job.state}); only failed tasks can be requeued`,
+        ? await sortOutIds(
+            trx,
+            selection.ids,
+            sourcesOf("requeue"),
+            (job) =>
+              job.state === "queued"
+                ? "was already queued"
+                : job.state === "running"
+                  ? "is running; only failed tasks can be requeued"
+                  : `has already finished (${job.state}); only failed tasks can be requeued`,
+            { libraryId, verb: "requeue" },
           )
-        : { acted: await failedJobs(trx), skipped: [] };
+        : { acted: await failedJobs(trx, libraryId), skipped: [] };
     const passed: string[] = [];
     for (const job of acted) {
       try {
@@ -98,10 +115,12 @@ export async function requeueJobsWithEvents(
   });
 }
 
-function failedJobs(trx: Transaction<CatalogSchema>): Promise<JobRow[]> {
+/** The failed jobs of library `libraryId`: what `requeue --all` there takes. */
+function failedJobs(trx: Transaction<CatalogSchema>, libraryId: string): Promise<JobRow[]> {
   return trx
     .selectFrom("jobs")
     .selectAll()
+    .where("libraryId", "=", libraryId)
     .where("state", "in", sourcesOf("requeue"))
     .orderBy("createdAt")
     .orderBy("seq")
@@ -118,6 +137,7 @@ function failedJobs(trx: Transaction<CatalogSchema>): Promise<JobRow[]> {
 export async function abortJobsWithEvents(
   db: Kysely<CatalogSchema>,
   ids: readonly string[],
+  libraryId: string,
 ): Promise<{
   aborted: JobRow[];
   stopRequested: JobRow[];
@@ -131,6 +151,7 @@ export async function abortJobsWithEvents(
       ids,
       ["queued", "failed", "running"],
       (job) => `has already finished (${job.state}); there is nothing to abort`,
+      { libraryId, verb: "abort" },
     );
     const { aborted, stopRequested, tooLate } =
       acted.length === 0

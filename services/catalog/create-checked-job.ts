@@ -18,6 +18,7 @@ import {
   type FolderRow,
   findFolderByPath,
   getArchivedKiB,
+  getTape,
   inTransaction,
   type JobRow,
   type JsonObject,
@@ -26,6 +27,7 @@ import {
   type TapeRow,
 } from "./db/index.ts";
 import { type RecordedJobEvent, recordJobEvent, recordJobQueued } from "./job-events.ts";
+import { commandOf, tapeInOtherLibrary } from "./other-library.ts";
 import { pendingJobsOf, reservedKiBByTape } from "./pending-jobs.ts";
 import { whereItFitsHint, writableTapeRooms } from "./tape-room.ts";
 import { tapeCapacityKiB, tapeUsedKiB } from "./to-wire.ts";
@@ -40,15 +42,27 @@ export interface CheckedJobInput {
 }
 
 /**
+ * The library a job is checked for (it runs there: its tapes must be there) and the command
+ * that queues it again elsewhere, for the refusal's hint.
+ */
+interface JobScope {
+  readonly libraryId: string;
+  readonly command: string;
+}
+
+/**
  * Queues a job after the checks only the catalog can make, in one transaction with the insert:
  * either every check passes and the job (plus, for prepare, its folder as `preparing`) and its
  * events are written, or nothing is. Per-folder and per-tape locks make two concurrent requests
- * for the same folder, name or tape see each other.
+ * for the same folder, name or tape see each other. The job runs in library `libraryId`: a tape
+ * it needs that sits in another library is refused (TAPE_IN_OTHER_LIBRARY).
  */
 export async function createCheckedJob(
   db: Kysely<CatalogSchema>,
   input: CheckedJobInput,
   options: {
+    /** `[NATS] library_id` of this catalog service: where the job runs. */
+    libraryId: string;
     tapeMaxSizeKiB: number;
     /** `[General] scratch_path`, `[Paths] state_dir`, the drives' mount points: never originals. */
     scratchPath?: string;
@@ -61,6 +75,10 @@ export async function createCheckedJob(
     stateFolder: options.stateFolder ?? "",
     mountPoints: options.mountPoints ?? [],
   };
+  const scope: JobScope = {
+    libraryId: options.libraryId,
+    command: commandOf(input.kind, input.args),
+  };
   return inTransaction(db, async (trx) => {
     const earlier: RecordedJobEvent[] = [];
     switch (input.kind) {
@@ -68,25 +86,26 @@ export async function createCheckedJob(
         await checkPrepare(trx, text(input.args, "folder"), own);
         break;
       case "archive":
-        earlier.push(...(await checkArchive(trx, input.args, options.tapeMaxSizeKiB)));
+        earlier.push(...(await checkArchive(trx, input.args, options.tapeMaxSizeKiB, scope)));
         break;
       case "restore":
-        await checkRestore(trx, input.args, own);
+        await checkRestore(trx, input.args, own, scope);
         break;
       case "explore":
-        await usableTapeOrThrow(trx, text(input.args, "tape"), "explore");
+        await usableTapeOrThrow(trx, text(input.args, "tape"), "explore", scope);
         break;
       case "verify":
-        await checkVerify(trx, text(input.args, "target"), input.args.adopt === true);
+        await checkVerify(trx, text(input.args, "target"), input.args.adopt === true, scope);
         break;
       case "import-tape":
-        await usableTapeOrThrow(trx, text(input.args, "tape"), "import");
+        await usableTapeOrThrow(trx, text(input.args, "tape"), "import", scope);
         break;
       case "inventory":
         break;
     }
     if (input.kind === "prepare") await recordPreparingFolder(trx, input.args);
     const job = await createJob(trx, {
+      libraryId: options.libraryId,
       kind: input.kind,
       args: input.args,
       ...(input.priority === undefined ? {} : { priority: input.priority }),
@@ -168,12 +187,13 @@ async function checkArchive(
   trx: Trx,
   args: JsonObject,
   tapeMaxSizeKiB: number,
+  scope: JobScope,
 ): Promise<RecordedJobEvent[]> {
   const path = text(args, "folder");
   const barcode = text(args, "tape");
   const name = text(args, "targetName");
   await lockFolderPath(trx, path);
-  const tape = await usableTapeOrThrow(trx, barcode, "archive to");
+  const tape = await usableTapeOrThrow(trx, barcode, "archive to", scope);
   let pendingArchives = await pendingJobsOf(trx, ["archive"]);
   const sameFolder = pendingArchives.find((job) => job.args.folder === path);
   const replaced: RecordedJobEvent[] = [];
@@ -222,7 +242,12 @@ async function checkArchive(
       tape.state === "full"
         ? `Tape ${tape.barcode} is marked full. Nothing was queued.`
         : `${path} (${sizeKiB} KiB on tape) does not fit on tape ${tape.barcode}: it holds ${usedKiB} KiB${queued} of ${capacityKiB} KiB. Nothing was queued.`,
-      whereItFitsHint(await writableTapeRooms(trx, tapeMaxSizeKiB), path, sizeKiB, tape.barcode),
+      whereItFitsHint(
+        await writableTapeRooms(trx, tapeMaxSizeKiB, scope.libraryId),
+        path,
+        sizeKiB,
+        tape.barcode,
+      ),
     );
   }
   return replaced;
@@ -234,18 +259,20 @@ async function checkArchive(
  * checked, for an imported task) may not be now. The job itself is not counted as pending.
  */
 export async function checkJobToRequeue(trx: Trx, job: JobRow, own: OwnFolders): Promise<void> {
+  // A tape that moved to another library since the job was queued: the job cannot run here.
+  const scope: JobScope = { libraryId: job.libraryId, command: commandOf(job.kind, job.args) };
   switch (job.kind) {
     case "restore":
-      await checkRestore(trx, job.args, own, job.id);
+      await checkRestore(trx, job.args, own, scope, job.id);
       break;
     case "verify":
-      await checkVerify(trx, text(job.args, "target"), job.args.adopt === true);
+      await checkVerify(trx, text(job.args, "target"), job.args.adopt === true, scope);
       break;
     case "explore":
-      await usableTapeOrThrow(trx, text(job.args, "tape"), "explore");
+      await usableTapeOrThrow(trx, text(job.args, "tape"), "explore", scope);
       break;
     case "import-tape":
-      await usableTapeOrThrow(trx, text(job.args, "tape"), "import");
+      await usableTapeOrThrow(trx, text(job.args, "tape"), "import", scope);
       break;
     default:
       // prepare and archive: their steps check the folder's state before touching anything.
@@ -273,6 +300,7 @@ async function checkRestore(
   trx: Trx,
   args: JsonObject,
   own: OwnFolders,
+  scope: JobScope,
   exceptJobId?: string,
 ): Promise<void> {
   const path = text(args, "folder");
@@ -293,6 +321,7 @@ async function checkRestore(
       `Adopt it first: \`pytarchive verify --adopt ${path}\` reads it from tape ${folder.tapeBarcode ?? ""} and compares it with the original; or import its tape with \`pytarchive import-tape ${folder.tapeBarcode ?? "TAPE"}\` when the original is gone.`,
     );
   }
+  await folderTapeHereOrThrow(trx, folder, `restore ${path} from it`, scope);
   const subfolder = args.subfolder;
   if (typeof subfolder === "string" && !folder.compressed) {
     // Only checkable when the catalog has the folder's file list (not for tar archives).
@@ -326,9 +355,14 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-async function checkVerify(trx: Trx, target: string, adopt: boolean): Promise<void> {
+async function checkVerify(
+  trx: Trx,
+  target: string,
+  adopt: boolean,
+  scope: JobScope,
+): Promise<void> {
   if (!target.startsWith("/")) {
-    await usableTapeOrThrow(trx, target, "verify");
+    await usableTapeOrThrow(trx, target, "verify", scope);
     return;
   }
   const folder = await findFolderByPath(trx, target);
@@ -347,10 +381,32 @@ async function checkVerify(trx: Trx, target: string, adopt: boolean): Promise<vo
       `Adopt it instead: \`pytarchive verify --adopt ${target}\` reads it from tape ${folder.tapeBarcode ?? ""} and compares it with the original.`,
     );
   }
+  await folderTapeHereOrThrow(trx, folder, `verify ${target} on it`, scope);
 }
 
-/** The tape, locked for this transaction; refused when unknown, a cleaning tape or retired. */
-async function usableTapeOrThrow(trx: Trx, barcode: string, action: string): Promise<TapeRow> {
+/** Refuses a job on an archived folder whose tape sits in another library. */
+async function folderTapeHereOrThrow(
+  trx: Trx,
+  folder: FolderRow,
+  action: string,
+  scope: JobScope,
+): Promise<void> {
+  const tape = folder.tapeBarcode === null ? null : await getTape(trx, folder.tapeBarcode);
+  if (tape !== null && tape.libraryId !== scope.libraryId) {
+    throw tapeInOtherLibrary(tape, scope.libraryId, action, scope.command);
+  }
+}
+
+/**
+ * The tape, locked for this transaction; refused when unknown, a cleaning tape, retired, or in
+ * another library than the job's.
+ */
+async function usableTapeOrThrow(
+  trx: Trx,
+  barcode: string,
+  action: string,
+  scope: JobScope,
+): Promise<TapeRow> {
   const tape = await trx
     .selectFrom("tapes")
     .selectAll()
@@ -372,6 +428,9 @@ async function usableTapeOrThrow(trx: Trx, barcode: string, action: string): Pro
       `Tape ${barcode} is a cleaning cartridge; pytarchive cannot ${action} it. Nothing was queued.`,
       "Choose a data tape; `pytarchive tapes` marks the cleaning cartridges.",
     );
+  }
+  if (tape.libraryId !== scope.libraryId) {
+    throw tapeInOtherLibrary(tape, scope.libraryId, `${action} it`, scope.command);
   }
   return tape;
 }

@@ -39,18 +39,27 @@ export function createCatalogService(options: CatalogServiceOptions = {}): Servi
         log,
       });
       try {
-        const applied = await migrateCatalog(db);
+        const libraryId = config.nats.libraryId;
+        const applied = await migrateCatalog(db, libraryId);
         if (applied.length > 0) log.info("catalog database migrated", { migrations: applied });
         const notice = await legacyFilesNotice(db, config.paths.stateDir);
         if (notice !== null) log.warn(notice.message, { command: notice.command });
-        const libraryId = config.nats.libraryId;
         const handlers = createCatalogHandlers({
           db,
+          libraryId,
           tapeMaxSizeKiB: config.general.tapeMaxSizeKiB,
           scratchPath: config.general.scratchPath,
           stateFolder: config.paths.stateDir,
           mountPoints: config.device.drives.map((drive) => drive.mountPoint),
           publish: (events) => publishJobEvents(js, libraryId, events, log),
+          onTapesMoved: (moved) => {
+            for (const tape of moved) {
+              log.warn(
+                `tape ${tape.barcode} moved from library '${tape.from}' to library '${tape.to}': the inventory saw it here`,
+                { barcode: tape.barcode, from: tape.from, to: tape.to },
+              );
+            }
+          },
         });
         const served = await serveCatalog({
           nc,

@@ -37,6 +37,7 @@ export const CLAIM_STEP = "start";
 export async function claimJobWithEvents(
   db: Kysely<CatalogSchema>,
   input: { kinds: readonly CatalogJobKind[]; worker: string; limit?: number },
+  libraryId: string,
 ): Promise<{ job: JobRow | null; events: RecordedJobEvent[] }> {
   return inTransaction(db, async (trx) => {
     if (input.limit !== undefined) {
@@ -44,12 +45,13 @@ export async function claimJobWithEvents(
       const { running } = await trx
         .selectFrom("jobs")
         .select((eb) => eb.fn.countAll<number>().as("running"))
+        .where("libraryId", "=", libraryId)
         .where("state", "=", "running")
         .where("kind", "in", input.kinds)
         .executeTakeFirstOrThrow();
       if (Number(running) >= input.limit) return { job: null, events: [] };
     }
-    const job = await claimNextJob(trx, { kinds: input.kinds });
+    const job = await claimNextJob(trx, { kinds: input.kinds, libraryId });
     if (job === null) return { job: null, events: [] };
     return { job, events: [await recordJobStarted(trx, job, input.worker)] };
   });

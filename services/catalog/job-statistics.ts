@@ -26,21 +26,28 @@ const RUN_ENDINGS: Readonly<Record<string, JobRunOutcome>> = {
  * Prometheus counters that survive any restart. Both dialects return counts as text or number;
  * everything goes through Number().
  */
-export async function readJobStatistics(db: Kysely<CatalogSchema>): Promise<Statistics> {
+export async function readJobStatistics(
+  db: Kysely<CatalogSchema>,
+  libraryId: string,
+): Promise<Statistics> {
   const [states, runs, moved, lastSuccess, running] = await Promise.all([
-    queueStates(db),
-    endedRuns(db),
-    movedPerDrive(db),
-    lastSuccesses(db),
-    runningJobs(db),
+    queueStates(db, libraryId),
+    endedRuns(db, libraryId),
+    movedPerDrive(db, libraryId),
+    lastSuccesses(db, libraryId),
+    runningJobs(db, libraryId),
   ]);
   return { states, runs, moved, lastSuccess, running };
 }
 
-async function queueStates(db: Kysely<CatalogSchema>): Promise<Statistics["states"]> {
+async function queueStates(
+  db: Kysely<CatalogSchema>,
+  libraryId: string,
+): Promise<Statistics["states"]> {
   const rows = await db
     .selectFrom("jobs")
     .select(["state", "kind", sql<number>`count(*)`.as("jobs")])
+    .where("libraryId", "=", libraryId)
     .where("state", "in", QUEUE_STATES)
     .groupBy(["state", "kind"])
     .execute();
@@ -53,7 +60,10 @@ async function queueStates(db: Kysely<CatalogSchema>): Promise<Statistics["state
  * ran). One pass over those events with a window, not a lookup per ending: 20,000 jobs with
  * 220,000 events took PostgreSQL 0.6 s on a busy 2-core machine (a lateral lookup took 1.8 s).
  */
-async function endedRuns(db: Kysely<CatalogSchema>): Promise<Statistics["runs"]> {
+async function endedRuns(
+  db: Kysely<CatalogSchema>,
+  libraryId: string,
+): Promise<Statistics["runs"]> {
   const endings = Object.keys(RUN_ENDINGS);
   const marks = [JOB_EVENTS.started, ...endings];
   const bucketColumns = JOB_DURATION_BUCKETS_SECONDS.map(
@@ -71,6 +81,7 @@ async function endedRuns(db: Kysely<CatalogSchema>): Promise<Statistics["runs"]>
         greatest(extract(epoch from (marks.created_at - marks.previous_at))::float8, 0) as seconds
       from marks join jobs on jobs.id = marks.job_id
       where marks.kind in (${sql.join(endings)}) and marks.previous_kind = ${JOB_EVENTS.started}
+        and jobs.library_id = ${libraryId}
     )
     select kind, ending, count(*) as count, coalesce(sum(seconds), 0) as total,
       ${sql.join(bucketColumns)}
@@ -85,7 +96,10 @@ async function endedRuns(db: Kysely<CatalogSchema>): Promise<Statistics["runs"]>
   }));
 }
 
-async function movedPerDrive(db: Kysely<CatalogSchema>): Promise<Statistics["moved"]> {
+async function movedPerDrive(
+  db: Kysely<CatalogSchema>,
+  libraryId: string,
+): Promise<Statistics["moved"]> {
   const rows = await db
     .selectFrom("jobs")
     .select([
@@ -94,6 +108,7 @@ async function movedPerDrive(db: Kysely<CatalogSchema>): Promise<Statistics["mov
       sql<number>`coalesce(sum(bytes_moved), 0)`.as("bytes"),
       sql<number>`coalesce(sum(files_moved), 0)`.as("files"),
     ])
+    .where("libraryId", "=", libraryId)
     .where("state", "=", "done")
     .where("drive", "is not", null)
     .where("bytesMoved", "is not", null)
@@ -107,10 +122,14 @@ async function movedPerDrive(db: Kysely<CatalogSchema>): Promise<Statistics["mov
   }));
 }
 
-async function lastSuccesses(db: Kysely<CatalogSchema>): Promise<Statistics["lastSuccess"]> {
+async function lastSuccesses(
+  db: Kysely<CatalogSchema>,
+  libraryId: string,
+): Promise<Statistics["lastSuccess"]> {
   const rows = await db
     .selectFrom("jobs")
     .select(["kind", sql<Date>`max(finished_at)`.as("at")])
+    .where("libraryId", "=", libraryId)
     .where("state", "=", "done")
     .where("finishedAt", "is not", null)
     .groupBy("kind")
@@ -124,10 +143,14 @@ async function lastSuccesses(db: Kysely<CatalogSchema>): Promise<Statistics["las
  * progress as a sign of life while it waits; a repeat is no progress, so a copy hung on a dead
  * network drive shows its last real change.
  */
-async function runningJobs(db: Kysely<CatalogSchema>): Promise<Statistics["running"]> {
+async function runningJobs(
+  db: Kysely<CatalogSchema>,
+  libraryId: string,
+): Promise<Statistics["running"]> {
   const running = await db
     .selectFrom("jobs")
     .select(["id", "kind", "drive", "startedAt", "updatedAt"])
+    .where("libraryId", "=", libraryId)
     .where("state", "=", "running")
     .orderBy("id")
     .execute();

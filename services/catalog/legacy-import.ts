@@ -35,6 +35,8 @@ type LegacyFolderEntry = LegacyImportRequest["folders"][number];
 type LegacyJobEntry = LegacyImportRequest["jobs"][number];
 
 export interface LegacyImportOptions {
+  /** `[NATS] library_id` of this catalog: the original's tasks and tapes become this library's. */
+  readonly libraryId: string;
   readonly tapeMaxSizeKiB: number;
   readonly scratchPath: string;
   readonly stateFolder: string;
@@ -57,7 +59,7 @@ export async function importLegacyEntries(
   reply: { folders: LegacyOutcome[]; jobs: LegacyOutcome[]; tapesAdded: string[] };
   events: RecordedJobEvent[];
 }> {
-  const tapesAdded = await recordTapes(db, request);
+  const tapesAdded = await recordTapes(db, request, options.libraryId);
   const folders: LegacyOutcome[] = [];
   for (const folder of request.folders) folders.push(await recordFolder(db, folder));
   const jobs: LegacyOutcome[] = [];
@@ -91,6 +93,7 @@ function refusal(source: string, error: unknown): LegacyOutcome {
 async function recordTapes(
   db: Kysely<CatalogSchema>,
   request: LegacyImportRequest,
+  libraryId: string,
 ): Promise<string[]> {
   const holding = new Set(
     request.folders.flatMap((folder) =>
@@ -108,6 +111,7 @@ async function recordTapes(
       if (known === null) {
         await upsertTape(trx, {
           barcode,
+          libraryId,
           ...(holding.has(barcode) ? { state: "formatted" as const } : {}),
         });
         added.push(barcode);
@@ -208,6 +212,7 @@ async function recordJob(
             )
           : {
               job: await createJob(trx, {
+                libraryId: options.libraryId,
                 kind: entry.kind,
                 args: entry.args as JsonObject,
                 priority: entry.priority,

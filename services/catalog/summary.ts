@@ -12,11 +12,6 @@ import { suggestTape } from "./suggest-tape.ts";
 import { writableTapeRooms } from "./tape-room.ts";
 import { isoOrNull, tapeCapacityKiB, tapeUsedKiB } from "./to-wire.ts";
 
-/**
- * What `pytarchive summary` shows: each data tape with its fill and archived folders, and each
- * prepared folder with a suggested tape. The suggestion counts what queued archive jobs will
- * write, so it never names a tape that `archive` would then refuse as too full.
- */
 /** Folders being archived now (their archive job started), the oldest first. */
 function listArchivingFolders(db: Kysely<CatalogSchema>) {
   return db
@@ -27,14 +22,22 @@ function listArchivingFolders(db: Kysely<CatalogSchema>) {
     .execute();
 }
 
+/**
+ * What `pytarchive summary` shows in library `libraryId`: each of its data tapes with its fill
+ * and archived folders, each prepared folder (folders are the site's, whichever library
+ * prepared them) with a suggested tape of this library, and this library's archive jobs. The
+ * suggestion counts what queued archive jobs will write, so it never names a tape that
+ * `archive` would then refuse as too full.
+ */
 export async function buildSummary(
   db: Kysely<CatalogSchema>,
   tapeMaxSizeKiB: number,
+  libraryId: string,
 ): Promise<SummaryReply> {
   const [tapes, preparedOrQueued, writable, preparing, archiveJobs] = await Promise.all([
-    listTapesWithFolders(db),
+    listTapesWithFolders(db, libraryId),
     listPreparedFolders(db),
-    writableTapeRooms(db, tapeMaxSizeKiB),
+    writableTapeRooms(db, tapeMaxSizeKiB, libraryId),
     db
       .selectFrom("folders")
       .select(["path", "description"])
@@ -54,7 +57,8 @@ export async function buildSummary(
   const prepared = preparedOrQueued.filter((folder) => !archiveOf.has(folder.path));
   const archiving = [...preparedOrQueued, ...(await listArchivingFolders(db))].flatMap((folder) => {
     const job = archiveOf.get(folder.path);
-    return job === undefined
+    // Another library's archive job is listed by that library's summary.
+    return job === undefined || job.libraryId !== libraryId
       ? []
       : [
           {

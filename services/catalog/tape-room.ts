@@ -5,16 +5,18 @@ import { suggestTape, type TapeRoom } from "./suggest-tape.ts";
 import { tapeCapacityKiB, tapeUsedKiB } from "./to-wire.ts";
 
 /**
- * Every tape an archive may still write to (blank or formatted data tapes), with what is taken
- * on it (LTFS's report or the archived folders, plus queued and running archive jobs) and its
- * capacity capped by tape_max_size: what suggestions and refusals count room on.
+ * Every tape of library `libraryId` an archive may still write to (blank or formatted data
+ * tapes), with what is taken on it (LTFS's report or the archived folders, plus queued and
+ * running archive jobs) and its capacity capped by tape_max_size: what suggestions and refusals
+ * count room on. Absent `libraryId`: every library's tapes.
  */
 export async function writableTapeRooms(
   db: Kysely<CatalogSchema>,
   tapeMaxSizeKiB: number,
+  libraryId?: string,
 ): Promise<TapeRoom[]> {
   const [tapes, pendingArchives] = await Promise.all([
-    listTapesWithFolders(db),
+    listTapesWithFolders(db, libraryId),
     pendingJobsOf(db, ["archive"]),
   ]);
   const reserved = await reservedKiBByTape(db, pendingArchives);

@@ -4,13 +4,22 @@ import { type CatalogSchema, FOLDER_ROOM_KIB_SQL, inTransaction, upsertTape } fr
 import { recordMediaCapacities } from "./media-capacity.ts";
 import { tapeToWire } from "./to-wire.ts";
 
-/** Every tape, cleaning cartridges included, by barcode, with the KiB archived on each. */
+/**
+ * Every tape in library `libraryId`, cleaning cartridges included, by barcode, with the KiB
+ * archived on each.
+ */
 export async function listTapes(
   db: Kysely<CatalogSchema>,
   tapeMaxSizeKiB: number,
+  libraryId: string,
 ): Promise<CatalogTape[]> {
   const [tapes, sums] = await Promise.all([
-    db.selectFrom("tapes").selectAll().orderBy("barcode").execute(),
+    db
+      .selectFrom("tapes")
+      .selectAll()
+      .where("libraryId", "=", libraryId)
+      .orderBy("barcode")
+      .execute(),
     db
       .selectFrom("folders")
       .select([
@@ -34,33 +43,45 @@ export interface SeenCartridge {
   readonly simulated?: boolean | undefined;
 }
 
+/** A tape an inventory found in this library while the catalog had it in another. */
+export interface MovedTape {
+  readonly barcode: string;
+  /** The library the catalog had it in. */
+  readonly from: string;
+  readonly to: string;
+}
+
 /**
- * Records the changer's inventory: each cartridge is added or updated with its home slot,
- * cleaning flag, simulated mark (set, never cleared) and the time it was seen. Tapes not seen are left as they are (they may be out
- * of the library for a while). Returns the barcodes that were new.
+ * Records the changer's inventory of library `libraryId`: each cartridge is added or updated
+ * with its home slot, cleaning flag, simulated mark (set, never cleared), the time it was seen
+ * and this library (a tape sits in one library at a time: where it was seen last). Tapes not
+ * seen are left as they are (they may be out of the library for a while). Returns the barcodes
+ * that were new and the tapes that moved here from another library.
  */
 export async function recordCartridges(
   db: Kysely<CatalogSchema>,
   cartridges: readonly SeenCartridge[],
-): Promise<{ recorded: number; added: string[] }> {
+  libraryId: string,
+): Promise<{ recorded: number; added: string[]; moved: MovedTape[] }> {
   return inTransaction(db, async (trx) => {
     const barcodes = cartridges.map((cartridge) => cartridge.barcode);
-    const known =
+    const known = new Map(
       barcodes.length === 0
-        ? new Set<string>()
-        : new Set(
-            (
-              await trx
-                .selectFrom("tapes")
-                .select("barcode")
-                .where("barcode", "in", barcodes)
-                .execute()
-            ).map((row) => row.barcode),
-          );
+        ? []
+        : (
+            await trx
+              .selectFrom("tapes")
+              .select(["barcode", "libraryId"])
+              .where("barcode", "in", barcodes)
+              .forUpdate()
+              .execute()
+          ).map((row) => [row.barcode, row.libraryId] as const),
+    );
     const seenAt = new Date();
     for (const cartridge of cartridges) {
       await upsertTape(trx, {
         barcode: cartridge.barcode,
+        libraryId,
         homeSlot: cartridge.homeSlot,
         cleaning: cartridge.cleaning,
         // Only a simulated library's word counts: a mark once set stays (upsertTape).
@@ -73,6 +94,10 @@ export async function recordCartridges(
     return {
       recorded: cartridges.length,
       added: barcodes.filter((barcode) => !known.has(barcode)),
+      moved: barcodes.flatMap((barcode) => {
+        const from = known.get(barcode);
+        return from === undefined || from === libraryId ? [] : [{ barcode, from, to: libraryId }];
+      }),
     };
   });
 }

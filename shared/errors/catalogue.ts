@@ -107,6 +107,14 @@ const CATALOG = {
     "No tape with that barcode is in the catalog.",
     "Run `pytarchive tapes` to see the known tapes.",
   ),
+  TAPE_IN_OTHER_LIBRARY: conflict(
+    "The tape (or the tape holding the folder) is in another tape library that shares this catalog; this library cannot load it.",
+    "Run the same command against that library: `PYTARCHIVE_LIBRARY_ID=<its id> pytarchive …` (or its host's `[NATS] library_id`).",
+  ),
+  JOB_IN_OTHER_LIBRARY: conflict(
+    "The job belongs to another tape library that shares this catalog; only that library's pytarchive acts on it.",
+    "Ask that library: `PYTARCHIVE_LIBRARY_ID=<its id> pytarchive queue`.",
+  ),
   UNKNOWN_JOB: notFound(
     "No job with that id is in the catalog.",
     "Run `pytarchive queue` or `pytarchive history` for the job ids.",

@@ -312,7 +312,14 @@ export const CATALOG_REQUESTS = {
   "tapes-record": operation(
     "tapes-record",
     Type.Object({ cartridges: Type.Array(InventoryCartridgeSchema) }),
-    Type.Object({ recorded: Type.Integer({ minimum: 0 }), added: Type.Array(Type.String()) }),
+    Type.Object({
+      recorded: Type.Integer({ minimum: 0 }),
+      added: Type.Array(Type.String()),
+      /** Tapes the catalog had in another library (sharing the catalog): now in this one. */
+      moved: Type.Optional(
+        Type.Array(Type.Object({ barcode: Type.String(), from: Type.String(), to: Type.String() })),
+      ),
+    }),
   ),
   /**
    * Archived and verified folders (minus the ignored prefixes); the gateway checks which still

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { type Kysely, sql } from "kysely";
+import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe } from "vitest";
 import {
@@ -21,6 +22,7 @@ import {
   openPGliteCatalogDatabase,
   openPostgresCatalogDatabase,
 } from "../../services/catalog/db/index.ts";
+import { catalogMigrations } from "../../services/catalog/db/migrations/index.ts";
 
 /*
  * Fresh catalog databases for tests, on real PostgreSQL and on PGlite, so one suite runs on both.
@@ -58,7 +60,7 @@ export const postgresDatabaseFactory: CatalogDatabaseFactory = {
     const url = new URL(TEST_POSTGRES_URL);
     url.pathname = `/${name}`;
     const catalog = await openPostgresCatalogDatabase(url.toString(), { maxConnections: 4 });
-    if (migrated) await migrateCatalog(catalog.db);
+    if (migrated) await migrateCatalog(catalog.db, "default");
     return {
       dialect: "postgres",
       db: catalog.db,
@@ -106,7 +108,7 @@ export interface SharedTestCatalog {
  *
  * @example
  * forEachDatabase("jobs", (catalog) => {
- *   it("queues a job", async () => { await createJob(catalog.db, { kind: "inventory", args: {} }); });
+ *   it("queues a job", async () => { await createJob(catalog.db, { libraryId: "default", kind: "inventory", args: {} }); });
  * });
  */
 export function forEachDatabase(title: string, body: (catalog: SharedTestCatalog) => void): void {
@@ -179,7 +181,7 @@ async function findOrBuildTemplates(): Promise<Record<TemplateKind, string>> {
   const template = await openPGliteCatalogDatabase({ dataDir: null });
   try {
     const blank = await template.pglite.dumpDataDir("gzip");
-    await migrateCatalog(template.db);
+    await migrateCatalog(template.db, "default");
     const migrated = await template.pglite.dumpDataDir("gzip");
     mkdirSync(folder, { recursive: true });
     // Written aside and renamed, so a test file running in parallel never reads half a file.
@@ -208,4 +210,23 @@ function templateKey(): string {
   const pglite = new URL("../../node_modules/@electric-sql/pglite/package.json", import.meta.url);
   hash.update(readFileSync(pglite));
   return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * Migrates up to (and including) migration `last`, as an older pytarchive left the catalog: to
+ * test what a later migration does with the rows that version wrote.
+ *
+ * @example
+ * await migrateCatalogUpTo(database.db, "0008_import_tape");
+ */
+export async function migrateCatalogUpTo(db: Kysely<CatalogSchema>, last: string): Promise<void> {
+  const migrations = Object.fromEntries(
+    Object.entries(catalogMigrations("default")).filter(([name]) => name <= last),
+  );
+  const migrator = new Migrator({
+    db: db.withoutPlugins(),
+    provider: { getMigrations: async () => migrations },
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error !== undefined) throw error;
 }

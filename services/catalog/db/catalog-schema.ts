@@ -83,6 +83,11 @@ export type ChecksumSource = (typeof CHECKSUM_SOURCES)[number];
 
 export interface TapesTable {
   barcode: string;
+  /**
+   * The library (`[NATS] library_id`) the tape is in: the one whose changer last saw it, or
+   * whose catalog first recorded it (an import of the original's database). Migration 0009.
+   */
+  libraryId: string;
   volumeSerial: string | null;
   volumeUuid: string | null;
   generation: TapeGeneration | null;
@@ -127,6 +132,8 @@ export interface JobsTable {
   kind: JobKind;
   /** The command's arguments as the gateway validated them. */
   args: ColumnType<JsonObject, string, string>;
+  /** The library (`[NATS] library_id`) whose scheduler runs it; never changes. Migration 0009. */
+  libraryId: string;
   /** Lower runs first. */
   priority: number;
   state: Generated<JobState>;

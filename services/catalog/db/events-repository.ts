@@ -20,14 +20,21 @@ export function appendEvent(
 }
 
 /**
- * Events in the order they were appended: one job's when `jobId` is given, else all; only those
- * after `afterId` when given (to follow the stream); at most `limit` (default 1,000).
+ * Events in the order they were appended: one job's when `jobId` is given, else all (only those
+ * of library `libraryId`'s jobs when given); only those after `afterId` when given (to follow
+ * the stream); at most `limit` (default 1,000).
  */
 export function listEvents(
   db: Kysely<CatalogSchema>,
-  filter: { jobId?: string; afterId?: number; limit?: number } = {},
+  filter: { jobId?: string; afterId?: number; limit?: number; libraryId?: string } = {},
 ): Promise<EventRow[]> {
   let query = db.selectFrom("events").selectAll();
+  const { libraryId } = filter;
+  if (libraryId !== undefined) {
+    query = query.where("jobId", "in", (eb) =>
+      eb.selectFrom("jobs").select("jobs.id").where("jobs.libraryId", "=", libraryId),
+    );
+  }
   if (filter.jobId !== undefined) query = query.where("jobId", "=", filter.jobId);
   if (filter.afterId !== undefined) query = query.where("id", ">", filter.afterId);
   return query

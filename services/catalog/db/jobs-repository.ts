@@ -29,12 +29,14 @@ const ID_ATTEMPTS = 8;
  * Queues a new job under a fresh random id (retried on the rare collision).
  *
  * @example
- * const job = await createJob(db, { kind: "archive", args: { folder: "/x", tape: "AAK788L9" } });
+ * const job = await createJob(db, { libraryId: "default", kind: "archive", args: { folder: "/x", tape: "AAK788L9" } });
  * job.id; // "3fa2b1c0", job.state === "queued", job.priority === 100
  */
 export async function createJob(
   db: Kysely<CatalogSchema>,
   input: {
+    /** The library whose scheduler will run it (`[NATS] library_id` of the catalog service). */
+    libraryId: string;
     kind: JobKind;
     args: JsonObject;
     /** Defaults to DEFAULT_JOB_PRIORITY[kind]. */
@@ -49,6 +51,7 @@ export async function createJob(
       .insertInto("jobs")
       .values({
         id: nextId(),
+        libraryId: input.libraryId,
         kind: input.kind,
         args: jsonb(input.args),
         priority: input.priority ?? DEFAULT_JOB_PRIORITY[input.kind],
@@ -89,13 +92,11 @@ export const RECENT_OUTCOME_MS = 10 * 60 * 1000;
  */
 export async function listQueue(
   db: Kysely<CatalogSchema>,
-  options: { recentMs?: number } = {},
+  options: { recentMs?: number; libraryId?: string } = {},
 ): Promise<JobQueue> {
   const recentMs = options.recentMs ?? RECENT_OUTCOME_MS;
   // One statement, so a job that changes state meanwhile is listed exactly once.
-  const jobs = await db
-    .selectFrom("jobs")
-    .selectAll()
+  const jobs = await inLibrary(db.selectFrom("jobs").selectAll(), options.libraryId)
     .where((eb) =>
       eb.or([
         eb("state", "in", ["running", "queued", "failed"]),
@@ -125,7 +126,22 @@ export async function listQueue(
   };
 }
 
+/**
+ * A query of jobs narrowed to one library's (`libraryId` given), or left to every library's
+ * (absent: tools and tests that look at the whole site).
+ */
+export function inLibrary<Q extends { where: WhereLibrary<Q> }>(
+  query: Q,
+  libraryId: string | undefined,
+): Q {
+  return libraryId === undefined ? query : query.where("libraryId", "=", libraryId);
+}
+
+type WhereLibrary<Q> = (column: "libraryId", operator: "=", value: string) => Q;
+
 export interface HistoryFilter {
+  /** Only jobs of this library; absent: every library's. */
+  readonly libraryId?: string;
   /** Only failed jobs. */
   readonly failedOnly?: boolean;
   /** Only jobs that ended at or after this time. */
@@ -139,9 +155,7 @@ export interface HistoryFilter {
  * A failed job stays until it is requeued (then it runs again) or aborted.
  */
 export function listHistory(db: Kysely<CatalogSchema>, filter: HistoryFilter): Promise<JobRow[]> {
-  let query = db
-    .selectFrom("jobs")
-    .selectAll()
+  let query = inLibrary(db.selectFrom("jobs").selectAll(), filter.libraryId)
     .where("state", "in", filter.failedOnly === true ? ["failed"] : FINISHED_JOB_STATES)
     .where("finishedAt", "is not", null);
   if (filter.since !== undefined) query = query.where("finishedAt", ">=", filter.since);
@@ -151,10 +165,11 @@ export function listHistory(db: Kysely<CatalogSchema>, filter: HistoryFilter): P
 /**
  * Takes the first queued job (by priority, then age) and marks it running, atomically: two
  * workers calling this at once never get the same job. Returns null when nothing is queued.
+ * With `libraryId`, only that library's jobs are taken.
  */
 export async function claimNextJob(
   db: Kysely<CatalogSchema>,
-  options: { kinds?: readonly JobKind[] } = {},
+  options: { kinds?: readonly JobKind[]; libraryId?: string } = {},
 ): Promise<JobRow | null> {
   const kinds = options.kinds;
   if (kinds !== undefined && kinds.length === 0) return null;
@@ -168,6 +183,9 @@ export async function claimNextJob(
         .select("next.id")
         .where("next.state", "in", sourcesOf("start"));
       if (kinds !== undefined) next = next.where("next.kind", "in", kinds);
+      if (options.libraryId !== undefined) {
+        next = next.where("next.libraryId", "=", options.libraryId);
+      }
       return next
         .orderBy("next.priority")
         .orderBy("next.createdAt")

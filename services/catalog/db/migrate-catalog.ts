@@ -4,23 +4,33 @@ import { PytarchiveError } from "../../../shared/errors/index.ts";
 import { messageOf } from "../../../shared/format/index.ts";
 import type { CatalogSchema } from "./catalog-schema.ts";
 import { CATALOG_ERROR_CODES } from "./errors.ts";
-import { CATALOG_MIGRATIONS } from "./migrations/index.ts";
-
-const provider: MigrationProvider = { getMigrations: async () => ({ ...CATALOG_MIGRATIONS }) };
+import { catalogMigrations } from "./migrations/index.ts";
 
 /** Names of the migrations this version of pytarchive knows, oldest first. */
-export const CATALOG_MIGRATION_NAMES: readonly string[] = Object.keys(CATALOG_MIGRATIONS).sort();
+export const CATALOG_MIGRATION_NAMES: readonly string[] = Object.keys(
+  catalogMigrations("any"),
+).sort();
 
 /**
- * Brings the catalog's schema up to date; safe to run on every start (applied migrations are
+ * Brings the catalog's schema up to date for the catalog service of library `libraryId` (rows
+ * from before libraries had ids become its); safe to run on every start (applied migrations are
  * skipped). Throws CATALOG_MIGRATION_FAILED, naming the migration and the database's complaint,
  * when one fails (it is rolled back) or when the database knows migrations this version does not.
  *
+ * Two catalog services (one per library) may start on one PostgreSQL database at once: kysely's
+ * Migrator takes a session advisory lock there, reads what is applied inside its transaction,
+ * and tolerates the other creating its bookkeeping tables first, so each migration runs once.
+ *
  * @example
  * const catalog = await openCatalogDatabase({ url: null, dataDir: "/var/lib/pytarchive/catalog" });
- * const applied = await migrateCatalog(catalog.db); // ["0001_initial"] the first time, [] after
+ * const applied = await migrateCatalog(catalog.db, "default"); // ["0001_initial", …] the first time, [] after
  */
-export async function migrateCatalog(db: Kysely<CatalogSchema>): Promise<string[]> {
+export async function migrateCatalog(
+  db: Kysely<CatalogSchema>,
+  libraryId: string,
+): Promise<string[]> {
+  const migrations = catalogMigrations(libraryId);
+  const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
   // Without plugins: the migrator's own bookkeeping tables must not go through CamelCasePlugin.
   const migrator = new Migrator({ db: db.withoutPlugins(), provider });
   const { error, results = [] } = await migrator.migrateToLatest();

@@ -29,6 +29,8 @@ export function generationFromBarcode(barcode: string): TapeGeneration | null {
 
 export interface TapeUpdate {
   barcode: string;
+  /** The library the tape is in now (upsertTape: where the changer saw it). */
+  libraryId?: string;
   volumeSerial?: string | null;
   volumeUuid?: string | null;
   generation?: TapeGeneration | null;
@@ -50,30 +52,31 @@ export interface TapeUpdate {
  */
 
 /**
- * Inserts a tape or updates the fields given (absent fields keep their value). A new tape's
- * generation defaults to the one its barcode names. `simulated` only ever goes from false to true.
+ * Inserts a tape into library `libraryId` or updates the fields given (absent fields keep their
+ * value; a known tape moves to `libraryId`). A new tape's generation defaults to the one its
+ * barcode names. `simulated` only ever goes from false to true.
  *
  * @example
- * await upsertTape(db, { barcode: "AAK788L9", homeSlot: 7, lastSeenAt: new Date() });
+ * await upsertTape(db, { barcode: "AAK788L9", libraryId: "default", homeSlot: 7, lastSeenAt: new Date() });
  */
-export async function upsertTape(db: Kysely<CatalogSchema>, tape: TapeUpdate): Promise<TapeRow> {
-  const { barcode, ...fields } = tape;
+export async function upsertTape(
+  db: Kysely<CatalogSchema>,
+  tape: TapeUpdate & { libraryId: string },
+): Promise<TapeRow> {
+  const { barcode, libraryId, ...fields } = tape;
   const given = Object.fromEntries(
     Object.entries(fields).filter(([, value]) => value !== undefined),
-  ) as Omit<TapeUpdate, "barcode">;
-  const inserted = {
-    barcode,
-    generation: generationFromBarcode(barcode),
-    ...given,
-  };
+  ) as Omit<TapeUpdate, "barcode" | "libraryId">;
+  const inserted = { barcode, generation: generationFromBarcode(barcode), ...given, libraryId };
   return db
     .insertInto("tapes")
     .values(inserted)
     .onConflict((conflict) =>
       Object.keys(given).length === 0
-        ? conflict.column("barcode").doUpdateSet({ barcode })
+        ? conflict.column("barcode").doUpdateSet({ libraryId })
         : conflict.column("barcode").doUpdateSet({
             ...given,
+            libraryId,
             ...(given.simulated === undefined
               ? {}
               : { simulated: sql<boolean>`tapes.simulated OR excluded.simulated` }),
@@ -159,10 +162,18 @@ export interface TapeWithFolders extends TapeRow {
   readonly folders: FolderRow[];
 }
 
-/** Data tapes (not cleaning tapes) by barcode, each with its folders: what `summary` shows. */
-export async function listTapesWithFolders(db: Kysely<CatalogSchema>): Promise<TapeWithFolders[]> {
+/**
+ * Data tapes (not cleaning tapes) by barcode, each with its folders: what `summary` shows. Only
+ * the tapes in library `libraryId` when given; absent: every library's.
+ */
+export async function listTapesWithFolders(
+  db: Kysely<CatalogSchema>,
+  libraryId?: string,
+): Promise<TapeWithFolders[]> {
+  let tapesQuery = db.selectFrom("tapes").selectAll().where("cleaning", "=", false);
+  if (libraryId !== undefined) tapesQuery = tapesQuery.where("libraryId", "=", libraryId);
   const [tapes, folders] = await Promise.all([
-    db.selectFrom("tapes").selectAll().where("cleaning", "=", false).orderBy("barcode").execute(),
+    tapesQuery.orderBy("barcode").execute(),
     db
       .selectFrom("folders")
       .selectAll()

@@ -31,6 +31,7 @@ forEachDatabase("catalog handlers", (catalog) => {
   function handlersWithEvents() {
     const published: RecordedJobEvent[] = [];
     const handlers = createCatalogHandlers({
+      libraryId: "default",
       db: catalog.db,
       tapeMaxSizeKiB: 1000,
       publish: async (events) => {
@@ -62,7 +63,12 @@ forEachDatabase("catalog handlers", (catalog) => {
 
   it("records the changer's inventory: new tapes added, known ones updated, with their home slots", async () => {
     const { handlers } = handlersWithEvents();
-    await upsertTape(catalog.db, { barcode: "AAA001L9", homeSlot: 9, state: "formatted" });
+    await upsertTape(catalog.db, {
+      libraryId: "default",
+      barcode: "AAA001L9",
+      homeSlot: 9,
+      state: "formatted",
+    });
     const reply = await handlers["tapes-record"]({
       cartridges: [
         { barcode: "AAA001L9", homeSlot: 1, cleaning: false },
@@ -70,7 +76,7 @@ forEachDatabase("catalog handlers", (catalog) => {
         { barcode: "CLN001L1", homeSlot: null, cleaning: true },
       ],
     });
-    expect(reply).toEqual({ recorded: 3, added: ["AAA002L9", "CLN001L1"] });
+    expect(reply).toEqual({ recorded: 3, added: ["AAA002L9", "CLN001L1"], moved: [] });
     expect(await getTape(catalog.db, "AAA001L9")).toMatchObject({
       homeSlot: 1,
       state: "formatted",

@@ -9,7 +9,12 @@ import { forEachDatabase } from "../../helpers/databases.ts";
  */
 forEachDatabase("the catalog's job statistics", (catalog) => {
   const handlers = () =>
-    createCatalogHandlers({ db: catalog.db, tapeMaxSizeKiB: 1000, publish: async () => {} });
+    createCatalogHandlers({
+      libraryId: "default",
+      db: catalog.db,
+      tapeMaxSizeKiB: 1000,
+      publish: async () => {},
+    });
   const failure = { code: "PATH_UNREACHABLE", message: "/srv hangs", hint: "Mount /srv." };
 
   it("counts every ended run by kind and outcome, the queue by state, and the last success", async () => {

@@ -33,7 +33,12 @@ async function refusal(promise: Promise<unknown>): Promise<PytarchiveError> {
 
 forEachDatabase("the catalog tells the truth about jobs", (catalog) => {
   const handlers = () =>
-    createCatalogHandlers({ db: catalog.db, tapeMaxSizeKiB: 1000, publish: async () => {} });
+    createCatalogHandlers({
+      libraryId: "default",
+      db: catalog.db,
+      tapeMaxSizeKiB: 1000,
+      publish: async () => {},
+    });
 
   /** An archive of FOLDER to TAPE, started, its folder archiving with two files recorded. */
   async function archiving() {

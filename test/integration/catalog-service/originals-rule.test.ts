@@ -11,6 +11,7 @@ import { catalogSnapshot, seedArchived, seedPrepared, seedTapes } from "../gatew
 forEachDatabase("the catalog's originals rule", (catalog) => {
   const handlers = () =>
     createCatalogHandlers({
+      libraryId: "default",
       db: catalog.db,
       tapeMaxSizeKiB: 1000,
       scratchPath: "/var/pytarchive/scratch",

@@ -10,7 +10,12 @@ import { seedArchived } from "../gateway/support.ts";
  */
 forEachDatabase("tapes of a simulated library", (catalog) => {
   const handlers = () =>
-    createCatalogHandlers({ db: catalog.db, tapeMaxSizeKiB: 1000, publish: async () => {} });
+    createCatalogHandlers({
+      libraryId: "default",
+      db: catalog.db,
+      tapeMaxSizeKiB: 1000,
+      publish: async () => {},
+    });
 
   it("are marked as the changer reports them; a report without the mark leaves it as it is", async () => {
     const h = handlers();
@@ -34,8 +39,8 @@ forEachDatabase("tapes of a simulated library", (catalog) => {
 
   it("mark their folders in summary and in the deleteable candidates", async () => {
     const h = handlers();
-    await upsertTape(catalog.db, { barcode: "SIM001L9", simulated: true });
-    await upsertTape(catalog.db, { barcode: "AAA001L9", simulated: false });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "SIM001L9", simulated: true });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAA001L9", simulated: false });
     await seedArchived(catalog.db, "/srv/sim", { tape: "SIM001L9", name: "sim", sizeKib: 1 });
     await seedArchived(catalog.db, "/srv/real", { tape: "AAA001L9", name: "real", sizeKib: 2 });
 

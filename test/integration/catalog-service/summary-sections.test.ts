@@ -11,10 +11,15 @@ import { failNextJob } from "../gateway/support.ts";
 
 forEachDatabase("summary's sections as the original had them", (catalog) => {
   const handlers = () =>
-    createCatalogHandlers({ db: catalog.db, tapeMaxSizeKiB: 10_000_000, publish: async () => {} });
+    createCatalogHandlers({
+      libraryId: "default",
+      db: catalog.db,
+      tapeMaxSizeKiB: 10_000_000,
+      publish: async () => {},
+    });
 
   it("lists being prepared, prepared with its date, and queued for archiving with its tape", async () => {
-    await upsertTape(catalog.db, { barcode: "AAA001L9", state: "formatted" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAA001L9", state: "formatted" });
     const before = Date.now();
     for (const path of ["/srv/alpha", "/srv/delta", "/srv/gamma"]) {
       await upsertPreparedFolder(catalog.db, {

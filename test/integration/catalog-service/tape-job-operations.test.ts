@@ -72,6 +72,7 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
   function setup() {
     const published: RecordedJobEvent[] = [];
     const handlers = createCatalogHandlers({
+      libraryId: "default",
       db: catalog.db,
       tapeMaxSizeKiB: 1000,
       publish: async (events) => {
@@ -624,6 +625,7 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
     await archivedFolder();
     const log = logQueries(catalog.db);
     const logged = createCatalogHandlers({
+      libraryId: "default",
       db: log.db,
       tapeMaxSizeKiB: 1000,
       publish: async () => {},
@@ -740,7 +742,7 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
   it("tape-update refuses unknown, cleaning and blank-but-full tapes, and blank while folders are on it", async () => {
     const { handlers, refusedUnchanged } = setup();
     await seedTapes(catalog.db);
-    await upsertTape(catalog.db, { barcode: "AAA003L9", state: "formatted" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAA003L9", state: "formatted" });
     await seedArchived(catalog.db, "/srv/a", { tape: "AAA003L9", name: "alpha", sizeKib: 7 });
     await refusedUnchanged(
       () => handlers["tape-update"]({ barcode: "NEW001L9", state: "formatted" }),

@@ -101,7 +101,7 @@ describe.each(catalogDatabaseFactories)("tape job operations over NATS on $diale
   }
 
   it("archives a folder: job-start, folder-archiving, files-record, folder-archived, folder-files, tape-update, tape-contents", async () => {
-    await seedTapes(database.db);
+    await seedTapes(database.db, libraryId);
     await seedPrepared(database.db, "/srv/alpha", 40, "alpha");
     const { job } = await ask("job-create", {
       kind: "archive",

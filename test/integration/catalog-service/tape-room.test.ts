@@ -15,7 +15,12 @@ const GiB = 1024 * 1024;
 
 forEachDatabase("tape capacity and room", (catalog) => {
   const handlers = (tapeMaxSizeKiB: number) =>
-    createCatalogHandlers({ db: catalog.db, tapeMaxSizeKiB, publish: async () => {} });
+    createCatalogHandlers({
+      libraryId: "default",
+      db: catalog.db,
+      tapeMaxSizeKiB,
+      publish: async () => {},
+    });
 
   async function capacities(tapeMaxSizeKiB: number): Promise<Record<string, number>> {
     const { tapes } = await handlers(tapeMaxSizeKiB)["tapes-list"]({});
@@ -23,7 +28,7 @@ forEachDatabase("tape capacity and room", (catalog) => {
   }
 
   it("keeps tape_max_size a cap once LTFS reported a formatted tape's larger capacity", async () => {
-    await upsertTape(catalog.db, { barcode: "AAA001L9", state: "formatted" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAA001L9", state: "formatted" });
     await handlers(1000)["tape-update"]({ barcode: "AAA001L9", usedKiB: 10, capacityKiB: 5000 });
     expect(await capacities(1000)).toEqual({ AAA001L9: 1000 });
     expect((await handlers(1000).summary({})).tapes[0]).toMatchObject({ capacityKiB: 1000 });
@@ -64,7 +69,7 @@ forEachDatabase("tape capacity and room", (catalog) => {
   });
 
   it("shows LTFS's used space when an incomplete copy took more than the archived folders", async () => {
-    await upsertTape(catalog.db, { barcode: "AAA001L9", state: "formatted" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAA001L9", state: "formatted" });
     await handlers(GiB)["tape-update"]({
       barcode: "AAA001L9",
       state: "full",
@@ -77,8 +82,18 @@ forEachDatabase("tape capacity and room", (catalog) => {
   });
 
   it("counts a sparse folder by its apparent size: refused where it does not fit, with a tape where it does", async () => {
-    await upsertTape(catalog.db, { barcode: "SMALL1", homeSlot: 1, capacityKib: GiB });
-    await upsertTape(catalog.db, { barcode: "LARGE2", homeSlot: 2, capacityKib: 2 * GiB });
+    await upsertTape(catalog.db, {
+      libraryId: "default",
+      barcode: "SMALL1",
+      homeSlot: 1,
+      capacityKib: GiB,
+    });
+    await upsertTape(catalog.db, {
+      libraryId: "default",
+      barcode: "LARGE2",
+      homeSlot: 2,
+      capacityKib: 2 * GiB,
+    });
     // `du -s` says 8 KiB; the file is 1.5 GB long, and LTFS stores it in full.
     await upsertPreparedFolder(catalog.db, {
       path: "/srv/sparse",
@@ -120,7 +135,7 @@ forEachDatabase("tape capacity and room", (catalog) => {
   });
 
   it("releases the room of a failed archive job: a second archive to the same tape is accepted", async () => {
-    await upsertTape(catalog.db, { barcode: "AAA002L9", homeSlot: 2 });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAA002L9", homeSlot: 2 });
     await seedPrepared(catalog.db, "/srv/one", 600);
     await seedPrepared(catalog.db, "/srv/two", 600);
     const catalogHandlers = handlers(1000);

@@ -38,6 +38,7 @@ function jsTypes(row: Record<string, unknown>): Record<string, JsType> {
 /** One row in every table, every nullable column filled, sizes beyond 2^32. */
 async function seed(db: Kysely<CatalogSchema>): Promise<{ folderId: number }> {
   await upsertTape(db, {
+    libraryId: "default",
     barcode: "AAK788L9",
     volumeSerial: "AAK788",
     volumeUuid: "3b6e2a3c-6d1f-4c1e-9a55-2f0f6c7d8e9a",
@@ -85,6 +86,7 @@ async function seed(db: Kysely<CatalogSchema>): Promise<{ folderId: number }> {
     },
   ]);
   const job = await createJob(db, {
+    libraryId: "default",
     kind: "archive",
     args: { folder: "/data/projects/alpha", count: 3 },
   });
@@ -102,6 +104,7 @@ async function seed(db: Kysely<CatalogSchema>): Promise<{ folderId: number }> {
 const EXPECTED_TYPES: Record<keyof CatalogSchema, Record<string, JsType>> = {
   tapes: {
     barcode: "string",
+    libraryId: "string",
     volumeSerial: "string",
     volumeUuid: "string",
     generation: "string",
@@ -150,6 +153,7 @@ const EXPECTED_TYPES: Record<keyof CatalogSchema, Record<string, JsType>> = {
   },
   jobs: {
     id: "string",
+    libraryId: "string",
     kind: "string",
     args: "object",
     priority: "number",

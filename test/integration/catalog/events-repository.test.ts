@@ -4,7 +4,7 @@ import { forEachDatabase } from "../../helpers/databases.ts";
 
 forEachDatabase("events repository", (catalog) => {
   it("appendEvent stores the payload as sent, arrays and nested keys included", async () => {
-    const job = await createJob(catalog.db, { kind: "archive", args: {} });
+    const job = await createJob(catalog.db, { libraryId: "default", kind: "archive", args: {} });
     const event = await appendEvent(catalog.db, {
       jobId: job.id,
       kind: "FilesCopied",
@@ -34,8 +34,8 @@ forEachDatabase("events repository", (catalog) => {
   });
 
   it("listEvents gives a job's events in order, or those after an id", async () => {
-    const first = await createJob(catalog.db, { kind: "archive", args: {} });
-    const second = await createJob(catalog.db, { kind: "restore", args: {} });
+    const first = await createJob(catalog.db, { libraryId: "default", kind: "archive", args: {} });
+    const second = await createJob(catalog.db, { libraryId: "default", kind: "restore", args: {} });
     const appended = [];
     for (const [jobId, kind] of [
       [first.id, "JobStarted"],

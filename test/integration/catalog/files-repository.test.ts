@@ -17,7 +17,7 @@ async function archivingFolder(
   db: Kysely<CatalogSchema>,
   path = "/data/projects/alpha",
 ): Promise<number> {
-  await upsertTape(db, { barcode: "AAK788L9" });
+  await upsertTape(db, { libraryId: "default", barcode: "AAK788L9" });
   return (await startPreparingFolder(db, { path, description: "test" })).id;
 }
 

@@ -37,7 +37,7 @@ async function folderIn(
     targetName: "projects_alpha",
   });
   if (state === "archiving") return folder;
-  await upsertTape(db, { barcode: "AAK788L9" });
+  await upsertTape(db, { libraryId: "default", barcode: "AAK788L9" });
   return setFolderState(db, folder.id, { state: "archived", tapeBarcode: "AAK788L9" });
 }
 
@@ -102,7 +102,7 @@ forEachDatabase("folders repository", (catalog) => {
       targetName: "users_anna_thesis",
       tapeBarcode: null,
     });
-    await upsertTape(catalog.db, { barcode: "AAK788L9" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAK788L9" });
     const verifiedAt = new Date("2026-11-20T10:00:00.000Z");
     const archived = await setFolderState(catalog.db, preparing.id, {
       state: "archived",
@@ -218,8 +218,8 @@ forEachDatabase("folders repository", (catalog) => {
   });
 
   it("refuses a second archived folder of the same name on one tape, but allows it on another tape", async () => {
-    await upsertTape(catalog.db, { barcode: "AAK788L9" });
-    await upsertTape(catalog.db, { barcode: "AAK789L9" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAK788L9" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAK789L9" });
     const first = await folderIn(catalog.db, "archiving", "/data/2021/alpha");
     await setFolderState(catalog.db, first.id, { state: "archived", tapeBarcode: "AAK788L9" });
     const second = await folderIn(catalog.db, "prepared", "/old/2021/alpha");
@@ -305,7 +305,7 @@ forEachDatabase("folders repository", (catalog) => {
       newer.path,
       older.path,
     ]);
-    await upsertTape(catalog.db, { barcode: "AAA001L9" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAA001L9" });
     for (const [path, name, tape] of [
       ["/x/1", "zeta", "AAK788L9"],
       ["/x/2", "Beta", "AAK788L9"],
@@ -314,7 +314,7 @@ forEachDatabase("folders repository", (catalog) => {
     ] as const) {
       const folder = await folderIn(catalog.db, "prepared", path);
       await setFolderState(catalog.db, folder.id, { state: "archiving", targetName: name });
-      await upsertTape(catalog.db, { barcode: tape });
+      await upsertTape(catalog.db, { libraryId: "default", barcode: tape });
       await setFolderState(catalog.db, folder.id, { state: "archived", tapeBarcode: tape });
     }
     expect(

@@ -1,9 +1,7 @@
 import { type Kysely, sql } from "kysely";
-import { Migrator } from "kysely/migration";
 import { describe, expect, it } from "vitest";
 import { type CatalogSchema, getJob, migrateCatalog } from "../../../services/catalog/db/index.ts";
-import { CATALOG_MIGRATIONS } from "../../../services/catalog/db/migrations/index.ts";
-import { catalogDatabaseFactories } from "../../helpers/databases.ts";
+import { catalogDatabaseFactories, migrateCatalogUpTo } from "../../helpers/databases.ts";
 
 /*
  * Jobs running when the job state machine (migration 0005) arrives: what they wait on was only
@@ -11,19 +9,6 @@ import { catalogDatabaseFactories } from "../../helpers/databases.ts";
  */
 
 const BEFORE_STATE_MACHINE = "0004_apparent_size";
-
-/** Migrates up to (and including) `last`, as the version before this one left the catalog. */
-async function migrateUpTo(db: Kysely<CatalogSchema>, last: string): Promise<void> {
-  const migrations = Object.fromEntries(
-    Object.entries(CATALOG_MIGRATIONS).filter(([name]) => name <= last),
-  );
-  const migrator = new Migrator({
-    db: db.withoutPlugins(),
-    provider: { getMigrations: async () => migrations },
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error !== undefined) throw error;
-}
 
 /** A job row as the version before 0005 wrote it. */
 async function oldJob(
@@ -40,7 +25,7 @@ describe.each(catalogDatabaseFactories)("migration 0005 on $dialect", (factory) 
     const database = await factory.open({ migrated: false });
     try {
       const { db } = database;
-      await migrateUpTo(db, BEFORE_STATE_MACHINE);
+      await migrateCatalogUpTo(db, BEFORE_STATE_MACHINE);
       await oldJob(db, {
         id: "0000000a",
         kind: "archive",
@@ -83,7 +68,7 @@ describe.each(catalogDatabaseFactories)("migration 0005 on $dialect", (factory) 
         args: { folder: "/srv/alpha", tape: "AAA001L9", targetName: "alpha" },
       });
 
-      await migrateCatalog(db);
+      await migrateCatalog(db, "default");
 
       expect(await getJob(db, "0000000a")).toMatchObject({
         waitingOn: "write",

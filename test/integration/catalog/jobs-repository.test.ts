@@ -24,7 +24,12 @@ async function queue(
   priority?: number,
   folder = "/data/x",
 ) {
-  return createJob(db, { kind, args: { folder }, ...(priority === undefined ? {} : { priority }) });
+  return createJob(db, {
+    libraryId: "default",
+    kind,
+    args: { folder },
+    ...(priority === undefined ? {} : { priority }),
+  });
 }
 
 async function expectError(promise: Promise<unknown>, code: string): Promise<PytarchiveError> {
@@ -40,6 +45,7 @@ async function expectError(promise: Promise<unknown>, code: string): Promise<Pyt
 forEachDatabase("jobs repository", (catalog) => {
   it("createJob queues a job under eight lowercase hex digits with the kind's default priority", async () => {
     const archive = await createJob(catalog.db, {
+      libraryId: "default",
       kind: "archive",
       args: {
         folder: "/data/projects/alpha",
@@ -70,7 +76,7 @@ forEachDatabase("jobs repository", (catalog) => {
     const priorities = await Promise.all(
       (["prepare", "explore", "restore", "inventory", "verify"] as const).map(async (kind) => [
         kind,
-        (await createJob(catalog.db, { kind, args: {} })).priority,
+        (await createJob(catalog.db, { libraryId: "default", kind, args: {} })).priority,
       ]),
     );
     expect(Object.fromEntries(priorities)).toEqual({
@@ -86,11 +92,13 @@ forEachDatabase("jobs repository", (catalog) => {
   it("createJob draws a new id when the first one is already taken", async () => {
     const ids = ["0badc0de", "0badc0de", "cafef00d"];
     const first = await createJob(catalog.db, {
+      libraryId: "default",
       kind: "inventory",
       args: {},
       id: () => ids.shift() ?? "",
     });
     const second = await createJob(catalog.db, {
+      libraryId: "default",
       kind: "inventory",
       args: {},
       id: () => ids.shift() ?? "",
@@ -99,9 +107,19 @@ forEachDatabase("jobs repository", (catalog) => {
   });
 
   it("createJob gives up with JOB_ID_EXHAUSTED when every id it draws is taken", async () => {
-    await createJob(catalog.db, { kind: "inventory", args: {}, id: () => "00000001" });
+    await createJob(catalog.db, {
+      libraryId: "default",
+      kind: "inventory",
+      args: {},
+      id: () => "00000001",
+    });
     const error = await expectError(
-      createJob(catalog.db, { kind: "inventory", args: {}, id: () => "00000001" }),
+      createJob(catalog.db, {
+        libraryId: "default",
+        kind: "inventory",
+        args: {},
+        id: () => "00000001",
+      }),
       "JOB_ID_EXHAUSTED",
     );
     expect(error.message).toBe("Could not find a free job id in 8 tries.");
@@ -236,6 +254,7 @@ forEachDatabase("jobs repository", (catalog) => {
     for (const [index, id] of ids.entries()) {
       inserted.push(
         await createJob(catalog.db, {
+          libraryId: "default",
           kind: "archive",
           args: { folder: `/tie/${index}` },
           priority: 100,

@@ -35,7 +35,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
     const database = await factory.open({ migrated: false });
     try {
       expect(await tableNames(database.db)).toEqual([]);
-      expect(await migrateCatalog(database.db)).toEqual([
+      expect(await migrateCatalog(database.db, "default")).toEqual([
         "0001_initial",
         "0002_tape_jobs",
         "0003_simulated_tapes",
@@ -44,6 +44,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0006_legacy_import",
         "0007_files_keyset_order",
         "0008_import_tape",
+        "0009_libraries",
       ]);
       expect(await tableNames(database.db)).toEqual([
         "events",
@@ -54,8 +55,12 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "kysely_migration_lock",
         "tapes",
       ]);
-      const job = await createJob(database.db, { kind: "inventory", args: {} });
-      expect(await migrateCatalog(database.db)).toEqual([]);
+      const job = await createJob(database.db, {
+        libraryId: "default",
+        kind: "inventory",
+        args: {},
+      });
+      expect(await migrateCatalog(database.db, "default")).toEqual([]);
       expect(await getJob(database.db, job.id)).toEqual(job);
       expect(CATALOG_MIGRATION_NAMES).toEqual([
         "0001_initial",
@@ -66,6 +71,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0006_legacy_import",
         "0007_files_keyset_order",
         "0008_import_tape",
+        "0009_libraries",
       ]);
     } finally {
       await database.close();
@@ -77,7 +83,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
     try {
       // A table of that name left by something else makes 0001 fail half-way.
       await sql`create table folders (id integer)`.execute(database.db);
-      const error = await rejection(migrateCatalog(database.db));
+      const error = await rejection(migrateCatalog(database.db, "default"));
       expect(error.code).toBe("CATALOG_MIGRATION_FAILED");
       expect(error.message).toBe(
         'Updating the catalog database failed in migration 0001_initial: relation "folders" already exists. The migration was rolled back; the catalog was not started.',
@@ -98,7 +104,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
       await sql`insert into kysely_migration (name, timestamp) values ('0099_future', '2030-01-01T00:00:00.000Z')`.execute(
         database.db,
       );
-      const error = await rejection(migrateCatalog(database.db));
+      const error = await rejection(migrateCatalog(database.db, "default"));
       expect(error.code).toBe("CATALOG_MIGRATION_FAILED");
       expect(error.message).toBe(
         "The catalog database was updated by a newer pytarchive (corrupted migrations: previously executed migration 0099_future is missing); this version cannot use it.",
@@ -161,14 +167,20 @@ describe("openCatalogDatabase", () => {
       expect(error.message).toBe(
         `The embedded catalog in ${dataDir} is already open in process ${process.pid} (this one).`,
       );
-      await migrateCatalog(first.db);
-      jobId = (await createJob(first.db, { kind: "inventory", args: { folders: ["/data"] } })).id;
+      await migrateCatalog(first.db, "default");
+      jobId = (
+        await createJob(first.db, {
+          libraryId: "default",
+          kind: "inventory",
+          args: { folders: ["/data"] },
+        })
+      ).id;
     } finally {
       await first.close();
     }
     const reopened = await openCatalogDatabase({ url: null, dataDir });
     try {
-      expect(await migrateCatalog(reopened.db)).toEqual([]);
+      expect(await migrateCatalog(reopened.db, "default")).toEqual([]);
       expect(await getJob(reopened.db, jobId)).toMatchObject({
         id: jobId,
         kind: "inventory",

@@ -33,7 +33,7 @@ import { explain } from "../../helpers/query-log.ts";
 const ERROR = { code: "LTFS_WRITE_FAILED", message: "No space left on tape AAK788L9", hint: "x" };
 
 async function folderWithFiles(db: Kysely<CatalogSchema>, path = "/data/alpha"): Promise<number> {
-  await upsertTape(db, { barcode: "AAK788L9" });
+  await upsertTape(db, { libraryId: "default", barcode: "AAK788L9" });
   return (await startPreparingFolder(db, { path, description: "test" })).id;
 }
 
@@ -72,7 +72,11 @@ async function archived(db: Kysely<CatalogSchema>, path: string, tape: string, n
 
 forEachDatabase("tape job repository functions", (catalog) => {
   it("startJobById starts a queued job on its drive, counting an attempt, and only once", async () => {
-    const job = await createJob(catalog.db, { kind: "archive", args: { folder: "/a" } });
+    const job = await createJob(catalog.db, {
+      libraryId: "default",
+      kind: "archive",
+      args: { folder: "/a" },
+    });
     const started = await startJobById(catalog.db, job.id, { drive: 257 });
     expect(started).toMatchObject({
       id: job.id,
@@ -89,7 +93,11 @@ forEachDatabase("tape job repository functions", (catalog) => {
   });
 
   it("of two concurrent startJobById calls for one job exactly one wins", async () => {
-    const job = await createJob(catalog.db, { kind: "restore", args: { folder: "/a" } });
+    const job = await createJob(catalog.db, {
+      libraryId: "default",
+      kind: "restore",
+      args: { folder: "/a" },
+    });
     const results = await Promise.all([
       startJobById(catalog.db, job.id, { drive: 1 }),
       startJobById(catalog.db, job.id, { drive: 2 }),
@@ -99,7 +107,11 @@ forEachDatabase("tape job repository functions", (catalog) => {
   });
 
   it("setPendingError keeps the error of a running job only; requeue clears it and keeps the drive", async () => {
-    const job = await createJob(catalog.db, { kind: "archive", args: { folder: "/a" } });
+    const job = await createJob(catalog.db, {
+      libraryId: "default",
+      kind: "archive",
+      args: { folder: "/a" },
+    });
     expect(await setPendingError(catalog.db, job.id, ERROR)).toBeNull();
     await startJobById(catalog.db, job.id, { drive: 3 });
     expect(
@@ -118,7 +130,11 @@ forEachDatabase("tape job repository functions", (catalog) => {
   });
 
   it("a new run started by startJobById or claimNextJob forgets the pending error of the last", async () => {
-    const job = await createJob(catalog.db, { kind: "archive", args: { folder: "/a" } });
+    const job = await createJob(catalog.db, {
+      libraryId: "default",
+      kind: "archive",
+      args: { folder: "/a" },
+    });
     await startJobById(catalog.db, job.id, { drive: 0 });
     await setPendingError(catalog.db, job.id, ERROR);
     // A pending error left behind by a job failed some other way (here directly).
@@ -141,7 +157,11 @@ forEachDatabase("tape job repository functions", (catalog) => {
   });
 
   it("the database refuses a negative drive and a pending error that is not an object", async () => {
-    const job = await createJob(catalog.db, { kind: "archive", args: { folder: "/a" } });
+    const job = await createJob(catalog.db, {
+      libraryId: "default",
+      kind: "archive",
+      args: { folder: "/a" },
+    });
     await expect(startJobById(catalog.db, job.id, { drive: -1 })).rejects.toMatchObject({
       code: "23514",
     });
@@ -239,8 +259,8 @@ forEachDatabase("tape job repository functions", (catalog) => {
   });
 
   it("listArchivedFoldersOnTape lists one tape's archived folders by name; verification is set or cleared on archived folders only", async () => {
-    await upsertTape(catalog.db, { barcode: "AAA001L9" });
-    await upsertTape(catalog.db, { barcode: "AAA002L9" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAA001L9" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAA002L9" });
     const beta = await archived(catalog.db, "/srv/one", "AAA001L9", "beta");
     await archived(catalog.db, "/srv/two", "AAA001L9", "Alpha");
     await archived(catalog.db, "/srv/three", "AAA002L9", "alpha");
@@ -264,7 +284,12 @@ forEachDatabase("tape job repository functions", (catalog) => {
   });
 
   it("updateTape changes only the fields given of a known tape and never adds one", async () => {
-    await upsertTape(catalog.db, { barcode: "AAA001L9", homeSlot: 4, capacityKib: 1000 });
+    await upsertTape(catalog.db, {
+      libraryId: "default",
+      barcode: "AAA001L9",
+      homeSlot: 4,
+      capacityKib: 1000,
+    });
     const updated = await updateTape(catalog.db, {
       barcode: "AAA001L9",
       state: "formatted",

@@ -52,7 +52,11 @@ describe("generationFromBarcode", () => {
 
 forEachDatabase("tapes repository", (catalog) => {
   it("upsertTape adds a tape with the generation its barcode names and defaults for the rest", async () => {
-    const tape = await upsertTape(catalog.db, { barcode: "ABJ406M8", homeSlot: 7 });
+    const tape = await upsertTape(catalog.db, {
+      libraryId: "default",
+      barcode: "ABJ406M8",
+      homeSlot: 7,
+    });
     expect(tape).toMatchObject({
       barcode: "ABJ406M8",
       generation: "M8",
@@ -69,9 +73,15 @@ forEachDatabase("tapes repository", (catalog) => {
   });
 
   it("upsertTape changes only the fields it is given", async () => {
-    await upsertTape(catalog.db, { barcode: "AAK788L9", homeSlot: 3, capacityKib: 17_138_671_616 });
+    await upsertTape(catalog.db, {
+      libraryId: "default",
+      barcode: "AAK788L9",
+      homeSlot: 3,
+      capacityKib: 17_138_671_616,
+    });
     const formattedAt = new Date("2026-11-01T08:30:00.000Z");
     const formatted = await upsertTape(catalog.db, {
+      libraryId: "default",
       barcode: "AAK788L9",
       state: "formatted",
       volumeSerial: "AAK788",
@@ -88,19 +98,30 @@ forEachDatabase("tapes repository", (catalog) => {
       volumeUuid: "3b6e2a3c-6d1f-4c1e-9a55-2f0f6c7d8e9a",
       formattedAt,
     });
-    expect(await upsertTape(catalog.db, { barcode: "AAK788L9" })).toEqual(formatted);
+    expect(await upsertTape(catalog.db, { libraryId: "default", barcode: "AAK788L9" })).toEqual(
+      formatted,
+    );
   });
 
   it("keeps a tape's simulated mark once set: an inventory or update saying false leaves it", async () => {
     // As a simulated library's inventory records it, then a start without simulate = yes.
-    await recordCartridges(catalog.db, [
-      { barcode: "SIM001L9", homeSlot: 1, cleaning: false, simulated: true },
-    ]);
-    await recordCartridges(catalog.db, [
-      { barcode: "SIM001L9", homeSlot: 2, cleaning: false, simulated: false },
-    ]);
+    await recordCartridges(
+      catalog.db,
+      [{ barcode: "SIM001L9", homeSlot: 1, cleaning: false, simulated: true }],
+      "default",
+    );
+    await recordCartridges(
+      catalog.db,
+      [{ barcode: "SIM001L9", homeSlot: 2, cleaning: false, simulated: false }],
+      "default",
+    );
     expect(await getTape(catalog.db, "SIM001L9")).toMatchObject({ homeSlot: 2, simulated: true });
-    await upsertTape(catalog.db, { barcode: "SIM001L9", simulated: false, usedKib: 10 });
+    await upsertTape(catalog.db, {
+      libraryId: "default",
+      barcode: "SIM001L9",
+      simulated: false,
+      usedKib: 10,
+    });
     await updateTape(catalog.db, { barcode: "SIM001L9", simulated: false, state: "formatted" });
     expect(await getTape(catalog.db, "SIM001L9")).toMatchObject({
       usedKib: 10,
@@ -109,18 +130,22 @@ forEachDatabase("tapes repository", (catalog) => {
     });
 
     // A real tape stays real until a simulated library reports it; then it is marked for good.
-    await recordCartridges(catalog.db, [{ barcode: "REA001L9", homeSlot: 3, cleaning: false }]);
+    await recordCartridges(
+      catalog.db,
+      [{ barcode: "REA001L9", homeSlot: 3, cleaning: false }],
+      "default",
+    );
     expect(await getTape(catalog.db, "REA001L9")).toMatchObject({ simulated: false });
     await updateTape(catalog.db, { barcode: "REA001L9", simulated: true });
     expect(await getTape(catalog.db, "REA001L9")).toMatchObject({ simulated: true });
-    await upsertTape(catalog.db, { barcode: "REB001L9", simulated: false });
-    await upsertTape(catalog.db, { barcode: "REB001L9", simulated: true });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "REB001L9", simulated: false });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "REB001L9", simulated: true });
     expect(await getTape(catalog.db, "REB001L9")).toMatchObject({ simulated: true });
   });
 
   it("getArchivedKiB sums the sizes of the tape's archived folders only", async () => {
-    await upsertTape(catalog.db, { barcode: "AAK788L9" });
-    await upsertTape(catalog.db, { barcode: "AAK789L9" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAK788L9" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAK789L9" });
     await archive(catalog.db, "/data/a", 8_000_000_000, "AAK788L9");
     await archive(catalog.db, "/data/b", 9_000_000_000, "AAK788L9");
     const failedLater = await archive(catalog.db, "/data/c", 500, "AAK788L9");
@@ -135,9 +160,9 @@ forEachDatabase("tapes repository", (catalog) => {
   });
 
   it("listTapesWithFolders gives each data tape with its folders, the largest first, and leaves out cleaning tapes", async () => {
-    await upsertTape(catalog.db, { barcode: "AAK789L9" });
-    await upsertTape(catalog.db, { barcode: "AAK788L9" });
-    await upsertTape(catalog.db, { barcode: "CLN001CU", cleaning: true });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAK789L9" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "AAK788L9" });
+    await upsertTape(catalog.db, { libraryId: "default", barcode: "CLN001CU", cleaning: true });
     await archive(catalog.db, "/data/small", 100, "AAK788L9");
     await archive(catalog.db, "/data/large", 5_000_000_000, "AAK788L9");
     const bad = await archive(catalog.db, "/data/bad", 70, "AAK788L9");
@@ -160,13 +185,15 @@ forEachDatabase("tapes repository", (catalog) => {
   });
 
   it("the database refuses a tape generation outside the LTO list and a lowercase barcode", async () => {
-    await expect(upsertTape(catalog.db, { barcode: "abc123L9" })).rejects.toMatchObject({
+    await expect(
+      upsertTape(catalog.db, { libraryId: "default", barcode: "abc123L9" }),
+    ).rejects.toMatchObject({
       code: "23514",
     });
     await expect(
       catalog.db
         .insertInto("tapes")
-        .values({ barcode: "ABC123L4", generation: "L4" as never })
+        .values({ barcode: "ABC123L4", libraryId: "default", generation: "L4" as never })
         .execute(),
     ).rejects.toMatchObject({ code: "23514" });
   });

@@ -69,6 +69,7 @@ beforeAll(async () => {
   await drive0.mount();
 
   const job = await createJob(harness.database.db, {
+    libraryId: harness.libraryId,
     kind: "verify",
     args: { target: "LIB002L9" },
   });

@@ -110,7 +110,7 @@ export async function startExportHarness(
   );
   const database: TestCatalogDatabase = await pgliteDatabaseFactory.open();
   for (const [index, barcode] of BARCODES.entries()) {
-    await upsertTape(database.db, { barcode, homeSlot: index + 1 });
+    await upsertTape(database.db, { libraryId, barcode, homeSlot: index + 1 });
   }
   const log = captureLog();
   const start = (services: Parameters<typeof runServices>[0]["services"]) =>

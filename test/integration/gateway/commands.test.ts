@@ -39,6 +39,7 @@ describe.each(catalogDatabaseFactories)(
     let database: TestCatalogDatabase;
     let services: RunningServices;
     let client: CommandClient;
+    const libraryId = uniqueLibraryId();
     const sources = [
       scratch.folder(factory.dialect, "homes"),
       scratch.folder(factory.dialect, "groups"),
@@ -46,7 +47,6 @@ describe.each(catalogDatabaseFactories)(
 
     beforeAll(async () => {
       database = await factory.open();
-      const libraryId = uniqueLibraryId();
       const config = testConfig({
         libraryId,
         natsUrl: server.url,
@@ -65,7 +65,7 @@ describe.each(catalogDatabaseFactories)(
 
     beforeEach(async () => {
       await database.reset();
-      await seedTapes(database.db);
+      await seedTapes(database.db, libraryId);
     });
 
     it("prepare queues a job at priority 0 and records the folder as preparing", async () => {

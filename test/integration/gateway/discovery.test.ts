@@ -26,7 +26,7 @@ const libraryId = uniqueLibraryId();
 beforeAll(async () => {
   server = await startNatsServer();
   database = await pgliteDatabaseFactory.open();
-  await seedTapes(database.db);
+  await seedTapes(database.db, libraryId);
   services = await runServices({
     services: [
       createCatalogService({ database: database.db }),

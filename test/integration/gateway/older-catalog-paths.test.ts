@@ -66,7 +66,7 @@ describe.each(catalogDatabaseFactories)(
 
     beforeEach(async () => {
       await database.reset();
-      await seedTapes(database.db);
+      await seedTapes(database.db, libraryId);
       await seedArchived(database.db, stored, { tape: "AAA001L9", name: "A", sizeKib: 1 });
     });
 

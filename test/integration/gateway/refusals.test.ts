@@ -67,7 +67,7 @@ describe.each(catalogDatabaseFactories)(
     let jobs: { queued: string; failed: string; running: string; done: string };
     beforeEach(async () => {
       await database.reset();
-      await seedTapes(database.db);
+      await seedTapes(database.db, libraryId);
       await seedPrepared(database.db, prepared, 100);
       await seedPrepared(database.db, big, 500);
       await seedArchived(database.db, archived, { tape: "AAA001L9", name: "taken", sizeKib: 600 });

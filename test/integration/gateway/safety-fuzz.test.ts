@@ -114,7 +114,7 @@ beforeAll(async () => {
   services = await startGatewayAndCatalog(loadConfig({ path: configFile, env: {} }), database.db);
   client = await connectCommandClient(server.url, libraryId);
   restoreEnv = useConfigFile(configFile);
-  await seedTapes(database.db);
+  await seedTapes(database.db, libraryId);
   await seedPrepared(database.db, prepared, 100);
   await seedArchived(database.db, archived, { tape: "AAA001L9", name: "archived", sizeKib: 10 });
   mkdirSync(join(archived, "data"), { recursive: true });

@@ -175,11 +175,11 @@ export async function catalogSnapshot(db: Kysely<CatalogSchema>): Promise<{
   };
 }
 
-/** Two data tapes and a cleaning tape, in slots 1-3. */
-export async function seedTapes(db: Kysely<CatalogSchema>): Promise<void> {
-  await upsertTape(db, { barcode: "AAA001L9", homeSlot: 1 });
-  await upsertTape(db, { barcode: "AAA002L9", homeSlot: 2 });
-  await upsertTape(db, { barcode: "CLN001L1", homeSlot: 3, cleaning: true });
+/** Two data tapes and a cleaning tape, in slots 1-3 of library `libraryId`. */
+export async function seedTapes(db: Kysely<CatalogSchema>, libraryId = "default"): Promise<void> {
+  await upsertTape(db, { libraryId, barcode: "AAA001L9", homeSlot: 1 });
+  await upsertTape(db, { libraryId, barcode: "AAA002L9", homeSlot: 2 });
+  await upsertTape(db, { libraryId, barcode: "CLN001L1", homeSlot: 3, cleaning: true });
 }
 
 /** A folder the catalog knows as prepared (measured), as a finished prepare job leaves it. */

@@ -43,6 +43,7 @@ describe("mounting tapes that disagree with the catalog or need recovery", () =>
 
   it("refuses to format a blank cartridge the catalog says holds data, and formats nothing", async () => {
     await upsertTape(harness.database.db, {
+      libraryId: harness.libraryId,
       barcode: WRONG_BLANK,
       state: "formatted",
       volumeSerial: "LTS002",
@@ -75,7 +76,11 @@ describe("mounting tapes that disagree with the catalog or need recovery", () =>
   });
 
   it("runs ltfsck on a tape LTFS left without writing its index, then mounts it", async () => {
-    await upsertTape(harness.database.db, { barcode: UNCLEAN, state: "formatted" });
+    await upsertTape(harness.database.db, {
+      libraryId: harness.libraryId,
+      barcode: UNCLEAN,
+      state: "formatted",
+    });
     await harness.loadTape(2, 0);
     const drive = harness.drive(0);
     await drive.format({ volumeSerial: "LTS003" });

@@ -53,6 +53,8 @@ export interface LtfsHarness {
   readonly sources: string;
   readonly layout: SimulatorLayout;
   readonly config: PytarchiveConfig;
+  /** `[NATS] library_id` of the services (and of the seeded tapes). */
+  readonly libraryId: string;
   readonly database: TestCatalogDatabase;
   readonly catalog: CatalogClient;
   /** The ltfs service's log lines. */
@@ -123,7 +125,7 @@ export async function startLtfsHarness(
 
   const database = await pgliteDatabaseFactory.open();
   for (const [index, barcode] of options.barcodes.entries()) {
-    await upsertTape(database.db, { barcode, homeSlot: index + 1 });
+    await upsertTape(database.db, { libraryId, barcode, homeSlot: index + 1 });
   }
   const nc: NatsConnection = await connect({ servers: server.url });
   const jsm = await jetstreamManager(nc);
@@ -197,6 +199,7 @@ export async function startLtfsHarness(
     sources,
     layout,
     config,
+    libraryId,
     database,
     catalog,
     logs,

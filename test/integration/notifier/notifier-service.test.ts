@@ -214,7 +214,7 @@ describe("the notifier announces failed jobs", () => {
     const running = await start(config, { log: captureLog(), catalog: true });
     const catalog = createCatalogClient(running.nc, lib);
     const folder = `/srv/projects/mount-${lib}`;
-    await seedTapes(database.db);
+    await seedTapes(database.db, lib);
     await seedPrepared(database.db, folder, 30);
     const { job } = await catalog.call("job-create", {
       kind: "archive",

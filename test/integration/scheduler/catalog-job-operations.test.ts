@@ -9,6 +9,7 @@ forEachDatabase("the catalog's operations on running jobs", (catalog) => {
   function setup() {
     const published: RecordedJobEvent[] = [];
     const handlers = createCatalogHandlers({
+      libraryId: "default",
       db: catalog.db,
       tapeMaxSizeKiB: 1000,
       publish: async (events) => {

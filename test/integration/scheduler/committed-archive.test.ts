@@ -19,6 +19,7 @@ const TAPE = "AAA001L9";
 forEachDatabase("a committed archive", (catalog) => {
   it("whose unmount fails ends failed saying the archive stands: folder archived, abort too late, requeue keeps the commit", async () => {
     const handlers = createCatalogHandlers({
+      libraryId: "default",
       db: catalog.db,
       tapeMaxSizeKiB: 1000,
       publish: async () => {},

@@ -15,6 +15,7 @@ import { forEachDatabase } from "../../helpers/databases.ts";
 forEachDatabase("a restarted scheduler", (catalog) => {
   it("sends again exactly the step a job waits on, whatever its progress text says", async () => {
     const handlers = createCatalogHandlers({
+      libraryId: "default",
       db: catalog.db,
       tapeMaxSizeKiB: 1000,
       publish: async () => {},

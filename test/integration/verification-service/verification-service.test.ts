@@ -44,6 +44,9 @@ let harness: TapeJobHarness;
 const TAPE_A = "VER001L9";
 const TAPE_B = "VER002L9";
 
+/** The services' `[NATS] library_id`: the tapes are seeded into it. */
+const libraryId = uniqueLibraryId();
+
 beforeAll(async () => {
   server = await startNatsServer();
   database = await pgliteDatabaseFactory.open();
@@ -52,15 +55,14 @@ beforeAll(async () => {
   // Each drive's "tape" is a plain folder at its mount point: the service only reads files.
   tapeFolders = [path.join(root, "tape-a"), path.join(root, "tape-b")];
   for (const folder of [sources, ...tapeFolders]) await fs.mkdir(folder, { recursive: true });
-  const libraryId = uniqueLibraryId();
   config = verificationTestConfig({
     libraryId,
     natsUrl: server.url,
     root,
     mountPoints: tapeFolders,
   });
-  await upsertTape(database.db, { barcode: TAPE_A, homeSlot: 1 });
-  await upsertTape(database.db, { barcode: TAPE_B, homeSlot: 2 });
+  await upsertTape(database.db, { libraryId, barcode: TAPE_A, homeSlot: 1 });
+  await upsertTape(database.db, { libraryId, barcode: TAPE_B, homeSlot: 2 });
   services = await runServices({
     services: [
       createCatalogService({ database: database.db }),
@@ -453,7 +455,7 @@ describe("a plain verify of a tape holding folders the original pytarchive archi
   const TAPE_C = "VER003L9";
 
   it("reads the folders with checksums and names those not adopted with what to run, instead of failing them", async () => {
-    await upsertTape(database.db, { barcode: TAPE_C, homeSlot: 3 });
+    await upsertTape(database.db, { libraryId, barcode: TAPE_C, homeSlot: 3 });
     const { folder } = await preparedFolder("omicron");
     const job = await writeArchiveJob(harness.catalog, {
       folder,

@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   await database.reset();
-  await upsertTape(database.db, { barcode: TAPE, homeSlot: 1 });
+  await upsertTape(database.db, { libraryId: "default", barcode: TAPE, homeSlot: 1 });
 });
 afterAll(async () => {
   await database.close();
@@ -76,6 +76,7 @@ function standInChanger(held: { full: boolean; barcode: string | null }) {
 
 function startScheduler(kinds: JobKind[], changer?: ChangerLink) {
   const handlers = createCatalogHandlers({
+    libraryId: "default",
     db: database.db,
     tapeMaxSizeKiB: 1_000_000,
     publish: async () => {},

@@ -10,9 +10,13 @@ import type { Migration } from "kysely/migration";
  * export const someIndex = statementMigration(["CREATE INDEX i ON t (c)"], ["DROP INDEX i"]);
  */
 export function statementMigration(up: readonly string[], down: readonly string[]): Migration {
-  return { up: (db) => runEach(db, up), down: (db) => runEach(db, down) };
+  return { up: (db) => runStatements(db, up), down: (db) => runStatements(db, down) };
 }
 
-async function runEach(db: Kysely<unknown>, statements: readonly string[]): Promise<void> {
+/** Runs plain SQL statements one at a time, in order (for migrations that need more than that). */
+export async function runStatements(
+  db: Kysely<unknown>,
+  statements: readonly string[],
+): Promise<void> {
   for (const statement of statements) await sql.raw(statement).execute(db);
 }
