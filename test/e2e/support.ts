@@ -17,7 +17,7 @@ import {
   startStack,
   waitForJob,
 } from "../harness/stack.ts";
-import { TEST_POSTGRES_URL } from "../helpers/databases.ts";
+import { runAsAdmin, TEST_POSTGRES_URL } from "../helpers/databases.ts";
 
 /*
  * The whole of pytarchive as a user runs it: `npm start -- --simulate`'s launcher in a child
@@ -51,29 +51,13 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
   const home = await mkdtemp(path.join(tmpdir(), "pyt-e2e-"));
   const state = path.join(home, "state");
   await mkdir(state, { recursive: true });
-  const dbName = `pyt_e2e_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-  const dbUrl = new URL(TEST_POSTGRES_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const database = await createE2eDatabase();
+  const dbUrl = new URL(database.url);
   const configFile = path.join(home, "pytarchive.conf");
   await writeFile(
     configFile,
     [
-      "[General]",
-      "exclude_folders = .cache",
-      `scratch_path = ${path.join(state, "scratch")}`,
-      "tape_max_size = 1048576",
-      "[Paths]",
-      `state_dir = ${state}`,
-      "[Database]",
-      `url = ${dbUrl.toString()}`,
-      "[HTTP]",
-      `port = ${await freePort()}`,
-      "[Logging]",
-      `file = ${path.join(state, "pytarchive.log")}`,
+      ...(await hostConfigLines(state, dbUrl.toString())),
       // A step of a killed pytarchive is taken up again after 10 s instead of 30 s: the fault
       // and stop tests kill it dozens of times.
       "[NATS]",
@@ -123,13 +107,44 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
         await runCommand("umount", [mountPoint]);
       }
       await db.end();
-      const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await cleanup.end();
+      await database.drop();
       await rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/** A new PostgreSQL database for one e2e test file (`url`), and how to drop it afterwards. */
+export async function createE2eDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `pyt_e2e_${randomBytes(5).toString("hex")}`;
+  await runAsAdmin(`CREATE DATABASE ${name}`);
+  const url = new URL(TEST_POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => runAsAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
+/**
+ * The configuration lines of one pytarchive host in a test: scratch and state below `state`,
+ * tapes of at most 1 GiB, the catalog at `databaseUrl`, the HTTP API on a free port, the log
+ * in the state folder. `.cache` folders are excluded, as the sample trees have one.
+ */
+export async function hostConfigLines(state: string, databaseUrl: string): Promise<string[]> {
+  return [
+    "[General]",
+    "exclude_folders = .cache",
+    `scratch_path = ${path.join(state, "scratch")}`,
+    "tape_max_size = 1048576",
+    "[Paths]",
+    `state_dir = ${state}`,
+    "[Database]",
+    `url = ${databaseUrl}`,
+    "[HTTP]",
+    `port = ${await freePort()}`,
+    "[Logging]",
+    `file = ${path.join(state, "pytarchive.log")}`,
+  ];
 }
 
 /**

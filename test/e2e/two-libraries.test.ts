@@ -14,9 +14,14 @@ import {
   startStack,
   waitForJob,
 } from "../harness/stack.ts";
-import { TEST_POSTGRES_URL } from "../helpers/databases.ts";
 import { startNatsServer, type TestNatsServer } from "../helpers/nats-server.ts";
-import { mountsBelow, simulatorCli, withTapeImage } from "./support.ts";
+import {
+  createE2eDatabase,
+  hostConfigLines,
+  mountsBelow,
+  simulatorCli,
+  withTapeImage,
+} from "./support.ts";
 
 /*
  * Two tape libraries on one NATS server and one PostgreSQL catalog, as a site with two library
@@ -50,7 +55,7 @@ let root: string;
 let nats: TestNatsServer;
 let watcher: NatsConnection;
 const moves: MoveSeen[] = [];
-let dbName: string;
+let database: { url: string; drop(): Promise<void> } | undefined;
 let db: pg.Client;
 let hera: Library;
 let zeus: Library;
@@ -68,17 +73,7 @@ async function setUpLibrary(id: string, barcodes: readonly string[], dbUrl: stri
   await writeFile(
     configFile,
     [
-      "[General]",
-      `scratch_path = ${path.join(state, "scratch")}`,
-      "tape_max_size = 1048576",
-      "[Paths]",
-      `state_dir = ${state}`,
-      "[Database]",
-      `url = ${dbUrl}`,
-      "[HTTP]",
-      `port = ${await freePort()}`,
-      "[Logging]",
-      `file = ${path.join(state, "pytarchive.log")}`,
+      ...(await hostConfigLines(state, dbUrl)),
       "[NATS]",
       `url = ${nats.url}`,
       `library_id = ${id}`,
@@ -138,17 +133,11 @@ beforeAll(async () => {
       });
     }
   })();
-  dbName = `pyt_e2e_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-  const dbUrl = new URL(TEST_POSTGRES_URL);
-  dbUrl.pathname = `/${dbName}`;
-  db = new pg.Client({ connectionString: dbUrl.toString() });
+  database = await createE2eDatabase();
+  db = new pg.Client({ connectionString: database.url });
   await db.connect();
-  hera = await setUpLibrary("hera", ["HER001L9", "HER002L9"], dbUrl.toString());
-  zeus = await setUpLibrary("zeus", ["ZEU001L9", "ZEU002L9"], dbUrl.toString());
+  hera = await setUpLibrary("hera", ["HER001L9", "HER002L9"], database.url);
+  zeus = await setUpLibrary("zeus", ["ZEU001L9", "ZEU002L9"], database.url);
   // Both catalogs migrate the new database at the same time.
   await Promise.all([start(hera), start(zeus)]);
 }, 120_000);
@@ -163,12 +152,7 @@ afterAll(async () => {
   await watcher?.close();
   await nats?.stop();
   await db?.end();
-  if (dbName !== undefined) {
-    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
-  }
+  await database?.drop();
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 }, 60_000);
 

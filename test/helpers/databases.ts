@@ -140,7 +140,8 @@ async function emptyCatalog(db: Kysely<CatalogSchema>): Promise<void> {
   for (const table of CATALOG_TABLES) await sql`DELETE FROM ${sql.table(table)}`.execute(db);
 }
 
-async function runAsAdmin(statement: string): Promise<void> {
+/** Runs one statement on TEST_POSTGRES_URL's server (CREATE or DROP DATABASE). */
+export async function runAsAdmin(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await client.connect();
   try {
