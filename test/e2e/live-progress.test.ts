@@ -29,6 +29,13 @@ let screenshots: string;
  */
 const LARGE_FILES = 10;
 const LARGE_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * Many small files besides: their per-file cost grows with the machine's load as the page's
+ * reads do, so the steps outlast several of the page's updates even on a busy CI machine (with
+ * large files only, a loaded run saw one update before the job was done).
+ */
+const SMALL_FILES = 6_000;
+const SMALL_FILE_TEXT = "small file\n";
 const HOSTILE_NAME = `<b>"quoted" & 'x'`;
 /** The steps of an archive that report progress, in the order they run. */
 const STEP_ORDER = ["clear", "load", "mount", "write", "remount", "verify", "unmount", "unload"];
@@ -74,6 +81,13 @@ async function preparedFolder(name: string, largeFiles: number): Promise<string>
     await writeFile(path.join(folder, `data-${index}.bin`), data);
   }
   await writeFile(path.join(folder, HOSTILE_NAME, "notes.txt"), "small\n");
+  if (largeFiles > 0) {
+    const many = path.join(folder, "many");
+    await mkdir(many);
+    for (let index = 0; index < SMALL_FILES; index++) {
+      await writeFile(path.join(many, `f${index}.txt`), SMALL_FILE_TEXT);
+    }
+  }
   expect(await e2e.run(["prepare", folder, `live test ${name}`])).toMatchObject({
     state: "done",
   });
@@ -237,12 +251,13 @@ describe("live progress of an archive", () => {
     expect(lines.at(-1)).toMatchObject({ id: jobId, state: "done", progressFigures: null });
     const writing = lines.filter((line) => line.progressFigures?.step === "write");
     expect(writing.length).toBeGreaterThan(0);
-    const totalBytes = LARGE_FILES * LARGE_FILE_BYTES + "small\n".length;
+    const totalBytes =
+      LARGE_FILES * LARGE_FILE_BYTES + "small\n".length + SMALL_FILES * SMALL_FILE_TEXT.length;
     expect(
       writing.some(
         (line) =>
           line.progressFigures?.bytesTotal === totalBytes &&
-          line.progressFigures.filesTotal === LARGE_FILES + 1 &&
+          line.progressFigures.filesTotal === LARGE_FILES + 1 + SMALL_FILES &&
           line.progressFigures.live,
       ),
       JSON.stringify(writing.map((line) => line.progressFigures)),
