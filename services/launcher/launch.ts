@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { writeNatsServerConfig } from "../../infra/nats/nats-server-config.ts";
-import type { PytarchiveConfig } from "../../shared/config/index.ts";
+import type { ProcessLayout, PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import type { Logger, LogLevel, LogStream } from "../../shared/logging/index.ts";
 import type { NatsUser, ServiceDefinition, ServiceHealth } from "../../shared/nats/index.ts";
@@ -11,9 +11,16 @@ import { type EmbeddedLayout, embeddedLayout } from "./embedded-layout.ts";
 import { type EmbeddedNatsServer, startEmbeddedNatsServer } from "./embedded-nats-server.ts";
 import { stopLeftoverNatsServer } from "./leftover-nats-server.ts";
 import { natsServerVersionOrThrow } from "./nats-server-binary.ts";
-import { planServiceUsers, runServicesAsUsers } from "./run-services-as-users.ts";
+import type { BackoffOptions } from "./restart-backoff.ts";
+import { runServiceProcesses } from "./run-service-processes.ts";
+import {
+  planServiceUsers,
+  runServicesAsUsers,
+  type ServicesAsUsers,
+} from "./run-services-as-users.ts";
 import { chooseTapeLibrary, type LibraryChoice, requireChanger } from "./simulated-library.ts";
 import { lockStateDir } from "./state-lock.ts";
+import type { ProcessStatus } from "./supervised-process.ts";
 
 /** The embedded NATS server's port unless PYTARCHIVE_NATS_PORT or --nats-port say otherwise. */
 export const DEFAULT_EMBEDDED_NATS_PORT = 14222;
@@ -36,6 +43,12 @@ export interface LaunchOptions {
   /** Log level and destination of the services' loggers. */
   readonly logLevel?: LogLevel;
   readonly logStream?: LogStream;
+  /** How the services run in processes; default `[Services] processes`. */
+  readonly processes?: ProcessLayout;
+  /** Pauses before a dead service process starts again (tests shorten them). */
+  readonly backoff?: BackoffOptions;
+  /** Module exporting SERVICE_REGISTRY, the `services` service processes import; default the runner's. */
+  readonly registry?: string;
 }
 
 export interface RunningPytarchive {
@@ -46,6 +59,10 @@ export interface RunningPytarchive {
   readonly simulatedLibrary: string | null;
   /** Started services and the NATS user each connected as (null: the configured credentials). */
   readonly services: readonly { readonly name: string; readonly user: NatsUser | null }[];
+  /** How the services run: in the launcher (`one`), or in child processes (`split`, `each`). */
+  readonly layout: ProcessLayout;
+  /** The service processes (none with `one`): group, state, pid and restarts, in start order. */
+  processes(): ProcessStatus[];
   /** `<state>/client.json` when the NATS server is embedded, else null. */
   readonly clientFile: string | null;
   /** Rejects if the embedded nats-server stops on its own (it never resolves). */
@@ -86,7 +103,8 @@ export async function launchPytarchive(options: LaunchOptions): Promise<RunningP
   createStateFolders(layout);
   const lock = lockStateDir(layout.lockFile, layout.stateDir);
   let server: EmbeddedNatsServer | null = null;
-  let services: Awaited<ReturnType<typeof runServicesAsUsers>> | null = null;
+  let services: (ServicesAsUsers & { processes?: () => ProcessStatus[] }) | null = null;
+  const processLayout = options.processes ?? options.config.services.processes;
   let stopping = false;
   const stopEverything = async (): Promise<StopReport> => {
     stopping = true;
@@ -125,14 +143,27 @@ export async function launchPytarchive(options: LaunchOptions): Promise<RunningP
       store: layout.natsDir,
     });
     const config = { ...library.config, nats: { ...library.config.nats, url: natsUrl } };
-    services = await runServicesAsUsers({
-      services: options.services,
-      config,
-      ...(options.only ? { only: options.only } : {}),
-      credentialsFile: layout.credentialsFile,
-      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-      ...(options.logStream ? { logStream: options.logStream } : {}),
-    });
+    services =
+      processLayout === "one"
+        ? await runServicesAsUsers({
+            services: options.services,
+            config,
+            ...(options.only ? { only: options.only } : {}),
+            credentialsFile: layout.credentialsFile,
+            ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+            ...(options.logStream ? { logStream: options.logStream } : {}),
+          })
+        : await runServiceProcesses({
+            services: options.services,
+            layout: processLayout,
+            config,
+            ...(options.only ? { only: options.only } : {}),
+            log,
+            logLevel: options.logLevel ?? "info",
+            logStream: options.logStream ?? process.stderr,
+            ...(options.backoff ? { backoff: options.backoff } : {}),
+            ...(options.registry ? { registry: options.registry } : {}),
+          });
     const clientFile = writeEmbeddedClientSettings(layout.stateDir, {
       natsUrl,
       credentialsFile: layout.credentialsFile("operator"),
@@ -159,6 +190,8 @@ export async function launchPytarchive(options: LaunchOptions): Promise<RunningP
       embeddedNats: { pid: started.pid, version },
       simulatedLibrary: library.simulatedLibrary,
       services: services.started,
+      layout: processLayout,
+      processes: () => services?.processes?.() ?? [],
       clientFile,
       failure: stoppingAware(failure, () => stopping),
       health: () => services?.health() ?? Promise.resolve({}),
@@ -191,6 +224,9 @@ async function launchWithExternalNats(options: LaunchOptions): Promise<RunningPy
     embeddedNats: null,
     simulatedLibrary: library.simulatedLibrary,
     services: running.names.map((name) => ({ name, user: null })),
+    // With a NATS server of its own a site runs its share with the runner; here all run in one.
+    layout: "one",
+    processes: () => [],
     clientFile: null,
     failure: new Promise<never>(() => {}),
     health: () => running.health(),

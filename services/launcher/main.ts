@@ -5,6 +5,7 @@
  *   npm start -- --only gateway,catalog        only these services
  *   npm start -- --config FILE --nats-port N   another configuration file / embedded NATS port
  *   npm start -- --simulate                    on the built-in simulated tape library
+ *   npm start -- --processes each              one process a service (default [Services] processes)
  *
  * Exits 0 after a clean stop (SIGINT, SIGTERM or SIGHUP, however many copies arrive): every
  * tape unmounted, then nats-server stopped. Exits 1 when something could not start, the
@@ -12,7 +13,12 @@
  * mounted above all: the host must not be switched off then).
  */
 import { parseArgs } from "node:util";
-import { loadConfig } from "../../shared/config/index.ts";
+import {
+  isProcessLayout,
+  loadConfig,
+  PROCESS_LAYOUTS,
+  type ProcessLayout,
+} from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import { messageOf } from "../../shared/format/index.ts";
 import { createLogger, type Logger } from "../../shared/logging/index.ts";
@@ -26,7 +32,7 @@ import { DEFAULT_EMBEDDED_NATS_PORT, launchPytarchive, type RunningPytarchive } 
 /** Environment variable for the embedded NATS server's port. */
 export const NATS_PORT_ENV = "PYTARCHIVE_NATS_PORT";
 
-const USAGE = `Usage: npm start [-- [--only NAME[,NAME...]] [--config FILE] [--nats-port PORT] [--simulate]]
+const USAGE = `Usage: npm start [-- [--only NAME[,NAME...]] [--config FILE] [--nats-port PORT] [--simulate] [--processes split|each|one]]
 
 Runs pytarchive on this machine until Ctrl-C or SIGTERM: its own NATS server (when the
 configuration names no [NATS] url) and the services, on the configured tape changer
@@ -37,6 +43,10 @@ configuration names no [NATS] url) and the services, on the configured tape chan
   --nats-port PORT  port of the embedded NATS server on 127.0.0.1 (default $${NATS_PORT_ENV} or ${DEFAULT_EMBEDDED_NATS_PORT})
   --simulate        run on the built-in simulated tape library (as [Device] simulate = yes);
                     its tapes are marked simulated and never count as a copy
+  --processes HOW   split: the data path (ltfs, verification, compression) in one process, the
+                    other services in another; each: one process a service; one: all in this
+                    process (default [Services] processes, else split). A service process
+                    that dies is started again.
   -h, --help        show this help
 
 ${KNOWN_SERVICES}`;
@@ -48,6 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...SERVICE_RUN_OPTIONS,
       "nats-port": { type: "string" },
       simulate: { type: "boolean", default: false },
+      processes: { type: "string" },
     },
     strict: true,
   });
@@ -58,6 +69,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // Listen for a stop signal at once: one that arrives while starting stops after the start.
   const stopSignal = stopSignalOnce();
   const natsPort = portOrThrow(values["nats-port"] ?? process.env[NATS_PORT_ENV]);
+  const processes = processLayoutOrThrow(values.processes);
   const loaded = loadConfig(values.config === undefined ? {} : { path: values.config });
   const config = values.simulate
     ? { ...loaded, device: { ...loaded.device, simulate: true } }
@@ -75,6 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
     logLevel: config.logging.level,
     logStream: sink.stream,
     ...(natsPort === undefined ? {} : { natsPort }),
+    ...(processes === undefined ? {} : { processes }),
     ...(values.only === undefined ? {} : { only: values.only.split(",") }),
   });
   writeQuietly(
@@ -172,6 +185,19 @@ function portOrThrow(text: string | undefined): number | undefined {
   return port;
 }
 
+function processLayoutOrThrow(text: string | undefined): ProcessLayout | undefined {
+  if (text === undefined) return undefined;
+  const layout = text.trim().toLowerCase();
+  if (isProcessLayout(layout)) return layout;
+  throw new PytarchiveError(
+    "CLI_USAGE",
+    `--processes ${text}: expected one of ${PROCESS_LAYOUTS.join(", ")}.`,
+    {
+      hint: "split (the default) keeps the data path apart from the gateway and the catalog; each runs one process a service; one runs everything in the launcher.",
+    },
+  );
+}
+
 function describeRunning(
   running: RunningPytarchive,
   stateDir: string,
@@ -185,6 +211,7 @@ function describeRunning(
     `pytarchive is running (library "${libraryId}", state folder ${stateDir}).`,
     `  NATS:      ${nats}`,
     `  Services:  ${running.services.map((service) => service.name).join(", ")}`,
+    `  Processes: ${describeProcesses(running)}`,
     `  Tapes:     ${running.simulatedLibrary ? `SIMULATED library in ${running.simulatedLibrary} (loop images, not an archive)` : "the configured changer"}`,
     `  Log:       ${logFile ?? "standard error only"}`,
   ];
@@ -193,6 +220,13 @@ function describeRunning(
   }
   lines.push("Stop it with Ctrl-C (or SIGTERM).", "");
   return lines.join("\n");
+}
+
+function describeProcesses(running: RunningPytarchive): string {
+  const processes = running.processes();
+  if (processes.length === 0)
+    return `${running.layout}: all services in this process (${process.pid})`;
+  return `${running.layout}: ${processes.map((child) => `${child.group} (pid ${child.pid})`).join(", ")}`;
 }
 
 runMain(() => main(process.argv.slice(2)), USAGE);

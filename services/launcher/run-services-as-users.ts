@@ -1,5 +1,5 @@
 import type { PytarchiveConfig } from "../../shared/config/index.ts";
-import type { LogLevel, LogStream } from "../../shared/logging/index.ts";
+import type { LogFields, LogLevel, LogStream } from "../../shared/logging/index.ts";
 import type { NatsUser, ServiceDefinition, ServiceHealth } from "../../shared/nats/index.ts";
 import {
   type RunningServices,
@@ -19,6 +19,8 @@ export interface RunServicesAsUsersOptions {
   readonly credentialsFile: (user: NatsUser) => string;
   readonly logLevel?: LogLevel;
   readonly logStream?: LogStream;
+  /** Fields on every log line, e.g. the launcher's process group. */
+  readonly logFields?: LogFields;
 }
 
 export interface ServicesAsUsers {
@@ -86,6 +88,7 @@ export async function runServicesAsUsers(
         handleSignals: false,
         ...(options.logLevel ? { logLevel: options.logLevel } : {}),
         ...(options.logStream ? { logStream: options.logStream } : {}),
+        ...(options.logFields ? { logFields: options.logFields } : {}),
       });
       running.push({ name: service.name, user, services });
     }

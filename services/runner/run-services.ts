@@ -4,6 +4,7 @@ import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import {
   createLogger,
+  type LogFields,
   type Logger,
   type LogLevel,
   type LogStream,
@@ -32,6 +33,8 @@ export interface RunServicesOptions {
   readonly logLevel?: LogLevel;
   /** Where log lines go. Default stderr. */
   readonly logStream?: LogStream;
+  /** Fields on every log line of these services, e.g. the launcher's process group. */
+  readonly logFields?: LogFields;
   /** How long one service may take to stop before the runner moves on. Default 30 s. */
   readonly stopTimeoutMs?: number;
 }
@@ -82,6 +85,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
       service,
       level: options.logLevel ?? "info",
       ...(options.logStream ? { stream: options.logStream } : {}),
+      ...(options.logFields ? { fields: options.logFields } : {}),
     });
   const log = makeLogger("runner");
   const { config } = options;

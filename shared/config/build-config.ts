@@ -7,6 +7,7 @@ import { interpolationReferences } from "./interpolation.ts";
 import { readInventory } from "./inventory-settings.ts";
 import { readLogging } from "./logging-settings.ts";
 import { parseBoolean, readChat, readSmtp } from "./notification-settings.ts";
+import { readServices } from "./services-settings.ts";
 import { DRIVE_SECTION_LABEL, KNOWN_SECTIONS, knownKeysOf, SETTINGS } from "./settings.ts";
 import { createSettingsSource, type Setting } from "./settings-source.ts";
 import { suggestClosest } from "./suggest.ts";
@@ -127,6 +128,7 @@ export function buildConfig(
     chat: readChat(source),
     inventory: readInventory(source),
     logging: readLogging(source),
+    services: readServices(source),
   };
 }
 

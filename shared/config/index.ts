@@ -21,6 +21,12 @@ export { NOTIFICATION_DEFAULTS } from "./notification-settings.ts";
 export { defaultConfig, parseConfig } from "./parse-config.ts";
 export { PythonLiteralError, type PythonValue, parsePythonLiteral } from "./python-literal.ts";
 export { redactConfig, redactCredentials, redactWebhookUrl } from "./redact.ts";
+export {
+  isProcessLayout,
+  PROCESS_LAYOUTS,
+  type ProcessLayout,
+  SERVICES_DEFAULTS,
+} from "./services-settings.ts";
 export type { SettingDescription } from "./settings.ts";
 export { CONFIG_ENV, DEFAULT_CONFIG_PATH, SETTINGS } from "./settings.ts";
 export type { CompressionProgram, DriveConfig, PytarchiveConfig, ToolPaths } from "./types.ts";

@@ -415,6 +415,14 @@ export const SETTINGS: readonly SettingDescription[] = [
     env: null,
     meaning: "Seconds a subfolder may take to answer before it is listed as unreadable.",
   },
+  {
+    section: "Services",
+    key: "processes",
+    defaultValue: "`split`",
+    env: null,
+    meaning:
+      "Processes `npm start` runs the services in: `split` (data path apart), `each` or `one`.",
+  },
 ];
 
 /** Known keys of a section name as written in the file (`Drive 3` → the drive keys), or null. */

@@ -1,4 +1,5 @@
 import type { LogLevel } from "../logging/index.ts";
+import type { ProcessLayout } from "./services-settings.ts";
 
 /** One tape drive of the library, as the product addresses it. */
 export interface DriveConfig {
@@ -167,6 +168,11 @@ export interface PytarchiveConfig {
     readonly maxBytes: number | undefined;
     /** Rotated files kept (`.1` … `.N`); undefined: not set here. */
     readonly backupCount: number | undefined;
+  };
+  /** `[Services]`: how `npm start` lays the services out in processes. */
+  readonly services: {
+    /** `one` (in the launcher), `split` (data path apart from the rest) or `each`. */
+    readonly processes: ProcessLayout;
   };
   readonly inventory: {
     /** When `inventory` runs by itself: a 5-field cron expression; null: only when asked. */

@@ -822,6 +822,14 @@ const LAUNCHER = {
   ),
   UNKNOWN_SERVICE: refusal("--only names a service that does not exist.", "Check the names."),
   NO_SERVICE_SELECTED: refusal("--only names no service.", "Name at least one service."),
+  SERVICE_PROCESS_EXITED: failure(
+    "A service process of the launcher ended while it was starting or stopping.",
+    "Look at the log for its last lines; after a stop, check that no tape is left mounted (`grep ltfs /proc/mounts`).",
+  ),
+  SERVICE_PROCESS_HUNG: failure(
+    "A service process of the launcher did not stop in time and was killed.",
+    "Check that no tape is left mounted (`grep ltfs /proc/mounts`) before switching the host off.",
+  ),
 } as const satisfies Record<string, Spec>;
 
 const CONFIGURATION = {

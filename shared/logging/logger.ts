@@ -28,6 +28,8 @@ export interface LoggerOptions {
   readonly level?: LogLevel;
   /** Where lines go. Default process.stderr, so stdout stays free for command output. */
   readonly stream?: LogStream;
+  /** Fields on every line, e.g. `{ group: "data-path" }`: which launcher process wrote it. */
+  readonly fields?: LogFields;
 }
 
 /** Keys a caller's fields may not overwrite, so every line keeps its frame. */
@@ -45,7 +47,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const root = pino(
     {
       level: options.level ?? "info",
-      base: { service: options.service },
+      base: { service: options.service, ...withoutReservedKeys(options.fields ?? {}) },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ level: label }),

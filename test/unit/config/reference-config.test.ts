@@ -78,6 +78,7 @@ describe("the original README's pytarchive.conf", () => {
       },
       chat: { webhookUrl: null, username: "pytarchive" },
       inventory: { schedule: null, probeTimeoutSeconds: 10 },
+      services: { processes: "split" },
       // Unset: the original's logging.conf, if any, gives the file, size and count when a process starts.
       logging: { file: undefined, level: "info", maxBytes: undefined, backupCount: undefined },
     });

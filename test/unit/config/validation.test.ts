@@ -275,6 +275,25 @@ describe("[Paths], [NATS] and [Database]", () => {
   });
 });
 
+describe("[Services]", () => {
+  it("reads the process layout, split by default", () => {
+    expect(parseConfig("", FILE, {}).services).toEqual({ processes: "split" });
+    expect(parseConfig("[Services]\nprocesses = Each\n", FILE, {}).services).toEqual({
+      processes: "each",
+    });
+    expect(parseConfig("[Services]\nprocesses = one\n", FILE, {}).services.processes).toBe("one");
+  });
+
+  it("refuses an unknown layout, naming the three there are", () => {
+    const error = refusal("[Services]\nprocesses = two\n");
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.message).toBe(
+      `${FILE}: [Services] processes = "two": expected one of one, split, each`,
+    );
+    expect(error.hint).toContain("The value is on line 2");
+  });
+});
+
 describe("unknown names", () => {
   it("refuses an unknown section, suggesting the closest known one", () => {
     const error = refusal("[General]\n\n[Devices]\nlibrary = /dev/sch0\n");
@@ -283,7 +302,7 @@ describe("unknown names", () => {
       `${FILE}: [Devices] (line 3): unknown section; did you mean [Device]?`,
     );
     expect(error.hint).toBe(
-      "Section names are case-sensitive. Known sections: [General], [Device], [Drive <n>], [Export], [LTFS], [Tools], [Compression], [Paths], [NATS], [Database], [HTTP], [SMTP], [Chat], [Logging], [Inventory], [DEFAULT].",
+      "Section names are case-sensitive. Known sections: [General], [Device], [Drive <n>], [Export], [LTFS], [Tools], [Compression], [Paths], [NATS], [Database], [HTTP], [SMTP], [Chat], [Logging], [Inventory], [Services], [DEFAULT].",
     );
   });
 
