@@ -10,6 +10,7 @@ import { ensureEmbeddedCredentials } from "./embedded-credentials.ts";
 import { type EmbeddedLayout, embeddedLayout } from "./embedded-layout.ts";
 import { type EmbeddedNatsServer, startEmbeddedNatsServer } from "./embedded-nats-server.ts";
 import { stopLeftoverNatsServer } from "./leftover-nats-server.ts";
+import { waitForLeftoverServiceProcesses } from "./leftover-service-processes.ts";
 import { natsServerVersionOrThrow } from "./nats-server-binary.ts";
 import type { BackoffOptions } from "./restart-backoff.ts";
 import { runServiceProcesses } from "./run-service-processes.ts";
@@ -20,6 +21,7 @@ import {
 } from "./run-services-as-users.ts";
 import { chooseTapeLibrary, type LibraryChoice, requireChanger } from "./simulated-library.ts";
 import { lockStateDir } from "./state-lock.ts";
+import { stopBudgetMs } from "./stop-budget.ts";
 import type { ProcessStatus } from "./supervised-process.ts";
 
 /** The embedded NATS server's port unless PYTARCHIVE_NATS_PORT or --nats-port say otherwise. */
@@ -121,6 +123,7 @@ export async function launchPytarchive(options: LaunchOptions): Promise<RunningP
     logSimulation(log, library);
     const passwords = ensureEmbeddedCredentials(layout);
     await stopLeftoverNatsServer(layout.natsPidFile, layout.natsConfigFile, log);
+    await waitForLeftoverServiceProcesses(layout.stateDir, log, stopBudgetMs(options.services));
     writeNatsServerConfig({
       file: layout.natsConfigFile,
       libraryId: options.config.nats.libraryId,

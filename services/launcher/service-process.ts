@@ -19,6 +19,7 @@ import { createLogger, type LogStream } from "../../shared/logging/index.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import { openConfiguredLogSink } from "../runner/log-sink.ts";
 import { embeddedLayout } from "./embedded-layout.ts";
+import { noteServiceProcess } from "./leftover-service-processes.ts";
 import { runServicesAsUsers, type ServicesAsUsers } from "./run-services-as-users.ts";
 import {
   errorToData,
@@ -32,8 +33,12 @@ const send = (message: FromServiceProcess): void => {
   if (process.connected) process.send?.(message);
 };
 
+/** Removes this process's pid note in the state folder; set once it started. */
+let forgetPid: () => void = () => {};
+
 /** Sends a last message, then exits: a plain exit could drop what is still queued on the channel. */
 function sendThenExit(message: FromServiceProcess, code: number): void {
+  forgetPid();
   if (!process.connected) process.exit(code);
   process.send?.(message, undefined, {}, () => process.exit(code));
 }
@@ -140,6 +145,7 @@ function main(): void {
   process.on("message", (message: ToServiceProcess) => {
     if (message.type === "start" && start === null) {
       start = message;
+      forgetPid = noteServiceProcess(message.config.paths.stateDir, message.group);
       starting = startServices(message, logs.stream);
       void starting.then(
         (running) => {
