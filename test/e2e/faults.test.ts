@@ -1,9 +1,8 @@
-import { access, mkdir, readdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_REGISTRY } from "../../services/runner/registry.ts";
 import { manifestPathFor } from "../../shared/manifest/index.ts";
-import { makeSampleTree } from "../harness/sample-tree.ts";
 import { waitForJob } from "../harness/stack.ts";
 import { compareTrees, digestTree } from "../harness/tree-digest.ts";
 import {
@@ -16,6 +15,13 @@ import {
   startServiceProcess,
   withTapeImage,
 } from "./support.ts";
+import {
+  dataTapes,
+  foldersOnTape,
+  preparedFolder,
+  tapeLine,
+  waitForCopyUnderWay,
+} from "./tape-checks.ts";
 
 /*
  * Faults of the library and crashes of a service, through the CLI on the simulated library, as
@@ -29,14 +35,6 @@ import {
 const SOURCE_FIELDS = ["type", "size", "content", "mtimeUs", "mode", "ctimeNs"] as const;
 const INCOMPLETE_FOLDER = ".pytarchive-incomplete";
 
-interface TapeLine {
-  barcode: string;
-  location: "slot" | "drive" | "unknown";
-  slot: number | null;
-  drive: number | null;
-  cleaning: boolean;
-}
-
 interface QueueLine {
   id: string;
   progress: string | null;
@@ -47,29 +45,6 @@ interface Queue {
   running: QueueLine[];
   queued: QueueLine[];
   failed: QueueLine[];
-}
-
-async function tapes(e2e: E2eStack): Promise<TapeLine[]> {
-  return (await e2e.cli.json<{ tapes: TapeLine[] }>(["tapes"])).tapes;
-}
-
-async function tapeLine(e2e: E2eStack, barcode: string): Promise<TapeLine> {
-  const line = (await tapes(e2e)).find((tape) => tape.barcode === barcode);
-  if (line === undefined) throw new Error(`pytarchive tapes does not list ${barcode}`);
-  return line;
-}
-
-async function dataTapes(e2e: E2eStack): Promise<string[]> {
-  return (await tapes(e2e)).filter((tape) => !tape.cleaning).map((tape) => tape.barcode);
-}
-
-/** What `pytarchive summary` lists on `tape`: [path, name on tape] of each folder. */
-async function foldersOnTape(e2e: E2eStack, tape: string): Promise<[string, string][]> {
-  const summary = await e2e.cli.json<{
-    tapes: { barcode: string; folders: { path: string; name: string }[] }[];
-  }>(["summary"]);
-  const folders = summary.tapes.find((entry) => entry.barcode === tape)?.folders ?? [];
-  return folders.map((folder) => [folder.path, folder.name]);
 }
 
 /** The catalog's events of a job, oldest first. */
@@ -90,68 +65,11 @@ async function eventsOf(
   }));
 }
 
-/** A project folder under `<home>/srv/projects`, prepared through the CLI. */
-async function preparedFolder(
-  e2e: E2eStack,
-  relative: string,
-  tree: Parameters<typeof makeSampleTree>[1],
-): Promise<string> {
-  const folder = path.join(e2e.home, "srv", "projects", relative);
-  await makeSampleTree(folder, tree);
-  expect(await e2e.run(["prepare", folder, `fault test: ${relative}`])).toMatchObject({
-    state: "done",
-  });
-  return folder;
-}
-
 /** The names at the top of a tape's LTFS image (the file system's own lost+found left out). */
 async function topOfTape(e2e: E2eStack, tape: string): Promise<string[]> {
   return await withTapeImage(e2e.simulator, tape, "ro", async (mounted) =>
     (await readdir(mounted)).filter((name) => name !== "lost+found").sort(),
   );
-}
-
-/**
- * Waits until job `jobId` is copying `name` onto a mounted tape: its folder there has its first
- * files and no manifest yet. The tape is watched, not `pytarchive queue`: the copy takes a
- * second or two here, and progress reaches the catalog at most every 2 s.
- */
-async function waitForCopyUnderWay(
-  e2e: E2eStack,
-  jobId: string,
-  mountPoints: readonly string[],
-  name: string,
-): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (let round = 0; ; round++) {
-    for (const mountPoint of mountPoints) {
-      const folder = path.join(mountPoint, name);
-      const started = await access(path.join(folder, "analysis")).then(
-        () => true,
-        () => false,
-      );
-      const finished = await access(manifestPathFor(folder)).then(
-        () => true,
-        () => false,
-      );
-      if (started && !finished) return;
-    }
-    if (round % 100 === 0) {
-      const { rows } = await e2e.db.query<{ state: string; progress: string | null }>(
-        "select state, progress from jobs where id = $1",
-        [jobId],
-      );
-      const job = rows[0];
-      if (
-        job === undefined ||
-        !["queued", "running"].includes(job.state) ||
-        Date.now() > deadline
-      ) {
-        throw new Error(`job ${jobId} was not seen copying; it is ${job?.state}: ${job?.progress}`);
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const SMALL_TREE = { largeFiles: 1, largeFileBytes: 2 * 1024 * 1024, smallFiles: 30 };

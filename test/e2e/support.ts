@@ -45,6 +45,8 @@ export interface E2eStackOptions {
   readonly extraConfig?: string[];
   /** Services the launcher runs (`--only`); the others run elsewhere (startServiceProcess). */
   readonly only?: readonly string[];
+  /** How the launcher runs the services in processes (`--processes`); default its configuration's. */
+  readonly processes?: "one" | "split" | "each";
 }
 
 export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eStack> {
@@ -76,6 +78,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
       simulate: true,
       env,
       ...(options.only === undefined ? {} : { only: options.only }),
+      ...(options.processes === undefined ? {} : { processes: options.processes }),
     });
   let stack = await launch();
   const cli = createCli(env);

@@ -39,6 +39,8 @@ export async function startStack(options: {
   readonly natsPort: number;
   readonly simulate: boolean;
   readonly only?: readonly string[];
+  /** `--processes`: how the services run in processes; default the configuration's. */
+  readonly processes?: "one" | "split" | "each";
   readonly env?: NodeJS.ProcessEnv;
   readonly onLine?: (line: string) => void;
   readonly timeoutMs?: number;
@@ -53,6 +55,7 @@ export async function startStack(options: {
     String(options.natsPort),
     ...(options.simulate ? ["--simulate"] : []),
     ...(options.only === undefined ? [] : ["--only", options.only.join(",")]),
+    ...(options.processes === undefined ? [] : ["--processes", options.processes]),
   ];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
