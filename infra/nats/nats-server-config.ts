@@ -22,6 +22,21 @@ export interface NatsServerConfigOptions {
   readonly pidFile?: string;
   /** Comment lines put first (without `#`), e.g. to say the file is an example. */
   readonly preface?: readonly string[];
+  /** This server's name, unique in a cluster (JetStream's RAFT groups know servers by it). */
+  readonly serverName?: string;
+  /** The cluster this server routes to, or none (a single server). */
+  readonly cluster?: NatsClusterBlock;
+}
+
+/** The `cluster { }` block of one node: where it listens for routes and which routes it dials. */
+export interface NatsClusterBlock {
+  /** Cluster name; every node of one cluster has the same. */
+  readonly name: string;
+  /** Address and port other nodes' routes connect to. */
+  readonly host: string;
+  readonly port: number;
+  /** `nats-route://host:port` of every node (its own is ignored by nats-server). */
+  readonly routes: readonly string[];
 }
 
 /**
@@ -43,6 +58,9 @@ export function formatNatsServerConfig(options: NatsServerConfigOptions): string
     "# Written by infra/nats/nats-server-config.ts from shared/nats/permissions.ts; change the",
     "# permissions there, not here. Passwords are plain text: keep this file root-only (0600).",
     "",
+    ...(options.serverName === undefined
+      ? []
+      : [`server_name: ${quote(options.serverName, "server name")}`]),
     `listen: ${quote(`${options.host}:${options.port}`, "listen address")}`,
     ...(options.pidFile === undefined ? [] : [`pid_file: ${quote(options.pidFile, "pid file")}`]),
     "",
@@ -50,6 +68,7 @@ export function formatNatsServerConfig(options: NatsServerConfigOptions): string
     `  store_dir: ${quote(options.storeDir, "store folder")}`,
     "}",
     "",
+    ...(options.cluster === undefined ? [] : formatCluster(options.cluster)),
     "authorization {",
     "  users: [",
   ];
@@ -87,6 +106,20 @@ export function writeNatsServerConfig(options: NatsServerConfigOptions & { file:
   chmodSync(temporary, 0o600);
   renameSync(temporary, options.file);
   return options.file;
+}
+
+function formatCluster(cluster: NatsClusterBlock): string[] {
+  checkPort(cluster.port);
+  return [
+    "cluster {",
+    `  name: ${quote(cluster.name, "cluster name")}`,
+    `  listen: ${quote(`${cluster.host}:${cluster.port}`, "route listen address")}`,
+    "  routes: [",
+    ...cluster.routes.map((route) => `    ${quote(route, "route")}`),
+    "  ]",
+    "}",
+    "",
+  ];
 }
 
 function formatUser(user: NatsUser, password: string, permissions: SubjectPermissions): string[] {

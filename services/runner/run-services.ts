@@ -132,8 +132,9 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
   try {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
-    await ensureStreams(jsm, config.nats.libraryId);
-    await ensureKv(jsm, config.nats.libraryId);
+    const replication = { replicas: config.nats.replicas };
+    await ensureStreams(jsm, config.nats.libraryId, replication);
+    await ensureKv(jsm, config.nats.libraryId, replication);
     for (const service of selected) {
       const running = await service.start({
         config,

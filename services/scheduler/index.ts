@@ -58,7 +58,7 @@ export function createSchedulerService(options: SchedulerServiceOptions = {}): S
       const libraryId = config.nats.libraryId;
       const s = subjects(libraryId);
       const catalog = createCatalogClient(nc, libraryId);
-      const kv = await ensureKv(jsm, libraryId);
+      const kv = await ensureKv(jsm, libraryId, { replicas: config.nats.replicas });
       const scheduler = createScheduler({
         catalog,
         changer: createChangerLink(nc, js, kv, libraryId),

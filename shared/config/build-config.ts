@@ -30,6 +30,7 @@ import {
   parseOptionalAbsolutePath,
   parsePort,
   parseRelativeFolderList,
+  parseReplicas,
   parseSeconds,
   REFUSED_MKLTFS_ARGUMENTS,
 } from "./values.ts";
@@ -47,6 +48,7 @@ export const DEFAULTS = {
   stateDir: "/var/lib/pytarchive",
   libraryId: "default",
   ackWaitSeconds: 30,
+  replicas: 1,
   httpPort: 8631,
   httpHost: "127.0.0.1",
 } as const;
@@ -112,6 +114,7 @@ export function buildConfig(
         ) ?? null,
       libraryId: read("NATS", "library_id", parseLibraryId) ?? DEFAULTS.libraryId,
       ackWaitSeconds: read("NATS", "ack_wait", parseAckWait) ?? DEFAULTS.ackWaitSeconds,
+      replicas: read("NATS", "replicas", parseReplicas) ?? DEFAULTS.replicas,
     },
     database: { url: read("Database", "url", parseDatabaseUrl) ?? null },
     http: {

@@ -244,7 +244,8 @@ export const SETTINGS: readonly SettingDescription[] = [
     key: "url",
     defaultValue: "(none: embedded nats-server)",
     env: CONFIG_ENV.natsUrl,
-    meaning: "NATS server URL, e.g. `nats://nats.example.org:4222`.",
+    meaning:
+      "NATS server URL, e.g. `nats://nats.example.org:4222`; a cluster's nodes separated by commas, this host's first.",
   },
   {
     section: "NATS",
@@ -267,6 +268,14 @@ export const SETTINGS: readonly SettingDescription[] = [
     env: null,
     meaning:
       "Seconds (10–600) before a step whose worker died (crash, kill, lost host) is taken up again.",
+  },
+  {
+    section: "NATS",
+    key: "replicas",
+    defaultValue: "`1`",
+    env: null,
+    meaning:
+      "Copies of every stream and key-value bucket: 1 (one NATS server), 3 or 5 (a cluster of at least that many).",
   },
   {
     section: "Database",

@@ -100,7 +100,10 @@ export interface PytarchiveConfig {
     readonly concurrency: number;
   };
   readonly nats: {
-    /** NATS server URL; null means: start an embedded nats-server in the state folder. */
+    /**
+     * NATS server URL, or several separated by commas (the nodes of a cluster, tried in this
+     * order); null means: start an embedded nats-server in the state folder.
+     */
     readonly url: string | null;
     /** Credentials file (user and password, root-only) for this client, or null. */
     readonly credentialsFile: string | null;
@@ -112,6 +115,11 @@ export interface PytarchiveConfig {
      * third of it.
      */
     readonly ackWaitSeconds: number;
+    /**
+     * How many NATS servers keep a copy of every stream and key-value bucket pytarchive creates:
+     * 1 on a single server, 3 or 5 on a cluster (so that losing one, or two, loses nothing).
+     */
+    readonly replicas: number;
   };
   readonly database: {
     /** PostgreSQL URL; null means: embedded PGlite in `<stateDir>/catalog`. */

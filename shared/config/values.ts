@@ -225,16 +225,20 @@ export function parseToolCommand(setting: Setting): string {
 export function parseNatsUrl(setting: Setting): string | null {
   const value = setting.text.trim();
   if (value === "") return null;
-  const expected = "expected a NATS server URL such as nats://nats.example.org:4222";
-  if (value.includes("://")) {
-    const url = parseUrl(value);
-    if (!url || !["nats:", "tls:", "ws:", "wss:"].includes(url.protocol) || url.hostname === "") {
+  const servers = value.split(",").map((server) => server.trim());
+  const expected =
+    "expected a NATS server URL such as nats://nats.example.org:4222, or several (the nodes of a cluster) separated by commas";
+  for (const server of servers) {
+    if (server.includes("://")) {
+      const url = parseUrl(server);
+      if (!url || !["nats:", "tls:", "ws:", "wss:"].includes(url.protocol) || url.hostname === "") {
+        throw settingError(setting, expected);
+      }
+    } else if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(server)) {
       throw settingError(setting, expected);
     }
-  } else if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value)) {
-    throw settingError(setting, expected);
   }
-  return value;
+  return servers.join(",");
 }
 
 /** `[Database] url`: postgres:// or postgresql:// URL. Empty means "none". */
@@ -312,6 +316,19 @@ export function parseAckWait(setting: Setting): number {
     600,
     "expected a whole number of seconds from 10 to 600, e.g. 30",
   );
+}
+
+/**
+ * `[NATS] replicas`: how many NATS servers keep a copy of every stream and key-value bucket: 1
+ * (one server), 3 or 5 (a cluster). JetStream allows at most 5, and an even count survives no
+ * more lost servers than the odd count below it while needing one more for every write.
+ */
+export function parseReplicas(setting: Setting): number {
+  const expected =
+    "expected 1 (a single NATS server), 3 or 5 (a NATS cluster of at least that many servers): an odd number from 1 to 5";
+  const value = parseWholeNumber(setting, 1, 5, expected);
+  if (value % 2 === 0) throw settingError(setting, expected);
+  return value;
 }
 
 /** `[HTTP] port`: a TCP port, 1 to 65535. */

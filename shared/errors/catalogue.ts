@@ -745,6 +745,10 @@ const SERVICES = {
     "Remove the stream (`nats stream rm`) so pytarchive can create it again.",
   ),
   NATS_STREAM_SETUP_FAILED: failure("A NATS stream could not be set up.", LOG_HINT),
+  NATS_REPLICAS_UNAVAILABLE: failure(
+    "The NATS servers cannot keep as many copies of a stream as `[NATS] replicas` asks.",
+    "Set `[NATS] replicas = 1` on a single NATS server; on a cluster, run at least that many servers.",
+  ),
   NATS_CONSUMER_CONFLICT: failure(
     "A NATS consumer exists with settings pytarchive does not expect.",
     "Remove the consumer (`nats consumer rm`) so pytarchive can create it again.",

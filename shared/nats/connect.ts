@@ -5,7 +5,10 @@ import { readCredentialsFile } from "./credentials-file.ts";
 import { redactUrl } from "./redact-url.ts";
 
 export interface ConnectNatsOptions {
-  /** Server URL, e.g. nats://127.0.0.1:4222 (several separated by commas). */
+  /**
+   * Server URL, e.g. nats://127.0.0.1:4222, or several separated by commas (nodes of a cluster),
+   * tried in the order given.
+   */
   readonly url: string;
   /** A root-only `user = …` / `password = …` file (see readCredentialsFile), or none. */
   readonly credentialsFile?: string | null;
@@ -18,6 +21,23 @@ export interface ConnectNatsOptions {
   readonly reconnect?: boolean;
   /** How long the first connection may take. Default 5 s. */
   readonly timeoutMs?: number;
+}
+
+/** A lost server is noticed within PING_INTERVAL_MS × MAX_PINGS_OUT (30 s). */
+const PING_INTERVAL_MS = 10_000;
+const MAX_PINGS_OUT = 3;
+
+/**
+ * The servers of a `[NATS] url`: one URL, or several separated by commas.
+ *
+ * @example
+ * natsServers("nats://n1:4222, nats://n2:4222"); // ["nats://n1:4222", "nats://n2:4222"]
+ */
+export function natsServers(url: string): string[] {
+  return url
+    .split(",")
+    .map((server) => server.trim())
+    .filter((server) => server !== "");
 }
 
 const START_HINT =
@@ -39,12 +59,18 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
   const reconnect = options.reconnect ?? true;
   try {
     return await connect({
-      servers: options.url.split(",").map((server) => server.trim()),
+      servers: natsServers(options.url),
+      // The order is the operator's: each host lists its nearest node first.
+      noRandomize: true,
       name: options.name,
       timeout: options.timeoutMs ?? 5_000,
       reconnect,
       maxReconnectAttempts: reconnect ? -1 : 0,
       reconnectTimeWait: 1_000,
+      // A node whose host vanished (power, network) sends no close: without pings a service
+      // would wait minutes on a dead socket before moving to another node.
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: MAX_PINGS_OUT,
       ...(credentials ? { user: credentials.user, pass: credentials.password } : {}),
     });
   } catch (cause) {

@@ -29,6 +29,14 @@ export interface StreamSpec {
   /** Window in which a repeated message id is dropped. */
   readonly duplicateWindowMs: number;
   readonly description: string;
+  /** Servers that keep a copy (`[NATS] replicas`): 1, or 3 or 5 on a cluster. Default 1. */
+  readonly replicas?: number;
+}
+
+/** How many servers keep a copy of what pytarchive creates; `[NATS] replicas`. */
+export interface ReplicationOptions {
+  /** 1 (the default) on a single server; 3 or 5 on a cluster. */
+  readonly replicas?: number;
 }
 
 /**
@@ -36,7 +44,10 @@ export interface StreamSpec {
  * once acknowledged), events (kept 30 days for the catalog to materialise) and dead letters
  * (kept 90 days for an operator to look at).
  */
-export function libraryStreamSpecs(libraryId: string): StreamSpec[] {
+export function libraryStreamSpecs(
+  libraryId: string,
+  { replicas = 1 }: ReplicationOptions = {},
+): StreamSpec[] {
   const names = streamNames(libraryId);
   const s = subjects(libraryId);
   const duplicateWindowMs = 2 * 60 * 1000;
@@ -48,6 +59,7 @@ export function libraryStreamSpecs(libraryId: string): StreamSpec[] {
       maxAgeMs: 0,
       duplicateWindowMs,
       description: `pytarchive ${libraryId}: work queues of the services`,
+      replicas,
     },
     {
       name: names.changer,
@@ -56,6 +68,7 @@ export function libraryStreamSpecs(libraryId: string): StreamSpec[] {
       maxAgeMs: 0,
       duplicateWindowMs,
       description: `pytarchive ${libraryId}: tape moves, consumed by the changer only`,
+      replicas,
     },
     {
       name: names.events,
@@ -64,6 +77,7 @@ export function libraryStreamSpecs(libraryId: string): StreamSpec[] {
       maxAgeMs: 30 * DAY_MS,
       duplicateWindowMs,
       description: `pytarchive ${libraryId}: job and library events`,
+      replicas,
     },
     {
       name: names.deadLetters,
@@ -72,26 +86,32 @@ export function libraryStreamSpecs(libraryId: string): StreamSpec[] {
       maxAgeMs: 90 * DAY_MS,
       duplicateWindowMs,
       description: `pytarchive ${libraryId}: messages the services gave up on`,
+      replicas,
     },
   ];
 }
 
 /**
- * Creates or updates every stream of library `libraryId`; safe to call at every start.
+ * Creates or updates every stream of library `libraryId`; safe to call at every start. A
+ * stream kept on another number of servers than `replicas` is changed to it (NATS copies it to
+ * the added servers, or drops the extra copies).
  *
  * @example
- * await ensureStreams(await jetstreamManager(nc), config.nats.libraryId);
+ * await ensureStreams(await jetstreamManager(nc), config.nats.libraryId, { replicas: config.nats.replicas });
  */
 export async function ensureStreams(
   jsm: JetStreamManager,
   libraryId: string,
+  replication: ReplicationOptions = {},
 ): Promise<StreamInfo[]> {
   const infos: StreamInfo[] = [];
-  for (const spec of libraryStreamSpecs(libraryId)) infos.push(await ensureStream(jsm, spec));
+  for (const spec of libraryStreamSpecs(libraryId, replication)) {
+    infos.push(await ensureStream(jsm, spec));
+  }
   return infos;
 }
 
-/** Creates the stream, or updates it when its subjects, age or window differ. */
+/** Creates the stream, or updates it when its subjects, age, window or replicas differ. */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<StreamInfo> {
   const wanted: Partial<StreamConfig> = {
     subjects: [...spec.subjects],
@@ -100,7 +120,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     discard: DiscardPolicy.Old,
     max_age: nanos(spec.maxAgeMs),
     duplicate_window: nanos(spec.duplicateWindowMs),
-    num_replicas: 1,
+    num_replicas: spec.replicas ?? 1,
     description: spec.description,
   };
   const existing = await findOrNull(
@@ -122,13 +142,16 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     return await jsm.streams.update(spec.name, wanted);
   } catch (cause) {
     if (cause instanceof PytarchiveError) throw cause;
-    throw new PytarchiveError(
-      "NATS_STREAM_SETUP_FAILED",
-      `The JetStream stream ${spec.name} could not be created or updated: ${(cause as Error).message}.`,
-      {
-        hint: "Check that the NATS server runs with JetStream enabled (nats-server -js) and that this user may manage streams.",
-        cause,
-      },
+    throw (
+      replicasError(cause, spec.name, wanted.num_replicas ?? 1) ??
+      new PytarchiveError(
+        "NATS_STREAM_SETUP_FAILED",
+        `The JetStream stream ${spec.name} could not be created or updated: ${(cause as Error).message}.`,
+        {
+          hint: "Check that the NATS server runs with JetStream enabled (nats-server -js) and that this user may manage streams.",
+          cause,
+        },
+      )
     );
   }
 }
@@ -139,6 +162,7 @@ function streamMatches(actual: StreamConfig, wanted: Partial<StreamConfig>): boo
     actual.max_age === wanted.max_age &&
     actual.duplicate_window === wanted.duplicate_window &&
     actual.discard === wanted.discard &&
+    actual.num_replicas === wanted.num_replicas &&
     (actual.description ?? "") === (wanted.description ?? "")
   );
 }
@@ -221,17 +245,36 @@ export async function ensureConsumer(
 }
 
 /**
- * Opens the library's lease bucket, creating it when missing; safe to call at every start.
+ * Opens the library's lease bucket, creating it when missing, and keeps it on `replicas`
+ * servers (changing an existing bucket's count); safe to call at every start.
  *
  * @example
- * const leases = await ensureKv(jsm, config.nats.libraryId);
+ * const leases = await ensureKv(jsm, config.nats.libraryId, { replicas: config.nats.replicas });
  */
-export async function ensureKv(jsm: JetStreamManager, libraryId: string): Promise<KV> {
+export async function ensureKv(
+  jsm: JetStreamManager,
+  libraryId: string,
+  { replicas = 1 }: ReplicationOptions = {},
+): Promise<KV> {
   const bucket = kvBucketNames(libraryId).leases;
   try {
-    // Kvm.create binds to an existing bucket with the same settings.
-    return await new Kvm(jsm.jetstream()).create(bucket, { history: 1, storage: StorageType.File });
+    // Kvm.create binds to an existing bucket and leaves its settings as they are.
+    const kv = await new Kvm(jsm.jetstream()).create(bucket, {
+      history: 1,
+      storage: StorageType.File,
+      replicas,
+    });
+    const { streamInfo } = await kv.status();
+    if (streamInfo.config.num_replicas !== replicas) {
+      await jsm.streams.update(streamInfo.config.name, {
+        ...streamInfo.config,
+        num_replicas: replicas,
+      });
+    }
+    return kv;
   } catch (cause) {
+    const replicasFailure = replicasError(cause, `bucket ${bucket}`, replicas);
+    if (replicasFailure !== null) throw replicasFailure;
     throw new PytarchiveError(
       "NATS_KV_SETUP_FAILED",
       `The key-value bucket ${bucket} could not be opened or created: ${(cause as Error).message}.`,
@@ -241,6 +284,33 @@ export async function ensureKv(jsm: JetStreamManager, libraryId: string): Promis
       },
     );
   }
+}
+
+/** Server error codes that mean "not that many servers to keep copies on". */
+const NOT_ENOUGH_SERVERS = new Set([
+  10074, // replicas > 1 not supported in non-clustered mode
+  10023, // insufficient resources
+  10005, // no suitable peers for placement
+  10061, // replicas configuration can not be updated (servers before 2.7)
+]);
+
+/**
+ * The error in the user's words when the servers cannot keep `replicas` copies of `what` (a
+ * single server asked for 3, a cluster with fewer servers than asked for); null otherwise.
+ */
+function replicasError(cause: unknown, what: string, replicas: number): PytarchiveError | null {
+  if (!(cause instanceof JetStreamApiError) || !NOT_ENOUGH_SERVERS.has(cause.code)) return null;
+  return new PytarchiveError(
+    "NATS_REPLICAS_UNAVAILABLE",
+    `The NATS servers cannot keep ${replicas} ${replicas === 1 ? "copy" : "copies"} of ${what}, as \`[NATS] replicas = ${replicas}\` asks: ${cause.message}.`,
+    {
+      hint:
+        replicas > 1
+          ? `A single NATS server keeps one copy: set \`[NATS] replicas = 1\`. On a NATS cluster, check that at least ${replicas} of its servers run with JetStream (infra/nats/README.md).`
+          : "Check the NATS server's log; a server before 2.7 cannot change a stream's replicas.",
+      cause,
+    },
+  );
 }
 
 async function findOrNull<T>(lookup: () => Promise<T>, notFoundCode: number): Promise<T | null> {

@@ -44,6 +44,22 @@ describe("ensureStreams", () => {
     expect(deadLetters.config.max_age).toBe(nanos(90 * 24 * 3600 * 1000));
   });
 
+  it("refuses 3 replicas on a single server in the user's words, and keeps 1", async () => {
+    const lib = uniqueLibraryId();
+    const refusal = await ensureStreams(client.jsm, lib, { replicas: 3 }).catch(
+      (error: unknown) => error,
+    );
+    expect(refusal).toMatchObject({ code: "NATS_REPLICAS_UNAVAILABLE" });
+    expect((refusal as Error).message).toContain("[NATS] replicas = 3");
+    expect((refusal as { hint: string }).hint).toContain("[NATS] replicas = 1");
+    const kvRefusal = await ensureKv(client.jsm, lib, { replicas: 3 }).catch(
+      (error: unknown) => error,
+    );
+    expect(kvRefusal).toMatchObject({ code: "NATS_REPLICAS_UNAVAILABLE" });
+    const streams = await ensureStreams(client.jsm, lib, { replicas: 1 });
+    expect(streams.map((info) => info.config.num_replicas)).toEqual([1, 1, 1, 1]);
+  });
+
   it("can run again at every start without touching the streams or their messages", async () => {
     const lib = uniqueLibraryId();
     await ensureStreams(client.jsm, lib);

@@ -43,6 +43,7 @@ describe("environment variables", () => {
       credentialsFile: "/run/secrets/nats.creds",
       libraryId: "from-env",
       ackWaitSeconds: 30,
+      replicas: 1,
     });
     expect(config.database.url).toBe("postgres://env.example.org/pytarchive");
     expect(config.device.library).toBe("/tmp/sim/changer");

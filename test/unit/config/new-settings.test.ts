@@ -35,6 +35,7 @@ describe("defaults with nothing configured", () => {
       credentialsFile: null,
       libraryId: "default",
       ackWaitSeconds: 30,
+      replicas: 1,
     });
     expect(config.database).toEqual({ url: null });
     expect(config.paths).toEqual({ mountTable: "/proc/mounts", stateDir: "/var/lib/pytarchive" });
@@ -165,6 +166,7 @@ describe("[Paths], [NATS] and [Database]", () => {
       credentialsFile: "/etc/pytarchive/nats.creds",
       libraryId: "tl2000-basement",
       ackWaitSeconds: 10,
+      replicas: 1,
     });
     expect(config.database.url).toBe("postgres://pytarchive@db.example.org:5432/pytarchive");
   });

@@ -263,7 +263,7 @@ describe("[Paths], [NATS] and [Database]", () => {
   it("refuses a URL of the wrong kind without showing its password", () => {
     const nats = refusal("[NATS]\nurl = http://admin:s3cret@nats.example.org\n");
     expect(nats.message).toBe(
-      `${FILE}: [NATS] url = "http://admin:***@nats.example.org": expected a NATS server URL such as nats://nats.example.org:4222`,
+      `${FILE}: [NATS] url = "http://admin:***@nats.example.org": expected a NATS server URL such as nats://nats.example.org:4222, or several (the nodes of a cluster) separated by commas`,
     );
     const database = refusal("[Database]\nurl = mysql://pytarchive:s3cret@db/pytarchive\n");
     expect(database.message).toBe(
@@ -365,5 +365,43 @@ describe("[NATS] ack_wait", () => {
   it("accepts 10 and 600", () => {
     expect(parseConfig("[NATS]\nack_wait = 10\n", FILE, {}).nats.ackWaitSeconds).toBe(10);
     expect(parseConfig("[NATS]\nack_wait = 600\n", FILE, {}).nats.ackWaitSeconds).toBe(600);
+  });
+});
+
+describe("[NATS] replicas", () => {
+  it.each(["0", "2", "4", "6", "7", "three", "1.0", ""])("refuses %j", (value) => {
+    const error = refusal(`[NATS]\nreplicas = ${value}\n`);
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.message).toBe(
+      `${FILE}: [NATS] replicas = ${JSON.stringify(value)}: expected 1 (a single NATS server), 3 or 5 (a NATS cluster of at least that many servers): an odd number from 1 to 5`,
+    );
+  });
+
+  it("accepts 1, 3 and 5, and is 1 when not given", () => {
+    for (const replicas of [1, 3, 5]) {
+      expect(parseConfig(`[NATS]\nreplicas = ${replicas}\n`, FILE, {}).nats.replicas).toBe(
+        replicas,
+      );
+    }
+    expect(parseConfig("[NATS]\n", FILE, {}).nats.replicas).toBe(1);
+  });
+});
+
+describe("[NATS] url with the nodes of a cluster", () => {
+  it("keeps every URL, in order, without the blanks around the commas", () => {
+    const config = parseConfig(
+      "[NATS]\nurl = nats://n1.example.org:4222 , nats://n2.example.org:4222,n3.example.org:4222\n",
+      FILE,
+      {},
+    );
+    expect(config.nats.url).toBe(
+      "nats://n1.example.org:4222,nats://n2.example.org:4222,n3.example.org:4222",
+    );
+  });
+
+  it("refuses a list with an empty or wrong entry", () => {
+    for (const value of ["nats://n1:4222,,nats://n2:4222", "nats://n1:4222,http://n2"]) {
+      expect(refusal(`[NATS]\nurl = ${value}\n`).code).toBe("CONFIG_INVALID");
+    }
   });
 });

@@ -90,4 +90,10 @@ describe("redactUrl", () => {
   it("leaves a URL without credentials alone", () => {
     expect(redactUrl("nats://127.0.0.1:4222")).toBe("nats://127.0.0.1:4222");
   });
+
+  it("hides the password of every node of a cluster's list", () => {
+    expect(redactUrl("nats://ops:one@n1:4222,nats://ops:two@n2:4222,n3:4222")).toBe(
+      "nats://ops:***@n1:4222,nats://ops:***@n2:4222,n3:4222",
+    );
+  });
 });
