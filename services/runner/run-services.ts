@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { PytarchiveConfig } from "../../shared/config/index.ts";
 import { PytarchiveError } from "../../shared/errors/index.ts";
@@ -16,6 +16,7 @@ import {
   ensureStreams,
   type RunningService,
   redactUrl,
+  resilientJetStream,
   type ServiceDefinition,
   type ServiceHealth,
 } from "../../shared/nats/index.ts";
@@ -131,7 +132,8 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
 
   try {
     const jsm = await jetstreamManager(nc);
-    const js = jetstream(nc);
+    // Publishes wait out a stream's leader election (a cluster node lost) instead of failing.
+    const js = resilientJetStream(nc);
     const replication = { replicas: config.nats.replicas };
     await ensureStreams(jsm, config.nats.libraryId, replication);
     await ensureKv(jsm, config.nats.libraryId, replication);

@@ -16,6 +16,7 @@ import { type KV, Kvm } from "@nats-io/kv";
 import { nanos } from "@nats-io/nats-core";
 import { PytarchiveError } from "../errors/index.ts";
 import { kvBucketNames, streamNames, subjects } from "../messages/index.ts";
+import { withPublishRetries } from "./publish-retries.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -259,7 +260,8 @@ export async function ensureKv(
   const bucket = kvBucketNames(libraryId).leases;
   try {
     // Kvm.create binds to an existing bucket and leaves its settings as they are.
-    const kv = await new Kvm(jsm.jetstream()).create(bucket, {
+    // Lease puts wait out the bucket's leader election (a cluster node lost), as other publishes do.
+    const kv = await new Kvm(withPublishRetries(jsm.jetstream())).create(bucket, {
       history: 1,
       storage: StorageType.File,
       replicas,

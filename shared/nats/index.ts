@@ -40,6 +40,11 @@ export {
 } from "./nats-users.ts";
 export { requestChat, requestMail } from "./notify.ts";
 export { type SubjectPermissions, USER_ROLES, userPermissions } from "./permissions.ts";
+export {
+  PUBLISH_RETRIES,
+  resilientJetStream,
+  withPublishRetries,
+} from "./publish-retries.ts";
 export { publishWork, workMessageId } from "./publish-work.ts";
 export { readFolderFiles } from "./read-folder-files.ts";
 export { redactUrl } from "./redact-url.ts";

@@ -28,6 +28,8 @@ export interface NatsServerOptions {
   readonly storeDir?: string;
   /** How long to wait for /healthz after a start. Default 15 s. */
   readonly readyTimeoutMs?: number;
+  /** Client port, e.g. the one a cluster's generated configuration names. Default: a free one. */
+  readonly port?: number;
 }
 
 export interface TestNatsServer {
@@ -150,13 +152,14 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   let port = 0;
   let monitorPort = 0;
   for (let attempt = 1; ; attempt++) {
-    port = await findFreePort();
+    port = options.port ?? (await findFreePort());
     monitorPort = await findFreePort();
     try {
       await launch(port, monitorPort);
       break;
     } catch (error) {
-      if (attempt >= 3) {
+      // A given port is not the helper's to change: only fresh ports are worth another try.
+      if (attempt >= 3 || options.port !== undefined) {
         rmSync(ownFolder, { recursive: true, force: true });
         throw error;
       }

@@ -1,0 +1,38 @@
+import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+
+/**
+ * How often a JetStream publish is tried when no server answers for the stream. On a cluster a
+ * stream has no leader for a few seconds after the node that led it is lost; nats.js waits
+ * 0, 0.25, 0.25, 0.5, 0.5, 3, then 5 s between tries, so 12 tries span about 30 s.
+ */
+export const PUBLISH_RETRIES = 12;
+
+/**
+ * `js` with every publish tried up to {@link PUBLISH_RETRIES} times while the stream has no
+ * responder (a leader election) or the answer times out, unless the caller says otherwise.
+ * Safe for pytarchive's publishes: they carry message ids (a repeat inside the stream's
+ * 2-minute window is dropped) or are progress reports, where a repeat costs nothing.
+ *
+ * @example
+ * const js = withPublishRetries(jetstream(nc));
+ * await js.publish(subject, payload, { msgID }); // survives the loss of the stream's leader
+ */
+export function withPublishRetries(js: JetStreamClient): JetStreamClient {
+  const publish = js.publish.bind(js);
+  // The client's own retry loop (it backs off and re-sends on no responders and timeouts); only
+  // its default of one try is changed.
+  js.publish = (subject, payload, options) =>
+    publish(subject, payload, { retries: PUBLISH_RETRIES, ...options });
+  return js;
+}
+
+/**
+ * The JetStream client services get: {@link withPublishRetries} on `nc`.
+ *
+ * @example
+ * const js = resilientJetStream(nc);
+ */
+export function resilientJetStream(nc: NatsConnection): JetStreamClient {
+  return withPublishRetries(jetstream(nc));
+}
