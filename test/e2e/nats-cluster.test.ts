@@ -13,12 +13,11 @@ import { kvBucketNames, streamNames } from "../../shared/messages/index.ts";
 import { connectNats } from "../../shared/nats/index.ts";
 import { startNatsCluster, type TestNatsCluster } from "../harness/nats-cluster.ts";
 import { makeSampleTree } from "../harness/sample-tree.ts";
-import { type Cli, createCli, freePort, waitForJob } from "../harness/stack.ts";
+import { type Cli, createCli, waitForJob } from "../harness/stack.ts";
 import { compareTrees, digestTree } from "../harness/tree-digest.ts";
 import {
   createE2eDatabase,
-  type E2eDatabase,
-  e2eConfigLines,
+  hostConfigLines,
   mountsBelow,
   type ServiceProcess,
   simulatedMountPoints,
@@ -58,7 +57,7 @@ const KILLED_NODE = 1;
 
 let home: string;
 let cluster: TestNatsCluster;
-let database: E2eDatabase;
+let database: Awaited<ReturnType<typeof createE2eDatabase>>;
 let db: pg.Client;
 let simulator: string;
 let cli: Cli;
@@ -81,16 +80,10 @@ beforeAll(async () => {
   await createSimulatedLibrary({ stateDir: simulator });
   mountPoints = await simulatedMountPoints(simulator);
   const state = path.join(home, "state");
-  await mkdir(path.join(home, "logs"), { recursive: true });
   await mkdir(path.join(home, "restored"), { recursive: true });
-  const httpPort = await freePort();
-  const shared = (logName: string) => [
-    ...e2eConfigLines({
-      state,
-      databaseUrl: database.url,
-      httpPort,
-      logFile: path.join(home, "logs", `${logName}.log`),
-    }),
+  // One log file for all (small appended lines); only the gateway listens on its HTTP port.
+  const shared = [
+    ...(await hostConfigLines(state, database.url)),
     formatSimulatorConfig(simulator),
   ];
   const natsSection = (first: number, user: string) => [
@@ -104,14 +97,14 @@ beforeAll(async () => {
   ];
   for (const [index, service] of SERVICES.entries()) {
     const file = path.join(home, `${service}.conf`);
-    await writeFile(file, [...shared(service), ...natsSection(index % 3, service), ""].join("\n"));
+    await writeFile(file, [...shared, ...natsSection(index % 3, service), ""].join("\n"));
     configFiles.set(service, file);
   }
   const cliConfig = path.join(home, "cli.conf");
   await writeFile(
     cliConfig,
     [
-      ...shared("cli"),
+      ...shared,
       "[NATS]",
       `url = ${cluster.urlStartingAt(0)}`,
       `credentials_file = ${cluster.credentialsFile("operator")}`,

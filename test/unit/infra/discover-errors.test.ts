@@ -3,8 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discoverMain } from "../../../infra/scripts/discover-main.ts";
-import { runScript, type ScriptIo } from "../../../infra/scripts/script-support.ts";
+import type { ScriptIo } from "../../../infra/scripts/script-support.ts";
 import { PytarchiveError } from "../../../shared/errors/index.ts";
+import { runScriptRecorded } from "../../helpers/run-script.ts";
 import { writeShellScript } from "../../helpers/shell-script.ts";
 
 /*
@@ -28,17 +29,8 @@ afterAll(() => {
   fs.rmSync(tools, { recursive: true, force: true });
 });
 
-async function discover(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: ScriptIo = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    env: {},
-    cwd: tools,
-  };
-  const exitCode = await runScript(discoverMain, argv, io);
-  return { exitCode, stdout: out.join(""), stderr: err.join("") };
+function discover(argv: string[]) {
+  return runScriptRecorded(discoverMain, argv, tools);
 }
 
 /** The catalogue code of what discoverMain throws. */

@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { natsClusterMain } from "../../../infra/scripts/nats-cluster-main.ts";
-import { runScript, type ScriptIo } from "../../../infra/scripts/script-support.ts";
 import { runCommand } from "../../../shared/exec/index.ts";
 import { readCredentialsFile } from "../../../shared/nats/credentials-file.ts";
 import { NATS_USERS } from "../../../shared/nats/nats-users.ts";
+import { runScriptRecorded } from "../../helpers/run-script.ts";
 
 /*
  * infra/scripts/nats-cluster as an operator runs it: one nats-server configuration a node, which
@@ -27,17 +27,8 @@ function newFolder(): string {
   return folder;
 }
 
-async function natsCluster(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: ScriptIo = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    env: {},
-    cwd: os.tmpdir(),
-  };
-  const exitCode = await runScript(natsClusterMain, argv, io);
-  return { exitCode, stdout: out.join(""), stderr: err.join("") };
+function natsCluster(argv: string[]) {
+  return runScriptRecorded(natsClusterMain, argv, os.tmpdir());
 }
 
 const THREE_NODES = [
