@@ -13,7 +13,6 @@ import {
   simulatorCli,
   startE2eStack,
   startServiceProcess,
-  waitForCopyUnderWay,
   withTapeImage,
 } from "./support.ts";
 import {
@@ -209,7 +208,7 @@ describe("the ltfs service killed in the middle of a copy", () => {
     const name = "projects_2023_Big Scans";
     const mountPoints = await simulatedMountPoints(e2e.simulator);
     const { jobId } = await e2e.cli.json<{ jobId: string }>(["archive", source, tape]);
-    await waitForCopyUnderWay(e2e.db, jobId, mountPoints, name);
+    await waitForCopyUnderWay(e2e, jobId, mountPoints, name);
     await ltfs?.kill();
     // Killed in the middle of the write step: the job still runs and says it was writing (the
     // poll leaves time for the catalog to record the last report the service sent).
@@ -281,7 +280,7 @@ describe("pytarchive stopped in the middle of a copy and started again", () => {
     const name = "projects_2022_Restarted";
     const mountPoints = await simulatedMountPoints(e2e.simulator);
     const { jobId } = await e2e.cli.json<{ jobId: string }>(["archive", source, tape]);
-    await waitForCopyUnderWay(e2e.db, jobId, mountPoints, name);
+    await waitForCopyUnderWay(e2e, jobId, mountPoints, name);
     // SIGTERM, as `systemctl stop` or Ctrl-C sends it: the services stop, the copy stops between
     // files and its step goes back to JetStream; the tape is unmounted and mounted again at start.
     await e2e.restart();
@@ -320,7 +319,7 @@ describe("pytarchive stopped in the middle of a copy and started again", () => {
     const name = "projects_2022_Aborted";
     const mountPoints = await simulatedMountPoints(e2e.simulator);
     const { jobId } = await e2e.cli.json<{ jobId: string }>(["archive", source, tape]);
-    await waitForCopyUnderWay(e2e.db, jobId, mountPoints, name);
+    await waitForCopyUnderWay(e2e, jobId, mountPoints, name);
     const aborted = await e2e.cli.json<{ stopRequested: string[] }>(["abort", jobId]);
     expect(aborted.stopRequested).toEqual([jobId]);
 

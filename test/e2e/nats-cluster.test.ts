@@ -22,8 +22,8 @@ import {
   type ServiceProcess,
   simulatedMountPoints,
   spawnServiceProcess,
-  waitForCopyUnderWay,
 } from "./support.ts";
+import { waitForCopyUnderWay } from "./tape-checks.ts";
 
 /*
  * pytarchive on a NATS cluster, as a multi-host site runs it: three nats-servers as one
@@ -199,7 +199,7 @@ describe("pytarchive on a three-node NATS cluster", () => {
     const [tape] = tapes as [string];
     const name = "projects_2024_Cluster Node Loss";
     const { jobId } = await cli.json<{ jobId: string }>(["archive", source, tape]);
-    await waitForCopyUnderWay(db, jobId, mountPoints, name);
+    await waitForCopyUnderWay({ db }, jobId, mountPoints, name);
     const lostAt = processOf("ltfs").output.length;
     await cluster.nodes[KILLED_NODE]?.kill();
 
@@ -232,7 +232,7 @@ describe("pytarchive on a three-node NATS cluster", () => {
     const [, tape] = tapes as [string, string];
     const name = "projects_2024_Cluster Ltfs Crash";
     const { jobId } = await cli.json<{ jobId: string }>(["archive", source, tape]);
-    await waitForCopyUnderWay(db, jobId, mountPoints, name);
+    await waitForCopyUnderWay({ db }, jobId, mountPoints, name);
     await processOf("ltfs").kill();
     // As a supervisor would: start it again at once.
     await startService("ltfs");

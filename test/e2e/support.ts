@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { access, mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
-import { manifestPathFor } from "../../shared/manifest/index.ts";
 import { readEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
 import {
   type Cli,
@@ -83,7 +82,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     });
   let stack = await launch();
   const cli = createCli(env);
-  const db = new pg.Client({ connectionString: database.url });
+  const db = new pg.Client({ connectionString: dbUrl.toString() });
   await db.connect();
   return {
     home,
@@ -292,50 +291,6 @@ export async function spawnServiceProcess(
       await exited;
     },
   };
-}
-
-/**
- * Waits until job `jobId` is copying `name` onto a mounted tape: its folder there has its first
- * files (`analysis/`, see makeSampleTree) and no manifest yet. The tape is watched, not
- * `pytarchive queue`: the copy takes a second or two here, and progress reaches the catalog at
- * most every 2 s. `db` is the catalog's database.
- */
-export async function waitForCopyUnderWay(
-  db: pg.Client,
-  jobId: string,
-  mountPoints: readonly string[],
-  name: string,
-): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (let round = 0; ; round++) {
-    for (const mountPoint of mountPoints) {
-      const folder = path.join(mountPoint, name);
-      const started = await access(path.join(folder, "analysis")).then(
-        () => true,
-        () => false,
-      );
-      const finished = await access(manifestPathFor(folder)).then(
-        () => true,
-        () => false,
-      );
-      if (started && !finished) return;
-    }
-    if (round % 100 === 0) {
-      const { rows } = await db.query<{ state: string; progress: string | null }>(
-        "select state, progress from jobs where id = $1",
-        [jobId],
-      );
-      const job = rows[0];
-      if (
-        job === undefined ||
-        !["queued", "running"].includes(job.state) ||
-        Date.now() > deadline
-      ) {
-        throw new Error(`job ${jobId} was not seen copying; it is ${job?.state}: ${job?.progress}`);
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** What the mount table shows mounted below `folder`. */

@@ -59,10 +59,11 @@ export async function preparedFolder(
 /**
  * Waits until job `jobId` is copying `name` onto a mounted tape: its folder there has its first
  * files and no manifest yet. The tape is watched, not `pytarchive queue`: the copy takes a
- * second or two here, and progress reaches the catalog at most every 2 s.
+ * second or two here, and progress reaches the catalog at most every 2 s. Only `e2e.db` (the
+ * catalog's database) is used.
  */
 export async function waitForCopyUnderWay(
-  e2e: E2eStack,
+  e2e: Pick<E2eStack, "db">,
   jobId: string,
   mountPoints: readonly string[],
   name: string,
