@@ -10,7 +10,7 @@ import { formatSimulatorConfig } from "../../infra/simulator/sim-cli.ts";
 import { natsUserOfService } from "../../services/launcher/service-users.ts";
 import { runCommand } from "../../shared/exec/index.ts";
 import { kvBucketNames, streamNames } from "../../shared/messages/index.ts";
-import { connectNats } from "../../shared/nats/index.ts";
+import { connectNats, ensureKv, ensureStreams } from "../../shared/nats/index.ts";
 import { startNatsCluster, type TestNatsCluster } from "../harness/nats-cluster.ts";
 import { makeSampleTree } from "../harness/sample-tree.ts";
 import { type Cli, createCli, waitForJob } from "../harness/stack.ts";
@@ -66,6 +66,8 @@ let tapes: string[];
 /** A connection of the gateway's user, which may read stream and bucket information. */
 let observer: NatsConnection;
 const processes = new Map<ServiceName, ServiceProcess>();
+/** When each stream was created, with one copy, before the services started. */
+const createdWithOneCopy = new Map<string, string>();
 const configFiles = new Map<ServiceName, string>();
 
 beforeAll(async () => {
@@ -113,15 +115,23 @@ beforeAll(async () => {
   );
   cli = createCli({ PYTARCHIVE_CONFIG: cliConfig });
 
-  // The catalog first (it creates the schema), then the rest together, as a supervisor would.
-  await startService("catalog");
-  await Promise.all(SERVICES.filter((name) => name !== "catalog").map(startService));
-
   observer = await connectNats({
     url: cluster.urlStartingAt(2),
     credentialsFile: cluster.credentialsFile("gateway"),
     name: "cluster-test-observer",
   });
+  // As a start before `[NATS] replicas = 3` left them: one copy each. The services change them.
+  const jsm = await jetstreamManager(observer);
+  for (const info of await ensureStreams(jsm, LIBRARY_ID, { replicas: 1 })) {
+    createdWithOneCopy.set(info.config.name, info.created);
+  }
+  const kv = await ensureKv(jsm, LIBRARY_ID, { replicas: 1 });
+  const { streamInfo } = await kv.status();
+  createdWithOneCopy.set(streamInfo.config.name, streamInfo.created);
+
+  // The catalog first (it creates the schema), then the rest together, as a supervisor would.
+  await startService("catalog");
+  await Promise.all(SERVICES.filter((name) => name !== "catalog").map(startService));
   const listed = await cli.json<{ tapes: { barcode: string; cleaning: boolean }[] }>(["tapes"]);
   tapes = listed.tapes.filter((tape) => !tape.cleaning).map((tape) => tape.barcode);
 }, 120_000);
@@ -182,7 +192,7 @@ async function drivesMounted(): Promise<string[]> {
 }
 
 describe("pytarchive on a three-node NATS cluster", () => {
-  it("keeps every stream and the lease bucket on the three nodes", async () => {
+  it("keeps every stream and the lease bucket on the three nodes, changed from one copy in place", async () => {
     const jsm = await jetstreamManager(observer);
     for (const stream of [
       ...Object.values(streamNames(LIBRARY_ID)),
@@ -191,6 +201,9 @@ describe("pytarchive on a three-node NATS cluster", () => {
       const info = await jsm.streams.info(stream);
       expect(info.config.num_replicas, stream).toBe(3);
       expect(info.cluster?.replicas ?? [], stream).toHaveLength(2);
+      expect(info.created, `${stream} was changed, not made anew`).toBe(
+        createdWithOneCopy.get(stream),
+      );
     }
   });
 
