@@ -70,21 +70,24 @@ export async function runServiceProcesses(
   };
   try {
     for (const group of groups) {
-      const process = superviseProcess({
-        group,
-        config: options.config,
-        logLevel: options.logLevel,
-        log: options.log,
-        logStream: options.logStream,
-        stopTimeoutMs:
-          servicesStopBudgetMs(group.services.flatMap((name) => definitions.get(name) ?? [])) +
-          SERVICE_PROCESS_EXIT_MARGIN_MS,
-        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-        ...(options.registry === undefined ? {} : { registry: options.registry }),
-      });
-      supervised.push(process);
-      started.push(...(await process.start()));
+      supervised.push(
+        superviseProcess({
+          group,
+          config: options.config,
+          logLevel: options.logLevel,
+          log: options.log,
+          logStream: options.logStream,
+          stopTimeoutMs:
+            servicesStopBudgetMs(group.services.flatMap((name) => definitions.get(name) ?? [])) +
+            SERVICE_PROCESS_EXIT_MARGIN_MS,
+          ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+          ...(options.registry === undefined ? {} : { registry: options.registry }),
+        }),
+      );
     }
+    // Every process loads Node and its modules at once; their services still start in order.
+    for (const process of supervised) process.prepare();
+    for (const process of supervised) started.push(...(await process.start()));
   } catch (error) {
     await stop();
     throw error;

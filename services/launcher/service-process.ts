@@ -100,10 +100,19 @@ function createLogStream(): { stream: LogStream; launcherGone(start: StartMessag
   };
 }
 
+type RegistryModule = { SERVICE_REGISTRY: readonly ServiceDefinition[] };
+
+/**
+ * The services' modules, loading from the moment the process starts: the launcher forks every
+ * process before it tells them to start one after the other, so the loads run side by side.
+ */
+let defaultRegistry: Promise<RegistryModule> | null = null;
+
 async function serviceRegistry(module: string | undefined): Promise<readonly ServiceDefinition[]> {
-  const imported = (await import(module ?? "../runner/registry.ts")) as {
-    SERVICE_REGISTRY: readonly ServiceDefinition[];
-  };
+  const imported =
+    module === undefined
+      ? await (defaultRegistry ?? import("../runner/registry.ts"))
+      : ((await import(module)) as RegistryModule);
   return imported.SERVICE_REGISTRY;
 }
 
@@ -115,6 +124,9 @@ function main(): void {
     process.exitCode = 2;
     return;
   }
+  defaultRegistry = import("../runner/registry.ts") as Promise<RegistryModule>;
+  // A load that fails is reported when the start uses it, not as an unhandled rejection now.
+  defaultRegistry.catch(() => {});
   const logs = createLogStream();
   let start: StartMessage | null = null;
   let starting: Promise<ServicesAsUsers | null> | null = null;

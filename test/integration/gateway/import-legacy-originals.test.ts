@@ -78,7 +78,7 @@ beforeAll(async () => {
     database.db,
   );
   client = await connectCommandClient(server.url, libraryId);
-  await seedTapes(database.db);
+  await seedTapes(database.db, libraryId);
   await seedArchived(database.db, archived, { tape: "AAA001L9", name: "archived", sizeKib: 10 });
 }, 60_000);
 
@@ -140,7 +140,7 @@ describe("import-legacy: a restore task's target and the originals", () => {
       folders: [],
       jobs: [restoreTask(join(links, "to-restore", "archived"))],
     });
-    expect(reply.jobs[0]?.outcome).toBe("added");
+    expect(reply.jobs[0]?.outcome, reply.jobs[0]?.message ?? "").toBe("added");
     const row = await database.db
       .selectFrom("jobs")
       .select("args")
