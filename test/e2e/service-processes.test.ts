@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForJob } from "../harness/stack.ts";
 import { compareTrees, digestTree } from "../harness/tree-digest.ts";
+import { launcherLines, printedPid } from "./launcher-log.ts";
 import {
   type E2eStack,
   isRunning,
@@ -32,22 +33,6 @@ import {
  * enough to be killed in, and quick to make (every byte of the sample tree is hashed into being).
  */
 const BIG_TREE = { largeFiles: 4, largeFileBytes: 16 * 1024 * 1024, smallFiles: 1500 };
-
-/** The launcher's log lines (stderr, JSON) with this message. */
-function launcherLines(e2e: E2eStack, msg: string): Record<string, unknown>[] {
-  return e2e.stack.output
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((line) => line.msg === msg);
-}
-
-/** The pid of a process group, as the launcher printed it on start ("Processes: …"). */
-function printedPid(e2e: E2eStack, group: string): number {
-  const line = e2e.stack.output.find((text) => text.includes("Processes:")) ?? "";
-  const pid = new RegExp(`${group} \\(pid (\\d+)\\)`).exec(line)?.[1];
-  if (pid === undefined) throw new Error(`the launcher printed no pid of ${group}: ${line}`);
-  return Number(pid);
-}
 
 /** Processes (other than this one) whose command line names one of the mount points. */
 async function processesServing(mountPoints: readonly string[]): Promise<string[]> {

@@ -56,6 +56,14 @@ export async function preparedFolder(
   return folder;
 }
 
+/** Whether `file` exists. */
+function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
 /**
  * Waits until job `jobId` is copying `name` onto a mounted tape: its folder there has its first
  * files and no manifest yet. The tape is watched, not `pytarchive queue`: the copy takes a
@@ -68,19 +76,41 @@ export async function waitForCopyUnderWay(
   mountPoints: readonly string[],
   name: string,
 ): Promise<void> {
+  await waitForTapeFolder(e2e, jobId, mountPoints, name, "copying", async (folder) => {
+    return (
+      (await exists(path.join(folder, "analysis"))) && !(await exists(manifestPathFor(folder)))
+    );
+  });
+}
+
+/**
+ * Waits until job `jobId`'s copy of `name` is complete on a mounted tape (its manifest written):
+ * the moment of the remount and the read-back. As waitForCopyUnderWay.
+ */
+export async function waitForCopyOnTape(
+  e2e: Pick<E2eStack, "db">,
+  jobId: string,
+  mountPoints: readonly string[],
+  name: string,
+): Promise<void> {
+  await waitForTapeFolder(e2e, jobId, mountPoints, name, "with its copy on the tape", (folder) =>
+    exists(manifestPathFor(folder)),
+  );
+}
+
+/** Polls the mount points every 10 ms for `name` in the state `seen` checks; fails when the job ended. */
+async function waitForTapeFolder(
+  e2e: Pick<E2eStack, "db">,
+  jobId: string,
+  mountPoints: readonly string[],
+  name: string,
+  what: string,
+  seen: (folder: string) => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (let round = 0; ; round++) {
     for (const mountPoint of mountPoints) {
-      const folder = path.join(mountPoint, name);
-      const started = await access(path.join(folder, "analysis")).then(
-        () => true,
-        () => false,
-      );
-      const finished = await access(manifestPathFor(folder)).then(
-        () => true,
-        () => false,
-      );
-      if (started && !finished) return;
+      if (await seen(path.join(mountPoint, name))) return;
     }
     if (round % 100 === 0) {
       const { rows } = await e2e.db.query<{ state: string; progress: string | null }>(
@@ -93,7 +123,7 @@ export async function waitForCopyUnderWay(
         !["queued", "running"].includes(job.state) ||
         Date.now() > deadline
       ) {
-        throw new Error(`job ${jobId} was not seen copying; it is ${job?.state}: ${job?.progress}`);
+        throw new Error(`job ${jobId} was not seen ${what}; it is ${job?.state}: ${job?.progress}`);
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
