@@ -95,7 +95,10 @@ export function createChangerService(options: ChangerServiceOptions = {}): Servi
       const library = createLibraryReader(changer, whyNoChanger);
       const readLibrary = () => library.read();
       const homes = catalogHomes(nc, libraryId, { simulated: config.device.simulate });
-      const kv = await ensureKv(jsm, libraryId, { replicas: config.nats.replicas });
+      const kv = await ensureKv(jsm, libraryId, {
+        replicas: config.nats.replicas,
+        stopping: signal,
+      });
 
       // Stops the inventory retries and the single writer when the service stops.
       const stopping = new AbortController();

@@ -133,7 +133,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunningS
   try {
     const jsm = await jetstreamManager(nc);
     // Publishes wait out a stream's leader election (a cluster node lost) instead of failing.
-    const js = resilientJetStream(nc);
+    const js = resilientJetStream(nc, abort.signal);
     const replication = { replicas: config.nats.replicas };
     await ensureStreams(jsm, config.nats.libraryId, replication);
     await ensureKv(jsm, config.nats.libraryId, replication);

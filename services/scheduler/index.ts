@@ -58,7 +58,10 @@ export function createSchedulerService(options: SchedulerServiceOptions = {}): S
       const libraryId = config.nats.libraryId;
       const s = subjects(libraryId);
       const catalog = createCatalogClient(nc, libraryId);
-      const kv = await ensureKv(jsm, libraryId, { replicas: config.nats.replicas });
+      const kv = await ensureKv(jsm, libraryId, {
+        replicas: config.nats.replicas,
+        stopping: signal,
+      });
       const scheduler = createScheduler({
         catalog,
         changer: createChangerLink(nc, js, kv, libraryId),

@@ -40,6 +40,11 @@ export interface ReplicationOptions {
   readonly replicas?: number;
 }
 
+export interface KvOptions extends ReplicationOptions {
+  /** Once aborted (the service stops), the bucket's puts are tried once (withPublishRetries). */
+  readonly stopping?: AbortSignal;
+}
+
 /**
  * The streams of one library: work and changer queues (work-queue retention: a message is gone
  * once acknowledged), events (kept 30 days for the catalog to materialise) and dead letters
@@ -255,13 +260,13 @@ export async function ensureConsumer(
 export async function ensureKv(
   jsm: JetStreamManager,
   libraryId: string,
-  { replicas = 1 }: ReplicationOptions = {},
+  { replicas = 1, stopping }: KvOptions = {},
 ): Promise<KV> {
   const bucket = kvBucketNames(libraryId).leases;
   try {
     // Kvm.create binds to an existing bucket and leaves its settings as they are.
     // Lease puts wait out the bucket's leader election (a cluster node lost), as other publishes do.
-    const kv = await new Kvm(withPublishRetries(jsm.jetstream())).create(bucket, {
+    const kv = await new Kvm(withPublishRetries(jsm.jetstream(), stopping)).create(bucket, {
       history: 1,
       storage: StorageType.File,
       replicas,

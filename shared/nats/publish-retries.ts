@@ -14,25 +14,34 @@ export const PUBLISH_RETRIES = 12;
  * Safe for pytarchive's publishes: they carry message ids (a repeat inside the stream's
  * 2-minute window is dropped) or are progress reports, where a repeat costs nothing.
  *
+ * Once `stopping` is aborted a publish is tried once, as nats.js does by default: a service that
+ * stops because its NATS server is gone for good (the launcher was killed, and the embedded
+ * nats-server with it) must not wait a minute on each report it sends on its way out.
+ *
  * @example
- * const js = withPublishRetries(jetstream(nc));
+ * const js = withPublishRetries(jetstream(nc), signal);
  * await js.publish(subject, payload, { msgID }); // survives the loss of the stream's leader
  */
-export function withPublishRetries(js: JetStreamClient): JetStreamClient {
+export function withPublishRetries(js: JetStreamClient, stopping?: AbortSignal): JetStreamClient {
   const publish = js.publish.bind(js);
   // The client's own retry loop (it backs off and re-sends on no responders and timeouts); only
   // its default of one try is changed.
   js.publish = (subject, payload, options) =>
-    publish(subject, payload, { retries: PUBLISH_RETRIES, ...options });
+    publish(
+      subject,
+      payload,
+      stopping?.aborted === true ? options : { retries: PUBLISH_RETRIES, ...options },
+    );
   return js;
 }
 
 /**
- * The JetStream client services get: {@link withPublishRetries} on `nc`.
+ * The JetStream client services get: {@link withPublishRetries} on `nc`, one try each once
+ * `stopping` is aborted.
  *
  * @example
- * const js = resilientJetStream(nc);
+ * const js = resilientJetStream(nc, abort.signal);
  */
-export function resilientJetStream(nc: NatsConnection): JetStreamClient {
-  return withPublishRetries(jetstream(nc));
+export function resilientJetStream(nc: NatsConnection, stopping?: AbortSignal): JetStreamClient {
+  return withPublishRetries(jetstream(nc), stopping);
 }
