@@ -44,14 +44,18 @@ export async function waitForLeftoverServiceProcesses(
   const folder = serviceProcessesDir(stateDir);
   let files: string[];
   try {
-    files = readdirSync(folder).filter((name) => name.endsWith(".pid"));
+    files = readdirSync(folder)
+      .filter((name) => name.endsWith(".pid"))
+      .sort();
   } catch {
     return [];
   }
   const waited: number[] = [];
   for (const name of files) {
     const file = path.join(folder, name);
-    const pid = Number.parseInt(readFileSync(file, "utf8").trim(), 10);
+    const pid = readPid(file);
+    // Gone meanwhile: the process removed its note as it exited (while another was waited for).
+    if (pid === null) continue;
     if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) && isServiceProcess(pid)) {
       const group = name.replace(/\.pid$/, "");
       log.warn(
@@ -72,6 +76,18 @@ export async function waitForLeftoverServiceProcesses(
     rmSync(file, { force: true });
   }
   return waited;
+}
+
+/** The pid a note holds; null when the note is gone (its process exited and removed it). */
+function readPid(file: string): number | null {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  return Number.parseInt(text.trim(), 10);
 }
 
 function isServiceProcess(pid: number): boolean {
