@@ -49,6 +49,9 @@ function attribute(relative: string, name: string): string | null {
 function write(relative: string, bytes: number): void {
   fs.mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
   fs.writeFileSync(path.join(root, relative), Buffer.alloc(bytes, 1));
+  // File times tick with the kernel's coarse clock (a few ms): files written within one tick tie
+  // and are ordered by inode, which differs between folders. Apart, the write order is theirs.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
 }
 
 describe("writeIndex", () => {
