@@ -5,13 +5,13 @@ import {
   FOLDER_EVENTS,
   MAX_FILES_PER_REQUEST,
 } from "../../shared/messages/index.ts";
-import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
+import { CATALOG_REFUSAL_CODES, refuse, whatWasRecorded } from "./catalog-errors.ts";
 import {
   analyzeFiles,
   CATALOG_ERROR_CODES,
   type CatalogSchema,
-  countFiles,
   deleteFolderFiles,
+  FILES_PER_TRANSACTION,
   type FolderRow,
   insertFiles,
   inTransaction,
@@ -20,6 +20,7 @@ import {
   lockTape,
   markJobCommitted,
   setFolderState,
+  slicesOf,
   summariseFiles,
 } from "./db/index.ts";
 import { type RecordedJobEvent, recordJobEvent } from "./job-events.ts";
@@ -86,25 +87,42 @@ export async function recordFolderArchiving(
  * already recorded under the same path is replaced, so a repeated batch changes nothing. Paths
  * are checked first: relative, no empty, `.` or `..` parts (a restore must never write outside
  * its target), each once in the batch. Returns how many files were written.
+ *
+ * Written in short transactions (FILES_PER_TRANSACTION rows, each checking the job and folder
+ * again), so others' queries are answered in between. A batch that fails half-way leaves some of
+ * its files recorded: harmless, the folder is marked archived only once every file is.
  */
 export async function recordArchivedFiles(
   db: Kysely<CatalogSchema>,
   input: ArchiveReport & { files: readonly CatalogFile[] },
 ): Promise<{ recorded: number }> {
   checkFiles(input.files, input.path);
+  let recorded = 0;
+  for (const files of slicesOf(input.files, FILES_PER_TRANSACTION)) {
+    recorded += await recordArchivedSlice(db, input, files, recorded);
+  }
+  return { recorded };
+}
+
+async function recordArchivedSlice(
+  db: Kysely<CatalogSchema>,
+  input: ArchiveReport,
+  files: readonly CatalogFile[],
+  recordedBefore: number,
+): Promise<number> {
   return inTransaction(db, async (trx) => {
     await archiveJobOrThrow(trx, input, "record the files of");
     const folder = await folderOrThrow(trx, input.path);
     if (folder.state !== "archiving") {
       throw refuse(
         CATALOG_REFUSAL_CODES.folderNotArchiving,
-        `Files of ${input.path} cannot be recorded: the folder is ${folder.state}, not archiving. Nothing was recorded.`,
+        `Files of ${input.path} cannot be recorded: the folder is ${folder.state}, not archiving. ${whatWasRecorded(recordedBefore)}`,
         "Files are recorded while the archive job writes the folder, after folder-archiving.",
       );
     }
-    const recorded = await insertFiles(
+    return insertFiles(
       trx,
-      input.files.map((file) => ({
+      files.map((file) => ({
         folderId: folder.id,
         relativePath: file.path,
         sizeBytes: file.sizeBytes,
@@ -116,7 +134,6 @@ export async function recordArchivedFiles(
         partition: file.partition,
       })),
     );
-    return { recorded };
   });
 }
 
@@ -140,7 +157,9 @@ export async function recordFolderArchived(
     await lockTape(trx, input.tape);
     const current = await folderOrThrow(trx, input.path);
     const targetName = String(job.args.targetName);
-    const recorded = await countFiles(trx, current.id);
+    // One pass over the folder's files gives both: 200,000 files take tens of ms each.
+    const totals = await summariseFiles(trx, current.id);
+    const recorded = Number(totals.fileCount);
     if (
       current.state === "archived" &&
       current.tapeBarcode === input.tape &&
@@ -150,7 +169,6 @@ export async function recordFolderArchived(
       // The job that finds its folder archived (a redelivery, a requeue) is past its point of
       // no return too: marked committed, an abort is too late and its copy is never moved aside.
       if (job.committedAt === null) {
-        const totals = await summariseFiles(trx, current.id);
         await markJobCommitted(trx, job.id, { bytes: totals.totalBytes, files: totals.fileCount });
       }
       return { folder: current, events: [] };
@@ -175,7 +193,6 @@ export async function recordFolderArchived(
       tapeBarcode: input.tape,
       verifiedAt: new Date(input.verifiedAt),
     });
-    const totals = await summariseFiles(trx, folder.id);
     await markJobCommitted(trx, job.id, { bytes: totals.totalBytes, files: totals.fileCount });
     const event = await recordJobEvent(trx, FOLDER_EVENTS.archived, job.id, {
       jobId: job.id,

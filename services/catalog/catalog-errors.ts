@@ -36,3 +36,13 @@ export const CATALOG_REFUSAL_CODES = {
 export function refuse(code: ErrorCode, message: string, hint: string): PytarchiveError {
   return new PytarchiveError(code, message, { hint });
 }
+
+/**
+ * The end of a refusal of a batch of files recorded in several transactions: which of them the
+ * catalog kept.
+ */
+export function whatWasRecorded(recordedBefore: number): string {
+  return recordedBefore === 0
+    ? "Nothing was recorded."
+    : `Only the first ${recordedBefore} files of this batch were recorded.`;
+}

@@ -17,6 +17,7 @@ import {
   type CatalogSchema,
   findFolderByPath,
   getJob,
+  inBackground,
   type JsonObject,
   listEvents,
   listHistory,
@@ -238,15 +239,16 @@ function createLibraryHandlers(deps: CatalogDependencies): CatalogHandlers {
       await publish(events);
       return { folder: folderToWire(folder) };
     },
-    "files-record": (input) => recordArchivedFiles(db, input),
+    // Bulk work in the background lane: interactive queries go first between its transactions.
+    "files-record": (input) => inBackground(() => recordArchivedFiles(db, input)),
     "folder-archived": async (input) => {
       const { folder, events } = await recordFolderArchived(db, input);
       await publish(events);
       // After the commit: the restore or verify that lists these files next is planned well.
-      if (events.length > 0) await refreshFileStatistics(db, input.fileCount);
+      if (events.length > 0) await inBackground(() => refreshFileStatistics(db, input.fileCount));
       return { folder: folderToWire(folder) };
     },
-    "folder-files": (input) => listFolderFiles(db, input),
+    "folder-files": (input) => inBackground(() => listFolderFiles(db, input)),
     "tape-contents": ({ barcode }) => getTapeContents(db, barcode, tapeMaxSizeKiB),
     // `jobId` names who learnt it; tapes have no event kind yet, so nothing records it.
     "tape-update": ({ jobId: _jobId, ...findings }) =>
@@ -263,7 +265,7 @@ function createLibraryHandlers(deps: CatalogDependencies): CatalogHandlers {
       return reply;
     },
     "folder-import": (input) => recordFolderImport(db, input),
-    "import-files-record": (input) => recordImportedFiles(db, input),
+    "import-files-record": (input) => inBackground(() => recordImportedFiles(db, input)),
     "folder-import-done": async (input) => {
       const { folder, events } = await recordFolderImported(db, input);
       await publish(events);

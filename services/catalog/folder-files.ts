@@ -8,10 +8,13 @@ import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
   type CatalogSchema,
   countFiles,
+  FILES_PER_TRANSACTION,
+  type FileRow,
   findFilesWithoutChecksum,
   findFolderByPath,
   inTransaction,
   listFilesInTapeOrder,
+  type TapeOrderKey,
 } from "./db/index.ts";
 import { fileToWire } from "./to-wire.ts";
 
@@ -28,7 +31,8 @@ export async function listFolderFiles(
   db: Kysely<CatalogSchema>,
   input: { path: string; after?: FolderFilesCursor; limit?: number },
 ): Promise<{ files: CatalogFile[]; total?: number; next: FolderFilesCursor | null }> {
-  return inTransaction(db, async (trx) => {
+  const first = input.after === undefined;
+  const { folderId, total } = await inTransaction(db, async (trx) => {
     const folder = await findFolderByPath(trx, input.path);
     if (folder === null || folder.state !== "archived") {
       throw refuse(
@@ -39,41 +43,65 @@ export async function listFolderFiles(
         "`pytarchive summary` lists the archived folders on each tape.",
       );
     }
-    const first = input.after === undefined;
-    if (first) {
-      const missing = await findFilesWithoutChecksum(trx, folder.id);
-      if (missing.count > 0) {
-        const more = missing.count > 1 ? ` and ${missing.count - 1} more files` : "";
-        throw refuse(
-          CATALOG_REFUSAL_CODES.fileChecksumMissing,
-          `The catalog has no checksum for ${missing.firstPath ?? "a file"}${more} in the archive of ${input.path}, so it cannot be restored or verified safely.`,
-          "Archive the folder again (prepare it, then archive it to another tape or under another name) so every file gets a checksum.",
-        );
-      }
+    if (!first) return { folderId: folder.id, total: undefined };
+    const missing = await findFilesWithoutChecksum(trx, folder.id);
+    if (missing.count > 0) {
+      const more = missing.count > 1 ? ` and ${missing.count - 1} more files` : "";
+      throw refuse(
+        CATALOG_REFUSAL_CODES.fileChecksumMissing,
+        `The catalog has no checksum for ${missing.firstPath ?? "a file"}${more} in the archive of ${input.path}, so it cannot be restored or verified safely.`,
+        "Archive the folder again (prepare it, then archive it to another tape or under another name) so every file gets a checksum.",
+      );
     }
-    const limit = input.limit ?? MAX_FILES_PER_REQUEST;
-    const after = input.after;
-    // One row more than the page tells whether another page follows, without an empty last page.
-    const rows = await listFilesInTapeOrder(trx, folder.id, {
-      limit: limit + 1,
-      ...(after === undefined
-        ? {}
-        : {
-            after: {
-              partition: after.partition,
-              startBlock: after.startBlock,
-              relativePath: after.path,
-            },
-          }),
-    });
-    const page = rows.slice(0, limit);
-    // Checked on the first page: every file has a checksum (and none is added once archived).
-    const files = page.map((row) => fileToWire({ ...row, checksum: row.checksum ?? "" }));
-    const last = files.at(-1);
-    const next =
-      rows.length > limit && last !== undefined
-        ? { path: last.path, startBlock: last.startBlock, partition: last.partition }
-        : null;
-    return first ? { files, total: await countFiles(trx, folder.id), next } : { files, next };
+    return { folderId: folder.id, total: await countFiles(trx, folder.id) };
   });
+  const limit = input.limit ?? MAX_FILES_PER_REQUEST;
+  // One row more than the page tells whether another page follows, without an empty last page.
+  const rows = await readTapeOrderRows(db, folderId, limit + 1, keyOfCursor(input.after));
+  const page = rows.slice(0, limit);
+  // Checked on the first page: every file has a checksum (and none is added once archived).
+  const files = page.map((row) => fileToWire({ ...row, checksum: row.checksum ?? "" }));
+  const last = files.at(-1);
+  const next =
+    rows.length > limit && last !== undefined
+      ? { path: last.path, startBlock: last.startBlock, partition: last.partition }
+      : null;
+  return first ? { files, total, next } : { files, next };
+}
+
+/**
+ * Up to `count` rows after `after`, read FILES_PER_TRANSACTION at a time: each read is short, and
+ * others' queries go between them. An archived folder's files do not change, so the reads need
+ * no common transaction.
+ */
+async function readTapeOrderRows(
+  db: Kysely<CatalogSchema>,
+  folderId: number,
+  count: number,
+  after: TapeOrderKey | undefined,
+): Promise<FileRow[]> {
+  const rows: FileRow[] = [];
+  let cursor = after;
+  while (rows.length < count) {
+    const wanted = Math.min(FILES_PER_TRANSACTION, count - rows.length);
+    const slice = await listFilesInTapeOrder(db, folderId, {
+      limit: wanted,
+      ...(cursor === undefined ? {} : { after: cursor }),
+    });
+    rows.push(...slice);
+    const last = slice.at(-1);
+    if (slice.length < wanted || last === undefined) break;
+    cursor = {
+      partition: last.partition,
+      startBlock: last.startBlock,
+      relativePath: last.relativePath,
+    };
+  }
+  return rows;
+}
+
+function keyOfCursor(cursor: FolderFilesCursor | undefined): TapeOrderKey | undefined {
+  return cursor === undefined
+    ? undefined
+    : { partition: cursor.partition, startBlock: cursor.startBlock, relativePath: cursor.path };
 }

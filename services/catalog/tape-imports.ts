@@ -5,16 +5,18 @@ import {
   type CatalogRequest,
   FOLDER_EVENTS,
 } from "../../shared/messages/index.ts";
-import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
+import { CATALOG_REFUSAL_CODES, refuse, whatWasRecorded } from "./catalog-errors.ts";
 import {
   type CatalogSchema,
   countFiles,
+  FILES_PER_TRANSACTION,
   type FolderRow,
   insertFiles,
   inTransaction,
   type JobRow,
   lockFolderByPath,
   lockTape,
+  slicesOf,
 } from "./db/index.ts";
 import { type RecordedJobEvent, recordJobEvent } from "./job-events.ts";
 import { runningJobOrThrow } from "./job-lifecycle.ts";
@@ -132,6 +134,19 @@ export async function recordImportedFiles(
   db: Kysely<CatalogSchema>,
   input: CatalogRequest<"import-files-record">,
 ): Promise<{ recorded: number }> {
+  let recorded = 0;
+  // Short transactions, as recordArchivedFiles: others' queries are answered in between.
+  for (const files of slicesOf(input.files, FILES_PER_TRANSACTION)) {
+    recorded += await recordImportedSlice(db, { ...input, files }, recorded);
+  }
+  return { recorded };
+}
+
+async function recordImportedSlice(
+  db: Kysely<CatalogSchema>,
+  input: CatalogRequest<"import-files-record">,
+  recordedBefore: number,
+): Promise<number> {
   return inTransaction(db, async (trx) => {
     const job = await runningJobOrThrow(trx, input.jobId, input.attempt, "record files for");
     const folder = await lockFolderByPath(trx, input.path);
@@ -150,11 +165,11 @@ export async function recordImportedFiles(
     if (folder === null || !(importing || adopting)) {
       throw refuse(
         CATALOG_REFUSAL_CODES.folderNotArchiving,
-        `Job ${job.id} (${job.kind}) cannot record files of ${input.path} on tape ${input.tape}: the folder is ${folder === null ? "unknown" : `${folder.state} on ${folder.tapeBarcode ?? "no tape"}`}. Nothing was recorded.`,
+        `Job ${job.id} (${job.kind}) cannot record files of ${input.path} on tape ${input.tape}: the folder is ${folder === null ? "unknown" : `${folder.state} on ${folder.tapeBarcode ?? "no tape"}`}. ${whatWasRecorded(recordedBefore)}`,
         "Files read from a tape are recorded by its import-tape job or by a verify --adopt of the folder.",
       );
     }
-    return { recorded: await insertFiles(trx, rowsOf(folder.id, input.tape, input.files)) };
+    return insertFiles(trx, rowsOf(folder.id, input.tape, input.files));
   });
 }
 

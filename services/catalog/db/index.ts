@@ -18,5 +18,6 @@ export {
   type PGliteCatalogDatabase,
   redactDatabaseUrl,
 } from "./open-catalog-database.ts";
+export { inBackground, isBackgroundWork } from "./prioritised-dialect.ts";
 export { inTransaction, isUniqueViolation } from "./sql-helpers.ts";
 export * from "./tapes-repository.ts";

@@ -7,6 +7,7 @@ import { PytarchiveError } from "../../../shared/errors/index.ts";
 import type { CatalogSchema } from "./catalog-schema.ts";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.ts";
 import { CATALOG_ERROR_CODES } from "./errors.ts";
+import { prioritisedDialect } from "./prioritised-dialect.ts";
 import { pgliteParsers, postgresTypes } from "./type-parsers.ts";
 
 export type CatalogDialect = "postgres" | "pglite";
@@ -104,7 +105,7 @@ export async function openPGliteCatalogDatabase(options: {
       },
     );
   }
-  const db = createKysely(new PGliteDialect(pglite));
+  const db = createKysely(prioritisedDialect(new PGliteDialect(pglite)));
   return {
     db,
     dialect: "pglite",

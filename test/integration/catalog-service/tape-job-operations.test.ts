@@ -4,6 +4,7 @@ import { renderSummary } from "../../../cli/render/summary.ts";
 import { ANALYZE_AFTER_FILES } from "../../../services/catalog/archive-outcomes.ts";
 import {
   type CatalogSchema,
+  FILES_PER_TRANSACTION,
   findFolderByPath,
   getJob,
   getTape,
@@ -432,6 +433,33 @@ forEachDatabase("the catalog's tape job operations", (catalog) => {
     await refusedUnchanged(
       () => handlers["files-record"]({ ...report, attempt: 2, files: batch }),
       "JOB_STATE_CONFLICT",
+    );
+  });
+
+  it("files-record and folder-files take more files than one short transaction holds, all of them, in tape order", async () => {
+    const { handlers, startedArchive } = setup();
+    const { report } = await startedArchive();
+    await handlers["folder-archiving"]({ ...report, targetName: "alpha" });
+    const count = FILES_PER_TRANSACTION * 2 + 17;
+    // Sent in reverse: the listing gives them back by block.
+    const files = Array.from({ length: count }, (_, index) =>
+      catalogFile(`f${String(index).padStart(4, "0")}`, 100 + index, "b"),
+    ).reverse();
+    expect(await handlers["files-record"]({ ...report, files })).toEqual({ recorded: count });
+    await handlers["folder-archived"]({ ...report, fileCount: count, verifiedAt: AT });
+
+    const limit = FILES_PER_TRANSACTION + 40;
+    const first = await handlers["folder-files"]({ path: FOLDER, limit });
+    expect(first.total).toBe(count);
+    expect(first.files).toHaveLength(limit);
+    const rest = await handlers["folder-files"]({
+      path: FOLDER,
+      limit,
+      after: first.next ?? undefined,
+    });
+    expect(rest.next).toBeNull();
+    expect([...first.files, ...rest.files].map((file) => file.startBlock)).toEqual(
+      Array.from({ length: count }, (_, index) => 100 + index),
     );
   });
 

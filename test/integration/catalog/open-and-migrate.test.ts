@@ -45,6 +45,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0007_files_keyset_order",
         "0008_import_tape",
         "0009_libraries",
+        "0010_files_statistics",
       ]);
       expect(await tableNames(database.db)).toEqual([
         "events",
@@ -72,6 +73,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0007_files_keyset_order",
         "0008_import_tape",
         "0009_libraries",
+        "0010_files_statistics",
       ]);
     } finally {
       await database.close();

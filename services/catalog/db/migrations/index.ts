@@ -8,6 +8,7 @@ import { legacyImportSchema } from "./0006-legacy-import.ts";
 import { filesKeysetOrderSchema } from "./0007-files-keyset-order.ts";
 import { importTapeSchema } from "./0008-import-tape.ts";
 import { librariesSchema } from "./0009-libraries.ts";
+import { filesStatisticsSchema } from "./0010-files-statistics.ts";
 
 /**
  * Every catalog migration, by name, as the catalog service of library `libraryId` runs them
@@ -29,5 +30,6 @@ export function catalogMigrations(libraryId: string): Readonly<Record<string, Mi
     "0007_files_keyset_order": filesKeysetOrderSchema,
     "0008_import_tape": importTapeSchema,
     "0009_libraries": librariesSchema(libraryId),
+    "0010_files_statistics": filesStatisticsSchema,
   };
 }
