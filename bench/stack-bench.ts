@@ -6,7 +6,10 @@
  * (as root) before every timed run. Prints a table with the issue's targets and writes it as JSON.
  *
  *   npm run bench [-- --quick] [--json-out FILE] [--trees-dir DIR] [--cli-runs N] [--keep]
+ *                 [--processes split|each|one]
  *
+ * --processes: the `[Services] processes` layout the stack runs with (default: the
+ * configuration's default, split).
  * --quick: only the 20,000-file tree (and the CLI and fixed-cost measures). --trees-dir keeps the
  * generated trees there and reuses them in later runs. `npm run bench:engine` is the older bench
  * of the copy and verify engines alone.
@@ -18,7 +21,12 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { connectToGateway, type GatewayClient } from "../cli/client/gateway-client.ts";
 import { createSimulatedLibrary } from "../infra/simulator/create-library.ts";
-import { SETTINGS } from "../shared/config/index.ts";
+import {
+  isProcessLayout,
+  PROCESS_LAYOUTS,
+  SERVICES_DEFAULTS,
+  SETTINGS,
+} from "../shared/config/index.ts";
 import { runCommand } from "../shared/exec/index.ts";
 import {
   type Cli,
@@ -56,9 +64,14 @@ const { values: options } = parseArgs({
     "trees-dir": { type: "string" },
     "cli-runs": { type: "string", default: "30" },
     keep: { type: "boolean", default: false },
+    processes: { type: "string" },
   },
   strict: true,
 });
+if (options.processes !== undefined && !isProcessLayout(options.processes)) {
+  console.error(`--processes must be one of ${PROCESS_LAYOUTS.join(", ")}.`);
+  process.exit(2);
+}
 
 /** Simulated cartridges big enough (and with inodes enough) for every tree at once. */
 const TAPE_MIB = 8192;
@@ -308,7 +321,7 @@ function gatewayQueueMetric(
 ): Metric {
   const ms = answers?.ms ?? [];
   return {
-    name: `gateway \`queue\` p99 during the ${tree} archive`,
+    name: `gateway \`queue\` p99 during the ${tree} archive (${options.processes ?? SERVICES_DEFAULTS.processes})`,
     value: percentile(ms, 99),
     unit: "ms",
     target: { kind: "below", limit: 50 },
@@ -344,6 +357,9 @@ async function main(): Promise<number> {
         : []),
       "[HTTP]",
       `port = ${await freePort()}`,
+      ...(options.processes === undefined
+        ? []
+        : ["[Services]", `processes = ${options.processes}`]),
       "",
     ].join("\n"),
   );
