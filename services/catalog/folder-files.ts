@@ -7,10 +7,9 @@ import {
 import { CATALOG_REFUSAL_CODES, refuse } from "./catalog-errors.ts";
 import {
   type CatalogSchema,
-  countFiles,
+  checksumCoverage,
   FILES_PER_TRANSACTION,
   type FileRow,
-  findFilesWithoutChecksum,
   findFolderByPath,
   inTransaction,
   listFilesInTapeOrder,
@@ -44,16 +43,16 @@ export async function listFolderFiles(
       );
     }
     if (!first) return { folderId: folder.id, total: undefined };
-    const missing = await findFilesWithoutChecksum(trx, folder.id);
-    if (missing.count > 0) {
-      const more = missing.count > 1 ? ` and ${missing.count - 1} more files` : "";
+    const coverage = await checksumCoverage(trx, folder.id);
+    if (coverage.missing > 0) {
+      const more = coverage.missing > 1 ? ` and ${coverage.missing - 1} more files` : "";
       throw refuse(
         CATALOG_REFUSAL_CODES.fileChecksumMissing,
-        `The catalog has no checksum for ${missing.firstPath ?? "a file"}${more} in the archive of ${input.path}, so it cannot be restored or verified safely.`,
+        `The catalog has no checksum for ${coverage.firstMissingPath ?? "a file"}${more} in the archive of ${input.path}, so it cannot be restored or verified safely.`,
         "Archive the folder again (prepare it, then archive it to another tape or under another name) so every file gets a checksum.",
       );
     }
-    return { folderId: folder.id, total: await countFiles(trx, folder.id) };
+    return { folderId: folder.id, total: coverage.total };
   });
   const limit = input.limit ?? MAX_FILES_PER_REQUEST;
   // One row more than the page tells whether another page follows, without an empty last page.

@@ -168,23 +168,30 @@ export async function countFiles(db: Kysely<CatalogSchema>, folderId: number): P
 }
 
 /**
- * Files of a folder recorded without a checksum (they cannot be restored or verified safely):
- * how many, and the first by path, to name in an error.
+ * A folder's files, and those recorded without a checksum (they cannot be restored or verified
+ * safely): how many of each, and the first of the latter by path, to name in an error. One pass
+ * over the folder's files (200,000 of them take tens of ms a pass).
  */
-export async function findFilesWithoutChecksum(
+export async function checksumCoverage(
   db: Kysely<CatalogSchema>,
   folderId: number,
-): Promise<{ count: number; firstPath: string | null }> {
+): Promise<{ total: number; missing: number; firstMissingPath: string | null }> {
   const row = await db
     .selectFrom("files")
     .select([
-      sql<number>`count(*)`.as("count"),
-      sql<string | null>`min(relative_path collate "C")`.as("firstPath"),
+      sql<number>`count(*)`.as("total"),
+      sql<number>`count(*) filter (where checksum is null)`.as("missing"),
+      sql<string | null>`min(relative_path collate "C") filter (where checksum is null)`.as(
+        "firstMissingPath",
+      ),
     ])
     .where("folderId", "=", folderId)
-    .where("checksum", "is", null)
     .executeTakeFirstOrThrow();
-  return { count: Number(row.count), firstPath: row.firstPath };
+  return {
+    total: Number(row.total),
+    missing: Number(row.missing),
+    firstMissingPath: row.firstMissingPath,
+  };
 }
 
 /** Forgets every file recorded for a folder (an unfinished earlier write); returns how many. */

@@ -4,12 +4,12 @@ import { expect, it } from "vitest";
 import {
   analyzeFiles,
   type CatalogSchema,
+  checksumCoverage,
   claimNextJob,
   countFiles,
   createJob,
   deleteFolderFiles,
   type FileRecord,
-  findFilesWithoutChecksum,
   getJob,
   insertFiles,
   listArchivedFoldersOnTape,
@@ -236,7 +236,7 @@ forEachDatabase("tape job repository functions", (catalog) => {
     expect(plan.toLowerCase()).not.toContain("offset");
   });
 
-  it("findFilesWithoutChecksum counts them and names the first by path; deleteFolderFiles forgets a folder's files", async () => {
+  it("checksumCoverage counts a folder's files and those without checksum, naming the first by path; deleteFolderFiles forgets a folder's files", async () => {
     const folderId = await folderWithFiles(catalog.db);
     const otherId = await folderWithFiles(catalog.db, "/data/beta");
     await insertFiles(catalog.db, [
@@ -245,13 +245,15 @@ forEachDatabase("tape job repository functions", (catalog) => {
       file(folderId, "mm", 3, "b", null),
       file(otherId, "kept", 1, "b"),
     ]);
-    expect(await findFilesWithoutChecksum(catalog.db, folderId)).toEqual({
-      count: 2,
-      firstPath: "mm",
+    expect(await checksumCoverage(catalog.db, folderId)).toEqual({
+      total: 3,
+      missing: 2,
+      firstMissingPath: "mm",
     });
-    expect(await findFilesWithoutChecksum(catalog.db, otherId)).toEqual({
-      count: 0,
-      firstPath: null,
+    expect(await checksumCoverage(catalog.db, otherId)).toEqual({
+      total: 1,
+      missing: 0,
+      firstMissingPath: null,
     });
     expect(await deleteFolderFiles(catalog.db, folderId)).toBe(3);
     expect(await countFiles(catalog.db, folderId)).toBe(0);
