@@ -1,10 +1,11 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PytarchiveError } from "../../shared/errors/index.ts";
-import type { NatsUser } from "../../shared/nats/index.ts";
 import {
   formatNatsServerConfig,
+  type NatsLibraries,
   type NatsServerConfigOptions,
+  servedLibraryIds,
   writeNatsServerConfig,
 } from "./nats-server-config.ts";
 
@@ -24,9 +25,8 @@ export interface NatsClusterNode {
   readonly pidFile?: string;
 }
 
-export interface NatsClusterConfigOptions {
-  /** Library id carried in every subject (`[NATS] library_id`). */
-  readonly libraryId: string;
+/** The library (`libraryId`) or libraries (`libraryIds`) the cluster serves: see NatsLibraries. */
+export type NatsClusterConfigOptions = NatsLibraries & {
   /** Cluster name, the same on every node. Default "pytarchive". */
   readonly clusterName?: string;
   /** Three or more nodes. */
@@ -35,11 +35,11 @@ export interface NatsClusterConfigOptions {
   readonly storeDir?: string;
   /** Address every node listens on (clients and routes). Default: each node's own `host`. */
   readonly listenHost?: string;
-  /** One password per user: the same users and permissions on every node. */
-  readonly passwords: Readonly<Record<NatsUser, string>>;
+  /** One password per user, by its name on the server: the same users on every node. */
+  readonly passwords: Readonly<Record<string, string>>;
   /** Comment lines put first in every file (without `#`). */
   readonly preface?: readonly string[];
-}
+};
 
 export const DEFAULT_CLIENT_PORT = 4222;
 export const DEFAULT_CLUSTER_PORT = 6222;
@@ -104,7 +104,7 @@ function nodeServerOptions(
     }
     const listenHost = options.listenHost ?? node.host;
     const server: NatsServerConfigOptions = {
-      libraryId: options.libraryId,
+      libraryIds: servedLibraryIds(options),
       storeDir,
       host: listenHost,
       port: node.port ?? DEFAULT_CLIENT_PORT,

@@ -1,23 +1,44 @@
 import { chmodSync, renameSync, writeFileSync } from "node:fs";
 import { PytarchiveError } from "../../shared/errors/index.ts";
 import {
-  NATS_USERS,
-  type NatsUser,
+  type LibraryNatsUser,
+  libraryNatsUsers,
   type SubjectPermissions,
   USER_ROLES,
   userPermissions,
 } from "../../shared/nats/index.ts";
 
-export interface NatsServerConfigOptions {
-  /** Library id carried in every subject (`[NATS] library_id`). */
-  readonly libraryId: string;
+/**
+ * The libraries a server (or cluster) serves: one, by `libraryId` (`[NATS] library_id`, carried
+ * in every subject), or several, by `libraryIds`. Each library gets its own users, allowed only
+ * its own subjects, named as shared/nats/nats-users.ts's `libraryNatsUsers` says: the first
+ * library's after their service, every other's `<user>-<library id>`.
+ */
+export type NatsLibraries =
+  | { readonly libraryId: string; readonly libraryIds?: undefined }
+  | { readonly libraryIds: readonly string[]; readonly libraryId?: undefined };
+
+/**
+ * The ids of the libraries `libraries` names, in order.
+ *
+ * @example
+ * servedLibraryIds({ libraryId: "default" }); // ["default"]
+ */
+export function servedLibraryIds(libraries: NatsLibraries): readonly string[] {
+  return libraries.libraryIds ?? [libraries.libraryId];
+}
+
+export type NatsServerConfigOptions = NatsLibraries & {
   /** JetStream store folder; nats-server keeps its data in `<storeDir>/jetstream/`. */
   readonly storeDir: string;
   /** Address to listen on, e.g. 127.0.0.1 (only this machine) or 0.0.0.0. */
   readonly host: string;
   readonly port: number;
-  /** One password per user, written as plain text (see the file's header). */
-  readonly passwords: Readonly<Record<NatsUser, string>>;
+  /**
+   * One password per user, by its name on the server (`ltfs`, `ltfs-zeus`: libraryNatsUsers),
+   * written as plain text (see the file's header).
+   */
+  readonly passwords: Readonly<Record<string, string>>;
   /** Where nats-server writes its process id, or none. */
   readonly pidFile?: string;
   /** Comment lines put first (without `#`), e.g. to say the file is an example. */
@@ -26,7 +47,7 @@ export interface NatsServerConfigOptions {
   readonly serverName?: string;
   /** The cluster this server routes to, or none (a single server). */
   readonly cluster?: NatsClusterBlock;
-}
+};
 
 /** The `cluster { }` block of one node: where it listens for routes and which routes it dials. */
 export interface NatsClusterBlock {
@@ -40,9 +61,9 @@ export interface NatsClusterBlock {
 }
 
 /**
- * The text of a nats-server.conf for one pytarchive library: listen address, JetStream store and
- * one user per service plus `operator`, each with the permissions of
- * shared/nats/permissions.ts. Passwords are plain text (nats-server also accepts bcrypt hashes,
+ * The text of a nats-server.conf for one pytarchive library (or several): listen address,
+ * JetStream store and, for each library, one user per service plus `operator`, each with the
+ * permissions of shared/nats/permissions.ts in its own library only. Passwords are plain text (nats-server also accepts bcrypt hashes,
  * but Node has no bcrypt built in): the file must be readable by root only.
  *
  * @example
@@ -54,7 +75,7 @@ export function formatNatsServerConfig(options: NatsServerConfigOptions): string
   const lines = [
     ...(options.preface ?? []).map((line) => `# ${line}`.trimEnd()),
     ...(options.preface?.length ? [""] : []),
-    `# nats-server configuration for pytarchive library "${options.libraryId}".`,
+    ...describeLibraries(servedLibraryIds(options)),
     "# Written by infra/nats/nats-server-config.ts from shared/nats/permissions.ts; change the",
     "# permissions there, not here. Passwords are plain text: keep this file root-only (0600).",
     "",
@@ -72,23 +93,32 @@ export function formatNatsServerConfig(options: NatsServerConfigOptions): string
     "authorization {",
     "  users: [",
   ];
-  for (const user of NATS_USERS) {
-    const password = options.passwords[user];
+  const libraryIds = servedLibraryIds(options);
+  const users = libraryNatsUsers(libraryIds);
+  for (const user of users) {
+    const password = options.passwords[user.name];
     if (password === undefined) {
       throw new PytarchiveError(
         "NATS_CONFIG_INVALID",
-        `No password was given for NATS user "${user}".`,
-        { hint: `Give a password for every user: ${NATS_USERS.join(", ")}.` },
+        `No password was given for NATS user "${user.name}".`,
+        { hint: `Give a password for every user: ${users.map(({ name }) => name).join(", ")}.` },
       );
     }
-    lines.push(
-      ...formatUser(user, password, userPermissions(options.libraryId, user)).map(
-        (line) => `    ${line}`,
-      ),
-    );
+    lines.push(...formatUser(user, libraryIds.length > 1, password).map((line) => `    ${line}`));
   }
   lines.push("  ]", "}", "");
   return lines.join("\n");
+}
+
+/** The file's first line, saying which libraries it serves and how their users are named. */
+function describeLibraries(libraryIds: readonly string[]): string[] {
+  const [first, ...others] = libraryIds.map((id) => JSON.stringify(id));
+  if (others.length === 0) return [`# nats-server configuration for pytarchive library ${first}.`];
+  return [
+    `# nats-server configuration for pytarchive libraries ${[first, ...others].join(", ")}: each`,
+    `# library has its own users, allowed only its own subjects. Those of ${first} are named after`,
+    "# their service (ltfs), those of every other library <service>-<library id> (ltfs-zeus).",
+  ];
 }
 
 /**
@@ -122,12 +152,14 @@ function formatCluster(cluster: NatsClusterBlock): string[] {
   ];
 }
 
-function formatUser(user: NatsUser, password: string, permissions: SubjectPermissions): string[] {
+function formatUser(user: LibraryNatsUser, shared: boolean, password: string): string[] {
+  const permissions: SubjectPermissions = userPermissions(user.libraryId, user.user);
+  const library = shared ? ` (library ${JSON.stringify(user.libraryId)})` : "";
   return [
-    `# ${user}: ${USER_ROLES[user]}`,
+    `# ${user.name}${library}: ${USER_ROLES[user.user]}`,
     "{",
-    `  user: ${quote(user, "user name")}`,
-    `  password: ${quotePassword(user, password)}`,
+    `  user: ${quote(user.name, "user name")}`,
+    `  password: ${quotePassword(user.name, password)}`,
     "  permissions: {",
     ...formatList("publish", permissions.publish),
     ...formatList("subscribe", permissions.subscribe),

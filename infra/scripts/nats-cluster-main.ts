@@ -1,8 +1,7 @@
 import path from "node:path";
-import { ensureEmbeddedCredentials } from "../../services/launcher/embedded-credentials.ts";
-import { embeddedLayout } from "../../services/launcher/embedded-layout.ts";
 import { CONFIG_ENV } from "../../shared/config/index.ts";
-import { libraryIdOrThrow } from "../../shared/messages/index.ts";
+import { libraryNatsUsers } from "../../shared/nats/index.ts";
+import { ensureLibraryCredentials, libraryCredentialsFile } from "../nats/library-credentials.ts";
 import {
   checkNatsClusterNodes,
   DEFAULT_CLIENT_PORT,
@@ -25,6 +24,12 @@ DIR/credentials are kept, so running it again with one more --node (adding a nod
 password. Copy NAME.conf to its host and start \`nats-server -c NAME.conf\` there; give each
 pytarchive host the credentials file of its services' users. Three nodes at least.
 
+Several libraries (several [NATS] library_id) share one cluster when --library-id is given once
+for each: every library gets its own users, allowed only its own library's subjects. The first
+library's users and files are as above; every other library's users are named USER-LIBRARY
+(ltfs-zeus) and their files are DIR/credentials/LIBRARY/USER.cred. Give the libraries in the
+same order every time (add a new one last): the files already there are kept.
+
 Options:
   --out DIR            folder for the files (created 0700)
   --node SPEC          a node: NAME=HOST[:PORT[:ROUTE_PORT]], HOST as the others reach it;
@@ -32,12 +37,16 @@ Options:
   --store-dir DIR      JetStream store folder on every node (default /var/lib/nats-server);
                        nodes that share a host get DIR/NAME each
   --listen-host ADDR   address every node listens on (default: the node's HOST; 0.0.0.0 for all)
-  --library-id ID      pytarchive's [NATS] library_id (default $${CONFIG_ENV.libraryId}, else "default")
+  --library-id ID      pytarchive's [NATS] library_id (default $${CONFIG_ENV.libraryId}, else "default");
+                       once per library for several (or ID,ID,…), the first one first
   --cluster-name NAME  the cluster's name (default ${DEFAULT_CLUSTER_NAME})
   -h, --help           show this help
 
-Example:
+Examples:
   infra/scripts/nats-cluster --out /root/nats-cluster \\
+    --node nats1=10.0.0.11 --node nats2=10.0.0.12 --node nats3=10.0.0.13
+  # two libraries: hera's users as above, zeus's in credentials/zeus/ (gateway-zeus, …)
+  infra/scripts/nats-cluster --out /root/nats-cluster --library-id hera --library-id zeus \\
     --node nats1=10.0.0.11 --node nats2=10.0.0.12 --node nats3=10.0.0.13
 `;
 
@@ -48,7 +57,7 @@ export async function natsClusterMain(argv: readonly string[], io: ScriptIo): Pr
     node: { type: "string", multiple: true },
     "store-dir": { type: "string" },
     "listen-host": { type: "string" },
-    "library-id": { type: "string" },
+    "library-id": { type: "string", multiple: true },
     "cluster-name": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -58,9 +67,11 @@ export async function natsClusterMain(argv: readonly string[], io: ScriptIo): Pr
   }
   if (values.out === undefined) throw new ScriptUsageError(SCRIPT, "--out DIR is missing.");
   const out = checkedPath(SCRIPT, "--out", values.out);
-  const libraryId = libraryIdOrThrow(
-    values["library-id"] ?? (io.env[CONFIG_ENV.libraryId] || "default"),
+  const libraryIds = (values["library-id"] ?? [io.env[CONFIG_ENV.libraryId] || "default"]).flatMap(
+    (ids) => ids.split(","),
   );
+  // Checks every id (as `[NATS] library_id`), and that none is given twice.
+  libraryNatsUsers(libraryIds);
   const storeDir = checkedPath(
     SCRIPT,
     "--store-dir",
@@ -69,28 +80,32 @@ export async function natsClusterMain(argv: readonly string[], io: ScriptIo): Pr
   const nodes = withOwnStores((values.node ?? []).map(parseNode), storeDir);
   // Before any password is made or file written.
   checkNatsClusterNodes(nodes, storeDir);
+  const credentials = path.join(out, "credentials");
   const files = writeNatsClusterConfigs({
     folder: out,
-    libraryId,
+    libraryIds,
     nodes,
     storeDir,
-    passwords: ensureEmbeddedCredentials(embeddedLayout(out)),
+    passwords: ensureLibraryCredentials(credentials, libraryIds),
     ...(values["listen-host"] === undefined ? {} : { listenHost: values["listen-host"] }),
     ...(values["cluster-name"] === undefined ? {} : { clusterName: values["cluster-name"] }),
   });
   const urls = nodes
     .map((node) => `nats://${node.host}:${node.port ?? DEFAULT_CLIENT_PORT}`)
     .join(",");
+  const several = libraryIds.length > 1;
   io.stdout(
     [
       ...files.map((file) => `wrote ${file}`),
-      `wrote ${path.join(out, "credentials")}/<user>.cred`,
-      "",
-      "On each pytarchive host, in pytarchive.conf (put the nearest node first):",
-      "[NATS]",
-      `url = ${urls}`,
-      `library_id = ${libraryId}`,
-      "replicas = 3",
+      ...libraryIds.flatMap((libraryId) => [
+        "",
+        `wrote ${path.dirname(libraryCredentialsFile(credentials, libraryIds, libraryId, "operator"))}/<user>.cred${several ? ` (library ${libraryId})` : ""}`,
+        `On each pytarchive host${several ? ` of library ${libraryId}` : ""}, in pytarchive.conf (put the nearest node first):`,
+        "[NATS]",
+        `url = ${urls}`,
+        `library_id = ${libraryId}`,
+        "replicas = 3",
+      ]),
       "",
     ].join("\n"),
   );

@@ -22,22 +22,37 @@ export function ensureEmbeddedCredentials(layout: EmbeddedLayout): Record<NatsUs
   mkdirSync(layout.credentialsDir, { recursive: true, mode: 0o700 });
   const passwords: Partial<Record<NatsUser, string>> = {};
   for (const user of NATS_USERS) {
-    const file = layout.credentialsFile(user);
-    if (existsSync(file)) {
-      const stored = readCredentialsFile(file);
-      if (stored.user !== user) {
-        throw new PytarchiveError(
-          "EMBEDDED_CREDENTIALS_MISMATCH",
-          `${file} holds the credentials of user "${stored.user}", not "${user}".`,
-          { hint: `Delete ${file}; the next \`npm start\` writes a new one.` },
-        );
-      }
-      passwords[user] = stored.password;
-    } else {
-      const password = randomBytes(24).toString("base64url");
-      writeCredentialsFile(file, { user, password });
-      passwords[user] = password;
-    }
+    passwords[user] = ensureCredentialsFile(
+      layout.credentialsFile(user),
+      user,
+      "the next `npm start` writes a new one",
+    );
   }
   return passwords as Record<NatsUser, string>;
+}
+
+/**
+ * The password of NATS user `name` from its credentials `file`, kept when the file exists, or a
+ * new random one (24 random bytes, base64url) written there (0600, folders 0700). A file that
+ * holds another user's credentials is refused (EMBEDDED_CREDENTIALS_MISMATCH); `rewrite` says
+ * what writes a new one once it is deleted.
+ *
+ * @example
+ * ensureCredentialsFile("/root/nats/credentials/zeus/ltfs.cred", "ltfs-zeus", "running the script again writes a new one");
+ */
+export function ensureCredentialsFile(file: string, name: string, rewrite: string): string {
+  if (existsSync(file)) {
+    const stored = readCredentialsFile(file);
+    if (stored.user !== name) {
+      throw new PytarchiveError(
+        "EMBEDDED_CREDENTIALS_MISMATCH",
+        `${file} holds the credentials of user "${stored.user}", not "${name}".`,
+        { hint: `Delete ${file}; ${rewrite}.` },
+      );
+    }
+    return stored.password;
+  }
+  const password = randomBytes(24).toString("base64url");
+  writeCredentialsFile(file, { user: name, password });
+  return password;
 }

@@ -33,6 +33,8 @@ export {
   tryAcquireLease,
 } from "./lease.ts";
 export {
+  type LibraryNatsUser,
+  libraryNatsUsers,
   NATS_SERVICE_USERS,
   NATS_USERS,
   type NatsServiceUser,

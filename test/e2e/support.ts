@@ -7,6 +7,7 @@ import path from "node:path";
 import pg from "pg";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
 import { readEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
+import { SERVICES_AS_USERS_MAIN, SERVICES_AS_USERS_READY } from "../harness/services-as-users.ts";
 import {
   type Cli,
   createCli,
@@ -233,23 +234,23 @@ export async function startServiceProcess(
 
 /**
  * Runs `services/runner/main.ts --only SERVICES --config CONFIG_FILE` in a child process, as a
- * supervisor (or another host) would, and resolves once the services run.
+ * supervisor (or another host) would, and resolves once the services run. With `asUsers`, runs
+ * test/harness/services-as-users-main.ts instead: each service with a connection of its own as
+ * its own NATS user, with the credentials files in `asUsers.credentialsDir`.
  */
 export async function spawnServiceProcess(
   configFile: string,
   services: readonly string[],
+  asUsers?: { readonly credentialsDir: string },
 ): Promise<ServiceProcess> {
+  const entry =
+    asUsers === undefined
+      ? [path.join(REPO_ROOT, "services/runner/main.ts")]
+      : [SERVICES_AS_USERS_MAIN, "--credentials-dir", asUsers.credentialsDir];
+  const readyLine = asUsers === undefined ? "services running" : SERVICES_AS_USERS_READY;
   const child = spawn(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(REPO_ROOT, "services/runner/main.ts"),
-      "--only",
-      services.join(","),
-      "--config",
-      configFile,
-    ],
+    ["--import", "tsx", ...entry, "--only", services.join(","), "--config", configFile],
     { cwd: REPO_ROOT, env: process.env, stdio: ["ignore", "pipe", "pipe"] },
   );
   const output: string[] = [];
@@ -263,7 +264,7 @@ export async function spawnServiceProcess(
       for (const line of chunk.toString("utf8").split("\n")) {
         if (line === "") continue;
         output.push(line);
-        if (line.includes("services running")) {
+        if (line.includes(readyLine)) {
           clearTimeout(timer);
           resolve();
         }

@@ -2,46 +2,54 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/nats-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planProcessGroups } from "../../services/launcher/process-groups.ts";
+import { SERVICE_REGISTRY } from "../../services/runner/registry.ts";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
-import {
-  type Cli,
-  createCli,
-  freePort,
-  type RunningStack,
-  startStack,
-  waitForJob,
-} from "../harness/stack.ts";
-import { startNatsServer, type TestNatsServer } from "../helpers/nats-server.ts";
+import { changerSubjects } from "../../shared/messages/index.ts";
+import { connectNats } from "../../shared/nats/index.ts";
+import { startNatsCluster, type TestNatsCluster } from "../harness/nats-cluster.ts";
+import { type Cli, createCli, waitForJob } from "../harness/stack.ts";
+import { nextPermissionViolation } from "../integration/auth/support.ts";
 import {
   createE2eDatabase,
   hostConfigLines,
   mountsBelow,
+  type ServiceProcess,
   simulatorCli,
+  spawnServiceProcess,
   withTapeImage,
 } from "./support.ts";
 
 /*
- * Two tape libraries on one NATS server and one PostgreSQL catalog, as a site with two library
- * hosts runs them: each host has its own pytarchive.conf with the same `[NATS] url` and
+ * Two tape libraries on one authenticated NATS cluster and one PostgreSQL catalog, as a site
+ * with two library hosts runs them: three nats-servers as one JetStream cluster on loopback
+ * (configurations and credentials from infra/nats for both library ids, as
+ * `infra/scripts/nats-cluster --library-id hera --library-id zeus` writes them; `[NATS]
+ * replicas = 3`). Each host has its own pytarchive.conf with the cluster's URLs, the same
  * `[Database] url` and its own `[NATS] library_id`, its own simulated library (different
- * barcodes) and its own set of services (the launcher, `npm start`). Both archive a folder at
- * the same time; each job runs on its own library's tape and drive, each library's queue and
- * summary show only its own, no changer moves the other's tapes, a restore of one library's
- * folder asked through the other is refused with the command to run, and nothing stays mounted.
+ * barcodes) and its own services, laid out as `npm start` lays them out by default (a control
+ * process and a data-path process, connected to different nodes), each service as its own NATS
+ * user of its own library. Both archive a folder at the same time; each job runs on its own
+ * library's tape and drive, each library's queue and summary show only its own, no changer
+ * moves the other's tapes, neither library's users may touch the other's subjects, a restore of
+ * one library's folder asked through the other is refused with the command to run, and nothing
+ * stays mounted.
  */
 
 interface Library {
   readonly id: string;
   readonly barcodes: readonly string[];
-  readonly home: string;
   readonly simulator: string;
+  /** Its CLI's configuration (the operator user of its own library). */
   readonly configFile: string;
   readonly cli: Cli;
   readonly folder: string;
-  stack?: RunningStack;
+  readonly processes: ServiceProcess[];
+  /** Its gateway's user, which may hear its own changer's move outcomes (for /metrics). */
+  watcher?: NatsConnection;
 }
 
 interface MoveSeen {
@@ -52,15 +60,40 @@ interface MoveSeen {
 }
 
 let root: string;
-let nats: TestNatsServer;
-let watcher: NatsConnection;
+let cluster: TestNatsCluster;
 const moves: MoveSeen[] = [];
 let database: { url: string; drop(): Promise<void> } | undefined;
 let db: pg.Client;
 let hera: Library;
 let zeus: Library;
 
-async function setUpLibrary(id: string, barcodes: readonly string[], dbUrl: string) {
+/** The CLI configuration of library `libraryId`'s hosts: its own operator's credentials. */
+async function cliConfig(file: string, shared: readonly string[], libraryId: string) {
+  await writeFile(
+    file,
+    [
+      ...shared,
+      "[NATS]",
+      `url = ${cluster.urlStartingAt(0)}`,
+      `credentials_file = ${cluster.credentialsFile("operator", libraryId)}`,
+      `library_id = ${libraryId}`,
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+/**
+ * A library's host: its simulated library, its configuration, a folder to archive, and its
+ * services in the launcher's `split` processes, the `index`-th library's first process
+ * connected to node `2 × index` and its second to the next.
+ */
+async function setUpLibrary(
+  id: string,
+  barcodes: readonly string[],
+  dbUrl: string,
+  index: number,
+): Promise<Library> {
   const home = path.join(root, id);
   const state = path.join(home, "state");
   const simulator = path.join(home, "sim");
@@ -69,59 +102,62 @@ async function setUpLibrary(id: string, barcodes: readonly string[], dbUrl: stri
     ...["--drives", "1", "--slots", "4", "--ie", "0", "--capacity-mib", "128"],
     ...["--barcodes", barcodes.join(","), "--move-delay-ms", "0"],
   ]);
-  const configFile = path.join(home, "pytarchive.conf");
-  await writeFile(
-    configFile,
-    [
-      ...(await hostConfigLines(state, dbUrl)),
-      "[NATS]",
-      `url = ${nats.url}`,
-      `library_id = ${id}`,
-      // This library's tools, changer, drive and mount point (`pytarchive-sim env`).
-      await simulatorCli(simulator, "env"),
-      "",
-    ].join("\n"),
-  );
+  const shared = [
+    ...(await hostConfigLines(state, dbUrl)),
+    // This library's tools, changer, drive and mount point (`pytarchive-sim env`).
+    await simulatorCli(simulator, "env"),
+  ];
   const folder = path.join(root, "srv", `project-${id}`);
   await mkdir(path.join(folder, "data"), { recursive: true });
-  for (let index = 0; index < 5; index++) {
-    await writeFile(path.join(folder, "data", `part-${index}.bin`), randomBytes(64 * 1024));
+  for (let part = 0; part < 5; part++) {
+    await writeFile(path.join(folder, "data", `part-${part}.bin`), randomBytes(64 * 1024));
   }
   await writeFile(path.join(folder, "README.txt"), `library ${id}\n`);
-  const library: Library = {
+  const configFile = await cliConfig(path.join(home, "cli.conf"), shared, id);
+  const groups = planProcessGroups(
+    "split",
+    SERVICE_REGISTRY.map((service) => service.name),
+  );
+  const processes: ServiceProcess[] = [];
+  for (const [number, group] of groups.entries()) {
+    const file = path.join(home, `${group.name}.conf`);
+    await writeFile(
+      file,
+      [
+        ...shared,
+        "[NATS]",
+        `url = ${cluster.urlStartingAt(2 * index + number)}`,
+        `library_id = ${id}`,
+        "replicas = 3",
+        "",
+      ].join("\n"),
+    );
+    // In start order: the catalog (in control) answers before the data path asks it anything.
+    processes.push(
+      await spawnServiceProcess(file, group.services, {
+        credentialsDir: path.dirname(cluster.credentialsFile("operator", id)),
+      }),
+    );
+  }
+  return {
     id,
     barcodes,
-    home,
     simulator,
     configFile,
     cli: createCli({ PYTARCHIVE_CONFIG: configFile }),
     folder,
+    processes,
   };
-  return library;
 }
 
-async function start(library: Library): Promise<void> {
-  library.stack = await startStack({
-    configFile: library.configFile,
-    natsPort: await freePort(),
-    simulate: true,
-    env: { PYTARCHIVE_CONFIG: library.configFile },
+/** Hears `library`'s move outcomes as its gateway's user, which may (it serves /metrics). */
+async function watchMoves(library: Library): Promise<void> {
+  library.watcher = await connectNats({
+    url: cluster.urlStartingAt(2),
+    credentialsFile: cluster.credentialsFile("gateway", library.id),
+    name: `two-libraries-watcher-${library.id}`,
   });
-}
-
-/** Queues through `library`'s CLI and waits for the job to end there. */
-async function run(library: Library, args: readonly string[]) {
-  const { jobId } = await library.cli.json<{ jobId: string }>(args);
-  return { jobId, ...(await waitForJob(library.cli, jobId, { timeoutMs: 60_000, pollMs: 250 })) };
-}
-
-beforeAll(async () => {
-  root = path.join(tmpdir(), `pyt-e2e-libs-${randomBytes(4).toString("hex")}`);
-  await mkdir(root, { recursive: true });
-  nats = await startNatsServer();
-  watcher = await connect({ servers: nats.url });
-  // Every move outcome of every library, as the changers publish them.
-  const subscription = watcher.subscribe("pyt.*.events.move.done");
+  const subscription = library.watcher.subscribe(changerSubjects(library.id).moveDone);
   void (async () => {
     for await (const message of subscription) {
       const outcome = message.json<{ barcode: string; jobId: string; kind: string }>();
@@ -133,30 +169,49 @@ beforeAll(async () => {
       });
     }
   })();
+  await library.watcher.flush();
+}
+
+/** Queues through `library`'s CLI and waits for the job to end there. */
+async function run(library: Library, args: readonly string[]) {
+  const { jobId } = await library.cli.json<{ jobId: string }>(args);
+  return { jobId, ...(await waitForJob(library.cli, jobId, { timeoutMs: 90_000, pollMs: 250 })) };
+}
+
+beforeAll(async () => {
+  root = path.join(tmpdir(), `pyt-e2e-libs-${randomBytes(4).toString("hex")}`);
+  await mkdir(root, { recursive: true });
+  cluster = await startNatsCluster({
+    folder: path.join(root, "nats"),
+    libraryIds: ["hera", "zeus"],
+  });
   database = await createE2eDatabase();
   db = new pg.Client({ connectionString: database.url });
   await db.connect();
-  hera = await setUpLibrary("hera", ["HER001L9", "HER002L9"], database.url);
-  zeus = await setUpLibrary("zeus", ["ZEU001L9", "ZEU002L9"], database.url);
   // Both catalogs migrate the new database at the same time.
-  await Promise.all([start(hera), start(zeus)]);
-}, 120_000);
+  [hera, zeus] = await Promise.all([
+    setUpLibrary("hera", ["HER001L9", "HER002L9"], database.url, 0),
+    setUpLibrary("zeus", ["ZEU001L9", "ZEU002L9"], database.url, 1),
+  ]);
+  await Promise.all([watchMoves(hera), watchMoves(zeus)]);
+}, 180_000);
 
 afterAll(async () => {
   for (const library of [hera, zeus]) {
-    await library?.stack?.stop();
+    // Data path first, as the launcher stops them: its unmount asks the catalog.
+    for (const service of [...(library?.processes ?? [])].reverse()) await service.stop();
     for (const mountPoint of await mountsBelow(library?.simulator ?? "/nonexistent")) {
       await runCommand("umount", [mountPoint]);
     }
+    await library?.watcher?.close();
   }
-  await watcher?.close();
-  await nats?.stop();
+  await cluster?.dispose();
   await db?.end();
   await database?.drop();
   if (root !== undefined) await rm(root, { recursive: true, force: true });
-}, 60_000);
+}, 90_000);
 
-describe("two libraries on one NATS server and one catalog", () => {
+describe("two libraries on one authenticated NATS cluster and one catalog", () => {
   const archives = new Map<string, string>();
 
   it("archive a folder each at the same time, each on its own library's tape and drive", async () => {
@@ -211,6 +266,14 @@ describe("two libraries on one NATS server and one catalog", () => {
       expect(own.map((move) => move.jobId)).toEqual(own.map(() => archives.get(library.id)));
     }
     expect(moves.filter((move) => move.library !== "hera" && move.library !== "zeus")).toEqual([]);
+    // Nor may one library's users hear the other's: the cluster refuses zeus's gateway hera's moves.
+    const watcher = zeus.watcher as NatsConnection;
+    const refused = nextPermissionViolation(watcher);
+    watcher.subscribe(changerSubjects("hera").moveDone);
+    await expect(refused).resolves.toMatchObject({
+      operation: "subscription",
+      subject: "pyt.hera.events.move.done",
+    });
   }, 90_000);
 
   it("queue and summary of each library list only its jobs and tapes", async () => {
@@ -257,11 +320,20 @@ describe("two libraries on one NATS server and one catalog", () => {
       `PYTARCHIVE_LIBRARY_ID=hera pytarchive restore ${hera.folder} ${target}`,
     );
 
-    // The command it names works: zeus's host asks hera's library, whose changer loads the tape.
+    // Zeus's operator may not ask hera's library: its NATS user has only zeus's commands.
+    const zeusOperatorAsksHera = await createCli({
+      PYTARCHIVE_CONFIG: zeus.configFile,
+      PYTARCHIVE_LIBRARY_ID: "hera",
+    }).run(["restore", hera.folder, target]);
+    expect(zeusOperatorAsksHera.exitCode).not.toBe(0);
+
+    // The command it names works with hera's operator credentials: zeus's host asks hera's
+    // library, whose changer loads the tape.
     const zeusMoves = moves.filter((move) => move.library === "zeus").length;
     const heraFromZeus = createCli({
       PYTARCHIVE_CONFIG: zeus.configFile,
       PYTARCHIVE_LIBRARY_ID: "hera",
+      PYTARCHIVE_NATS_CREDENTIALS: cluster.credentialsFile("operator", "hera"),
     });
     const { jobId } = await heraFromZeus.json<{ jobId: string }>(["restore", hera.folder, target]);
     expect(await waitForJob(heraFromZeus, jobId, { timeoutMs: 60_000, pollMs: 250 })).toEqual({

@@ -1,7 +1,9 @@
 import path from "node:path";
+import {
+  ensureLibraryCredentials,
+  libraryCredentialsFile,
+} from "../../infra/nats/library-credentials.ts";
 import { writeNatsClusterConfigs } from "../../infra/nats/nats-cluster-config.ts";
-import { ensureEmbeddedCredentials } from "../../services/launcher/embedded-credentials.ts";
-import { embeddedLayout } from "../../services/launcher/embedded-layout.ts";
 import type { NatsUser } from "../../shared/nats/index.ts";
 import { findFreePort, startNatsServer, type TestNatsServer } from "../helpers/nats-server.ts";
 
@@ -11,8 +13,11 @@ export interface TestNatsCluster {
   readonly nodes: readonly TestNatsServer[];
   /** `nats://127.0.0.1:<port>` of each node, in node order. */
   readonly urls: readonly string[];
-  /** The credentials file of a NATS user (0600), as the generator wrote it. */
-  credentialsFile(user: NatsUser): string;
+  /**
+   * The credentials file of a NATS user (0600), as the generator wrote it: of the first library,
+   * or of `libraryId`.
+   */
+  credentialsFile(user: NatsUser, libraryId?: string): string;
   /** `[NATS] url` listing every node, starting with node `first` (0-based). */
   urlStartingAt(first: number): string;
   /** Stops every node and deletes their stores. */
@@ -21,18 +26,21 @@ export interface TestNatsCluster {
 
 /**
  * Starts `size` nats-servers as one JetStream cluster, with pytarchive's generated users and
- * permissions (infra/nats/nats-cluster-config.ts) and credentials in `<folder>/credentials/`.
+ * permissions (infra/nats/nats-cluster-config.ts) for one library or several (`libraryIds`),
+ * and credentials in `<folder>/credentials/` (infra/nats/library-credentials.ts).
  * Resolves once every node answers /healthz (JetStream ready, the cluster formed).
  *
  * @example
  * const cluster = await startNatsCluster({ folder: "/tmp/x/nats", libraryId: "default" });
  * await cluster.nodes[1]?.kill();
  */
-export async function startNatsCluster(options: {
-  readonly folder: string;
-  readonly libraryId: string;
-  readonly size?: number;
-}): Promise<TestNatsCluster> {
+export async function startNatsCluster(
+  options: { readonly folder: string; readonly size?: number } & (
+    | { readonly libraryId: string }
+    | { readonly libraryIds: readonly string[] }
+  ),
+): Promise<TestNatsCluster> {
+  const libraryIds = "libraryIds" in options ? options.libraryIds : [options.libraryId];
   const names = Array.from({ length: options.size ?? 3 }, (_, index) => `n${index + 1}`);
   const nodes = [];
   for (const name of names) {
@@ -44,12 +52,12 @@ export async function startNatsCluster(options: {
       storeDir: path.join(options.folder, name),
     });
   }
-  const layout = embeddedLayout(options.folder);
+  const credentials = path.join(options.folder, "credentials");
   const files = writeNatsClusterConfigs({
     folder: options.folder,
-    libraryId: options.libraryId,
+    libraryIds,
     nodes,
-    passwords: ensureEmbeddedCredentials(layout),
+    passwords: ensureLibraryCredentials(credentials, libraryIds),
   });
   // Together: a node is ready (healthz) only once the cluster has elected its JetStream leader.
   const servers = await Promise.all(
@@ -68,7 +76,8 @@ export async function startNatsCluster(options: {
   return {
     nodes: servers,
     urls,
-    credentialsFile: (user) => layout.credentialsFile(user),
+    credentialsFile: (user, libraryId = libraryIds[0] as string) =>
+      libraryCredentialsFile(credentials, libraryIds, libraryId, user),
     urlStartingAt: (first) =>
       urls.map((_, index) => urls[(first + index) % urls.length] as string).join(","),
     async dispose() {

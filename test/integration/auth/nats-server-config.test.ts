@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXAMPLE_PASSWORDS, exampleNatsServerConfig } from "../../../infra/nats/example-config.ts";
+import { ensureLibraryCredentials } from "../../../infra/nats/library-credentials.ts";
 import {
   formatNatsServerConfig,
   writeNatsServerConfig,
@@ -206,6 +207,36 @@ describe("nats-server.conf", () => {
     expect(operator).toContain('password: "CHANGE-ME-operator"');
     expect(operator).toMatch(/publish: \{\s+allow: \[\s+"pyt.lib1.cmd.>"\s+"\$SRV.>"\s+\]/);
     expect(text.match(/user: "/g)?.length).toBe(NATS_USERS.length);
+  });
+
+  it("serves several libraries: each its own users, named apart, with its own subjects", async () => {
+    const passwords = ensureLibraryCredentials(join(folder, "several"), ["lib1", "lib2"]);
+    const several = { ...options, libraryId: undefined, libraryIds: ["lib1", "lib2"], passwords };
+    const text = formatNatsServerConfig(several);
+    expect(text).toContain(
+      '# nats-server configuration for pytarchive libraries "lib1", "lib2": each',
+    );
+    expect(text.match(/user: "/g)?.length).toBe(2 * NATS_USERS.length);
+    const ltfs2 = text.slice(text.indexOf('# ltfs-lib2 (library "lib2"):'));
+    expect(ltfs2).toContain('user: "ltfs-lib2"');
+    expect(ltfs2.slice(0, ltfs2.indexOf("# compression"))).not.toContain("lib1");
+    const ltfs1 = text.slice(
+      text.indexOf('# ltfs (library "lib1"):'),
+      text.indexOf("# compression"),
+    );
+    expect(ltfs1).toContain('user: "ltfs"');
+    expect(ltfs1).not.toContain("lib2");
+    const file = writeNatsServerConfig({ ...several, file: join(folder, "several.conf") });
+    const result = await runCommand("nats-server", ["-c", file, "-t"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    // One library given as a list is the single server's file, word for word.
+    expect(formatNatsServerConfig({ ...options, libraryId: undefined, libraryIds: ["lib1"] })).toBe(
+      formatNatsServerConfig(options),
+    );
+    const { "operator-lib2": _left, ...withoutOne } = passwords;
+    expect(() => formatNatsServerConfig({ ...several, passwords: withoutOne })).toThrow(
+      expect.objectContaining({ message: 'No password was given for NATS user "operator-lib2".' }),
+    );
   });
 
   it("refuses a password the config language or the credentials file could not carry", () => {

@@ -33,6 +33,7 @@ import {
   nextPermissionViolation,
   refusalOf,
   startAuthorisedServer,
+  takeMoves,
 } from "./support.ts";
 
 const lib = "default";
@@ -71,25 +72,7 @@ async function publishMove(barcode: string): Promise<void> {
 }
 
 async function takeMovesAsChanger(): Promise<string[]> {
-  const changer = await auth.connectAs("changer");
-  const jsm = await jetstreamManager(changer);
-  await ensureConsumer(jsm, {
-    stream: streams.changer,
-    durable: "changer",
-    filterSubject: s.changerMove,
-    ackWaitMs: 30_000,
-    maxDeliver: 5,
-    maxAckPending: 1,
-  });
-  const consumer = await jetstream(changer).consumers.get(streams.changer, "changer");
-  const barcodes: string[] = [];
-  for (;;) {
-    const message = await consumer.next({ expires: 1_000 });
-    if (message === null) break;
-    barcodes.push(message.json<{ barcode: string }>().barcode);
-    await message.ackAck();
-  }
-  return barcodes;
+  return await takeMoves(await auth.connectAs("changer"), lib);
 }
 
 describe("the operator (CLI) user", () => {

@@ -1,33 +1,45 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { type NatsConnection, PermissionViolationError } from "@nats-io/nats-core";
+import {
+  ensureLibraryCredentials,
+  libraryCredentialsFile,
+} from "../../../infra/nats/library-credentials.ts";
 import { formatNatsServerConfig } from "../../../infra/nats/nats-server-config.ts";
-import { connectNats } from "../../../shared/nats/index.ts";
-import { NATS_USERS, type NatsUser } from "../../../shared/nats/nats-users.ts";
-import { writeCredentialsFile } from "../../../shared/nats/write-credentials-file.ts";
+import { streamNames, subjects } from "../../../shared/messages/index.ts";
+import { connectNats, ensureConsumer } from "../../../shared/nats/index.ts";
+import type { NatsUser } from "../../../shared/nats/nats-users.ts";
 import { startNatsServer, type TestNatsServer } from "../../helpers/nats-server.ts";
 
-/** A nats-server running the generated configuration, with a credentials file per user. */
+/**
+ * A nats-server running the generated configuration for one library or several, with a
+ * credentials file per user (infra/nats/library-credentials.ts).
+ */
 export interface AuthorisedServer {
   readonly server: TestNatsServer;
+  /** The first library's id. */
   readonly libraryId: string;
-  readonly passwords: Record<NatsUser, string>;
-  /** `<folder>/<user>.cred`, mode 0600. */
-  credentialsFile(user: NatsUser): string;
-  /** Connects as `user` with its credentials file; closed by dispose(). */
-  connectAs(user: NatsUser): Promise<NatsConnection>;
+  /** Every user's password, by its name on the server (`ltfs`, `ltfs-zeus`). */
+  readonly passwords: Readonly<Record<string, string>>;
+  /** The credentials file (0600) of `user` of the first library, or of `libraryId`. */
+  credentialsFile(user: NatsUser, libraryId?: string): string;
+  /** Connects as `user` (of the first library, or of `libraryId`); closed by dispose(). */
+  connectAs(user: NatsUser, libraryId?: string): Promise<NatsConnection>;
   dispose(): Promise<void>;
 }
 
-export async function startAuthorisedServer(libraryId = "default"): Promise<AuthorisedServer> {
+export async function startAuthorisedServer(
+  libraryIds: string | readonly string[] = "default",
+): Promise<AuthorisedServer> {
+  const ids = typeof libraryIds === "string" ? [libraryIds] : libraryIds;
+  const [libraryId = "default"] = ids;
   const folder = mkdtempSync(join(tmpdir(), "pyt-auth-"));
-  const passwords = Object.fromEntries(
-    NATS_USERS.map((user) => [user, randomBytes(18).toString("base64url")]),
-  ) as Record<NatsUser, string>;
+  const credentials = join(folder, "credentials");
+  const passwords = ensureLibraryCredentials(credentials, ids);
   const configText = formatNatsServerConfig({
-    libraryId,
+    libraryIds: ids,
     storeDir: join(folder, "store"),
     // The test helper passes its own address and port on the command line; those win.
     host: "127.0.0.1",
@@ -36,21 +48,19 @@ export async function startAuthorisedServer(libraryId = "default"): Promise<Auth
   });
   // JetStream is enabled by the configuration itself (the helper's -js -sd would clash with it).
   const server = await startNatsServer({ configText, jetstream: false });
-  const credentialsFile = (user: NatsUser) => join(folder, `${user}.cred`);
-  for (const user of NATS_USERS) {
-    writeCredentialsFile(credentialsFile(user), { user, password: passwords[user] });
-  }
+  const credentialsFile = (user: NatsUser, library = libraryId) =>
+    libraryCredentialsFile(credentials, ids, library, user);
   const connections: NatsConnection[] = [];
   return {
     server,
     libraryId,
     passwords,
     credentialsFile,
-    connectAs: async (user) => {
+    connectAs: async (user, library = libraryId) => {
       const nc = await connectNats({
         url: server.url,
-        credentialsFile: credentialsFile(user),
-        name: `test-${user}`,
+        credentialsFile: credentialsFile(user, library),
+        name: `test-${user}-${library}`,
         reconnect: false,
       });
       connections.push(nc);
@@ -111,4 +121,28 @@ export async function refusalOf(action: Promise<unknown>): Promise<PermissionVio
     throw error;
   }
   throw new Error("the server allowed what it should have refused");
+}
+
+/**
+ * The moves waiting for `library`'s changer, taken (and acknowledged) through the changer's
+ * durable consumer by `changer`, a connection of the changer's user.
+ */
+export async function takeMoves(changer: NatsConnection, library: string): Promise<string[]> {
+  await ensureConsumer(await jetstreamManager(changer), {
+    stream: streamNames(library).changer,
+    durable: "changer",
+    filterSubject: subjects(library).changerMove,
+    ackWaitMs: 30_000,
+    maxDeliver: 5,
+    maxAckPending: 1,
+  });
+  const consumer = await jetstream(changer).consumers.get(streamNames(library).changer, "changer");
+  const barcodes: string[] = [];
+  for (;;) {
+    const message = await consumer.next({ expires: 1_000 });
+    if (message === null) break;
+    barcodes.push(message.json<{ barcode: string }>().barcode);
+    await message.ackAck();
+  }
+  return barcodes;
 }

@@ -86,6 +86,74 @@ describe("infra/scripts/nats-cluster", () => {
     );
   });
 
+  it("serves several libraries: each its own users and credentials, kept when run again", async () => {
+    const out = path.join(newFolder(), "cluster");
+    const run = await natsCluster([
+      ...["--out", out, "--library-id", "hera", "--library-id", "zeus"],
+      ...THREE_NODES,
+    ]);
+    expect(run).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(run.stdout).toContain(`wrote ${out}/credentials/<user>.cred (library hera)`);
+    expect(run.stdout).toContain(`wrote ${out}/credentials/zeus/<user>.cred (library zeus)`);
+    expect(run.stdout).toContain("library_id = hera");
+    expect(run.stdout).toContain("library_id = zeus");
+    const heraLtfs = readCredentialsFile(path.join(out, "credentials", "ltfs.cred"));
+    const zeusLtfs = readCredentialsFile(path.join(out, "credentials", "zeus", "ltfs.cred"));
+    expect(heraLtfs.user).toBe("ltfs");
+    expect(zeusLtfs.user).toBe("ltfs-zeus");
+    const text = fs.readFileSync(path.join(out, "nats2.conf"), "utf8");
+    for (const user of NATS_USERS) {
+      expect(text).toContain(`user: "${user}"`);
+      expect(text).toContain(`user: "${user}-zeus"`);
+    }
+    expect(text).toContain('"pyt.zeus.cmd.>"');
+    const check = await runCommand("nats-server", ["-t", "-c", path.join(out, "nats2.conf")]);
+    expect(check.exitCode, check.stderr).toBe(0);
+
+    // Again, as a list, with a third library added last: every password stays.
+    const again = await natsCluster([
+      ...["--out", out, "--library-id", "hera,zeus,apollo"],
+      ...THREE_NODES,
+    ]);
+    expect(again.exitCode).toBe(0);
+    expect(readCredentialsFile(path.join(out, "credentials", "ltfs.cred"))).toEqual(heraLtfs);
+    expect(readCredentialsFile(path.join(out, "credentials", "zeus", "ltfs.cred"))).toEqual(
+      zeusLtfs,
+    );
+    expect(readCredentialsFile(path.join(out, "credentials", "apollo", "operator.cred")).user).toBe(
+      "operator-apollo",
+    );
+
+    // In another order the first library's files no longer match its users: refused.
+    const swapped = await natsCluster([
+      ...["--out", out, "--library-id", "zeus", "--library-id", "hera"],
+      ...THREE_NODES,
+    ]);
+    expect(swapped.exitCode).toBe(1);
+    expect(swapped.stderr).toContain(
+      `The credentials in ${out}/credentials were written for the libraries hera, zeus, apollo, in that order; zeus, hera were given.`,
+    );
+    expect(swapped.stderr).toContain("--library-id hera --library-id zeus --library-id apollo");
+    expect(readCredentialsFile(path.join(out, "credentials", "ltfs.cred"))).toEqual(heraLtfs);
+  });
+
+  it("refuses a library id twice or one that cannot be a subject token, writing nothing", async () => {
+    const out = path.join(newFolder(), "cluster");
+    const twice = await natsCluster(["--out", out, "--library-id", "hera,hera", ...THREE_NODES]);
+    expect(twice.exitCode).toBe(1);
+    expect(twice.stderr).toContain('The library id "hera" was given twice.');
+    const bad = await natsCluster(["--out", out, "--library-id", "he ra", ...THREE_NODES]);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain('The library id "he ra" cannot be used in NATS subjects');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it("says in its help how a site with several libraries runs it", async () => {
+    const help = await natsCluster(["--help"]);
+    expect(help.stdout).toContain("--library-id hera --library-id zeus");
+    expect(help.stdout).toContain("DIR/credentials/LIBRARY/USER.cred");
+  });
+
   it("gives nodes that share a host a store folder each", async () => {
     const out = path.join(newFolder(), "cluster");
     const run = await natsCluster([
