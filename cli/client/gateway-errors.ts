@@ -62,6 +62,17 @@ export function requestFailure(
       },
     );
   }
+  if (error.code === "NATS_PERMISSION_DENIED") {
+    const user = address.credentialsFile === null ? "" : ` of ${address.credentialsFile}`;
+    return new PytarchiveError(
+      "NATS_PERMISSION_DENIED",
+      `The NATS server at ${address.url} refused \`${verb}\` for library '${address.libraryId}': the NATS user${user} may not send that library's commands.`,
+      {
+        hint: `Where several libraries share NATS, each has its own operator user: give library '${address.libraryId}''s operator credentials in \`[NATS] credentials_file\` (or $PYTARCHIVE_NATS_CREDENTIALS), or ask on a host of that library.`,
+        cause: error,
+      },
+    );
+  }
   if (error.code === "NATS_REQUEST_FAILED") {
     return new PytarchiveError(
       "NATS_REQUEST_FAILED",

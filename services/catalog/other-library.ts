@@ -31,7 +31,7 @@ export function tapeInOtherLibrary(
   return refuse(
     CATALOG_REFUSAL_CODES.tapeInOtherLibrary,
     `Tape ${tape.barcode} is in library '${tape.libraryId}', not in library '${here}' that this pytarchive serves, so it cannot ${action} here. Nothing was queued.`,
-    `Run it in library '${tape.libraryId}': \`${inLibraryCommand(tape.libraryId, command)}\` (or on a host whose [NATS] library_id is ${tape.libraryId}).`,
+    `Run it in library '${tape.libraryId}': \`${inLibraryCommand(tape.libraryId, command)}\` (or on a host whose [NATS] library_id is ${tape.libraryId}; where libraries share NATS with a user each, with ${tape.libraryId}'s operator credentials in $PYTARCHIVE_NATS_CREDENTIALS).`,
   );
 }
 

@@ -719,6 +719,10 @@ const SERVICES = {
     "The NATS server refused the credentials.",
     "Check `[NATS] credentials_file` (or $PYTARCHIVE_NATS_CREDENTIALS).",
   ),
+  NATS_PERMISSION_DENIED: refusal(
+    "The NATS server refused this NATS user a subject of another service or library.",
+    "Give the credentials of this service in this library (`[NATS] credentials_file`).",
+  ),
   NATS_URL_MISSING: failure(
     "No NATS URL is configured.",
     "Set `[NATS] url` in pytarchive.conf (or $PYTARCHIVE_NATS_URL).",

@@ -143,6 +143,18 @@ function requestFailure(
       { hint: "It may be busy or stuck: check its log, then try again.", cause },
     );
   }
+  for (let inner: unknown = cause; inner instanceof Error; inner = inner.cause) {
+    if (inner instanceof errors.PermissionViolationError) {
+      return new PytarchiveError(
+        "NATS_PERMISSION_DENIED",
+        `The NATS server refused the request on ${subject}: this connection's NATS user may not ${inner.operation === "publish" ? "publish" : "subscribe"} there.`,
+        {
+          hint: "Each service and each library has its own NATS user, allowed only its own subjects: check that `[NATS] credentials_file` (or $PYTARCHIVE_NATS_CREDENTIALS) is this service's in this `[NATS] library_id`.",
+          cause,
+        },
+      );
+    }
+  }
   return new PytarchiveError(
     "NATS_REQUEST_FAILED",
     `The request on ${subject} failed: ${(cause as Error)?.message ?? String(cause)}.`,

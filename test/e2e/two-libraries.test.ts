@@ -319,6 +319,9 @@ describe("two libraries on one authenticated NATS cluster and one catalog", () =
     expect(refused.stderr).toContain(
       `PYTARCHIVE_LIBRARY_ID=hera pytarchive restore ${hera.folder} ${target}`,
     );
+    expect(refused.stderr).toContain(
+      "with hera's operator credentials in $PYTARCHIVE_NATS_CREDENTIALS",
+    );
 
     // Zeus's operator may not ask hera's library: its NATS user has only zeus's commands.
     const zeusOperatorAsksHera = await createCli({
@@ -326,6 +329,10 @@ describe("two libraries on one authenticated NATS cluster and one catalog", () =
       PYTARCHIVE_LIBRARY_ID: "hera",
     }).run(["restore", hera.folder, target]);
     expect(zeusOperatorAsksHera.exitCode).not.toBe(0);
+    expect(zeusOperatorAsksHera.stderr).toContain(
+      `refused \`restore\` for library 'hera': the NATS user of ${cluster.credentialsFile("operator", "zeus")} may not send that library's commands.`,
+    );
+    expect(zeusOperatorAsksHera.stderr).toContain("give library 'hera''s operator credentials");
 
     // The command it names works with hera's operator credentials: zeus's host asks hera's
     // library, whose changer loads the tape.

@@ -166,9 +166,16 @@ describe("two libraries on one nats-server", () => {
     ).toEqual({ jobs: [] });
 
     const zeusOperator = await auth.connectAs("operator", "zeus");
-    expect(
-      await refusalOf(request(zeusOperator, subjects("hera").command("queue"), {})),
-    ).toMatchObject({ operation: "publish", subject: "pyt.hera.cmd.queue" });
+    const asked = request(zeusOperator, subjects("hera").command("queue"), {});
+    await expect(asked).rejects.toMatchObject({
+      code: "NATS_PERMISSION_DENIED",
+      message:
+        "The NATS server refused the request on pyt.hera.cmd.queue: this connection's NATS user may not publish there.",
+    });
+    expect(await refusalOf(asked)).toMatchObject({
+      operation: "publish",
+      subject: "pyt.hera.cmd.queue",
+    });
     // Nor may zeus's gateway answer hera's commands.
     const zeusGateway = await auth.connectAs("gateway", "zeus");
     const violation = nextPermissionViolation(zeusGateway);

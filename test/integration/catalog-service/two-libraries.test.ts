@@ -96,7 +96,7 @@ forEachDatabase("two libraries on one catalog", (catalog) => {
       code: "TAPE_IN_OTHER_LIBRARY",
       message:
         "Tape ZEU001L9 is in library 'zeus', not in library 'hera' that this pytarchive serves, so it cannot restore /srv/alpha from it here. Nothing was queued.",
-      hint: "Run it in library 'zeus': `PYTARCHIVE_LIBRARY_ID=zeus pytarchive restore /srv/alpha '/restore/alpha copy'` (or on a host whose [NATS] library_id is zeus).",
+      hint: "Run it in library 'zeus': `PYTARCHIVE_LIBRARY_ID=zeus pytarchive restore /srv/alpha '/restore/alpha copy'` (or on a host whose [NATS] library_id is zeus; where libraries share NATS with a user each, with zeus's operator credentials in $PYTARCHIVE_NATS_CREDENTIALS).",
     });
     expect(
       await refusal(() => hera["job-create"]({ kind: "verify", args: { target: "/srv/alpha" } })),
