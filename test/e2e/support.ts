@@ -7,7 +7,6 @@ import path from "node:path";
 import pg from "pg";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
 import { readEmbeddedClientSettings } from "../../shared/nats/embedded-client.ts";
-import { SERVICES_AS_USERS_MAIN, SERVICES_AS_USERS_READY } from "../harness/services-as-users.ts";
 import {
   type Cli,
   createCli,
@@ -234,25 +233,32 @@ export async function startServiceProcess(
 
 /**
  * Runs `services/runner/main.ts --only SERVICES --config CONFIG_FILE` in a child process, as a
- * supervisor (or another host) would, and resolves once the services run. With `asUsers`, runs
- * test/harness/services-as-users-main.ts instead: each service with a connection of its own as
- * its own NATS user, with the credentials files in `asUsers.credentialsDir`.
+ * supervisor (or another host) would, and resolves once the services run. With `asUsers`, adds
+ * `--credentials-dir`: each service with a connection of its own as its own NATS user, with the
+ * credentials files in `asUsers.credentialsDir`.
  */
 export async function spawnServiceProcess(
   configFile: string,
   services: readonly string[],
   asUsers?: { readonly credentialsDir: string },
 ): Promise<ServiceProcess> {
-  const entry =
-    asUsers === undefined
-      ? [path.join(REPO_ROOT, "services/runner/main.ts")]
-      : [SERVICES_AS_USERS_MAIN, "--credentials-dir", asUsers.credentialsDir];
-  const readyLine = asUsers === undefined ? "services running" : SERVICES_AS_USERS_READY;
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", ...entry, "--only", services.join(","), "--config", configFile],
+    [
+      "--import",
+      "tsx",
+      path.join(REPO_ROOT, "services/runner/main.ts"),
+      "--only",
+      services.join(","),
+      "--config",
+      configFile,
+      ...(asUsers === undefined ? [] : ["--credentials-dir", asUsers.credentialsDir]),
+    ],
     { cwd: REPO_ROOT, env: process.env, stdio: ["ignore", "pipe", "pipe"] },
   );
+  // Each service run as its own user says "services running" when it runs; then all of them.
+  const readyLine =
+    asUsers === undefined ? "services running" : "services running as their own NATS users";
   const output: string[] = [];
   const exited = once(child, "exit");
   await new Promise<void>((resolve, reject) => {

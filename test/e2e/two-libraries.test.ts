@@ -30,9 +30,10 @@ import {
  * `infra/scripts/nats-cluster --library-id hera --library-id zeus` writes them; `[NATS]
  * replicas = 3`). Each host has its own pytarchive.conf with the cluster's URLs, the same
  * `[Database] url` and its own `[NATS] library_id`, its own simulated library (different
- * barcodes) and its own services, laid out as `npm start` lays them out by default (a control
- * process and a data-path process, connected to different nodes), each service as its own NATS
- * user of its own library. Both archive a folder at the same time; each job runs on its own
+ * barcodes) and its own services, in the processes `npm start` makes by default (control and
+ * data path, connected to different nodes), each `services/runner/main.ts --only …
+ * --credentials-dir <its library's credentials>`: every service as its own NATS user of its
+ * own library. Both archive a folder at the same time; each job runs on its own
  * library's tape and drive, each library's queue and summary show only its own, no changer
  * moves the other's tapes, neither library's users may touch the other's subjects, a restore of
  * one library's folder asked through the other is refused with the command to run, and nothing
