@@ -139,12 +139,7 @@ export function checkNatsClusterNodes(nodes: readonly NatsClusterNode[], storeDi
   }
   const seen = new Map<string, string>();
   for (const node of nodes) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(node.name)) {
-      throw clusterError(
-        `The server name ${JSON.stringify(node.name)} cannot be used: it becomes a file name and a name in the cluster.`,
-        "Use letters, digits, '.', '_' and '-', e.g. nats1.",
-      );
-    }
+    checkNatsServerName(node.name);
     const keys = [
       `name ${node.name}`,
       `address ${node.host}:${node.port ?? DEFAULT_CLIENT_PORT}`,
@@ -161,6 +156,21 @@ export function checkNatsClusterNodes(nodes: readonly NatsClusterNode[], storeDi
       }
       seen.set(key, node.name);
     }
+  }
+}
+
+/**
+ * Refuses a server name that cannot be a file name and a name in a cluster.
+ *
+ * @example
+ * checkNatsServerName("../n1"); // throws NATS_CONFIG_INVALID
+ */
+export function checkNatsServerName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+    throw clusterError(
+      `The server name ${JSON.stringify(name)} cannot be used: it becomes a file name and a name in the cluster.`,
+      "Use letters, digits, '.', '_' and '-', e.g. nats1.",
+    );
   }
 }
 

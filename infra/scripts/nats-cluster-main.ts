@@ -4,12 +4,14 @@ import { libraryNatsUsers } from "../../shared/nats/index.ts";
 import { ensureLibraryCredentials, libraryCredentialsFile } from "../nats/library-credentials.ts";
 import {
   checkNatsClusterNodes,
+  checkNatsServerName,
   DEFAULT_CLIENT_PORT,
   DEFAULT_CLUSTER_NAME,
   DEFAULT_CLUSTER_PORT,
   type NatsClusterNode,
   writeNatsClusterConfigs,
 } from "../nats/nats-cluster-config.ts";
+import { writeNatsServerConfig } from "../nats/nats-server-config.ts";
 import { checkedPath, parseScriptArgs, type ScriptIo, ScriptUsageError } from "./script-support.ts";
 
 const SCRIPT = "nats-cluster";
@@ -22,7 +24,8 @@ server's (infra/nats/README.md), its server_name, its JetStream store and routes
 and DIR/credentials/USER.cred, one per NATS user (0600). Credentials files already in
 DIR/credentials are kept, so running it again with one more --node (adding a node) keeps every
 password. Copy NAME.conf to its host and start \`nats-server -c NAME.conf\` there; give each
-pytarchive host the credentials file of its services' users. Three nodes at least.
+pytarchive host the credentials file of its services' users. Three nodes at least, or one:
+a single --node writes one nats-server's configuration, without a cluster (replicas = 1).
 
 Several libraries (several [NATS] library_id) share one cluster when --library-id is given once
 for each: every library gets its own users, allowed only its own library's subjects. The first
@@ -79,17 +82,33 @@ export async function natsClusterMain(argv: readonly string[], io: ScriptIo): Pr
   );
   const nodes = withOwnStores((values.node ?? []).map(parseNode), storeDir);
   // Before any password is made or file written.
-  checkNatsClusterNodes(nodes, storeDir);
+  const [single] = nodes.length === 1 ? nodes : [];
+  if (single === undefined) checkNatsClusterNodes(nodes, storeDir);
+  else checkNatsServerName(single.name);
   const credentials = path.join(out, "credentials");
-  const files = writeNatsClusterConfigs({
-    folder: out,
-    libraryIds,
-    nodes,
-    storeDir,
-    passwords: ensureLibraryCredentials(credentials, libraryIds),
-    ...(values["listen-host"] === undefined ? {} : { listenHost: values["listen-host"] }),
-    ...(values["cluster-name"] === undefined ? {} : { clusterName: values["cluster-name"] }),
-  });
+  const passwords = ensureLibraryCredentials(credentials, libraryIds);
+  const files =
+    single === undefined
+      ? writeNatsClusterConfigs({
+          folder: out,
+          libraryIds,
+          nodes,
+          storeDir,
+          passwords,
+          ...(values["listen-host"] === undefined ? {} : { listenHost: values["listen-host"] }),
+          ...(values["cluster-name"] === undefined ? {} : { clusterName: values["cluster-name"] }),
+        })
+      : [
+          writeNatsServerConfig({
+            file: path.join(out, `${single.name}.conf`),
+            libraryIds,
+            storeDir,
+            host: values["listen-host"] ?? single.host,
+            port: single.port ?? DEFAULT_CLIENT_PORT,
+            passwords,
+            serverName: single.name,
+          }),
+        ];
   const urls = nodes
     .map((node) => `nats://${node.host}:${node.port ?? DEFAULT_CLIENT_PORT}`)
     .join(",");
@@ -104,7 +123,7 @@ export async function natsClusterMain(argv: readonly string[], io: ScriptIo): Pr
         "[NATS]",
         `url = ${urls}`,
         `library_id = ${libraryId}`,
-        "replicas = 3",
+        `replicas = ${single === undefined ? 3 : 1}`,
       ]),
       "",
     ].join("\n"),

@@ -148,6 +148,23 @@ describe("infra/scripts/nats-cluster", () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  it("writes a single server for two libraries with one --node, which nats-server accepts", async () => {
+    const out = path.join(newFolder(), "single");
+    const run = await natsCluster([
+      ...["--out", out, "--library-id", "hera,zeus", "--node", "nats=10.0.0.11"],
+    ]);
+    expect(run).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(run.stdout).toContain("url = nats://10.0.0.11:4222\nlibrary_id = zeus\nreplicas = 1");
+    const file = path.join(out, "nats.conf");
+    const text = fs.readFileSync(file, "utf8");
+    expect(text).not.toContain("cluster {");
+    expect(text).toContain('user: "catalog-zeus"');
+    const check = await runCommand("nats-server", ["-t", "-c", file]);
+    expect(check.exitCode, check.stderr).toBe(0);
+    const bad = await natsCluster(["--out", out, "--node", "../x=10.0.0.11"]);
+    expect(bad.stderr).toContain('The server name "../x" cannot be used');
+  });
+
   it("says in its help how a site with several libraries runs it", async () => {
     const help = await natsCluster(["--help"]);
     expect(help.stdout).toContain("--library-id hera --library-id zeus");
