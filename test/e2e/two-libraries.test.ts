@@ -2,13 +2,14 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planProcessGroups } from "../../services/launcher/process-groups.ts";
 import { SERVICE_REGISTRY } from "../../services/runner/registry.ts";
 import { expectExit, runCommand } from "../../shared/exec/index.ts";
-import { changerSubjects } from "../../shared/messages/index.ts";
+import { changerSubjects, kvBucketNames, streamNames } from "../../shared/messages/index.ts";
 import { connectNats } from "../../shared/nats/index.ts";
 import { startNatsCluster, type TestNatsCluster } from "../harness/nats-cluster.ts";
 import { type Cli, createCli, waitForJob } from "../harness/stack.ts";
@@ -198,14 +199,17 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const library of [hera, zeus]) {
-    // Data path first, as the launcher stops them: its unmount asks the catalog.
-    for (const service of [...(library?.processes ?? [])].reverse()) await service.stop();
-    for (const mountPoint of await mountsBelow(library?.simulator ?? "/nonexistent")) {
-      await runCommand("umount", [mountPoint]);
-    }
-    await library?.watcher?.close();
-  }
+  // The libraries side by side, as their hosts would stop.
+  await Promise.all(
+    [hera, zeus].map(async (library) => {
+      // Data path first, as the launcher stops them: its unmount asks the catalog.
+      for (const service of [...(library?.processes ?? [])].reverse()) await service.stop();
+      for (const mountPoint of await mountsBelow(library?.simulator ?? "/nonexistent")) {
+        await runCommand("umount", [mountPoint]);
+      }
+      await library?.watcher?.close();
+    }),
+  );
   await cluster?.dispose();
   await db?.end();
   await database?.drop();
@@ -214,6 +218,19 @@ afterAll(async () => {
 
 describe("two libraries on one authenticated NATS cluster and one catalog", () => {
   const archives = new Map<string, string>();
+
+  it("keeps each library's streams and lease bucket on the three nodes", async () => {
+    for (const library of [hera, zeus]) {
+      // The gateway's user may look up its own library's streams.
+      const jsm = await jetstreamManager(library.watcher as NatsConnection);
+      for (const stream of [
+        ...Object.values(streamNames(library.id)),
+        `KV_${kvBucketNames(library.id).leases}`,
+      ]) {
+        expect((await jsm.streams.info(stream)).config.num_replicas, stream).toBe(3);
+      }
+    }
+  });
 
   it("archive a folder each at the same time, each on its own library's tape and drive", async () => {
     const [heraPrepared, zeusPrepared] = await Promise.all([
