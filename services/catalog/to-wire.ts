@@ -32,6 +32,7 @@ export function jobToWire(job: JobRow): CatalogJob {
     finishedAt: isoOrNull(job.finishedAt),
     waitingOn: job.waitingOn,
     waitingRetry: job.waitingRetry,
+    currentStep: job.currentStep,
     committedAt: isoOrNull(job.committedAt),
     bytesMoved: job.bytesMoved,
     filesMoved: job.filesMoved,

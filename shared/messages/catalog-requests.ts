@@ -50,6 +50,11 @@ export const CatalogJobSchema = Type.Object({
    */
   waitingOn: Type.Optional(NullableString),
   waitingRetry: Type.Optional(Type.Boolean()),
+  /**
+   * The step the scheduler sent last in this attempt (kept while a worker runs it); a worker
+   * handed another step of the attempt leaves it alone: the job has moved on.
+   */
+  currentStep: Type.Optional(NullableString),
   /** When the job's result became permanent (an archive: its folder archived); an abort is then too late. */
   committedAt: Type.Optional(NullableTimestamp),
   /** What the job read, wrote or checked, once known (archive, restore, verify, prepare). */

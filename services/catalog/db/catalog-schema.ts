@@ -157,6 +157,11 @@ export interface JobsTable {
   waitingOn: string | null;
   /** `waitingOn` is the unload retried after the 53/03 recovery. */
   waitingRetry: Generated<boolean>;
+  /**
+   * The step the scheduler sent last in this attempt, kept while a worker runs it (migration
+   * 0011); null before the first. A delivery of another step of the attempt is stale.
+   */
+  currentStep: Generated<string | null>;
   /** When the job's result became permanent (an archive: folder archived); an abort is then too late. */
   committedAt: Date | null;
   /** What a finished job moved (read, written or checked); null when it moves no files or did not finish. */

@@ -219,6 +219,7 @@ function startPatch(
     pendingError: null,
     waitingOn: null,
     waitingRetry: false,
+    currentStep: null,
     bytesMoved: null,
     filesMoved: null,
     attempts: eb("attempts", "+", 1),
@@ -362,7 +363,11 @@ export async function setJobProgress(
       ...(waiting === null
         ? {}
         : "waitingOn" in waiting
-          ? { waitingOn: waiting.waitingOn, waitingRetry: waiting.retry === true }
+          ? {
+              waitingOn: waiting.waitingOn,
+              waitingRetry: waiting.retry === true,
+              currentStep: waiting.waitingOn,
+            }
           : {
               // Only a report on the awaited step means it was taken up.
               waitingOn: eb

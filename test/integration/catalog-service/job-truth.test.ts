@@ -208,7 +208,7 @@ forEachDatabase("the catalog tells the truth about jobs", (catalog) => {
     expect(asked.tooLate?.map((j) => j.id)).toEqual([job.id]);
   });
 
-  it("records the step a job waits on, and forgets it once a worker reports on that step", async () => {
+  it("records the step a job waits on, and forgets it once a worker reports on that step; the step it is in stays", async () => {
     const { h, job } = await archiving();
     const sent = await h["job-progress"]({
       id: job.id,
@@ -218,11 +218,20 @@ forEachDatabase("the catalog tells the truth about jobs", (catalog) => {
       waitingOn: "unload",
       waitingRetry: true,
     });
-    expect(sent.job).toMatchObject({ waitingOn: "unload", waitingRetry: true });
+    expect(sent.job).toMatchObject({
+      waitingOn: "unload",
+      waitingRetry: true,
+      currentStep: "unload",
+    });
     const other = await h["job-progress"]({ id: job.id, attempt: 1, step: "write", text: "x" });
-    expect(other.job?.waitingOn).toBe("unload");
+    expect(other.job).toMatchObject({ waitingOn: "unload", currentStep: "unload" });
     const taken = await h["job-progress"]({ id: job.id, attempt: 1, step: "unload", text: "y" });
-    expect(taken.job?.waitingOn).toBeNull();
+    expect(taken.job).toMatchObject({ waitingOn: null, currentStep: "unload" });
+    // The next attempt starts with no step.
+    await h["job-fail"]({ id: job.id, attempt: 1, step: "unload", error: ERROR });
+    await h["jobs-requeue"]({ ids: [job.id] });
+    const again = await h["job-start"]({ id: job.id, worker: "s", drive: 256 });
+    expect(again.job).toMatchObject({ attempts: 2, currentStep: null });
   });
 
   it("history lists finished jobs, newest first, by outcome, time and count; queue shows recent outcomes", async () => {

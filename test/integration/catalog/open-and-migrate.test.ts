@@ -46,6 +46,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0008_import_tape",
         "0009_libraries",
         "0010_files_statistics",
+        "0011_current_step",
       ]);
       expect(await tableNames(database.db)).toEqual([
         "events",
@@ -74,6 +75,7 @@ describe.each(catalogDatabaseFactories)("migrateCatalog on $dialect", (factory) 
         "0008_import_tape",
         "0009_libraries",
         "0010_files_statistics",
+        "0011_current_step",
       ]);
     } finally {
       await database.close();

@@ -9,6 +9,7 @@ import { filesKeysetOrderSchema } from "./0007-files-keyset-order.ts";
 import { importTapeSchema } from "./0008-import-tape.ts";
 import { librariesSchema } from "./0009-libraries.ts";
 import { filesStatisticsSchema } from "./0010-files-statistics.ts";
+import { currentStepSchema } from "./0011-current-step.ts";
 
 /**
  * Every catalog migration, by name, as the catalog service of library `libraryId` runs them
@@ -31,5 +32,6 @@ export function catalogMigrations(libraryId: string): Readonly<Record<string, Mi
     "0008_import_tape": importTapeSchema,
     "0009_libraries": librariesSchema(libraryId),
     "0010_files_statistics": filesStatisticsSchema,
+    "0011_current_step": currentStepSchema,
   };
 }
