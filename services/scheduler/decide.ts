@@ -159,6 +159,16 @@ function afterResult(job: CatalogJob | null, plan: JobPlan | null, result: StepR
       }),
     ];
   }
+  if (movedOn(job, result.step)) {
+    // A result handed over again (its ack was lost) after the job moved on: acted upon, it
+    // would send the step after it once more, under the step running now.
+    return [
+      note("info", "step result for a step the job has moved on from; ignored", {
+        ...aboutResult(result),
+        currentStep: job.currentStep,
+      }),
+    ];
+  }
   const planned = plan === null ? null : findStep(plan, result.step);
   if (plan === null || planned === null) {
     const error: ErrorInfo = {
@@ -249,7 +259,12 @@ function afterMove(
     named.step === "unload" &&
     !named.retry &&
     outcome.failed.error.code === REMOVAL_PREVENTED;
-  if (!removalPrevented || job === null || !isCurrent(job, named.attempt)) {
+  if (
+    !removalPrevented ||
+    job === null ||
+    !isCurrent(job, named.attempt) ||
+    movedOn(job, named.step)
+  ) {
     return afterResult(job, plan, result);
   }
   return [
@@ -404,6 +419,12 @@ function aboutResult(result: StepResult): Record<string, unknown> {
 /** The job still runs the attempt a result or a move outcome answers. */
 function isCurrent(job: CatalogJob, attempt: number): boolean {
   return job.state === "running" && job.attempts === attempt;
+}
+
+/** The scheduler has sent another step of the job since `step` (null before the first: no). */
+function movedOn(job: CatalogJob, step: string): boolean {
+  const current = job.currentStep ?? null;
+  return current !== null && current !== step;
 }
 
 /** When the job's result became permanent (an archive: its folder archived). */

@@ -67,7 +67,8 @@ export interface StepHandlerDependencies {
 
 /**
  * Runs the steps of one service and reports how each ended to the scheduler, with what every
- * worker needs around its work: a step of a job that no longer runs this attempt is skipped, a
+ * worker needs around its work: a step of a job that no longer runs this attempt is skipped, so
+ * is one the job has moved on from (the catalog's `currentStep` is another: a late redelivery), a
  * step already running here is not started twice, an abort stops it (`aborted`), progress goes
  * to the catalog (and an answer of "no longer running" stops the step), a step redelivered more
  * than `maxRuns` times is failed as interrupted.
@@ -117,6 +118,20 @@ export function createStepHandler(deps: StepHandlerDependencies): WorkHandler<Wo
           state: job?.state ?? "unknown",
           currentAttempt: job?.attempts,
         });
+        return;
+      }
+      const current = job.currentStep ?? null;
+      if (current !== null && current !== item.step) {
+        // JetStream delivers a step again when its ack was lost (a NATS node went away), also
+        // after the step ended and the scheduler sent the next one. Run again then, a `write`
+        // would forget the files the read-back is recording; its result would be a stale one.
+        log.warn(
+          "the job has moved on to another step; this delivery of an earlier one is dropped",
+          {
+            currentStep: current,
+            deliveryCount: context.deliveryCount,
+          },
+        );
         return;
       }
       if (job.abortRequested && definition.runsWhenAborted !== true) {

@@ -396,6 +396,26 @@ export async function recordArchived(
   job: CatalogJob,
   options: { folder: string; tape: string; folderOnTape: string },
 ): Promise<void> {
+  const fileCount = await recordWrittenFiles(catalog, job, options);
+  await catalog.call("folder-archived", {
+    jobId: job.id,
+    attempt: job.attempts,
+    path: options.folder,
+    tape: options.tape,
+    fileCount,
+    verifiedAt: new Date().toISOString(),
+  });
+}
+
+/**
+ * What the verification service records during the read-back: the written files, from the
+ * manifest on the tape (`files-record`). Returns how many.
+ */
+export async function recordWrittenFiles(
+  catalog: CatalogClient,
+  job: CatalogJob,
+  options: { folder: string; tape: string; folderOnTape: string },
+): Promise<number> {
   const manifest = await readManifest(manifestPathFor(options.folderOnTape));
   const files = manifest.entries
     .filter((entry) => entry.type === "file")
@@ -417,12 +437,5 @@ export async function recordArchived(
       files: files.slice(offset, offset + MAX_FILES_PER_REQUEST),
     });
   }
-  await catalog.call("folder-archived", {
-    jobId: job.id,
-    attempt: job.attempts,
-    path: options.folder,
-    tape: options.tape,
-    fileCount: files.length,
-    verifiedAt: new Date().toISOString(),
-  });
+  return files.length;
 }

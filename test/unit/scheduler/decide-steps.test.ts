@@ -113,6 +113,21 @@ describe("decide: every step of every kind of job", () => {
       expect(actionOf(actions, "note").message).toMatch(/no longer runs this attempt; ignored/);
     }
   });
+
+  it("ignores a result of a step the job has moved on from (handed over again), and acts on the step it is in", () => {
+    const reading = runningJob("archive", { currentStep: "verify" });
+    const late = decideFor(reading, { kind: "step-result", result: reported("write", "done") });
+    expect(told(late)).toEqual([]);
+    expect(actionOf(late, "note").message).toMatch(/moved on from; ignored/);
+    const failedLate = decideFor(reading, {
+      kind: "step-result",
+      result: reported("write", "failed", { error: workerError("TAPE_READ_ONLY") }),
+    });
+    expect(told(failedLate)).toEqual([]);
+
+    const read = decideFor(reading, { kind: "step-result", result: reported("verify", "done") });
+    expect(actionOf(read, "send").step.step).toBe("unmount");
+  });
 });
 
 describe("decide: failures", () => {

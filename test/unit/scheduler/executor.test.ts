@@ -162,6 +162,21 @@ const moveFailed = (move: MoveRequest, code: string) => ({
 });
 
 /** Queues an explore job of TAPE (the simplest tape job: load, mount, export, unmount, unload). */
+/**
+ * Records `step` as the step the scheduler sent, as it does before sending one: a test that
+ * reports on a later step than the one sent skips the steps between (a result of another step
+ * than the job's current one is ignored).
+ */
+async function skipTo(handlers: CatalogHandlers, jobId: string, step: string) {
+  await handlers["job-progress"]({
+    id: jobId,
+    attempt: 1,
+    step,
+    text: `waiting (step ${step})`,
+    waitingOn: step,
+  });
+}
+
 async function queueExplore(handlers: CatalogHandlers, seconds = 60) {
   return (await handlers["job-create"]({ kind: "explore", args: { tape: TAPE, seconds } })).job;
 }
@@ -209,6 +224,7 @@ describe("the scheduler's executor", () => {
     const job = await queueExplore(handlers);
     await scheduler.poke();
     await settle();
+    await skipTo(handlers, job.id, "unmount");
     await scheduler.handleResult(result(job.id, "unmount"));
     await scheduler.handleMoveOutcome(
       moveFailed(lastMove(changer.moves), "MTX_MEDIUM_REMOVAL_PREVENTED"),
@@ -328,6 +344,7 @@ describe("the scheduler's executor", () => {
     await vi.waitFor(() => expect(changer.moves).toHaveLength(1));
     // The unmount's result is read; the unload's (done without a move) is not, once.
     failCatalogOnce("job-get", 1);
+    await skipTo(handlers, first.id, "unmount");
     await scheduler.handleResult(result(first.id, "unmount"));
     // The next look (the one the unmount's result asks for, or this one) sends the unload again.
     await scheduler.poke();
@@ -359,6 +376,7 @@ describe("the scheduler's executor", () => {
     const second = await queueExplore(handlers, 30);
     await scheduler.poke();
     await settle();
+    await skipTo(handlers, first.id, "unmount");
     await scheduler.handleResult(result(first.id, "unmount"));
     await settle();
     expect(await getJob(database.db, first.id)).toMatchObject({

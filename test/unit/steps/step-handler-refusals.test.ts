@@ -10,7 +10,7 @@ import { catalogJob } from "../gateway/fake-catalog.ts";
 
 /*
  * The results a service's step handler gives without running the work: a step it does not do,
- * and a step whose service stopped under it too often. The catalog stands in as a fake (it is
+ * a step whose service stopped under it too often, and none for a step the job has moved on from. The catalog stands in as a fake (it is
  * another service); the scheduler is whoever receives the results.
  */
 
@@ -23,9 +23,9 @@ const JOB: CatalogJob = catalogJob({
   attempts: 1,
 });
 
-function handlerReporting(results: StepResult[], ran: string[]) {
+function handlerReporting(results: StepResult[], ran: string[], job: CatalogJob = JOB) {
   const catalog: CatalogClient = {
-    call: (async () => ({ job: JOB })) as CatalogClient["call"],
+    call: (async () => ({ job })) as CatalogClient["call"],
   };
   const measure: StepDefinition = {
     run: async () => {
@@ -87,5 +87,37 @@ describe("the step handler", () => {
     await handle({ jobId: JOB.id, step: "measure", attempt: 1 }, delivery(3));
     expect(ran).toEqual(["measure"]);
     expect(results[1]).toMatchObject({ step: "measure", outcome: "done", summary: "measured" });
+  });
+
+  it("drops a delivery of a step the job has moved on from, without running or reporting it", async () => {
+    // The job is in step `pack` (the catalog's currentStep): `measure` ended and its ack was
+    // lost, so JetStream delivered it again after the ack wait.
+    const results: StepResult[] = [];
+    const ran: string[] = [];
+    const movedOn = catalogJob({ ...JOB, currentStep: "pack" });
+    await handlerReporting(
+      results,
+      ran,
+      movedOn,
+    )({ jobId: JOB.id, step: "measure", attempt: 1 }, delivery(2));
+    expect(ran).toEqual([]);
+    expect(results).toEqual([]);
+
+    // The step the job is in runs, as does any step of a job that never recorded one.
+    const inMeasure = catalogJob({ ...JOB, currentStep: "measure" });
+    await handlerReporting(
+      results,
+      ran,
+      inMeasure,
+    )({ jobId: JOB.id, step: "measure", attempt: 1 }, delivery(2));
+    await handlerReporting(results, ran)(
+      { jobId: JOB.id, step: "measure", attempt: 1 },
+      delivery(1),
+    );
+    expect(ran).toEqual(["measure", "measure"]);
+    expect(results).toMatchObject([
+      { step: "measure", outcome: "done" },
+      { step: "measure", outcome: "done" },
+    ]);
   });
 });
