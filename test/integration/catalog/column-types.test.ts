@@ -167,6 +167,7 @@ const EXPECTED_TYPES: Record<keyof CatalogSchema, Record<string, JsType>> = {
     pendingError: "object",
     waitingOn: "null",
     waitingRetry: "boolean",
+    currentStep: "null",
     committedAt: "Date",
     bytesMoved: "number",
     filesMoved: "number",

@@ -34,7 +34,11 @@ describe.each(catalogDatabaseFactories)("migration 0009 on $dialect", (factory) 
         db.withoutPlugins(),
       );
 
-      expect(await migrateCatalog(db, "hera")).toEqual(["0009_libraries", "0010_files_statistics"]);
+      expect(await migrateCatalog(db, "hera")).toEqual([
+        "0009_libraries",
+        "0010_files_statistics",
+        "0011_current_step",
+      ]);
 
       expect(await getJob(db, "0000000a")).toMatchObject({ libraryId: "hera", state: "queued" });
       expect(await getTape(db, "OLD001L9")).toMatchObject({ libraryId: "hera", homeSlot: 4 });
