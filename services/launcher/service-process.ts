@@ -18,6 +18,7 @@ import { messageOf } from "../../shared/format/index.ts";
 import { createLogger, type LogStream } from "../../shared/logging/index.ts";
 import type { ServiceDefinition } from "../../shared/nats/index.ts";
 import { openConfiguredLogSink } from "../runner/log-sink.ts";
+import { lowerDataPathPriority } from "./data-path-priority.ts";
 import { embeddedLayout } from "./embedded-layout.ts";
 import { noteServiceProcess } from "./leftover-service-processes.ts";
 import { runServicesAsUsers, type ServicesAsUsers } from "./run-services-as-users.ts";
@@ -201,7 +202,12 @@ async function startServices(
   stream: LogStream,
 ): Promise<ServicesAsUsers | null> {
   const log = processLog(start, stream);
-  log.info("service process starting", { services: start.services, pid: process.pid });
+  const niceness = lowerDataPathPriority(start.services);
+  log.info("service process starting", {
+    services: start.services,
+    pid: process.pid,
+    ...(niceness === null ? {} : { niceness }),
+  });
   try {
     return await runServicesAsUsers({
       services: await serviceRegistry(start.registry),

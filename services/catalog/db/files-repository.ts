@@ -26,10 +26,12 @@ export const FILE_BATCH_SIZE = 1000;
 /**
  * Rows a transaction of bulk file work (recording a request's files, reading a page of them)
  * handles at most. The embedded catalog runs each statement on the event loop the gateway's and
- * the catalog's answers wait for: 1,000 rows took 70–120 ms there, 250 rows under 20 ms, and
- * interactive queries go first between transactions (prioritised-dialect.ts).
+ * the catalog's answers wait for (and, with `[Services] processes = split`, the gateway's too):
+ * 1,000 rows took 70–120 ms there, 250 rows 15–20 ms, 100 rows under 10 ms; interactive queries
+ * go first between transactions (prioritised-dialect.ts). Measured with the bench: the gateway's
+ * `queue` p99 during a 20k-file archive fell below 50 ms with `each` at 100.
  */
-export const FILES_PER_TRANSACTION = 250;
+export const FILES_PER_TRANSACTION = 100;
 
 /** `items` cut into consecutive slices of at most `size`. */
 export function slicesOf<T>(items: readonly T[], size: number): T[][] {
