@@ -123,7 +123,6 @@ export async function launchPytarchive(options: LaunchOptions): Promise<RunningP
     logSimulation(log, library);
     const passwords = ensureEmbeddedCredentials(layout);
     await stopLeftoverNatsServer(layout.natsPidFile, layout.natsConfigFile, log);
-    await waitForLeftoverServiceProcesses(layout.stateDir, log, stopBudgetMs(options.services));
     writeNatsServerConfig({
       file: layout.natsConfigFile,
       libraryId: options.config.nats.libraryId,
@@ -145,6 +144,10 @@ export async function launchPytarchive(options: LaunchOptions): Promise<RunningP
       version,
       store: layout.natsDir,
     });
+    // With the server back (same address, same users), a killed launcher's service processes
+    // finish their stop at once: their requests get "no responders" instead of each waiting for
+    // its timeout (tens of seconds), and their publishes go through.
+    await waitForLeftoverServiceProcesses(layout.stateDir, log, stopBudgetMs(options.services));
     const config = { ...library.config, nats: { ...library.config.nats, url: natsUrl } };
     services =
       processLayout === "one"
