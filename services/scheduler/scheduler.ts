@@ -291,14 +291,39 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     return null;
   };
 
+  /**
+   * Reactions to one job, one at a time, each from the job as the catalog has it then. Two at
+   * once decided from the same snapshot: after a restart, a look sent the step it saw waited on
+   * (load) again while that step's result sent the next (mount), and the look's record came
+   * last, so the catalog had the job back at load and the ltfs worker dropped the mount as a step
+   * the job had moved on from (the job then waited for ever).
+   */
+  const reactions = new Map<string, Promise<unknown>>();
+  const oneAtATime = (jobId: string, work: () => Promise<void>): Promise<void> => {
+    const before = reactions.get(jobId) ?? Promise.resolve();
+    const run = before.catch(() => {}).then(work);
+    reactions.set(jobId, run);
+    void run
+      .finally(() => {
+        if (reactions.get(jobId) === run) reactions.delete(jobId);
+      })
+      .catch(() => {});
+    return run;
+  };
+
   /** Running jobs of ours: each may have a step a crash left unsent. */
   const resumeUnsent = async (running: readonly CatalogJob[]) => {
-    for (const job of running) {
-      if (!runnable.includes(job.kind)) continue;
-      if (planOf(job.kind)?.needsDrive && changer === null) continue;
-      const here = sent.get(job.id);
-      const sentHere = here?.attempt === job.attempts ? here.step : null;
-      await sendingStep(job, { kind: "look", sentHere });
+    for (const listed of running) {
+      if (!runnable.includes(listed.kind)) continue;
+      if (planOf(listed.kind)?.needsDrive && changer === null) continue;
+      await oneAtATime(listed.id, async () => {
+        // The listing may be older than a reaction that ran meanwhile.
+        const { job } = await catalog.call("job-get", { id: listed.id });
+        if (job === null || job.state !== "running" || job.attempts !== listed.attempts) return;
+        const here = sent.get(job.id);
+        const sentHere = here?.attempt === job.attempts ? here.step : null;
+        await sendingStep(job, { kind: "look", sentHere });
+      });
     }
   };
 
@@ -446,16 +471,19 @@ export function createScheduler(deps: SchedulerDependencies): Scheduler {
     return looking;
   };
 
-  const handleResult = async (result: StepResult): Promise<void> => {
-    const { job } = await catalog.call("job-get", { id: result.jobId });
-    await react(job, { kind: "step-result", result });
-  };
+  const handleResult = (result: StepResult): Promise<void> =>
+    oneAtATime(result.jobId, async () => {
+      const { job } = await catalog.call("job-get", { id: result.jobId });
+      await react(job, { kind: "step-result", result });
+    });
 
   const handleMoveOutcome = async (outcome: MoveOutcome): Promise<void> => {
     const named = parseMoveId(("done" in outcome ? outcome.done : outcome.failed).moveId);
     if (named === null) return;
-    const { job } = await catalog.call("job-get", { id: named.jobId });
-    await react(job, { kind: "move-outcome", named, outcome });
+    await oneAtATime(named.jobId, async () => {
+      const { job } = await catalog.call("job-get", { id: named.jobId });
+      await react(job, { kind: "move-outcome", named, outcome });
+    });
   };
 
   return {

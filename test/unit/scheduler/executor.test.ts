@@ -93,8 +93,33 @@ function startScheduler(kinds: JobKind[], changer?: ChangerLink) {
           throw new PytarchiveError("CATALOG_UNREACHABLE", "the catalog did not answer");
         }
       }
-      return (handlers[op] as unknown as (request: typeof payload) => Promise<never>)(payload);
+      const answer = await (handlers[op] as unknown as (request: typeof payload) => Promise<never>)(
+        payload,
+      );
+      // Read now, handed over later: the caller acts on what was true when it asked.
+      const hold = held.get(op);
+      if (hold !== undefined) {
+        held.delete(op);
+        hold.reached();
+        await hold.released;
+      }
+      return answer;
     },
+  };
+  /** Catalog operations whose next answer is held back until released. */
+  const held = new Map<string, { reached: () => void; released: Promise<void> }>();
+  /** Holds the next answer to `op`: `reached` resolves once it is read; `release` hands it over. */
+  const holdNextAnswer = (op: string) => {
+    let release = () => {};
+    let reached = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const wasReached = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    held.set(op, { reached, released });
+    return { reached: wasReached, release };
   };
   const sent: string[] = [];
   const clock = { now: Date.parse(AT) };
@@ -118,7 +143,7 @@ function startScheduler(kinds: JobKind[], changer?: ChangerLink) {
     await scheduler.close();
   };
   const failCatalogOnce = (op: string, after = 0) => failOnce.set(op, after);
-  return { handlers, scheduler, sent, clock, settle, failCatalogOnce };
+  return { handlers, scheduler, sent, clock, settle, failCatalogOnce, holdNextAnswer };
 }
 
 const result = (jobId: string, step: string, outcome: "done" | "failed" = "done") => ({
@@ -269,6 +294,33 @@ describe("the scheduler's executor", () => {
     const ended = await getJob(database.db, job.id);
     expect(ended?.state).toBe("failed");
     expect(ended?.error).toMatch(/^DRIVE_BLOCKED: drive 0 is blocked/);
+  });
+
+  it("a restarted scheduler's look and a step's result for one job at once: the job goes on from the result, not back", async () => {
+    const changer = standInChanger({ full: false, barcode: null });
+    const first = startScheduler(["explore"], changer.link);
+    const job = await queueExplore(first.handlers);
+    await first.scheduler.poke();
+    await first.settle();
+    const load = lastMove(changer.moves);
+    expect(await getJob(database.db, job.id)).toMatchObject({ currentStep: "load" });
+
+    // Restarted: its look reads the queue (the job waits on the load, which it never sent)
+    // and, before it acts on that, the load's outcome arrives and sends the mount.
+    const again = startScheduler(["explore"], changer.link);
+    const queueRead = again.holdNextAnswer("queue");
+    const look = again.scheduler.poke();
+    await queueRead.reached;
+    await again.scheduler.handleMoveOutcome(moveDone(load));
+    queueRead.release();
+    await look;
+    await again.settle();
+    expect(again.sent).toEqual(["ltfs/mount"]);
+    expect(await getJob(database.db, job.id)).toMatchObject({
+      state: "running",
+      currentStep: "mount",
+      waitingOn: "mount",
+    });
   });
 
   it("a move the changer keeps refusing as transient fails its job at the stall timeout, saying why; other jobs still start", async () => {
