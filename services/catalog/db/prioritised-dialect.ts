@@ -94,11 +94,22 @@ class PrioritisedDriver implements Driver {
     } else {
       this.#held = true;
     }
-    return this.#inner.acquireConnection();
+    try {
+      return await this.#inner.acquireConnection();
+    } catch (error) {
+      // PGlite closed (a stop): hand on, so the others get this error too instead of waiting.
+      this.#handOn();
+      throw error;
+    }
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     await this.#inner.releaseConnection(connection);
+    this.#handOn();
+  }
+
+  /** The connection is free: to the next interactive waiter, else background work later. */
+  #handOn(): void {
     const interactive = this.#interactive.shift();
     if (interactive !== undefined) return interactive();
     this.#held = false;
