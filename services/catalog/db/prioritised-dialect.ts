@@ -111,7 +111,10 @@ class PrioritisedDriver implements Driver {
   /** The connection is free: to the next interactive waiter, else background work later. */
   #handOn(): void {
     const interactive = this.#interactive.shift();
-    if (interactive !== undefined) return interactive();
+    if (interactive !== undefined) {
+      interactive();
+      return;
+    }
     this.#held = false;
     if (this.#background.length > 0) this.#scheduleHandOn();
   }
